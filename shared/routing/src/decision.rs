@@ -1,0 +1,173 @@
+//! What the engine returns: the outcome, its full explanation, and the state change to apply.
+
+use jiff::Timestamp;
+use jiff::civil::{Date, DateTime};
+use serde::{Deserialize, Serialize};
+
+use crate::account::MatchedBy;
+use crate::policy::{PoolIdx, RepIdx, StrategyKind};
+use crate::state::PoolState;
+
+/// Why a candidate was passed over.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Skip {
+    /// Lacks a required tag; the index says which requirement (see [`RequirementRef`]).
+    LacksSkill(RequirementRef),
+    /// The lead already bounced from this rep and someone else could take it.
+    BouncedBefore,
+    /// The rep set themselves away.
+    Away { until: Option<Timestamp> },
+    /// A planned absence in the policy.
+    OutOfOffice { until: Timestamp },
+    Holiday { date: Date },
+    OutsideHours { local: DateTime },
+    AtCap { open: u32, max: u32 },
+    DailyCap { count: u32, max: u32 },
+    WeeklyCap { count: u32, max: u32 },
+}
+
+/// Which requirement of the matched rule a rep failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequirementRef {
+    All(u8),
+    Any,
+    FromLead(u8),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Verdict {
+    Picked,
+    /// Could take the lead; the strategy preferred someone else.
+    Eligible,
+    Skipped(Skip),
+}
+
+/// One rep considered at one step, with the strategy's score for eligible reps
+/// (weighted round robin: credit; least loaded: open leads; round robin: distance from cursor).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidate {
+    pub rep: RepIdx,
+    pub verdict: Verdict,
+    pub score: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    /// The matched account's owner (sticky rule).
+    AccountOwner,
+    Pool(PoolIdx),
+}
+
+/// One step of the waterfall.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub kind: StepKind,
+    /// True on the second pass, where reps the lead bounced from are offered again because
+    /// nobody else could take it.
+    pub rebounce: bool,
+    /// Range into [`Decision::candidates`].
+    pub candidates: (u32, u32),
+    pub picked: Option<RepIdx>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParkReason {
+    /// The policy's kill switch is on.
+    KillSwitch,
+    /// No rule matched the lead.
+    NoRuleMatched,
+    /// Nobody in the rule's waterfall could take the lead.
+    NoEligibleRep,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Outcome {
+    Assigned {
+        rep: RepIdx,
+        /// `None` when the account owner took it (sticky).
+        pool: Option<PoolIdx>,
+    },
+    Parked {
+        reason: ParkReason,
+    },
+}
+
+/// A count in a calendar window moving from `before` to `after`, under `max` if capped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WindowChange {
+    pub start: Date,
+    pub before: u32,
+    pub after: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<u32>,
+}
+
+/// The rep-side change of an assignment with the values it was decided under.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RepChange {
+    pub rep: RepIdx,
+    pub open_before: u32,
+    pub open_after: u32,
+    pub max_open: Option<u32>,
+    pub day: WindowChange,
+    pub week: WindowChange,
+    pub last_assigned_at: Timestamp,
+}
+
+/// The pool-side change: strategy state moves from `version_before` to `after`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolChange {
+    pub pool: PoolIdx,
+    pub version_before: u64,
+    pub after: PoolState,
+}
+
+/// Everything storage must apply atomically, with its preconditions. Empty when parked.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StateChange {
+    pub rep: Option<RepChange>,
+    pub pool: Option<PoolChange>,
+}
+
+/// The matched account, as recorded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountInfo {
+    pub id: String,
+    pub matched_by: MatchedBy,
+    pub owner: Option<RepIdx>,
+}
+
+/// A routing decision in compact form (indices into the policy). Render it with
+/// [`crate::DecisionRecord::new`] to get the explained, id-based record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    pub policy_version: u64,
+    pub decided_at: Timestamp,
+    pub account: Option<AccountInfo>,
+    /// Index of the matched rule.
+    pub rule: Option<u32>,
+    pub outcome: Outcome,
+    /// Where a parked lead waits (rule's `park_in` or the triage pool).
+    pub park_in: Option<String>,
+    pub steps: Vec<Step>,
+    pub candidates: Vec<Candidate>,
+    pub strategy: Option<StrategyKind>,
+    pub sla_due: Option<Timestamp>,
+    pub change: StateChange,
+}
+
+impl Decision {
+    pub fn assigned_rep(&self) -> Option<RepIdx> {
+        match self.outcome {
+            Outcome::Assigned { rep, .. } => Some(rep),
+            Outcome::Parked { .. } => None,
+        }
+    }
+    pub fn is_parked(&self) -> bool {
+        matches!(self.outcome, Outcome::Parked { .. })
+    }
+    pub fn step_candidates(&self, step: &Step) -> &[Candidate] {
+        &self.candidates[step.candidates.0 as usize..step.candidates.1 as usize]
+    }
+}

@@ -1,0 +1,494 @@
+//! `decide`: one lead, one policy version, one state snapshot, one clock reading.
+//!
+//! Order: kill switch → first matching rule → (sticky) account owner → target pool →
+//! fallback pools → park. Reps the lead bounced from are skipped on a first pass and only
+//! offered again, on a second pass, when nobody else in the waterfall can take the lead.
+
+use jiff::civil::{Date, DateTime};
+use jiff::{Span, Timestamp};
+
+use crate::account::{Account, MatchedBy};
+use crate::condition::{MatchContext, Value};
+use crate::decision::{
+    AccountInfo, Candidate, Decision, Outcome, ParkReason, PoolChange, RepChange,
+    RequirementRef, Skip, StateChange, Step, StepKind, Verdict, WindowChange,
+};
+use crate::lead::Lead;
+use crate::policy::{
+    CompiledPolicy, MAX_FROM_LEAD, PoolIdx, RepIdx, Requirement, RuleSpec, StrategyKind, TagId,
+};
+use crate::state::{PoolState, Snapshot};
+
+/// The inputs of one decision besides the policy and the state.
+#[derive(Debug, Clone, Copy)]
+pub struct DecideInput<'a> {
+    pub lead: &'a Lead,
+    /// The account the lead matched, if any (see [`crate::match_account`]).
+    pub account: Option<(&'a Account, MatchedBy)>,
+    /// Rep ids this lead was already assigned to and bounced from (rejected or SLA expired).
+    pub bounced: &'a [String],
+    pub now: Timestamp,
+}
+
+/// Decides where a lead goes. Pure: the same inputs always give the same decision.
+pub fn decide(policy: &CompiledPolicy, state: &Snapshot, input: &DecideInput<'_>) -> Decision {
+    let mut d = Decision {
+        policy_version: policy.version(),
+        decided_at: input.now,
+        account: input.account.map(|(a, by)| AccountInfo {
+            id: a.id.clone(),
+            matched_by: by,
+            owner: a.owner.as_deref().and_then(|o| policy.rep_index(o)),
+        }),
+        rule: None,
+        outcome: Outcome::Parked {
+            reason: ParkReason::KillSwitch,
+        },
+        park_in: None,
+        steps: Vec::new(),
+        candidates: Vec::new(),
+        strategy: None,
+        sla_due: None,
+        change: StateChange::default(),
+    };
+
+    if policy.kill_switch() {
+        d.park_in = Some(policy.triage_pool().to_owned());
+        return d;
+    }
+
+    let ctx = MatchContext {
+        lead: input.lead,
+        account: input.account.map(|(a, _)| a),
+    };
+    let Some((rule_idx, rule)) = policy
+        .rules
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.matcher.as_ref().is_none_or(|m| m.matches(&ctx)))
+    else {
+        d.outcome = Outcome::Parked {
+            reason: ParkReason::NoRuleMatched,
+        };
+        d.park_in = Some(policy.triage_pool().to_owned());
+        return d;
+    };
+    d.rule = Some(rule_idx as u32);
+
+    let from_lead = resolve_from_lead(&rule.require, &ctx);
+    let mut run = Run {
+        policy,
+        state,
+        input,
+        rule,
+        from_lead,
+        clock: LocalClock::new(input.now),
+        saw_bounced: false,
+    };
+
+    let owner = d.account.as_ref().and_then(|a| a.owner);
+    for rebounce in [false, true] {
+        if rebounce && !run.saw_bounced {
+            break;
+        }
+        if rule.sticky
+            && let Some(owner) = owner
+            && let Some(rep) = run.owner_step(&mut d, owner, rebounce)
+        {
+            d.outcome = Outcome::Assigned { rep, pool: None };
+            d.change.rep = Some(run.rep_change(rep));
+            d.sla_due = sla_due(policy, rule, input.now);
+            return d;
+        }
+        for &pool in &rule.waterfall {
+            if let Some((rep, pool_change)) = run.pool_step(&mut d, pool, rebounce) {
+                d.outcome = Outcome::Assigned {
+                    rep,
+                    pool: Some(pool),
+                };
+                d.strategy = Some(policy.pools[pool as usize].strategy);
+                d.change.rep = Some(run.rep_change(rep));
+                d.change.pool = pool_change;
+                d.sla_due = sla_due(policy, rule, input.now);
+                return d;
+            }
+        }
+    }
+    d.outcome = Outcome::Parked {
+        reason: ParkReason::NoEligibleRep,
+    };
+    d.park_in = Some(rule.park_in.clone());
+    d
+}
+
+fn sla_due(policy: &CompiledPolicy, rule: &RuleSpec, now: Timestamp) -> Option<Timestamp> {
+    rule.sla
+        .or(policy.default_sla())
+        .and_then(|sla| now.checked_add(sla).ok())
+}
+
+/// Lead-derived tag requirements, resolved once per decision.
+/// `None`: the lead lacks the field (requirement skipped); `Some(None)`: no rep has the tag.
+type FromLead = [Option<Option<TagId>>; MAX_FROM_LEAD];
+
+fn resolve_from_lead(req: &Requirement, ctx: &MatchContext<'_>) -> FromLead {
+    let mut out: FromLead = [None; MAX_FROM_LEAD];
+    for (slot, fl) in out.iter_mut().zip(req.from_lead.iter()) {
+        *slot = ctx.get(&fl.field).map(|v| {
+            let mut buf = [0u8; 64];
+            let text_owned;
+            let key: &str = match v {
+                Value::Text(t) => {
+                    let t = t.trim();
+                    if t.len() <= buf.len() && t.is_ascii() {
+                        buf[..t.len()].copy_from_slice(t.as_bytes());
+                        buf[..t.len()].make_ascii_lowercase();
+                        std::str::from_utf8(&buf[..t.len()]).unwrap_or(t)
+                    } else {
+                        text_owned = t.to_lowercase();
+                        &text_owned
+                    }
+                }
+                Value::Number(n) => {
+                    text_owned = n.to_string();
+                    &text_owned
+                }
+                Value::Bool(b) => {
+                    if b {
+                        "true"
+                    } else {
+                        "false"
+                    }
+                }
+            };
+            fl.by_suffix.get(key).copied()
+        });
+    }
+    out
+}
+
+/// Local date-times per time zone, computed at most once per decision.
+struct LocalClock {
+    now: Timestamp,
+    cache: [(u16, DateTime); 8],
+    len: usize,
+}
+
+impl LocalClock {
+    fn new(now: Timestamp) -> Self {
+        LocalClock {
+            now,
+            cache: [(0, DateTime::default()); 8],
+            len: 0,
+        }
+    }
+
+    fn local(&mut self, policy: &CompiledPolicy, tz: u16) -> DateTime {
+        if let Some((_, dt)) = self.cache[..self.len].iter().find(|(t, _)| *t == tz) {
+            return *dt;
+        }
+        let dt = policy.time_zones[tz as usize].to_datetime(self.now);
+        if self.len < self.cache.len() {
+            self.cache[self.len] = (tz, dt);
+            self.len += 1;
+        }
+        dt
+    }
+}
+
+/// Monday of the ISO week containing `date`.
+pub(crate) fn week_start(date: Date) -> Date {
+    let back = date.weekday().to_monday_zero_offset() as i64;
+    date.checked_sub(Span::new().days(back)).unwrap_or(date)
+}
+
+struct Run<'a> {
+    policy: &'a CompiledPolicy,
+    state: &'a Snapshot,
+    input: &'a DecideInput<'a>,
+    rule: &'a RuleSpec,
+    from_lead: FromLead,
+    clock: LocalClock,
+    saw_bounced: bool,
+}
+
+impl Run<'_> {
+    fn has_tag(&self, rep: RepIdx, tag: Option<TagId>) -> bool {
+        tag.is_some_and(|t| {
+            self.policy.reps[rep as usize]
+                .tags
+                .binary_search(&t)
+                .is_ok()
+        })
+    }
+
+    fn check_skills(&self, rep: RepIdx) -> Result<(), Skip> {
+        let req = &self.rule.require;
+        for (i, t) in req.all.iter().enumerate() {
+            if !self.has_tag(rep, t.id) {
+                return Err(Skip::LacksSkill(RequirementRef::All(i as u8)));
+            }
+        }
+        if !req.any.is_empty() && !req.any.iter().any(|t| self.has_tag(rep, t.id)) {
+            return Err(Skip::LacksSkill(RequirementRef::Any));
+        }
+        for (i, fl) in self.from_lead.iter().enumerate().take(req.from_lead.len()) {
+            if let Some(tag) = fl
+                && !self.has_tag(rep, *tag)
+            {
+                return Err(Skip::LacksSkill(RequirementRef::FromLead(i as u8)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Availability and caps, then skills (unless the step ignores them).
+    fn eligibility(&mut self, rep: RepIdx, skills: bool, rebounce: bool) -> Result<(), Skip> {
+        if skills {
+            self.check_skills(rep)?;
+        }
+        let spec = &self.policy.reps[rep as usize];
+        let rs = &self.state.reps[rep as usize];
+        let now = self.input.now;
+        if self.input.bounced.iter().any(|b| *b == spec.id) && !rebounce {
+            self.saw_bounced = true;
+            return Err(Skip::BouncedBefore);
+        }
+        if let Some(away) = rs.away
+            && away.is_away(now)
+        {
+            return Err(Skip::Away { until: away.until });
+        }
+        if let Some(w) = spec.away.iter().find(|w| w.from <= now && now < w.until) {
+            return Err(Skip::OutOfOffice { until: w.until });
+        }
+        if let Some(max) = spec.caps.max_open
+            && rs.open >= max
+        {
+            return Err(Skip::AtCap { open: rs.open, max });
+        }
+        let needs_local = spec.hours.is_some()
+            || !spec.holidays.is_empty()
+            || spec.caps.max_per_day.is_some()
+            || spec.caps.max_per_week.is_some();
+        if needs_local {
+            let local = self.clock.local(self.policy, spec.tz);
+            let date = local.date();
+            if spec.holidays.binary_search(&date).is_ok() {
+                return Err(Skip::Holiday { date });
+            }
+            if let Some(h) = &spec.hours
+                && !h.contains(local)
+            {
+                return Err(Skip::OutsideHours { local });
+            }
+            if let Some(max) = spec.caps.max_per_day {
+                let count = rs.day.count_in(date);
+                if count >= max {
+                    return Err(Skip::DailyCap { count, max });
+                }
+            }
+            if let Some(max) = spec.caps.max_per_week {
+                let count = rs.week.count_in(week_start(date));
+                if count >= max {
+                    return Err(Skip::WeeklyCap { count, max });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn owner_step(&mut self, d: &mut Decision, owner: RepIdx, rebounce: bool) -> Option<RepIdx> {
+        // The owner relationship outranks the rule's skill requirements.
+        let verdict = match self.eligibility(owner, false, rebounce) {
+            Ok(()) => Verdict::Picked,
+            Err(skip) => Verdict::Skipped(skip),
+        };
+        let at = d.candidates.len() as u32;
+        d.candidates.push(Candidate {
+            rep: owner,
+            verdict,
+            score: 0,
+        });
+        let picked = (verdict == Verdict::Picked).then_some(owner);
+        d.steps.push(Step {
+            kind: StepKind::AccountOwner,
+            rebounce,
+            candidates: (at, at + 1),
+            picked,
+        });
+        picked
+    }
+
+    fn pool_step(
+        &mut self,
+        d: &mut Decision,
+        pi: PoolIdx,
+        rebounce: bool,
+    ) -> Option<(RepIdx, Option<PoolChange>)> {
+        let pool = &self.policy.pools[pi as usize];
+        let ps = &self.state.pools[pi as usize];
+        let start = d.candidates.len();
+        for m in &pool.members {
+            let verdict = match self.eligibility(m.rep, true, rebounce) {
+                Ok(()) => Verdict::Eligible,
+                Err(skip) => Verdict::Skipped(skip),
+            };
+            d.candidates.push(Candidate {
+                rep: m.rep,
+                verdict,
+                score: 0,
+            });
+        }
+        let cands = &mut d.candidates[start..];
+        let picked = match pool.strategy {
+            StrategyKind::RoundRobin => pick_round_robin(cands, ps),
+            StrategyKind::WeightedRoundRobin => {
+                pick_weighted(cands, ps, &pool.members, pool.catch_up)
+            }
+            StrategyKind::LeastLoaded => pick_least_loaded(cands, self.state),
+        };
+        let picked_rep = picked.as_ref().map(|(pos, _)| {
+            cands[*pos].verdict = Verdict::Picked;
+            cands[*pos].rep
+        });
+        d.steps.push(Step {
+            kind: StepKind::Pool(pi),
+            rebounce,
+            candidates: (start as u32, d.candidates.len() as u32),
+            picked: picked_rep,
+        });
+        let (_, after) = picked?;
+        let change = after.map(|after| PoolChange {
+            pool: pi,
+            version_before: ps.version,
+            after,
+        });
+        Some((picked_rep?, change))
+    }
+
+    fn rep_change(&mut self, rep: RepIdx) -> RepChange {
+        let spec = &self.policy.reps[rep as usize];
+        let rs = &self.state.reps[rep as usize];
+        let date = self.clock.local(self.policy, spec.tz).date();
+        let week = week_start(date);
+        let day_before = rs.day.count_in(date);
+        let week_before = rs.week.count_in(week);
+        RepChange {
+            rep,
+            open_before: rs.open,
+            open_after: rs.open + 1,
+            max_open: spec.caps.max_open,
+            day: WindowChange {
+                start: date,
+                before: day_before,
+                after: day_before + 1,
+                max: spec.caps.max_per_day,
+            },
+            week: WindowChange {
+                start: week,
+                before: week_before,
+                after: week_before + 1,
+                max: spec.caps.max_per_week,
+            },
+            last_assigned_at: self.input.now,
+        }
+    }
+}
+
+/// Next eligible member after the cursor, in member order. Score: steps from the cursor.
+fn pick_round_robin(cands: &mut [Candidate], ps: &PoolState) -> Option<(usize, Option<PoolState>)> {
+    let n = cands.len();
+    let first = ps.cursor.map_or(0, |c| (c as usize + 1) % n.max(1));
+    for (k, c) in cands.iter_mut().enumerate() {
+        if c.verdict == Verdict::Eligible {
+            c.score = ((k + n - first) % n) as i64;
+        }
+    }
+    let pos = (0..n)
+        .map(|k| (first + k) % n)
+        .find(|&p| cands[p].verdict == Verdict::Eligible)?;
+    Some((
+        pos,
+        Some(PoolState {
+            version: ps.version + 1,
+            cursor: Some(pos as u32),
+            credits: ps.credits.clone(),
+        }),
+    ))
+}
+
+/// True for skips that mean "temporarily unavailable", which accrue catch-up credit.
+fn accrues_catch_up(v: Verdict) -> bool {
+    matches!(
+        v,
+        Verdict::Skipped(
+            Skip::Away { .. }
+                | Skip::OutOfOffice { .. }
+                | Skip::Holiday { .. }
+                | Skip::AtCap { .. }
+                | Skip::DailyCap { .. }
+                | Skip::WeeklyCap { .. }
+        )
+    )
+}
+
+/// Smooth weighted round robin (as in nginx): every participating member gains its weight,
+/// the eligible member with the most credit is picked and pays the participants' total.
+/// Without catch-up only eligible members participate, so a returning rep resumes at its
+/// old credit instead of being owed the leads it missed.
+fn pick_weighted(
+    cands: &mut [Candidate],
+    ps: &PoolState,
+    members: &[crate::policy::Member],
+    catch_up: bool,
+) -> Option<(usize, Option<PoolState>)> {
+    let mut credits = ps.credits.clone();
+    credits.resize(members.len(), 0);
+    let mut total = 0i64;
+    for (i, c) in cands.iter().enumerate() {
+        if c.verdict == Verdict::Eligible || (catch_up && accrues_catch_up(c.verdict)) {
+            credits[i] += members[i].weight as i64;
+            total += members[i].weight as i64;
+        }
+    }
+    let mut best: Option<usize> = None;
+    for (i, c) in cands.iter_mut().enumerate() {
+        if c.verdict == Verdict::Eligible {
+            c.score = credits[i];
+            if best.is_none_or(|b| credits[i] > credits[b]) {
+                best = Some(i);
+            }
+        }
+    }
+    let pos = best?;
+    credits[pos] -= total;
+    Some((
+        pos,
+        Some(PoolState {
+            version: ps.version + 1,
+            cursor: Some(pos as u32),
+            credits,
+        }),
+    ))
+}
+
+/// Fewest open leads; ties go to the rep idle longest, then to member order.
+fn pick_least_loaded(cands: &mut [Candidate], state: &Snapshot) -> Option<(usize, Option<PoolState>)> {
+    let mut best: Option<usize> = None;
+    for i in 0..cands.len() {
+        if cands[i].verdict != Verdict::Eligible {
+            continue;
+        }
+        let rs = &state.reps[cands[i].rep as usize];
+        cands[i].score = rs.open as i64;
+        let better = best.is_none_or(|b| {
+            let bs = &state.reps[cands[b].rep as usize];
+            (rs.open, rs.last_assigned_at) < (bs.open, bs.last_assigned_at)
+        });
+        if better {
+            best = Some(i);
+        }
+    }
+    best.map(|p| (p, None))
+}

@@ -1,0 +1,23 @@
+//! Switchboard's routing engine: pure, synchronous, and free of I/O.
+//!
+//! The caller passes the lead, the matched account, a snapshot of routing state and the
+//! clock; the engine returns an explained [`Decision`] and the exact [`StateChange`] that
+//! storage must apply atomically (with the preconditions it was decided under).
+
+pub mod account;
+pub mod condition;
+pub mod decision;
+mod engine;
+pub mod hours;
+pub mod lead;
+pub mod policy;
+pub mod record;
+pub mod state;
+
+pub use account::{Account, AccountIndex, AccountLookup, MatchedBy, match_account, normalize_company_name};
+pub use decision::{Decision, Outcome, ParkReason, Skip, StateChange, Verdict};
+pub use engine::{DecideInput, decide};
+pub use lead::{Lead, Scalar};
+pub use policy::{CompiledPolicy, PolicyDocument, PolicyError, StrategyKind};
+pub use record::DecisionRecord;
+pub use state::{AwayStatus, PoolRecord, RepState, Snapshot, WindowCount};

@@ -1,0 +1,191 @@
+//! The policy document as RevOps writes it (YAML or JSON). Pure data: nothing here is
+//! validated beyond its shape; [`super::compile`] checks meaning and builds the fast form.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::condition::Condition;
+
+/// A routing policy: reps, pools and rules evaluated top to bottom (first match wins).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyDocument {
+    /// Human name of the policy, shown in decisions and diffs.
+    #[serde(default)]
+    pub name: String,
+    /// When true every lead is parked in the triage pool without evaluating rules.
+    #[serde(default)]
+    pub kill_switch: bool,
+    /// Where leads park when no rule matches or nobody in a rule's waterfall can take them.
+    pub triage_pool: String,
+    /// Default SLA (time to accept) for rules that do not set one, e.g. `15m`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_sla: Option<String>,
+    pub reps: Vec<RepDoc>,
+    pub pools: Vec<PoolDoc>,
+    pub rules: Vec<RuleDoc>,
+}
+
+/// A sales rep and their standing constraints.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepDoc {
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    /// Rep id of the manager (escalations go there).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+    /// IANA time zone, e.g. `Europe/Berlin`. Hours, holidays and day/week caps use it.
+    #[serde(default = "utc")]
+    pub time_zone: String,
+    /// Working hours by weekday in the rep's time zone. Keys: `mon`..`sun` or a range such
+    /// as `mon-fri`; values: ranges `HH:MM-HH:MM`. Absent means always available.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_hours: Option<BTreeMap<String, Vec<String>>>,
+    /// Free-form tags such as `fintech`, `enterprise`, `territory:DE`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skills: Vec<String>,
+    /// Spoken languages (ISO 639-1); each becomes the tag `lang:<code>`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub languages: Vec<String>,
+    #[serde(default)]
+    pub caps: CapsDoc,
+    /// Planned absences (RFC 3339 instants).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub away: Vec<AwayDoc>,
+    /// Whole days off (`YYYY-MM-DD`) in the rep's time zone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holidays: Vec<String>,
+}
+
+fn utc() -> String {
+    "UTC".to_owned()
+}
+
+/// Capacity caps. Absent means unlimited; zero is rejected (remove the rep from pools instead).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CapsDoc {
+    /// Most leads open (assigned, not yet closed or released) at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_open: Option<i64>,
+    /// Most leads assigned per calendar day in the rep's time zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_per_day: Option<i64>,
+    /// Most leads assigned per ISO week (Monday start) in the rep's time zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_per_week: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AwayDoc {
+    pub from: String,
+    pub until: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StrategyKind {
+    RoundRobin,
+    /// Smooth weighted round robin: each rep stays within one lead of its weighted share.
+    #[default]
+    WeightedRoundRobin,
+    /// Fewest open leads; ties go to the rep idle longest.
+    LeastLoaded,
+}
+
+/// A group of reps sharing leads under one strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PoolDoc {
+    pub id: String,
+    #[serde(default)]
+    pub strategy: StrategyKind,
+    /// When true, a rep back from away or cap is owed the leads they missed and receives
+    /// them first (a catch-up). Default false: they rejoin at their normal share.
+    #[serde(default)]
+    pub catch_up: bool,
+    pub members: Vec<MemberDoc>,
+}
+
+/// A pool member: a rep id, or a rep id with a weight (default 1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum MemberDoc {
+    Rep(String),
+    Weighted { rep: String, weight: i64 },
+}
+
+impl MemberDoc {
+    pub fn rep(&self) -> &str {
+        match self {
+            MemberDoc::Rep(r) => r,
+            MemberDoc::Weighted { rep, .. } => rep,
+        }
+    }
+    pub fn weight(&self) -> i64 {
+        match self {
+            MemberDoc::Rep(_) => 1,
+            MemberDoc::Weighted { weight, .. } => *weight,
+        }
+    }
+}
+
+/// One routing rule. The first rule whose condition matches decides the waterfall.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDoc {
+    pub id: String,
+    /// Condition over lead fields; absent means the rule matches every lead (a catch-all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<Condition>,
+    /// Offer the lead to the owner of the matched account first, when the owner can take it.
+    #[serde(default)]
+    pub sticky: bool,
+    /// Target pool.
+    pub pool: String,
+    /// Required skills/tags of the rep (applies to the target pool and its fallbacks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require: Option<RequireDoc>,
+    /// Time to accept, e.g. `5m`, `1h`. Defaults to the policy's `default_sla`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla: Option<String>,
+    /// Pools tried in order when nobody in the target pool can take the lead.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fallbacks: Vec<String>,
+    /// Where to park when the waterfall is exhausted; defaults to the triage pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub park_in: Option<String>,
+}
+
+/// Skill requirements; tags are compared case-insensitively.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RequireDoc {
+    /// The rep must have every one of these tags.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub all: Vec<String>,
+    /// The rep must have at least one of these tags (ignored when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub any: Vec<String>,
+    /// Tags built from the lead, e.g. `{field: country, prefix: "territory:"}` requires the
+    /// tag `territory:DE` for a German lead. Skipped when the lead lacks the field.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub from_lead: Vec<LeadTagDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeadTagDoc {
+    pub field: String,
+    #[serde(default)]
+    pub prefix: String,
+}

@@ -1,0 +1,221 @@
+//! The policy: its document form, validation, and the compiled form the engine runs.
+
+mod compile;
+mod document;
+mod error;
+
+use std::collections::HashMap;
+
+use foldhash::fast::RandomState;
+use jiff::SignedDuration;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+pub use document::{
+    AwayDoc, CapsDoc, LeadTagDoc, MemberDoc, PolicyDocument, PoolDoc, RepDoc, RequireDoc,
+    RuleDoc, StrategyKind,
+};
+pub use error::{Issue, PolicyError};
+
+use crate::condition::{FieldRef, Matcher};
+use crate::hours::WeeklyHours;
+
+pub type RepIdx = u32;
+pub type PoolIdx = u32;
+pub(crate) type TagId = u32;
+
+/// The most `require.from_lead` entries per rule (kept small so checks need no allocation).
+pub const MAX_FROM_LEAD: usize = 4;
+
+/// Capacity caps of a rep.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Caps {
+    pub max_open: Option<u32>,
+    pub max_per_day: Option<u32>,
+    pub max_per_week: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AwayWindow {
+    pub from: jiff::Timestamp,
+    pub until: jiff::Timestamp,
+    pub reason: Option<String>,
+}
+
+/// A rep, compiled.
+#[derive(Debug, Clone)]
+pub struct RepSpec {
+    pub id: String,
+    pub name: String,
+    pub email: Option<String>,
+    pub manager: Option<RepIdx>,
+    pub(crate) tz: u16,
+    pub(crate) hours: Option<WeeklyHours>,
+    /// Sorted tag ids.
+    pub(crate) tags: Vec<TagId>,
+    pub caps: Caps,
+    pub away: Vec<AwayWindow>,
+    /// Sorted.
+    pub holidays: Vec<Date>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Member {
+    pub rep: RepIdx,
+    pub weight: u32,
+}
+
+/// A pool, compiled.
+#[derive(Debug, Clone)]
+pub struct PoolSpec {
+    pub id: String,
+    pub strategy: StrategyKind,
+    pub catch_up: bool,
+    pub members: Vec<Member>,
+    pub total_weight: i64,
+}
+
+/// A required tag: its name for explanations and its id (`None`: no rep has it).
+#[derive(Debug, Clone)]
+pub(crate) struct TagReq {
+    pub name: String,
+    pub id: Option<TagId>,
+}
+
+#[derive(Debug)]
+pub(crate) struct FromLeadReq {
+    pub field: FieldRef,
+    pub prefix: String,
+    /// Lower-cased tag suffix (after the prefix) to tag id, for tags that carry the prefix.
+    pub by_suffix: HashMap<String, TagId, RandomState>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Requirement {
+    pub all: Vec<TagReq>,
+    pub any: Vec<TagReq>,
+    pub from_lead: Vec<FromLeadReq>,
+}
+
+/// A rule, compiled.
+#[derive(Debug)]
+pub struct RuleSpec {
+    pub id: String,
+    pub(crate) matcher: Option<Matcher>,
+    pub sticky: bool,
+    /// Target pool first, then the fallbacks in order.
+    pub waterfall: Vec<PoolIdx>,
+    pub(crate) require: Requirement,
+    pub sla: Option<SignedDuration>,
+    pub park_in: String,
+}
+
+/// A validated policy, ready for decisions. Immutable; one per policy version.
+#[derive(Debug)]
+pub struct CompiledPolicy {
+    version: u64,
+    document: PolicyDocument,
+    pub(crate) reps: Vec<RepSpec>,
+    pub(crate) pools: Vec<PoolSpec>,
+    pub(crate) rules: Vec<RuleSpec>,
+    pub(crate) time_zones: Vec<TimeZone>,
+    pub(crate) tag_names: Vec<String>,
+    rep_by_id: HashMap<String, RepIdx, RandomState>,
+    pool_by_id: HashMap<String, PoolIdx, RandomState>,
+    default_sla: Option<SignedDuration>,
+    warnings: Vec<Issue>,
+}
+
+impl CompiledPolicy {
+    /// Parses YAML (or JSON) and compiles it as `version`.
+    pub fn from_yaml(text: &str, version: u64) -> Result<CompiledPolicy, PolicyError> {
+        let doc = PolicyDocument::from_yaml(text)?;
+        CompiledPolicy::compile(doc, version)
+    }
+
+    /// Validates and compiles a document. Every problem is reported, not just the first.
+    pub fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolicy, PolicyError> {
+        compile::compile(doc, version)
+    }
+
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+    pub fn document(&self) -> &PolicyDocument {
+        &self.document
+    }
+    pub fn name(&self) -> &str {
+        &self.document.name
+    }
+    pub fn kill_switch(&self) -> bool {
+        self.document.kill_switch
+    }
+    pub fn triage_pool(&self) -> &str {
+        &self.document.triage_pool
+    }
+    pub fn default_sla(&self) -> Option<SignedDuration> {
+        self.default_sla
+    }
+    /// Non-fatal findings (e.g. a rule requiring a tag no rep in its pools has).
+    pub fn warnings(&self) -> &[Issue] {
+        &self.warnings
+    }
+    pub fn reps(&self) -> &[RepSpec] {
+        &self.reps
+    }
+    pub fn pools(&self) -> &[PoolSpec] {
+        &self.pools
+    }
+    pub fn rules(&self) -> &[RuleSpec] {
+        &self.rules
+    }
+    pub fn rep_index(&self, id: &str) -> Option<RepIdx> {
+        self.rep_by_id.get(id).copied()
+    }
+    pub fn pool_index(&self, id: &str) -> Option<PoolIdx> {
+        self.pool_by_id.get(id).copied()
+    }
+    pub fn rep_id(&self, idx: RepIdx) -> &str {
+        &self.reps[idx as usize].id
+    }
+    pub fn pool_id(&self, idx: PoolIdx) -> &str {
+        &self.pools[idx as usize].id
+    }
+    /// The rep's time zone.
+    pub fn rep_time_zone(&self, idx: RepIdx) -> &TimeZone {
+        &self.time_zones[self.reps[idx as usize].tz as usize]
+    }
+    /// Every tag any rep carries (skills and `lang:` tags), lower-cased.
+    pub fn tags(&self) -> &[String] {
+        &self.tag_names
+    }
+}
+
+impl PolicyDocument {
+    /// Parses a YAML (or JSON) policy document; errors carry the path and line.
+    pub fn from_yaml(text: &str) -> Result<PolicyDocument, PolicyError> {
+        let de = serde_yaml_ng::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let location = inner
+                .location()
+                .map(|l| format!(" (line {}, column {})", l.line(), l.column()))
+                .unwrap_or_default();
+            PolicyError::Parse {
+                path: if path == "." { "$".into() } else { path },
+                message: format!("{inner}{location}"),
+            }
+        })
+    }
+
+    pub fn to_yaml(&self) -> String {
+        serde_yaml_ng::to_string(self).expect("a policy document always serializes")
+    }
+
+    /// The JSON Schema of the document, for editor validation.
+    pub fn json_schema() -> serde_json::Value {
+        serde_json::to_value(schemars::schema_for!(PolicyDocument))
+            .expect("schema serializes to JSON")
+    }
+}

@@ -1,0 +1,361 @@
+//! The decision record: the id-based, human-readable explanation of a decision that is
+//! stored with the lead and answers "why did this lead go to Sarah?".
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::account::MatchedBy;
+use crate::decision::{
+    Decision, Outcome, ParkReason, RequirementRef, Skip, StepKind, Verdict, WindowChange,
+};
+use crate::lead::Lead;
+use crate::policy::{CompiledPolicy, StrategyKind};
+use crate::state::{PoolRecord, pool_record};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum OutcomeRecord {
+    Assigned {
+        rep: String,
+        /// Absent when the account owner took the lead.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pool: Option<String>,
+        /// `account_owner`, `round_robin`, `weighted_round_robin` or `least_loaded`.
+        via: String,
+    },
+    Parked {
+        pool: String,
+        reason: ParkReason,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountRecord {
+    pub id: String,
+    pub matched_by: MatchedBy,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CandidateRecord {
+    pub rep: String,
+    /// `picked`, `eligible` or `skipped`.
+    pub status: String,
+    /// Machine-readable reason when skipped: `at_cap`, `daily_cap`, `weekly_cap`, `away`,
+    /// `out_of_office`, `holiday`, `outside_hours`, `lacks_skill`, `bounced_before`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Human explanation, e.g. `at cap (10 of 10 open)`.
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepRecord {
+    /// `account_owner` or `pool`.
+    pub step: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strategy: Option<StrategyKind>,
+    /// Second pass offering the lead again to reps it bounced from.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rebounce: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picked: Option<String>,
+    pub candidates: Vec<CandidateRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepChangeRecord {
+    pub rep: String,
+    pub open_before: u32,
+    pub open_after: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_open: Option<u32>,
+    pub day: WindowChange,
+    pub week: WindowChange,
+    pub last_assigned_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PoolChangeRecord {
+    pub pool: String,
+    pub version_before: u64,
+    pub after: PoolRecord,
+}
+
+/// The state change with its preconditions, by id.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChangeRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rep: Option<RepChangeRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<PoolChangeRecord>,
+}
+
+/// A decision, explained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecisionRecord {
+    pub lead_id: String,
+    pub policy_version: u64,
+    pub decided_at: Timestamp,
+    pub outcome: OutcomeRecord,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<AccountRecord>,
+    pub steps: Vec<StepRecord>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla_due: Option<Timestamp>,
+    pub change: ChangeRecord,
+    /// One sentence answering "why this rep?".
+    pub summary: String,
+}
+
+fn strategy_name(s: StrategyKind) -> &'static str {
+    match s {
+        StrategyKind::RoundRobin => "round_robin",
+        StrategyKind::WeightedRoundRobin => "weighted_round_robin",
+        StrategyKind::LeastLoaded => "least_loaded",
+    }
+}
+
+fn skip_code(s: &Skip) -> &'static str {
+    match s {
+        Skip::LacksSkill(_) => "lacks_skill",
+        Skip::BouncedBefore => "bounced_before",
+        Skip::Away { .. } => "away",
+        Skip::OutOfOffice { .. } => "out_of_office",
+        Skip::Holiday { .. } => "holiday",
+        Skip::OutsideHours { .. } => "outside_hours",
+        Skip::AtCap { .. } => "at_cap",
+        Skip::DailyCap { .. } => "daily_cap",
+        Skip::WeeklyCap { .. } => "weekly_cap",
+    }
+}
+
+impl DecisionRecord {
+    /// Renders a decision for `lead` made under `policy` (the same version).
+    pub fn new(policy: &CompiledPolicy, lead: &Lead, d: &Decision) -> DecisionRecord {
+        let rule = d.rule.map(|r| &policy.rules()[r as usize]);
+        let rep_id = |r| policy.rep_id(r).to_owned();
+        let tz_name = |r| policy.rep_time_zone(r).iana_name().unwrap_or("UTC").to_owned();
+        let skill_detail = |rq: RequirementRef| -> String {
+            let Some(rule) = rule else {
+                return "lacks a required skill".into();
+            };
+            let req = &rule.require;
+            match rq {
+                RequirementRef::All(i) => format!("lacks skill `{}`", req.all[i as usize].name),
+                RequirementRef::Any => format!(
+                    "has none of {}",
+                    req.any
+                        .iter()
+                        .map(|t| format!("`{}`", t.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                RequirementRef::FromLead(i) => {
+                    let fl = &req.from_lead[i as usize];
+                    let ctx = crate::condition::MatchContext {
+                        lead,
+                        account: None,
+                    };
+                    let value = match ctx.get(&fl.field) {
+                        Some(crate::condition::Value::Text(t)) => t.to_lowercase(),
+                        Some(crate::condition::Value::Number(n)) => n.to_string(),
+                        Some(crate::condition::Value::Bool(b)) => b.to_string(),
+                        None => String::new(),
+                    };
+                    format!("lacks tag `{}{}` required by the lead", fl.prefix, value)
+                }
+            }
+        };
+
+        let mut steps = Vec::with_capacity(d.steps.len());
+        let mut skipped_notes = Vec::new();
+        for st in &d.steps {
+            let (step, pool, strategy) = match st.kind {
+                StepKind::AccountOwner => ("account_owner", None, None),
+                StepKind::Pool(p) => (
+                    "pool",
+                    Some(policy.pool_id(p).to_owned()),
+                    Some(policy.pools()[p as usize].strategy),
+                ),
+            };
+            let candidates = d
+                .step_candidates(st)
+                .iter()
+                .map(|c| {
+                    let (status, reason, detail) = match c.verdict {
+                        Verdict::Picked => ("picked", None, pick_detail(strategy, c.score)),
+                        Verdict::Eligible => (
+                            "eligible",
+                            None,
+                            format!("eligible, not picked ({})", score_note(strategy, c.score)),
+                        ),
+                        Verdict::Skipped(s) => {
+                            let detail = match s {
+                                Skip::LacksSkill(rq) => skill_detail(rq),
+                                Skip::BouncedBefore => {
+                                    "the lead already bounced from this rep".into()
+                                }
+                                Skip::Away { until: Some(u) } => format!("away until {u}"),
+                                Skip::Away { until: None } => "away".into(),
+                                Skip::OutOfOffice { until } => {
+                                    format!("out of office until {until}")
+                                }
+                                Skip::Holiday { date } => format!("on holiday ({date})"),
+                                Skip::OutsideHours { local } => format!(
+                                    "outside working hours (local time {} {})",
+                                    local.strftime("%a %H:%M"),
+                                    tz_name(c.rep)
+                                ),
+                                Skip::AtCap { open, max } => {
+                                    format!("at cap ({open} of {max} open)")
+                                }
+                                Skip::DailyCap { count, max } => {
+                                    format!("daily cap reached ({count} of {max} today)")
+                                }
+                                Skip::WeeklyCap { count, max } => {
+                                    format!("weekly cap reached ({count} of {max} this week)")
+                                }
+                            };
+                            let note = format!("{} {}", policy.rep_id(c.rep), detail);
+                            if !skipped_notes.contains(&note) {
+                                skipped_notes.push(note);
+                            }
+                            ("skipped", Some(skip_code(&s).to_owned()), detail)
+                        }
+                    };
+                    CandidateRecord {
+                        rep: rep_id(c.rep),
+                        status: status.into(),
+                        reason,
+                        detail,
+                    }
+                })
+                .collect();
+            steps.push(StepRecord {
+                step: step.into(),
+                pool,
+                strategy,
+                rebounce: st.rebounce,
+                picked: st.picked.map(rep_id),
+                candidates,
+            });
+        }
+
+        let outcome = match d.outcome {
+            Outcome::Assigned { rep, pool } => OutcomeRecord::Assigned {
+                rep: rep_id(rep),
+                pool: pool.map(|p| policy.pool_id(p).to_owned()),
+                via: match pool {
+                    None => "account_owner".into(),
+                    Some(p) => strategy_name(policy.pools()[p as usize].strategy).into(),
+                },
+            },
+            Outcome::Parked { reason } => OutcomeRecord::Parked {
+                pool: d
+                    .park_in
+                    .clone()
+                    .unwrap_or_else(|| policy.triage_pool().to_owned()),
+                reason,
+            },
+        };
+
+        let summary = summarize(policy, d, &outcome, rule.map(|r| r.id.as_str()), &skipped_notes);
+
+        DecisionRecord {
+            lead_id: lead.id.clone(),
+            policy_version: d.policy_version,
+            decided_at: d.decided_at,
+            outcome,
+            rule: rule.map(|r| r.id.clone()),
+            account: d.account.as_ref().map(|a| AccountRecord {
+                id: a.id.clone(),
+                matched_by: a.matched_by,
+                owner: a.owner.map(rep_id),
+            }),
+            steps,
+            sla_due: d.sla_due,
+            change: ChangeRecord {
+                rep: d.change.rep.map(|rc| RepChangeRecord {
+                    rep: rep_id(rc.rep),
+                    open_before: rc.open_before,
+                    open_after: rc.open_after,
+                    max_open: rc.max_open,
+                    day: rc.day,
+                    week: rc.week,
+                    last_assigned_at: rc.last_assigned_at,
+                }),
+                pool: d.change.pool.as_ref().map(|pc| PoolChangeRecord {
+                    pool: policy.pool_id(pc.pool).to_owned(),
+                    version_before: pc.version_before,
+                    after: pool_record(policy, pc.pool, &pc.after),
+                }),
+            },
+            summary,
+        }
+    }
+}
+
+fn pick_detail(strategy: Option<StrategyKind>, score: i64) -> String {
+    match strategy {
+        None => "account owner, available".into(),
+        Some(s) => format!("picked by {} ({})", strategy_name(s), score_note(strategy, score)),
+    }
+}
+
+fn score_note(strategy: Option<StrategyKind>, score: i64) -> String {
+    match strategy {
+        Some(StrategyKind::WeightedRoundRobin) => format!("credit {score}"),
+        Some(StrategyKind::LeastLoaded) => format!("{score} open"),
+        Some(StrategyKind::RoundRobin) => format!("{score} after the cursor"),
+        None => String::new(),
+    }
+}
+
+fn summarize(
+    policy: &CompiledPolicy,
+    d: &Decision,
+    outcome: &OutcomeRecord,
+    rule: Option<&str>,
+    skipped: &[String],
+) -> String {
+    let mut s = match outcome {
+        OutcomeRecord::Assigned { rep, pool, via } => {
+            let name = &policy.reps()[policy.rep_index(rep).unwrap_or(0) as usize].name;
+            match pool {
+                None => format!("Assigned to {name} ({rep}) as owner of account {}", d
+                    .account
+                    .as_ref()
+                    .map(|a| a.id.as_str())
+                    .unwrap_or("?")),
+                Some(p) => format!("Assigned to {name} ({rep}) by {via} in pool {p}"),
+            }
+        }
+        OutcomeRecord::Parked { pool, reason } => format!(
+            "Parked in {pool}: {}",
+            match reason {
+                ParkReason::KillSwitch => "the kill switch is on",
+                ParkReason::NoRuleMatched => "no rule matched",
+                ParkReason::NoEligibleRep => "nobody in the waterfall could take it",
+            }
+        ),
+    };
+    if let Some(r) = rule {
+        s.push_str(&format!(" under rule {r}"));
+    }
+    if !skipped.is_empty() {
+        const SHOWN: usize = 5;
+        let mut notes = skipped.iter().take(SHOWN).cloned().collect::<Vec<_>>().join("; ");
+        if skipped.len() > SHOWN {
+            notes.push_str(&format!("; and {} more", skipped.len() - SHOWN));
+        }
+        s.push_str(&format!(". Passed over: {notes}"));
+    }
+    s.push('.');
+    s
+}
