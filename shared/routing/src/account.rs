@@ -115,9 +115,42 @@ impl AccountLookup for AccountIndex {
 
 /// Legal-form words dropped when comparing company names ("Acme GmbH" = "ACME").
 const LEGAL_SUFFIXES: &[&str] = &[
-    "inc", "incorporated", "corp", "corporation", "co", "company", "llc", "llp", "lp", "ltd",
-    "limited", "plc", "gmbh", "ag", "kg", "ug", "se", "sa", "sas", "sarl", "srl", "spa", "bv",
-    "nv", "oy", "ab", "as", "aps", "kk", "pty", "pte", "sl", "sro", "zoo", "group", "holding",
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "llc",
+    "llp",
+    "lp",
+    "ltd",
+    "limited",
+    "plc",
+    "gmbh",
+    "ag",
+    "kg",
+    "ug",
+    "se",
+    "sa",
+    "sas",
+    "sarl",
+    "srl",
+    "spa",
+    "bv",
+    "nv",
+    "oy",
+    "ab",
+    "as",
+    "aps",
+    "kk",
+    "pty",
+    "pte",
+    "sl",
+    "sro",
+    "zoo",
+    "group",
+    "holding",
     "holdings",
 ];
 
@@ -168,7 +201,10 @@ mod tests {
         assert_eq!(normalize_company_name("ACME, Inc."), "acme");
         assert_eq!(normalize_company_name("  Acme   GmbH "), "acme");
         assert_eq!(normalize_company_name("Globex S.A."), "globex");
-        assert_eq!(normalize_company_name("Müller & Söhne KG"), "müller & söhne");
+        assert_eq!(
+            normalize_company_name("Müller & Söhne KG"),
+            "müller & söhne"
+        );
         assert_eq!(normalize_company_name("Inc"), "inc");
     }
 

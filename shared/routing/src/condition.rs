@@ -18,7 +18,7 @@ pub enum Condition {
     All(AllOf),
     Any(AnyOf),
     Not(NotOf),
-    Test(FieldTest),
+    Test(Box<FieldTest>),
 }
 
 /// Every sub-condition holds (an empty list always holds).
@@ -46,7 +46,8 @@ pub struct NotOf {
 /// Fields: `email`, `email_domain`, `free_mail`, `phone`, `country`, `company`,
 /// `first_name`, `last_name`, `source`, `account.id`, `account.name`, `account.owner`,
 /// `account.<attribute>`, and any other name is a lead attribute (`attributes.<name>` also works).
-/// Text comparisons ignore ASCII case unless `case_sensitive` is true.
+/// Text comparisons ignore ASCII case unless `case_sensitive` is true. Lead values are
+/// compared as stored (intake trims and normalizes them), so the hot path never re-trims.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FieldTest {
@@ -320,7 +321,7 @@ fn compile_test(t: &FieldTest, path: &str, errors: &mut Vec<ConditionError>) -> 
     let mut ops = Vec::new();
     if let Some(eq) = &t.eq {
         ops.push(match eq {
-            Scalar::Text(s) => Op::EqText(fold(s, cs)),
+            Scalar::Text(s) => Op::EqText(fold(s.trim(), cs)),
             Scalar::Number(n) => Op::EqNumber(*n),
             Scalar::Bool(b) => Op::EqBool(*b),
         });
@@ -332,7 +333,7 @@ fn compile_test(t: &FieldTest, path: &str, errors: &mut Vec<ConditionError>) -> 
         let texts: Vec<String> = list
             .iter()
             .filter_map(Scalar::as_text)
-            .map(|s| fold(s, cs))
+            .map(|s| fold(s.trim(), cs))
             .collect();
         let numbers: Vec<f64> = list
             .iter()
@@ -376,7 +377,10 @@ fn compile_test(t: &FieldTest, path: &str, errors: &mut Vec<ConditionError>) -> 
         if let (Some(lo), Some(hi)) = (lo, hi)
             && lo > hi
         {
-            err("gte", format!("empty range: lower bound {lo} is above upper bound {hi}"));
+            err(
+                "gte",
+                format!("empty range: lower bound {lo} is above upper bound {hi}"),
+            );
         }
         ops.push(Op::Range {
             gt: t.gt,
@@ -389,11 +393,7 @@ fn compile_test(t: &FieldTest, path: &str, errors: &mut Vec<ConditionError>) -> 
         ops.push(Op::Exists(e));
     }
     if let Some(re) = &t.regex {
-        let pattern = if cs {
-            re.clone()
-        } else {
-            format!("(?i){re}")
-        };
+        let pattern = if cs { re.clone() } else { format!("(?i){re}") };
         match Regex::new(&pattern) {
             Ok(r) => ops.push(Op::Regex(r)),
             Err(e) => err("regex", format!("invalid regex: {e}")),
@@ -416,7 +416,11 @@ fn compile_test(t: &FieldTest, path: &str, errors: &mut Vec<ConditionError>) -> 
 }
 
 fn text_eq(a: &str, b: &str, cs: bool) -> bool {
-    if cs { a == b } else { a.eq_ignore_ascii_case(b) }
+    if cs {
+        a == b
+    } else {
+        a.eq_ignore_ascii_case(b)
+    }
 }
 
 fn starts_with(s: &str, p: &str, cs: bool) -> bool {
@@ -428,7 +432,11 @@ fn ends_with(s: &str, p: &str, cs: bool) -> bool {
 }
 
 fn text_eq_bytes(a: &[u8], b: &[u8], cs: bool) -> bool {
-    if cs { a == b } else { a.eq_ignore_ascii_case(b) }
+    if cs {
+        a == b
+    } else {
+        a.eq_ignore_ascii_case(b)
+    }
 }
 
 fn contains(s: &str, needle: &str, cs: bool) -> bool {
@@ -440,6 +448,12 @@ fn contains(s: &str, needle: &str, cs: bool) -> bool {
     }
 }
 
+/// Kept out of line so the common operators compile to a small, cheap function.
+#[inline(never)]
+fn regex_holds(r: &Regex, t: &str) -> bool {
+    r.is_match(t)
+}
+
 fn op_holds(op: &Op, value: Option<Value<'_>>, cs: bool) -> bool {
     if let Op::Exists(want) = op {
         return value.is_some() == *want;
@@ -449,7 +463,7 @@ fn op_holds(op: &Op, value: Option<Value<'_>>, cs: bool) -> bool {
     };
     match op {
         Op::EqText(want) => match value {
-            Value::Text(t) => text_eq(t.trim(), want, cs),
+            Value::Text(t) => text_eq(t, want, cs),
             Value::Number(_) | Value::Bool(_) => false,
         },
         Op::EqNumber(want) => value.as_number() == Some(*want),
@@ -459,7 +473,7 @@ fn op_holds(op: &Op, value: Option<Value<'_>>, cs: bool) -> bool {
             Value::Number(_) => false,
         },
         Op::InText(list) => match value {
-            Value::Text(t) => list.iter().any(|w| text_eq(t.trim(), w, cs)),
+            Value::Text(t) => list.iter().any(|w| text_eq(t, w, cs)),
             _ => false,
         },
         Op::InNumber(list) => value.as_number().is_some_and(|n| list.contains(&n)),
@@ -472,7 +486,7 @@ fn op_holds(op: &Op, value: Option<Value<'_>>, cs: bool) -> bool {
                 && lt.is_none_or(|b| n < b)
                 && lte.is_none_or(|b| n <= b)
         }),
-        Op::Regex(r) => matches!(value, Value::Text(t) if r.is_match(t)),
+        Op::Regex(r) => matches!(value, Value::Text(t) if regex_holds(r, t)),
         Op::Exists(_) => unreachable!("handled above"),
     }
 }

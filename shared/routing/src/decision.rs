@@ -16,14 +16,58 @@ pub enum Skip {
     /// The lead already bounced from this rep and someone else could take it.
     BouncedBefore,
     /// The rep set themselves away.
-    Away { until: Option<Timestamp> },
+    Away {
+        until: Option<Timestamp>,
+    },
     /// A planned absence in the policy.
-    OutOfOffice { until: Timestamp },
-    Holiday { date: Date },
-    OutsideHours { local: DateTime },
-    AtCap { open: u32, max: u32 },
-    DailyCap { count: u32, max: u32 },
-    WeeklyCap { count: u32, max: u32 },
+    OutOfOffice {
+        until: Timestamp,
+    },
+    Holiday {
+        date: Date,
+    },
+    OutsideHours {
+        local: DateTime,
+    },
+    AtCap {
+        open: u32,
+        max: u32,
+    },
+    DailyCap {
+        count: u32,
+        max: u32,
+    },
+    WeeklyCap {
+        count: u32,
+        max: u32,
+    },
+}
+
+impl Skip {
+    /// The machine-readable reason code used in decision records.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Skip::LacksSkill(_) => "lacks_skill",
+            Skip::BouncedBefore => "bounced_before",
+            Skip::Away { .. } => "away",
+            Skip::OutOfOffice { .. } => "out_of_office",
+            Skip::Holiday { .. } => "holiday",
+            Skip::OutsideHours { .. } => "outside_hours",
+            Skip::AtCap { .. } => "at_cap",
+            Skip::DailyCap { .. } => "daily_cap",
+            Skip::WeeklyCap { .. } => "weekly_cap",
+        }
+    }
+}
+
+impl ParkReason {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ParkReason::KillSwitch => "kill_switch",
+            ParkReason::NoRuleMatched => "no_rule_matched",
+            ParkReason::NoEligibleRep => "no_eligible_rep",
+        }
+    }
 }
 
 /// Which requirement of the matched rule a rep failed.

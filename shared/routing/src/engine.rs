@@ -4,14 +4,14 @@
 //! fallback pools → park. Reps the lead bounced from are skipped on a first pass and only
 //! offered again, on a second pass, when nobody else in the waterfall can take the lead.
 
+use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
-use jiff::{Span, Timestamp};
 
 use crate::account::{Account, MatchedBy};
 use crate::condition::{MatchContext, Value};
 use crate::decision::{
-    AccountInfo, Candidate, Decision, Outcome, ParkReason, PoolChange, RepChange,
-    RequirementRef, Skip, StateChange, Step, StepKind, Verdict, WindowChange,
+    AccountInfo, Candidate, Decision, Outcome, ParkReason, PoolChange, RepChange, RequirementRef,
+    Skip, StateChange, Step, StepKind, Verdict, WindowChange,
 };
 use crate::lead::Lead;
 use crate::policy::{
@@ -45,7 +45,7 @@ pub fn decide(policy: &CompiledPolicy, state: &Snapshot, input: &DecideInput<'_>
             reason: ParkReason::KillSwitch,
         },
         park_in: None,
-        steps: Vec::new(),
+        steps: Vec::with_capacity(4),
         candidates: Vec::new(),
         strategy: None,
         sla_due: None,
@@ -74,6 +74,14 @@ pub fn decide(policy: &CompiledPolicy, state: &Snapshot, input: &DecideInput<'_>
         return d;
     };
     d.rule = Some(rule_idx as u32);
+    // One allocation for the explanation: room for every member of the waterfall.
+    d.candidates.reserve(
+        rule.waterfall
+            .iter()
+            .map(|&p| policy.pools[p as usize].members.len())
+            .sum::<usize>()
+            + 1,
+    );
 
     let from_lead = resolve_from_lead(&rule.require, &ctx);
     let mut run = Run {
@@ -167,10 +175,19 @@ fn resolve_from_lead(req: &Requirement, ctx: &MatchContext<'_>) -> FromLead {
     out
 }
 
-/// Local date-times per time zone, computed at most once per decision.
+/// A clock reading in one time zone, with what the constraints need precomputed.
+#[derive(Clone, Copy, Default)]
+struct Local {
+    dt: DateTime,
+    /// Monday = 0.
+    weekday: u8,
+    minute: u16,
+}
+
+/// Local times per time zone, computed at most once per decision (reps share few zones).
 struct LocalClock {
     now: Timestamp,
-    cache: [(u16, DateTime); 8],
+    cache: [(u16, Local); 8],
     len: usize,
 }
 
@@ -178,28 +195,36 @@ impl LocalClock {
     fn new(now: Timestamp) -> Self {
         LocalClock {
             now,
-            cache: [(0, DateTime::default()); 8],
+            cache: [(0, Local::default()); 8],
             len: 0,
         }
     }
 
-    fn local(&mut self, policy: &CompiledPolicy, tz: u16) -> DateTime {
-        if let Some((_, dt)) = self.cache[..self.len].iter().find(|(t, _)| *t == tz) {
-            return *dt;
+    fn local(&mut self, policy: &CompiledPolicy, tz: u16) -> Local {
+        if let Some((_, l)) = self.cache[..self.len].iter().find(|(t, _)| *t == tz) {
+            return *l;
         }
         let dt = policy.time_zones[tz as usize].to_datetime(self.now);
+        let l = Local {
+            dt,
+            weekday: dt.weekday().to_monday_zero_offset() as u8,
+            minute: dt.hour() as u16 * 60 + dt.minute() as u16,
+        };
         if self.len < self.cache.len() {
-            self.cache[self.len] = (tz, dt);
+            self.cache[self.len] = (tz, l);
             self.len += 1;
         }
-        dt
+        l
     }
 }
 
-/// Monday of the ISO week containing `date`.
+/// Monday of the ISO week containing `date` (at most six cheap day steps, no span math).
 pub(crate) fn week_start(date: Date) -> Date {
-    let back = date.weekday().to_monday_zero_offset() as i64;
-    date.checked_sub(Span::new().days(back)).unwrap_or(date)
+    let mut d = date;
+    for _ in 0..date.weekday().to_monday_zero_offset() {
+        d = d.yesterday().unwrap_or(d);
+    }
+    d
 }
 
 struct Run<'a> {
@@ -250,7 +275,7 @@ impl Run<'_> {
         let spec = &self.policy.reps[rep as usize];
         let rs = &self.state.reps[rep as usize];
         let now = self.input.now;
-        if self.input.bounced.iter().any(|b| *b == spec.id) && !rebounce {
+        if !rebounce && self.input.bounced.contains(&spec.id) {
             self.saw_bounced = true;
             return Err(Skip::BouncedBefore);
         }
@@ -273,14 +298,14 @@ impl Run<'_> {
             || spec.caps.max_per_week.is_some();
         if needs_local {
             let local = self.clock.local(self.policy, spec.tz);
-            let date = local.date();
-            if spec.holidays.binary_search(&date).is_ok() {
+            let date = local.dt.date();
+            if !spec.holidays.is_empty() && spec.holidays.binary_search(&date).is_ok() {
                 return Err(Skip::Holiday { date });
             }
             if let Some(h) = &spec.hours
-                && !h.contains(local)
+                && !h.contains_minute(local.weekday as usize, local.minute)
             {
-                return Err(Skip::OutsideHours { local });
+                return Err(Skip::OutsideHours { local: local.dt });
             }
             if let Some(max) = spec.caps.max_per_day {
                 let count = rs.day.count_in(date);
@@ -370,7 +395,7 @@ impl Run<'_> {
     fn rep_change(&mut self, rep: RepIdx) -> RepChange {
         let spec = &self.policy.reps[rep as usize];
         let rs = &self.state.reps[rep as usize];
-        let date = self.clock.local(self.policy, spec.tz).date();
+        let date = self.clock.local(self.policy, spec.tz).dt.date();
         let week = week_start(date);
         let day_before = rs.day.count_in(date);
         let week_before = rs.week.count_in(week);
@@ -433,10 +458,19 @@ fn accrues_catch_up(v: Verdict) -> bool {
     )
 }
 
-/// Smooth weighted round robin (as in nginx): every participating member gains its weight,
-/// the eligible member with the most credit is picked and pays the participants' total.
-/// Without catch-up only eligible members participate, so a returning rep resumes at its
-/// old credit instead of being owed the leads it missed.
+/// Weighted round robin that keeps every rep within one lead of its weighted share after
+/// every lead (the quota property), which nginx-style smooth WRR does not guarantee.
+///
+/// Credits hold `n·wᵢ − W·cᵢ`: how far ahead of its count rep i's share is, scaled by the
+/// participants' total weight W. Each lead is a unit job: rep i may take its next lead once
+/// its upper quota allows (`creditᵢ + wᵢ > 0`) and must have it by its deadline, which is
+/// `⌈(W − creditᵢ)/wᵢ⌉` leads away. Picking the earliest deadline among reps allowed to take
+/// one (ties by member order) meets every deadline, because a schedule within quota always
+/// exists (Balinski and Young's quota method) and earliest-deadline-first is optimal for
+/// unit jobs. After the pick every participant gains its weight and the pick pays W.
+///
+/// Without catch-up only eligible reps participate, so a returning rep resumes at its old
+/// credit instead of being owed the leads it missed.
 fn pick_weighted(
     cands: &mut [Candidate],
     ps: &PoolState,
@@ -445,23 +479,35 @@ fn pick_weighted(
 ) -> Option<(usize, Option<PoolState>)> {
     let mut credits = ps.credits.clone();
     credits.resize(members.len(), 0);
-    let mut total = 0i64;
-    for (i, c) in cands.iter().enumerate() {
-        if c.verdict == Verdict::Eligible || (catch_up && accrues_catch_up(c.verdict)) {
-            credits[i] += members[i].weight as i64;
-            total += members[i].weight as i64;
-        }
-    }
-    let mut best: Option<usize> = None;
+    let participates = |v: Verdict| v == Verdict::Eligible || (catch_up && accrues_catch_up(v));
+    let total: i64 = cands
+        .iter()
+        .zip(members)
+        .filter(|(c, _)| participates(c.verdict))
+        .map(|(_, m)| m.weight as i64)
+        .sum();
+    // (deadline, allowed by upper quota, position); allowed reps first, then earliest deadline.
+    let mut best: Option<(i64, bool, usize)> = None;
     for (i, c) in cands.iter_mut().enumerate() {
-        if c.verdict == Verdict::Eligible {
-            c.score = credits[i];
-            if best.is_none_or(|b| credits[i] > credits[b]) {
-                best = Some(i);
-            }
+        if c.verdict != Verdict::Eligible {
+            continue;
+        }
+        let w = members[i].weight as i64;
+        let deadline = -(credits[i] - total).div_euclid(w);
+        let allowed = credits[i] + w > 0;
+        c.score = deadline;
+        let better =
+            best.is_none_or(|(bd, ba, _)| (allowed && !ba) || (allowed == ba && deadline < bd));
+        if better {
+            best = Some((deadline, allowed, i));
         }
     }
-    let pos = best?;
+    let (_, _, pos) = best?;
+    for (i, c) in cands.iter().enumerate() {
+        if participates(c.verdict) {
+            credits[i] += members[i].weight as i64;
+        }
+    }
     credits[pos] -= total;
     Some((
         pos,
@@ -474,7 +520,10 @@ fn pick_weighted(
 }
 
 /// Fewest open leads; ties go to the rep idle longest, then to member order.
-fn pick_least_loaded(cands: &mut [Candidate], state: &Snapshot) -> Option<(usize, Option<PoolState>)> {
+fn pick_least_loaded(
+    cands: &mut [Candidate],
+    state: &Snapshot,
+) -> Option<(usize, Option<PoolState>)> {
     let mut best: Option<usize> = None;
     for i in 0..cands.len() {
         if cands[i].verdict != Verdict::Eligible {

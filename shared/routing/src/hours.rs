@@ -12,10 +12,22 @@ pub struct WeeklyHours {
 
 const DAY_NAMES: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
+/// `mon` or a full English day name (`monday`), any case.
 fn day_index(name: &str) -> Option<usize> {
+    const FULL: [&str; 7] = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ];
     let n = name.trim().to_ascii_lowercase();
-    let n = n.get(..3)?;
-    DAY_NAMES.iter().position(|d| *d == n)
+    DAY_NAMES
+        .iter()
+        .position(|d| *d == n)
+        .or_else(|| FULL.iter().position(|d| *d == n))
 }
 
 fn parse_minute(s: &str) -> Option<u16> {
@@ -44,8 +56,7 @@ impl WeeklyHours {
                     (a..=b).collect()
                 }
                 None => vec![
-                    day_index(key)
-                        .ok_or_else(|| (key.clone(), format!("unknown day `{key}`")))?,
+                    day_index(key).ok_or_else(|| (key.clone(), format!("unknown day `{key}`")))?,
                 ],
             };
             for range in ranges {
@@ -81,7 +92,14 @@ impl WeeklyHours {
     pub fn contains(&self, local: DateTime) -> bool {
         let day = local.weekday().to_monday_zero_offset() as usize;
         let minute = local.hour() as u16 * 60 + local.minute() as u16;
-        self.days[day].iter().any(|&(s, e)| minute >= s && minute < e)
+        self.contains_minute(day, minute)
+    }
+
+    /// As [`Self::contains`], with the weekday (Monday = 0) and minute already computed.
+    pub fn contains_minute(&self, day: usize, minute: u16) -> bool {
+        self.days[day]
+            .iter()
+            .any(|&(s, e)| minute >= s && minute < e)
     }
 
     /// Intervals for a weekday, minutes since midnight.
@@ -116,6 +134,8 @@ mod tests {
     #[test]
     fn rejects_bad_specs() {
         assert!(WeeklyHours::parse(&spec(&[("funday", &["09:00-17:00"])])).is_err());
+        assert!(WeeklyHours::parse(&spec(&[("monkey", &["09:00-17:00"])])).is_err());
+        assert!(WeeklyHours::parse(&spec(&[("Monday-friday", &["09:00-17:00"])])).is_ok());
         assert!(WeeklyHours::parse(&spec(&[("fri-mon", &["09:00-17:00"])])).is_err());
         assert!(WeeklyHours::parse(&spec(&[("mon", &["17:00-09:00"])])).is_err());
         assert!(WeeklyHours::parse(&spec(&[("mon", &["9-5"])])).is_err());

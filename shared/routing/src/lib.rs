@@ -14,7 +14,9 @@ pub mod policy;
 pub mod record;
 pub mod state;
 
-pub use account::{Account, AccountIndex, AccountLookup, MatchedBy, match_account, normalize_company_name};
+pub use account::{
+    Account, AccountIndex, AccountLookup, MatchedBy, match_account, normalize_company_name,
+};
 pub use decision::{Decision, Outcome, ParkReason, Skip, StateChange, Verdict};
 pub use engine::{DecideInput, decide};
 pub use lead::{Lead, Scalar};

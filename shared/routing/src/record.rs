@@ -114,25 +114,11 @@ pub struct DecisionRecord {
 }
 
 fn strategy_name(s: StrategyKind) -> &'static str {
-    match s {
-        StrategyKind::RoundRobin => "round_robin",
-        StrategyKind::WeightedRoundRobin => "weighted_round_robin",
-        StrategyKind::LeastLoaded => "least_loaded",
-    }
+    s.as_str()
 }
 
 fn skip_code(s: &Skip) -> &'static str {
-    match s {
-        Skip::LacksSkill(_) => "lacks_skill",
-        Skip::BouncedBefore => "bounced_before",
-        Skip::Away { .. } => "away",
-        Skip::OutOfOffice { .. } => "out_of_office",
-        Skip::Holiday { .. } => "holiday",
-        Skip::OutsideHours { .. } => "outside_hours",
-        Skip::AtCap { .. } => "at_cap",
-        Skip::DailyCap { .. } => "daily_cap",
-        Skip::WeeklyCap { .. } => "weekly_cap",
-    }
+    s.code()
 }
 
 impl DecisionRecord {
@@ -140,7 +126,13 @@ impl DecisionRecord {
     pub fn new(policy: &CompiledPolicy, lead: &Lead, d: &Decision) -> DecisionRecord {
         let rule = d.rule.map(|r| &policy.rules()[r as usize]);
         let rep_id = |r| policy.rep_id(r).to_owned();
-        let tz_name = |r| policy.rep_time_zone(r).iana_name().unwrap_or("UTC").to_owned();
+        let tz_name = |r| {
+            policy
+                .rep_time_zone(r)
+                .iana_name()
+                .unwrap_or("UTC")
+                .to_owned()
+        };
         let skill_detail = |rq: RequirementRef| -> String {
             let Some(rule) = rule else {
                 return "lacks a required skill".into();
@@ -166,7 +158,17 @@ impl DecisionRecord {
                         Some(crate::condition::Value::Text(t)) => t.to_lowercase(),
                         Some(crate::condition::Value::Number(n)) => n.to_string(),
                         Some(crate::condition::Value::Bool(b)) => b.to_string(),
-                        None => String::new(),
+                        // An account field: the record does not see the account, so name
+                        // the field the tag is built from rather than print a wrong tag.
+                        None => {
+                            let field = d
+                                .rule
+                                .and_then(|r| policy.document().rules.get(r as usize))
+                                .and_then(|r| r.require.as_ref())
+                                .and_then(|r| r.from_lead.get(i as usize))
+                                .map_or("field", |f| f.field.trim());
+                            format!("<{field}>")
+                        }
                     };
                     format!("lacks tag `{}{}` required by the lead", fl.prefix, value)
                 }
@@ -265,7 +267,13 @@ impl DecisionRecord {
             },
         };
 
-        let summary = summarize(policy, d, &outcome, rule.map(|r| r.id.as_str()), &skipped_notes);
+        let summary = summarize(
+            policy,
+            d,
+            &outcome,
+            rule.map(|r| r.id.as_str()),
+            &skipped_notes,
+        );
 
         DecisionRecord {
             lead_id: lead.id.clone(),
@@ -304,13 +312,19 @@ impl DecisionRecord {
 fn pick_detail(strategy: Option<StrategyKind>, score: i64) -> String {
     match strategy {
         None => "account owner, available".into(),
-        Some(s) => format!("picked by {} ({})", strategy_name(s), score_note(strategy, score)),
+        Some(s) => format!(
+            "picked by {} ({})",
+            strategy_name(s),
+            score_note(strategy, score)
+        ),
     }
 }
 
 fn score_note(strategy: Option<StrategyKind>, score: i64) -> String {
     match strategy {
-        Some(StrategyKind::WeightedRoundRobin) => format!("credit {score}"),
+        Some(StrategyKind::WeightedRoundRobin) => {
+            format!("next lead due within {score}")
+        }
         Some(StrategyKind::LeastLoaded) => format!("{score} open"),
         Some(StrategyKind::RoundRobin) => format!("{score} after the cursor"),
         None => String::new(),
@@ -328,11 +342,10 @@ fn summarize(
         OutcomeRecord::Assigned { rep, pool, via } => {
             let name = &policy.reps()[policy.rep_index(rep).unwrap_or(0) as usize].name;
             match pool {
-                None => format!("Assigned to {name} ({rep}) as owner of account {}", d
-                    .account
-                    .as_ref()
-                    .map(|a| a.id.as_str())
-                    .unwrap_or("?")),
+                None => format!(
+                    "Assigned to {name} ({rep}) as owner of account {}",
+                    d.account.as_ref().map(|a| a.id.as_str()).unwrap_or("?")
+                ),
                 Some(p) => format!("Assigned to {name} ({rep}) by {via} in pool {p}"),
             }
         }
@@ -350,7 +363,12 @@ fn summarize(
     }
     if !skipped.is_empty() {
         const SHOWN: usize = 5;
-        let mut notes = skipped.iter().take(SHOWN).cloned().collect::<Vec<_>>().join("; ");
+        let mut notes = skipped
+            .iter()
+            .take(SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("; ");
         if skipped.len() > SHOWN {
             notes.push_str(&format!("; and {} more", skipped.len() - SHOWN));
         }

@@ -24,7 +24,11 @@ pub struct WindowCount {
 impl WindowCount {
     /// The count for the window starting at `start` (zero when the stored window is older).
     pub fn count_in(&self, start: Date) -> u32 {
-        if self.start == Some(start) { self.count } else { 0 }
+        if self.start == Some(start) {
+            self.count
+        } else {
+            0
+        }
     }
 }
 

@@ -84,7 +84,10 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         if r.id.trim().is_empty() {
             ctx.err(format!("reps[{i}].id"), "rep id must not be empty");
         } else if rep_by_id.insert(r.id.clone(), i as RepIdx).is_some() {
-            ctx.err(format!("reps[{i}].id"), format!("duplicate rep id `{}`", r.id));
+            ctx.err(
+                format!("reps[{i}].id"),
+                format!("duplicate rep id `{}`", r.id),
+            );
         }
     }
 
@@ -113,7 +116,10 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
                 Err(_) => {
                     ctx.err(
                         format!("{p}.time_zone"),
-                        format!("unknown time zone `{}` (use an IANA name such as Europe/Berlin)", r.time_zone),
+                        format!(
+                            "unknown time zone `{}` (use an IANA name such as Europe/Berlin)",
+                            r.time_zone
+                        ),
                     );
                     0
                 }
@@ -140,7 +146,11 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         tags.dedup();
         let caps = Caps {
             max_open: positive_cap(&mut ctx, &format!("{p}.caps.max_open"), r.caps.max_open),
-            max_per_day: positive_cap(&mut ctx, &format!("{p}.caps.max_per_day"), r.caps.max_per_day),
+            max_per_day: positive_cap(
+                &mut ctx,
+                &format!("{p}.caps.max_per_day"),
+                r.caps.max_per_day,
+            ),
             max_per_week: positive_cap(
                 &mut ctx,
                 &format!("{p}.caps.max_per_week"),
@@ -180,7 +190,11 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         holidays.sort_unstable();
         reps.push(RepSpec {
             id: r.id.clone(),
-            name: if r.name.is_empty() { r.id.clone() } else { r.name.clone() },
+            name: if r.name.is_empty() {
+                r.id.clone()
+            } else {
+                r.name.clone()
+            },
             email: r.email.clone(),
             manager: r.manager.as_deref().and_then(|m| rep_by_id.get(m).copied()),
             tz,
@@ -226,19 +240,25 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         for (j, m) in pd.members.iter().enumerate() {
             let mp = format!("{p}.members[{j}]");
             let weight = m.weight();
-            if weight < 1 || weight > 1_000_000 {
-                ctx.err(format!("{mp}.weight"), format!("weight must be between 1 and 1000000, got {weight}"));
+            if !(1..=1_000_000).contains(&weight) {
+                ctx.err(
+                    format!("{mp}.weight"),
+                    format!("weight must be between 1 and 1000000, got {weight}"),
+                );
             } else if weight != 1 && pd.strategy != StrategyKind::WeightedRoundRobin {
                 ctx.err(
                     format!("{mp}.weight"),
-                    format!("weights need strategy weighted_round_robin (pool uses {:?})", pd.strategy),
+                    format!(
+                        "weights need strategy weighted_round_robin (pool uses {:?})",
+                        pd.strategy
+                    ),
                 );
             }
             match rep_by_id.get(m.rep()) {
-                None => ctx.err(format!("{mp}"), format!("unknown rep `{}`", m.rep())),
+                None => ctx.err(mp.clone(), format!("unknown rep `{}`", m.rep())),
                 Some(&r) => {
                     if !seen.insert(r) {
-                        ctx.err(format!("{mp}"), format!("rep `{}` is listed twice", m.rep()));
+                        ctx.err(mp.clone(), format!("rep `{}` is listed twice", m.rep()));
                     }
                     in_some_pool[r as usize] = true;
                     members.push(Member {
@@ -261,7 +281,10 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         if !used {
             ctx.warn(
                 format!("reps[{i}]"),
-                format!("rep `{}` is in no pool (only sticky account ownership can reach them)", reps[i].id),
+                format!(
+                    "rep `{}` is in no pool (only sticky account ownership can reach them)",
+                    reps[i].id
+                ),
             );
         }
     }
@@ -279,7 +302,7 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         }
         if let Some(c) = catch_all_at {
             ctx.err(
-                format!("{p}"),
+                p.clone(),
                 format!(
                     "rule `{}` can never match: rule `{}` (rules[{c}]) before it matches every lead",
                     rd.id, doc.rules[c].id
@@ -327,7 +350,9 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         }
 
         let sla = rd.sla.as_deref().and_then(|s| {
-            parse_duration(s).map_err(|m| ctx.err(format!("{p}.sla"), m)).ok()
+            parse_duration(s)
+                .map_err(|m| ctx.err(format!("{p}.sla"), m))
+                .ok()
         });
 
         let mut require = Requirement::default();
@@ -346,7 +371,10 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
             }
             for (j, fl) in req.from_lead.iter().enumerate() {
                 let Some(field) = FieldRef::parse(&fl.field) else {
-                    ctx.err(format!("{p}.require.from_lead[{j}].field"), "field name is empty");
+                    ctx.err(
+                        format!("{p}.require.from_lead[{j}].field"),
+                        "field name is empty",
+                    );
                     continue;
                 };
                 let prefix = tag_key(&fl.prefix);
@@ -380,9 +408,15 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
             }
         }
 
-        let park_in = rd.park_in.clone().unwrap_or_else(|| doc.triage_pool.clone());
+        let park_in = rd
+            .park_in
+            .clone()
+            .unwrap_or_else(|| doc.triage_pool.clone());
         if park_in.trim().is_empty() {
-            ctx.err(format!("{p}.park_in"), "parking pool name must not be empty");
+            ctx.err(
+                format!("{p}.park_in"),
+                "parking pool name must not be empty",
+            );
         } else if pool_by_id.contains_key(park_in.as_str()) {
             ctx.err(
                 format!("{p}.park_in"),

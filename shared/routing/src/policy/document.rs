@@ -102,6 +102,17 @@ pub enum StrategyKind {
     LeastLoaded,
 }
 
+impl StrategyKind {
+    /// The name used in policy documents and decision records.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            StrategyKind::RoundRobin => "round_robin",
+            StrategyKind::WeightedRoundRobin => "weighted_round_robin",
+            StrategyKind::LeastLoaded => "least_loaded",
+        }
+    }
+}
+
 /// A group of reps sharing leads under one strategy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]

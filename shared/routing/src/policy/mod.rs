@@ -12,8 +12,8 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 pub use document::{
-    AwayDoc, CapsDoc, LeadTagDoc, MemberDoc, PolicyDocument, PoolDoc, RepDoc, RequireDoc,
-    RuleDoc, StrategyKind,
+    AwayDoc, CapsDoc, LeadTagDoc, MemberDoc, PolicyDocument, PoolDoc, RepDoc, RequireDoc, RuleDoc,
+    StrategyKind,
 };
 pub use error::{Issue, PolicyError};
 
@@ -197,14 +197,16 @@ impl PolicyDocument {
         let de = serde_yaml_ng::Deserializer::from_str(text);
         serde_path_to_error::deserialize(de).map_err(|e| {
             let path = e.path().to_string();
-            let inner = e.into_inner();
-            let location = inner
-                .location()
-                .map(|l| format!(" (line {}, column {})", l.line(), l.column()))
-                .unwrap_or_default();
+            // The YAML error text already ends with "at line L column C"; it may also start
+            // with its own (shorter) path, which the full path above makes redundant.
+            let inner = e.into_inner().to_string();
+            let message = match inner.split_once(": ") {
+                Some((head, rest)) if !head.contains(' ') => rest.to_owned(),
+                _ => inner,
+            };
             PolicyError::Parse {
                 path: if path == "." { "$".into() } else { path },
-                message: format!("{inner}{location}"),
+                message,
             }
         })
     }

@@ -1,0 +1,10 @@
+//! Library side of the `switchboard` command: reading and writing lead, account and state
+//! files, the demo data generator, the simulation replay and its report, and text rendering.
+//! The binary's commands are thin wrappers over these modules, so other front ends (the
+//! local server, admin endpoints) can reuse them.
+
+pub mod demo;
+pub mod formats;
+pub mod policy_file;
+pub mod render;
+pub mod simulation;

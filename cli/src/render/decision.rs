@@ -1,0 +1,151 @@
+//! One explained decision as text: the summary, then every step with every candidate.
+
+use std::fmt::Write;
+
+use switchboard_routing::record::OutcomeRecord;
+use switchboard_routing::{CompiledPolicy, DecisionRecord, Lead};
+
+use crate::render::table::{Align, Table};
+
+pub fn render_decision(policy: &CompiledPolicy, lead: &Lead, rec: &DecisionRecord) -> String {
+    let mut out = String::new();
+    let name = |id: &str| {
+        policy
+            .rep_index(id)
+            .map(|i| policy.reps()[i as usize].name.clone())
+            .unwrap_or_default()
+    };
+
+    let _ = writeln!(out, "{}", rec.summary);
+    out.push('\n');
+    let _ = writeln!(
+        out,
+        "  lead        {} (received {})",
+        rec.lead_id, lead.received_at
+    );
+    let _ = writeln!(out, "  decided at  {}", rec.decided_at);
+    let facts: Vec<String> = [
+        ("country", lead.country.as_deref()),
+        ("email", lead.email.as_deref()),
+        ("company", lead.company.as_deref()),
+    ]
+    .iter()
+    .filter_map(|(k, v)| v.map(|v| format!("{k} {v}")))
+    .chain(lead.free_mail.then(|| "free mail".to_owned()))
+    .chain(
+        lead.attributes
+            .iter()
+            .map(|(k, v)| format!("{k} {}", crate::formats::cells::format_scalar(v))),
+    )
+    .collect();
+    if !facts.is_empty() {
+        let _ = writeln!(out, "  fields      {}", facts.join(", "));
+    }
+    match &rec.account {
+        Some(a) => {
+            let by = match a.matched_by {
+                switchboard_routing::MatchedBy::Domain => "e-mail domain",
+                switchboard_routing::MatchedBy::CompanyName => "company name",
+            };
+            let owner = a
+                .owner
+                .as_deref()
+                .map(|o| format!(", owner {o}"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "  account     {} (matched by {by}{owner})", a.id);
+        }
+        None => {
+            let _ = writeln!(out, "  account     none matched");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  rule        {}",
+        rec.rule.as_deref().unwrap_or("none")
+    );
+    let outcome = match &rec.outcome {
+        OutcomeRecord::Assigned { rep, pool, via } => match pool {
+            Some(p) => format!("assigned to {rep} in pool {p} by {via}"),
+            None => format!("assigned to {rep} as account owner"),
+        },
+        OutcomeRecord::Parked { pool, reason } => {
+            format!(
+                "parked in {pool} ({})",
+                crate::render::names::park_reason_name(*reason)
+            )
+        }
+    };
+    let _ = writeln!(out, "  outcome     {outcome}");
+    if let Some(due) = rec.sla_due {
+        let _ = writeln!(out, "  SLA due     {due}");
+    }
+
+    for (i, step) in rec.steps.iter().enumerate() {
+        out.push('\n');
+        let what = match (&step.pool, step.strategy) {
+            (Some(p), Some(s)) => format!("pool {p} ({})", crate::render::names::strategy_name(s)),
+            (Some(p), None) => format!("pool {p}"),
+            _ => "account owner".to_owned(),
+        };
+        let again = if step.rebounce {
+            ", second pass offering bounced reps again"
+        } else {
+            ""
+        };
+        let picked = step
+            .picked
+            .as_deref()
+            .map(|p| format!("picked {p}"))
+            .unwrap_or_else(|| "nobody could take it".into());
+        let _ = writeln!(out, "Step {}: {what}{again}: {picked}", i + 1);
+        let mut t = Table::new(&[
+            ("rep", Align::Left),
+            ("name", Align::Left),
+            ("status", Align::Left),
+            ("reason", Align::Left),
+            ("detail", Align::Left),
+        ]);
+        for c in &step.candidates {
+            t.row(vec![
+                c.rep.clone(),
+                name(&c.rep),
+                c.status.clone(),
+                c.reason.clone().unwrap_or_default(),
+                c.detail.clone(),
+            ]);
+        }
+        out.push_str(&t.render(2));
+    }
+
+    let ch = &rec.change;
+    if ch.rep.is_some() || ch.pool.is_some() {
+        out.push_str("\nState change\n");
+    }
+    if let Some(rc) = &ch.rep {
+        let cap = |max: Option<u32>| max.map(|m| format!(" of {m}")).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  {}: open {} -> {}{}, day {} {} -> {}{}, week of {} {} -> {}{}",
+            rc.rep,
+            rc.open_before,
+            rc.open_after,
+            cap(rc.max_open),
+            rc.day.start,
+            rc.day.before,
+            rc.day.after,
+            cap(rc.day.max),
+            rc.week.start,
+            rc.week.before,
+            rc.week.after,
+            cap(rc.week.max),
+        );
+    }
+    if let Some(pc) = &ch.pool {
+        let _ = writeln!(
+            out,
+            "  pool {}: version {} -> {}",
+            pc.pool, pc.version_before, pc.after.version
+        );
+    }
+    out
+}

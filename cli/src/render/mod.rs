@@ -1,0 +1,6 @@
+//! Human-readable output: aligned text tables, the simulation report, explained decisions.
+
+pub mod decision;
+pub mod names;
+pub mod report;
+pub mod table;

@@ -1,0 +1,8 @@
+//! Integration tests: run the built `switchboard` binary as a user would.
+
+mod common;
+mod demo;
+mod explain;
+mod help;
+mod policy;
+mod simulate;

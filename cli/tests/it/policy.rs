@@ -1,0 +1,111 @@
+//! `policy validate` and `policy schema`.
+
+use crate::common::{demo_policy, ok, path_str, run, scratch};
+
+#[test]
+fn validate_accepts_the_demo() {
+    let out = ok(&["policy", "validate", path_str(&demo_policy())]);
+    assert!(out.starts_with("OK "), "{out}");
+    assert!(
+        out.contains("15 reps, 7 pools, 6 rules, 0 warning(s)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn validate_rejects_a_broken_policy_with_paths_and_exit_code_1() {
+    let dir = scratch("validate_broken");
+    let demo = std::fs::read_to_string(demo_policy()).unwrap();
+    let broken = demo
+        .replacen(
+            "fallbacks: [managers, inbound-desk]",
+            "fallbacks: [managers, nowhere]",
+            1,
+        )
+        .replace("time_zone: Europe/Vienna", "time_zone: Europe/Wien");
+    assert_ne!(broken, demo, "the edits must apply");
+    let file = dir.join("broken.yaml");
+    std::fs::write(&file, broken).unwrap();
+
+    let out = run(&["policy", "validate", path_str(&file)]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("INVALID "), "{text}");
+    assert!(text.contains("2 issue(s)"), "{text}");
+    assert!(
+        text.contains("\nrules[0].fallbacks[1]: unknown pool `nowhere`\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nreps[2].time_zone: unknown time zone `Europe/Wien`"),
+        "{text}"
+    );
+
+    let out = run(&["policy", "validate", path_str(&file), "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["valid"], false);
+    let paths: Vec<&str> = v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["reps[2].time_zone", "rules[0].fallbacks[1]"]);
+}
+
+#[test]
+fn validate_reports_yaml_shape_errors_by_path() {
+    let dir = scratch("validate_shape");
+    let file = dir.join("typo.yaml");
+    std::fs::write(
+        &file,
+        "triage_pool: triage\nreps: []\npools: []\nrulez: []\n",
+    )
+    .unwrap();
+    let out = run(&["policy", "validate", path_str(&file)]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("rulez: unknown field `rulez`"), "{text}");
+}
+
+#[test]
+fn validate_json_summarises_a_valid_policy() {
+    let out = ok(&[
+        "policy",
+        "validate",
+        path_str(&demo_policy()),
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["summary"]["reps"], 15);
+    assert_eq!(v["summary"]["pools"], 7);
+    assert_eq!(v["summary"]["rules"], 6);
+    assert_eq!(v["errors"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn schema_is_json_and_equals_the_shipped_copy() {
+    let out = ok(&["policy", "schema"]);
+    let schema: serde_json::Value = serde_json::from_str(&out).expect("schema is JSON");
+    assert_eq!(schema["title"], "PolicyDocument");
+    assert!(schema["properties"]["rules"].is_object(), "{out}");
+    let shipped_path = demo_policy().with_file_name("policy.schema.json");
+    let shipped = std::fs::read_to_string(&shipped_path).unwrap();
+    assert!(
+        out == shipped,
+        "{} is stale: run `switchboard policy schema > cli/demo/policy.schema.json`",
+        shipped_path.display()
+    );
+}
+
+#[test]
+fn demo_policy_points_editors_at_the_schema() {
+    let demo = std::fs::read_to_string(demo_policy()).unwrap();
+    assert_eq!(
+        demo.lines().next(),
+        Some("# yaml-language-server: $schema=./policy.schema.json")
+    );
+}
