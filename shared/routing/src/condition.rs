@@ -224,9 +224,62 @@ pub(crate) enum Matcher {
     Not(Box<Matcher>),
     Test {
         field: FieldRef,
+        /// Index of the field in the policy's [`FieldTable`], for the per-decision cache.
+        slot: u16,
         ops: Vec<Op>,
         case_sensitive: bool,
     },
+}
+
+/// The distinct fields a policy's conditions read, so each is looked up once per decision.
+#[derive(Debug, Default)]
+pub(crate) struct FieldTable {
+    fields: Vec<FieldRef>,
+}
+
+impl FieldTable {
+    fn slot(&mut self, field: &FieldRef) -> u16 {
+        match self.fields.iter().position(|f| f == field) {
+            Some(i) => i as u16,
+            None => {
+                self.fields.push(field.clone());
+                (self.fields.len() - 1) as u16
+            }
+        }
+    }
+}
+
+/// Field values of one lead, looked up on first use (the first [`FieldCache::SLOTS`] fields
+/// of the table are cached; later ones are looked up each time).
+pub(crate) struct FieldCache<'a> {
+    ctx: MatchContext<'a>,
+    values: [Option<Value<'a>>; FieldCache::SLOTS],
+    resolved: u32,
+}
+
+impl<'a> FieldCache<'a> {
+    const SLOTS: usize = 24;
+
+    pub(crate) fn new(ctx: MatchContext<'a>) -> Self {
+        FieldCache {
+            ctx,
+            values: [None; FieldCache::SLOTS],
+            resolved: 0,
+        }
+    }
+
+    #[inline]
+    fn get(&mut self, slot: u16, field: &FieldRef) -> Option<Value<'a>> {
+        let i = slot as usize;
+        if i >= Self::SLOTS {
+            return self.ctx.get(field);
+        }
+        if self.resolved & (1 << i) == 0 {
+            self.values[i] = self.ctx.get(field);
+            self.resolved |= 1 << i;
+        }
+        self.values[i]
+    }
 }
 
 /// A compile error inside a condition, with a path relative to the condition.
@@ -246,9 +299,13 @@ impl Matcher {
         }
     }
 
-    pub(crate) fn compile(cond: &Condition, path: &str) -> Result<Matcher, Vec<ConditionError>> {
+    pub(crate) fn compile(
+        cond: &Condition,
+        path: &str,
+        fields: &mut FieldTable,
+    ) -> Result<Matcher, Vec<ConditionError>> {
         let mut errors = Vec::new();
-        let m = compile_into(cond, path, &mut errors);
+        let m = compile_into(cond, path, fields, &mut errors);
         if errors.is_empty() {
             Ok(m)
         } else {
@@ -256,45 +313,52 @@ impl Matcher {
         }
     }
 
-    pub(crate) fn matches(&self, ctx: &MatchContext<'_>) -> bool {
+    pub(crate) fn matches(&self, fields: &mut FieldCache<'_>) -> bool {
         match self {
-            Matcher::All(v) => v.iter().all(|m| m.matches(ctx)),
-            Matcher::Any(v) => v.iter().any(|m| m.matches(ctx)),
-            Matcher::Not(m) => !m.matches(ctx),
+            Matcher::All(v) => v.iter().all(|m| m.matches(fields)),
+            Matcher::Any(v) => v.iter().any(|m| m.matches(fields)),
+            Matcher::Not(m) => !m.matches(fields),
             Matcher::Test {
                 field,
+                slot,
                 ops,
                 case_sensitive,
             } => {
-                let value = ctx.get(field);
+                let value = fields.get(*slot, field);
                 ops.iter().all(|op| op_holds(op, value, *case_sensitive))
             }
         }
     }
 }
 
-fn compile_into(cond: &Condition, path: &str, errors: &mut Vec<ConditionError>) -> Matcher {
+fn compile_into(
+    cond: &Condition,
+    path: &str,
+    fields: &mut FieldTable,
+    errors: &mut Vec<ConditionError>,
+) -> Matcher {
     match cond {
         Condition::All(a) => Matcher::All(
             a.all
                 .iter()
                 .enumerate()
-                .map(|(i, c)| compile_into(c, &format!("{path}.all[{i}]"), errors))
+                .map(|(i, c)| compile_into(c, &format!("{path}.all[{i}]"), fields, errors))
                 .collect(),
         ),
         Condition::Any(a) => Matcher::Any(
             a.any
                 .iter()
                 .enumerate()
-                .map(|(i, c)| compile_into(c, &format!("{path}.any[{i}]"), errors))
+                .map(|(i, c)| compile_into(c, &format!("{path}.any[{i}]"), fields, errors))
                 .collect(),
         ),
         Condition::Not(n) => Matcher::Not(Box::new(compile_into(
             &n.not,
             &format!("{path}.not"),
+            fields,
             errors,
         ))),
-        Condition::Test(t) => compile_test(t, path, errors),
+        Condition::Test(t) => compile_test(t, path, fields, errors),
     }
 }
 
@@ -306,7 +370,12 @@ fn fold(s: &str, case_sensitive: bool) -> String {
     }
 }
 
-fn compile_test(t: &FieldTest, path: &str, errors: &mut Vec<ConditionError>) -> Matcher {
+fn compile_test(
+    t: &FieldTest,
+    path: &str,
+    fields: &mut FieldTable,
+    errors: &mut Vec<ConditionError>,
+) -> Matcher {
     let mut err = |field: &str, message: String| {
         errors.push(ConditionError {
             path: format!("{path}.{field}"),
@@ -409,6 +478,7 @@ fn compile_test(t: &FieldTest, path: &str, errors: &mut Vec<ConditionError>) -> 
         );
     }
     Matcher::Test {
+        slot: fields.slot(&field),
         field,
         ops,
         case_sensitive: cs,

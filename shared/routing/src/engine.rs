@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 
 use crate::account::{Account, MatchedBy};
-use crate::condition::{MatchContext, Value};
+use crate::condition::{FieldCache, MatchContext, Value};
 use crate::decision::{
     AccountInfo, Candidate, Decision, Outcome, ParkReason, PoolChange, RepChange, RequirementRef,
     Skip, StateChange, Step, StepKind, Verdict, WindowChange,
@@ -61,11 +61,12 @@ pub fn decide(policy: &CompiledPolicy, state: &Snapshot, input: &DecideInput<'_>
         lead: input.lead,
         account: input.account.map(|(a, _)| a),
     };
+    let mut fields = FieldCache::new(ctx);
     let Some((rule_idx, rule)) = policy
         .rules
         .iter()
         .enumerate()
-        .find(|(_, r)| r.matcher.as_ref().is_none_or(|m| m.matches(&ctx)))
+        .find(|(_, r)| r.matcher.as_ref().is_none_or(|m| m.matches(&mut fields)))
     else {
         d.outcome = Outcome::Parked {
             reason: ParkReason::NoRuleMatched,

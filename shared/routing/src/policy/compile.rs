@@ -11,7 +11,7 @@ use super::{
     PolicyError, PoolIdx, PoolSpec, RepIdx, RepSpec, Requirement, RuleSpec, StrategyKind, TagId,
     TagReq,
 };
-use crate::condition::{FieldRef, Matcher};
+use crate::condition::{FieldRef, FieldTable, Matcher};
 use crate::hours::WeeklyHours;
 
 struct Ctx {
@@ -290,6 +290,7 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
     }
 
     // Rules.
+    let mut fields = FieldTable::default();
     let mut rules = Vec::with_capacity(doc.rules.len());
     let mut rule_ids = HashSet::new();
     let mut catch_all_at: Option<usize> = None;
@@ -310,7 +311,7 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
             );
         }
         let matcher = rd.when.as_ref().and_then(|c| {
-            Matcher::compile(c, &format!("{p}.when"))
+            Matcher::compile(c, &format!("{p}.when"), &mut fields)
                 .map_err(|errs| {
                     for e in errs {
                         ctx.err(e.path, e.message);
