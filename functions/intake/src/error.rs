@@ -1,0 +1,62 @@
+//! The one error type every intake step returns. Its HTTP mapping lives in
+//! [`crate::problem`], and nowhere else.
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::AuthError;
+use crate::store::StoreError;
+
+/// A problem with one field of a submission, reported back to the sender (errors) or kept
+/// on the stored lead (warnings).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldIssue {
+    /// The lead field (`email`, `phone`, `country`, ...) or the provider's field name.
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldIssue {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldIssue {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Everything that can stop a request.
+#[derive(Debug, thiserror::Error)]
+pub enum IntakeError {
+    /// Unknown source, missing or wrong credentials, bad signature, stale timestamp.
+    #[error("{0}")]
+    Unauthorized(#[from] AuthError),
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("content type `{received}` is not accepted by this source; send {expected}")]
+    UnsupportedMediaType {
+        received: String,
+        expected: &'static str,
+    },
+    /// The body cannot be read as the provider's format, or a field is clearly invalid.
+    #[error("the payload is not valid")]
+    Invalid(Vec<FieldIssue>),
+    /// Readable, but there is no way to contact the lead.
+    #[error("the lead has neither an email address nor a phone number")]
+    MissingContact(Vec<FieldIssue>),
+    #[error("no lead with this id")]
+    LeadNotFound,
+    #[error("no such route")]
+    RouteNotFound,
+    #[error("this method is not allowed on this route")]
+    MethodNotAllowed,
+    /// The store failed; the sender should retry.
+    #[error("the lead store is unavailable")]
+    Store(#[from] StoreError),
+}
+
+impl IntakeError {
+    /// A 400 with a single field issue.
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        IntakeError::Invalid(vec![FieldIssue::new(field, message)])
+    }
+}

@@ -1,0 +1,48 @@
+//! Switchboard intake: the HTTPS front door for leads.
+//!
+//! Form providers (Typeform, HubSpot, Webflow, Tally, Calendly, Jotform, Gravity Forms,
+//! Zapier/Make, plain HTML forms, Web-to-Lead posts) and API clients POST submissions here.
+//! Each request is checked against its source's secret over the raw bytes, parsed with the
+//! provider's documented format, normalized into a [`switchboard_routing::Lead`],
+//! deduplicated, stored, and only then handed on for routing.
+//!
+//! The whole HTTP surface is one [`axum::Router`] built by [`router`]; the Lambda binary
+//! serves it through `lambda_http`, and a local process can serve the same router on a TCP
+//! listener.
+//!
+//! ```text
+//! request ─► body (size cap) ─► source lookup ─► signature/token ─► decode (JSON, form,
+//!            multipart) ─► provider parser ─► normalize ─► idempotency key ─► store
+//!            (atomic insert-if-absent + email dedupe) ─► enqueue ─► 202 answer
+//! ```
+
+pub mod auth;
+pub mod body;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod export;
+pub mod idempotency;
+pub mod intake;
+pub mod normalize;
+pub mod problem;
+pub mod providers;
+pub mod queue;
+pub mod routes;
+pub mod signature;
+pub mod state;
+pub mod store;
+
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use config::{ConfigError, GenericAuth, IntakeConfig, ProviderKind, Secret, SourceConfig};
+pub use error::{FieldIssue, IntakeError};
+pub use queue::{Enqueue, EnqueueError, MemoryQueue};
+pub use routes::router;
+pub use state::IntakeState;
+pub use store::{
+    BoxFuture, Insert, LeadStatus, LeadStore, MemoryStore, NewLead, RawPayload, StoreError,
+    StoredLead,
+};
+
+/// Largest request body accepted, in bytes (256 KiB). Larger bodies get 413.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;

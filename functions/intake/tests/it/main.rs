@@ -1,0 +1,10 @@
+//! Integration tests for the intake router, in one binary so they link once.
+
+mod common;
+mod dedupe;
+mod errors;
+mod http_server;
+mod lambda;
+mod normalization;
+mod props;
+mod providers;
