@@ -12,5 +12,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== tests"
 cargo test --workspace --locked
 
-echo "== benchmarks compile and run once (no timing)"
+echo "== storage contract on DynamoDB, SQS and EventBridge (moto, installed into .venv on first run)"
+infra/with-moto.sh cargo test -p switchboard-store --locked --test dynamo
+
+echo "== benchmarks compile (no timing)"
 cargo bench --workspace --locked --no-run

@@ -1,0 +1,126 @@
+//! Item shapes: how leads, assignments, rep counters and pool states are stored.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use switchboard_routing::{AwayStatus, PoolRecord, RepState, WindowCount};
+
+use super::codec::{
+    self, Item, get_json, get_n, get_s, get_ts, json, n, opt_date, opt_n, opt_s, opt_ts, s,
+};
+use super::keys;
+use crate::error::{StoreError, StoreResult};
+use crate::ports::leads::{LeadStatus, StoredLead};
+use crate::ports::routing::{Assignment, AssignmentStatus};
+
+pub fn lead_item(l: &StoredLead) -> StoreResult<Item> {
+    Ok(codec::item(
+        keys::lead(&l.lead.id),
+        [
+            ("lead", json(&l.lead)?),
+            ("idem", s(&l.idempotency_key)),
+            ("status", s(l.status.as_str())),
+            (
+                "bounced",
+                AttributeValue::L(l.bounced.iter().map(s).collect()),
+            ),
+            ("decisions", n(l.decisions)),
+            ("updated_at", s(l.updated_at.to_string())),
+        ],
+    ))
+}
+
+pub fn stored_lead(item: &Item) -> StoreResult<StoredLead> {
+    let status = get_s(item, "status")?;
+    Ok(StoredLead {
+        lead: get_json(item, "lead")?,
+        idempotency_key: get_s(item, "idem")?.to_owned(),
+        status: LeadStatus::parse(status)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown lead status {status}")))?,
+        bounced: codec::string_list(item, "bounced")?,
+        decisions: get_n(item, "decisions")?,
+        updated_at: get_ts(item, "updated_at")?,
+    })
+}
+
+/// An assignment with the index attributes its state calls for: `by_rep` while open,
+/// `by_due` while open, unaccepted and under an SLA.
+pub fn assignment_item(a: &Assignment) -> Item {
+    let mut attrs = vec![
+        ("rep", s(&a.rep)),
+        ("attempt", n(a.attempt)),
+        ("policy_version", n(a.policy_version)),
+        ("assigned_at", s(a.assigned_at.to_string())),
+        ("status", s(a.status.as_str())),
+    ];
+    if let Some(p) = &a.pool {
+        attrs.push(("pool", s(p)));
+    }
+    if let Some(d) = a.sla_due {
+        attrs.push(("sla_due", s(d.to_string())));
+    }
+    if let Some(t) = a.accepted_at {
+        attrs.push(("accepted_at", s(t.to_string())));
+    }
+    if let Some(t) = a.ended_at {
+        attrs.push(("ended_at", s(t.to_string())));
+    }
+    if a.status == AssignmentStatus::Open {
+        attrs.push((keys::GSI1PK, s(format!("REP#{}", a.rep))));
+        attrs.push((keys::GSI1SK, s(keys::by_rep_sk(a.assigned_at, &a.lead_id))));
+        if let (Some(due), None) = (a.sla_due, a.accepted_at) {
+            attrs.push((
+                keys::GSI2PK,
+                s(keys::by_due_pk(keys::minute_of(due), &a.lead_id)),
+            ));
+            attrs.push((keys::GSI2SK, s(keys::by_due_sk(due, &a.lead_id))));
+        }
+    }
+    codec::item(keys::assignment(&a.lead_id), attrs)
+}
+
+pub fn assignment(item: &Item) -> StoreResult<Assignment> {
+    let pk = get_s(item, keys::PK)?;
+    let lead_id = pk
+        .strip_prefix("LEAD#")
+        .ok_or_else(|| StoreError::Invalid(format!("assignment under key {pk}")))?;
+    let status = get_s(item, "status")?;
+    Ok(Assignment {
+        lead_id: lead_id.to_owned(),
+        rep: get_s(item, "rep")?.to_owned(),
+        pool: opt_s(item, "pool")?.map(str::to_owned),
+        attempt: get_n(item, "attempt")?,
+        policy_version: get_n(item, "policy_version")?,
+        assigned_at: get_ts(item, "assigned_at")?,
+        sla_due: opt_ts(item, "sla_due")?,
+        accepted_at: opt_ts(item, "accepted_at")?,
+        status: AssignmentStatus::parse(status)
+            .ok_or_else(|| StoreError::Invalid(format!("unknown assignment status {status}")))?,
+        ended_at: opt_ts(item, "ended_at")?,
+    })
+}
+
+/// Rep counters are plain attributes so condition expressions can compare them.
+pub fn rep_state(item: &Item) -> StoreResult<RepState> {
+    Ok(RepState {
+        open: opt_n(item, "open")?.unwrap_or(0),
+        day: WindowCount {
+            start: opt_date(item, "day_start")?,
+            count: opt_n(item, "day_count")?.unwrap_or(0),
+        },
+        week: WindowCount {
+            start: opt_date(item, "week_start")?,
+            count: opt_n(item, "week_count")?.unwrap_or(0),
+        },
+        last_assigned_at: opt_ts(item, "last_assigned_at")?,
+        away: opt_s(item, "away")?
+            .map(serde_json::from_str::<AwayStatus>)
+            .transpose()?,
+    })
+}
+
+/// The pool's strategy state is one JSON attribute next to the `version` it is
+/// conditioned on.
+pub fn pool_record(item: &Item) -> StoreResult<PoolRecord> {
+    let mut rec: PoolRecord = get_json(item, "state")?;
+    rec.version = get_n(item, "version")?;
+    Ok(rec)
+}

@@ -1,0 +1,154 @@
+//! The store ports on one DynamoDB table (the design is in docs/DATA-MODEL.md).
+//!
+//! Every multi-item write is one `TransactWriteItems` whose condition expressions carry
+//! the preconditions; a cancelled transaction writes nothing and maps to
+//! [`StoreError::Conflict`](crate::StoreError::Conflict). Single-item reads are
+//! strongly consistent.
+
+mod accounts;
+mod codec;
+mod errors;
+mod items;
+pub mod keys;
+mod leads;
+mod policies;
+mod routing;
+mod table;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{KeysAndAttributes, TransactWriteItem};
+
+use crate::error::StoreResult;
+use codec::Item;
+use errors::TransactFailure;
+
+pub use table::create_table;
+
+/// DynamoDB allows at most this many keys per `BatchGetItem`.
+const BATCH_GET_MAX: usize = 100;
+
+/// The DynamoDB store. Cheap to clone (the client is reference counted).
+#[derive(Debug, Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    async fn get_item(&self, key: (String, String)) -> StoreResult<Option<Item>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(codec::key(key)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| errors::backend("GetItem", e))?;
+        Ok(out.item)
+    }
+
+    /// Strongly consistent reads of many items; missing items are simply absent.
+    async fn batch_get(&self, keys: Vec<(String, String)>) -> StoreResult<Vec<Item>> {
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(BATCH_GET_MAX) {
+            let mut pending: Vec<Item> = chunk.iter().cloned().map(codec::key).collect();
+            // Unprocessed keys (throttling) are retried until none remain.
+            while !pending.is_empty() {
+                let request = KeysAndAttributes::builder()
+                    .set_keys(Some(std::mem::take(&mut pending)))
+                    .consistent_read(true)
+                    .build()
+                    .map_err(errors::build)?;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(|e| errors::backend("BatchGetItem", e))?;
+                if let Some(mut responses) = out.responses
+                    && let Some(items) = responses.remove(&self.table)
+                {
+                    found.extend(items);
+                }
+                if let Some(mut unprocessed) = out.unprocessed_keys
+                    && let Some(rest) = unprocessed.remove(&self.table)
+                {
+                    pending = rest.keys;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn transact(&self, items: Vec<TransactWriteItem>) -> Result<(), TransactFailure> {
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(errors::transact)
+    }
+
+    /// Every item of a partition whose sort key starts with `prefix`, in sort key order.
+    async fn query_prefix(
+        &self,
+        pk: &str,
+        prefix: &str,
+        projection: Option<&str>,
+    ) -> StoreResult<Vec<Item>> {
+        let mut expr = codec::Expr::new();
+        let condition = format!(
+            "{} = {} AND begins_with({}, {})",
+            expr.name(keys::PK),
+            expr.value("pk", codec::s(pk)),
+            expr.name(keys::SK),
+            expr.value("prefix", codec::s(prefix)),
+        );
+        let projection = projection.map(|p| {
+            p.split(',')
+                .map(|a| expr.name(a.trim()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(&condition)
+                .set_projection_expression(projection.clone())
+                .set_expression_attribute_names(expr.names())
+                .set_expression_attribute_values(expr.values())
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| errors::backend("Query", e))?;
+            out.extend(page.items.unwrap_or_default());
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+}

@@ -1,0 +1,551 @@
+//! [`RoutingState`] on DynamoDB. A decision is one `TransactWriteItems`:
+//!
+//! 1. rep counters: take capacity, conditioned on the counts the decision saw;
+//! 2. pool state: advance, conditioned on `version = version_before`;
+//! 3. assignment: put, conditioned on no open or closed assignment (a parked decision
+//!    checks the same condition without writing);
+//! 4. lead: status and decision count, conditioned on the lead still awaiting routing with
+//!    the count it was read with;
+//! 5. decision record: put under the next decision number.
+
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, Put, ReturnValue, TransactWriteItem, Update,
+};
+use jiff::{SignedDuration, Timestamp};
+use switchboard_routing::decision::WindowChange;
+use switchboard_routing::record::{PoolChangeRecord, RepChangeRecord};
+use switchboard_routing::{CompiledPolicy, DecisionRecord, RepState, Snapshot};
+
+use super::codec::{self, Expr, get_json, json, n, s};
+use super::errors::{self, TransactFailure};
+use super::leads::put_new;
+use super::{DynamoStore, items, keys};
+use crate::apply::Apply;
+use crate::error::{StoreError, StoreResult};
+use crate::ports::leads::LeadStatus;
+use crate::ports::routing::{
+    Applied, Assignment, AssignmentStatus, ReleaseOutcome, RoutingState, RoutingView,
+};
+
+/// The longest window [`RoutingState::due`] reads in one call (each minute costs
+/// `DUE_SHARDS` queries).
+const MAX_DUE_WINDOW: SignedDuration = SignedDuration::from_hours(24);
+
+fn update(
+    table: &str,
+    key: (String, String),
+    set: String,
+    condition: Option<String>,
+    expr: &Expr,
+) -> StoreResult<TransactWriteItem> {
+    Ok(TransactWriteItem::builder()
+        .update(
+            Update::builder()
+                .table_name(table)
+                .set_key(Some(codec::key(key)))
+                .update_expression(set)
+                .set_condition_expression(condition)
+                .set_expression_attribute_names(expr.names())
+                .set_expression_attribute_values(expr.values())
+                .build()
+                .map_err(errors::build)?,
+        )
+        .build())
+}
+
+/// The condition that a window count is what the decision saw (see
+/// [`crate::apply::window_holds`]): same window and count, or an older or no window when
+/// the decision counted zero. Also under the cap, if any.
+fn window_condition(expr: &mut Expr, which: &str, w: &WindowChange) -> String {
+    let start = expr.name(&format!("{which}_start"));
+    let count = expr.name(&format!("{which}_count"));
+    let ws = expr.value(&format!("{which}_start"), s(w.start.to_string()));
+    let before = expr.value(&format!("{which}_before"), n(w.before));
+    if w.before == 0 {
+        return format!(
+            "(attribute_not_exists({start}) OR {start} < {ws} OR ({start} = {ws} AND {count} = {before}))"
+        );
+    }
+    let mut c = format!("({start} = {ws} AND {count} = {before}");
+    if let Some(max) = w.max {
+        let max = expr.value(&format!("{which}_max"), n(max));
+        c.push_str(&format!(" AND {count} < {max}"));
+    }
+    c.push(')');
+    c
+}
+
+fn take_capacity(table: &str, rc: &RepChangeRecord) -> StoreResult<TransactWriteItem> {
+    let mut e = Expr::new();
+    let open = e.name("open");
+    let ob = e.value("open_before", n(rc.open_before));
+    let below_cap = rc.max_open.map(|m| {
+        let max = e.value("max_open", n(m));
+        format!(" AND {open} < {max}")
+    });
+    let open_condition = match (rc.open_before, below_cap) {
+        (0, Some(cap)) => format!("(attribute_not_exists({open}) OR ({open} = {ob}{cap}))"),
+        (0, None) => format!("(attribute_not_exists({open}) OR {open} = {ob})"),
+        (_, cap) => format!("({open} = {ob}{})", cap.unwrap_or_default()),
+    };
+    let condition = format!(
+        "{open_condition} AND {} AND {}",
+        window_condition(&mut e, "day", &rc.day),
+        window_condition(&mut e, "week", &rc.week),
+    );
+    let set = format!(
+        "SET {open} = {}, {} = {}, {} = {}, {} = {}, {} = {}, {} = {}",
+        e.value("open_after", n(rc.open_after)),
+        e.name("day_start"),
+        e.value("day_start", s(rc.day.start.to_string())),
+        e.name("day_count"),
+        e.value("day_after", n(rc.day.after)),
+        e.name("week_start"),
+        e.value("week_start", s(rc.week.start.to_string())),
+        e.name("week_count"),
+        e.value("week_after", n(rc.week.after)),
+        e.name("last_assigned_at"),
+        e.value("last_assigned_at", s(rc.last_assigned_at.to_string())),
+    );
+    update(table, keys::rep(&rc.rep), set, Some(condition), &e)
+}
+
+fn advance_pool(table: &str, pc: &PoolChangeRecord) -> StoreResult<TransactWriteItem> {
+    let mut e = Expr::new();
+    let version = e.name("version");
+    let vb = e.value("version_before", n(pc.version_before));
+    let condition = if pc.version_before == 0 {
+        format!("attribute_not_exists({version}) OR {version} = {vb}")
+    } else {
+        format!("{version} = {vb}")
+    };
+    let set = format!(
+        "SET {version} = {}, {} = {}",
+        e.value("version_after", n(pc.after.version)),
+        e.name("state"),
+        e.value("state", json(&pc.after)?),
+    );
+    update(table, keys::pool(&pc.pool), set, Some(condition), &e)
+}
+
+/// No assignment, or only a released one (the lead is being routed again).
+fn assignment_replaceable(e: &mut Expr) -> String {
+    format!(
+        "attribute_not_exists({}) OR {} = {}",
+        e.name(keys::PK),
+        e.name("status"),
+        e.value("released", s(AssignmentStatus::Released.as_str())),
+    )
+}
+
+fn put_assignment(table: &str, a: &Assignment) -> StoreResult<TransactWriteItem> {
+    let mut e = Expr::new();
+    let condition = assignment_replaceable(&mut e);
+    Ok(TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name(table)
+                .set_item(Some(items::assignment_item(a)))
+                .condition_expression(condition)
+                .set_expression_attribute_names(e.names())
+                .set_expression_attribute_values(e.values())
+                .build()
+                .map_err(errors::build)?,
+        )
+        .build())
+}
+
+fn check_no_assignment(table: &str, lead_id: &str) -> StoreResult<TransactWriteItem> {
+    let mut e = Expr::new();
+    let condition = assignment_replaceable(&mut e);
+    Ok(TransactWriteItem::builder()
+        .condition_check(
+            ConditionCheck::builder()
+                .table_name(table)
+                .set_key(Some(codec::key(keys::assignment(lead_id))))
+                .condition_expression(condition)
+                .set_expression_attribute_names(e.names())
+                .set_expression_attribute_values(e.values())
+                .build()
+                .map_err(errors::build)?,
+        )
+        .build())
+}
+
+fn decide_lead(table: &str, apply: &Apply) -> StoreResult<TransactWriteItem> {
+    let mut e = Expr::new();
+    let status = e.name("status");
+    let decisions = e.name("decisions");
+    let set = format!(
+        "SET {status} = {}, {decisions} = {}, {} = {}",
+        e.value("status", s(apply.lead_status.as_str())),
+        e.value("decisions", n(apply.decision_number())),
+        e.name("updated_at"),
+        e.value("now", s(apply.record.decided_at.to_string())),
+    );
+    let condition = format!(
+        "{status} IN ({}, {}) AND {decisions} = {}",
+        e.value("received", s(LeadStatus::Received.as_str())),
+        e.value("queued", s(LeadStatus::Queued.as_str())),
+        e.value("expected", n(apply.expected_decisions)),
+    );
+    update(table, keys::lead(&apply.lead_id), set, Some(condition), &e)
+}
+
+impl RoutingState for DynamoStore {
+    async fn load(&self, policy: &CompiledPolicy, lead_id: &str) -> StoreResult<RoutingView> {
+        let lead_key = keys::lead(lead_id);
+        let assignment_key = keys::assignment(lead_id);
+        let mut wanted = vec![lead_key.clone(), assignment_key.clone()];
+        wanted.extend(policy.reps().iter().map(|r| keys::rep(&r.id)));
+        wanted.extend(policy.pools().iter().map(|p| keys::pool(&p.id)));
+        let found = self.batch_get(wanted).await?;
+
+        let mut snapshot = Snapshot::empty(policy);
+        let mut lead = None;
+        let mut assignment = None;
+        for item in &found {
+            let pk = codec::get_s(item, keys::PK)?;
+            let sk = codec::get_s(item, keys::SK)?;
+            if (pk, sk) == (lead_key.0.as_str(), lead_key.1.as_str()) {
+                lead = Some(items::stored_lead(item)?);
+            } else if (pk, sk) == (assignment_key.0.as_str(), assignment_key.1.as_str()) {
+                assignment = Some(items::assignment(item)?);
+            } else if let Some(rep) = pk.strip_prefix("REP#") {
+                if let Some(state) = snapshot.rep_mut(policy, rep) {
+                    *state = items::rep_state(item)?;
+                }
+            } else if let Some(pool) = pk.strip_prefix("POOL#") {
+                snapshot.set_pool_record(policy, pool, &items::pool_record(item)?);
+            }
+        }
+        Ok(RoutingView {
+            lead,
+            assignment,
+            snapshot,
+        })
+    }
+
+    async fn apply(&self, apply: &Apply) -> StoreResult<Applied> {
+        let t = &self.table;
+        let mut writes = Vec::with_capacity(5);
+        if let Some(rc) = apply.rep_change() {
+            writes.push(take_capacity(t, rc)?);
+        }
+        if let Some(pc) = apply.pool_change() {
+            writes.push(advance_pool(t, pc)?);
+        }
+        writes.push(match &apply.assignment {
+            Some(a) => put_assignment(t, a)?,
+            None => check_no_assignment(t, &apply.lead_id)?,
+        });
+        writes.push(decide_lead(t, apply)?);
+        let record = codec::item(
+            keys::decision(&apply.lead_id, apply.decision_number()),
+            [("record", json(&apply.record)?)],
+        );
+        writes.push(put_new(t, record)?);
+
+        match self.transact(writes).await {
+            Ok(()) => Ok(Applied::Committed),
+            Err(TransactFailure::Cancelled(reasons)) => {
+                // A redelivery finds the assignment made by the first delivery.
+                if let Some(a) = self.assignment(&apply.lead_id).await?
+                    && a.status != AssignmentStatus::Released
+                {
+                    return Ok(Applied::AlreadyAssigned(a));
+                }
+                if self.get_item(keys::lead(&apply.lead_id)).await?.is_none() {
+                    return Err(StoreError::NotFound(format!("lead {}", apply.lead_id)));
+                }
+                Err(TransactFailure::Cancelled(reasons)
+                    .into_error(&format!("decision for lead {}", apply.lead_id)))
+            }
+            Err(other) => Err(other.into_error("apply")),
+        }
+    }
+
+    async fn release(
+        &self,
+        lead_id: &str,
+        outcome: ReleaseOutcome,
+        now: Timestamp,
+    ) -> StoreResult<Option<Assignment>> {
+        let Some(current) = self.assignment(lead_id).await? else {
+            return Ok(None);
+        };
+        if current.status != AssignmentStatus::Open {
+            return Ok(None);
+        }
+        if outcome == ReleaseOutcome::Expired && current.accepted_at.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "lead {lead_id} was accepted before its SLA expired"
+            )));
+        }
+        let mut ended = current.clone();
+        ended.status = match outcome {
+            ReleaseOutcome::Closed => AssignmentStatus::Closed,
+            ReleaseOutcome::Rejected | ReleaseOutcome::Expired => AssignmentStatus::Released,
+        };
+        ended.ended_at = Some(now);
+
+        // 1. The assignment, still open and the same one that was read.
+        let mut e = Expr::new();
+        let mut condition = format!(
+            "{} = {} AND {} = {}",
+            e.name("status"),
+            e.value("open", s(AssignmentStatus::Open.as_str())),
+            e.name("attempt"),
+            e.value("attempt", n(current.attempt)),
+        );
+        if outcome == ReleaseOutcome::Expired {
+            condition.push_str(&format!(
+                " AND attribute_not_exists({})",
+                e.name("accepted_at")
+            ));
+        }
+        let end_assignment = TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(items::assignment_item(&ended)))
+                    .condition_expression(condition)
+                    .set_expression_attribute_names(e.names())
+                    .set_expression_attribute_values(e.values())
+                    .build()
+                    .map_err(errors::build)?,
+            )
+            .build();
+
+        // 2. The rep's open count, one lower.
+        let mut e = Expr::new();
+        let open = e.name("open");
+        let one = e.value("one", n(1));
+        let free = update(
+            &self.table,
+            keys::rep(&current.rep),
+            format!("SET {open} = {open} - {one}"),
+            Some(format!("{open} >= {one}")),
+            &e,
+        )?;
+
+        // 3. The lead: closed, or back to routing with the rep noted as bounced.
+        let mut e = Expr::new();
+        let status = e.name("status");
+        let (to, bounce) = match outcome {
+            ReleaseOutcome::Closed => (LeadStatus::Closed, false),
+            _ => (LeadStatus::Received, true),
+        };
+        let mut set = format!(
+            "SET {status} = {}, {} = {}",
+            e.value("to", s(to.as_str())),
+            e.name("updated_at"),
+            e.value("now", s(now.to_string())),
+        );
+        if bounce {
+            let bounced = e.name("bounced");
+            set.push_str(&format!(
+                ", {bounced} = list_append(if_not_exists({bounced}, {}), {})",
+                e.value("empty", AttributeValue::L(Vec::new())),
+                e.value("rep", AttributeValue::L(vec![s(&current.rep)])),
+            ));
+        }
+        let condition = format!(
+            "{status} = {}",
+            e.value("assigned", s(LeadStatus::Assigned.as_str()))
+        );
+        let lead = update(&self.table, keys::lead(lead_id), set, Some(condition), &e)?;
+
+        match self.transact(vec![end_assignment, free, lead]).await {
+            Ok(()) => Ok(Some(ended)),
+            Err(TransactFailure::Cancelled(reasons)) => {
+                // Someone else ended it first: nothing to do, exactly as if we were second.
+                match self.assignment(lead_id).await? {
+                    Some(a)
+                        if a.status == AssignmentStatus::Open && a.attempt == current.attempt =>
+                    {
+                        Err(TransactFailure::Cancelled(reasons)
+                            .into_error(&format!("release of lead {lead_id}")))
+                    }
+                    _ => Ok(None),
+                }
+            }
+            Err(other) => Err(other.into_error("release")),
+        }
+    }
+
+    async fn accept(&self, lead_id: &str, rep: &str, now: Timestamp) -> StoreResult<Assignment> {
+        let mut e = Expr::new();
+        let accepted_at = e.name("accepted_at");
+        let set = format!(
+            "SET {accepted_at} = {} REMOVE {}, {}",
+            e.value("now", s(now.to_string())),
+            e.name(keys::GSI2PK),
+            e.name(keys::GSI2SK),
+        );
+        let condition = format!(
+            "{} = {} AND {} = {} AND attribute_not_exists({accepted_at})",
+            e.name("status"),
+            e.value("open", s(AssignmentStatus::Open.as_str())),
+            e.name("rep"),
+            e.value("rep", s(rep)),
+        );
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(codec::key(keys::assignment(lead_id))))
+            .update_expression(set)
+            .condition_expression(condition)
+            .set_expression_attribute_names(e.names())
+            .set_expression_attribute_values(e.values())
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => items::assignment(&out.attributes.unwrap_or_default()),
+            Err(err) => {
+                if !matches!(
+                    err.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) {
+                    return Err(errors::backend("UpdateItem", err));
+                }
+                match self.assignment(lead_id).await? {
+                    None => Err(StoreError::NotFound(format!(
+                        "assignment of lead {lead_id}"
+                    ))),
+                    Some(a)
+                        if a.status == AssignmentStatus::Open
+                            && a.rep == rep
+                            && a.accepted_at.is_some() =>
+                    {
+                        Ok(a)
+                    }
+                    Some(_) => Err(StoreError::Conflict(format!(
+                        "lead {lead_id} is not open with {rep}"
+                    ))),
+                }
+            }
+        }
+    }
+
+    async fn assignment(&self, lead_id: &str) -> StoreResult<Option<Assignment>> {
+        self.get_item(keys::assignment(lead_id))
+            .await?
+            .map(|item| items::assignment(&item))
+            .transpose()
+    }
+
+    async fn decisions(&self, lead_id: &str) -> StoreResult<Vec<DecisionRecord>> {
+        let (pk, _) = keys::lead(lead_id);
+        self.query_prefix(&pk, keys::DECISION_PREFIX, None)
+            .await?
+            .iter()
+            .map(|item| get_json(item, "record"))
+            .collect()
+    }
+
+    async fn rep_state(&self, rep: &str) -> StoreResult<RepState> {
+        match self.get_item(keys::rep(rep)).await? {
+            Some(item) => items::rep_state(&item),
+            None => Ok(RepState::default()),
+        }
+    }
+
+    async fn open_assignments(&self, rep: &str) -> StoreResult<Vec<Assignment>> {
+        let mut e = Expr::new();
+        let condition = format!(
+            "{} = {}",
+            e.name(keys::GSI1PK),
+            e.value("rep", s(format!("REP#{rep}")))
+        );
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(keys::GSI_BY_REP)
+                .key_condition_expression(&condition)
+                .set_expression_attribute_names(e.names())
+                .set_expression_attribute_values(e.values())
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|err| errors::backend("Query by_rep", err))?;
+            for item in page.items.unwrap_or_default() {
+                out.push(items::assignment(&item)?);
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                return Ok(out);
+            }
+        }
+    }
+
+    async fn due(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<Assignment>> {
+        if to <= from || limit == 0 {
+            return Ok(Vec::new());
+        }
+        if to.duration_since(from) > MAX_DUE_WINDOW {
+            return Err(StoreError::Invalid(format!(
+                "due window {from}..{to} is longer than {MAX_DUE_WINDOW:#}"
+            )));
+        }
+        let first = keys::minute_of(from);
+        let last = keys::minute_of(to - SignedDuration::from_millis(1));
+        let lo = keys::by_due_sk(from, "");
+        let hi = keys::by_due_sk(to, "");
+        let mut out = Vec::new();
+        for minute in first..=last {
+            for shard in 0..keys::DUE_SHARDS {
+                let mut e = Expr::new();
+                let condition = format!(
+                    "{} = {} AND {} BETWEEN {} AND {}",
+                    e.name(keys::GSI2PK),
+                    e.value("pk", s(keys::by_due_pk_shard(minute, shard))),
+                    e.name(keys::GSI2SK),
+                    e.value("lo", s(&lo)),
+                    e.value("hi", s(&hi)),
+                );
+                let mut start = None;
+                loop {
+                    let page = self
+                        .client
+                        .query()
+                        .table_name(&self.table)
+                        .index_name(keys::GSI_BY_DUE)
+                        .key_condition_expression(&condition)
+                        .set_expression_attribute_names(e.names())
+                        .set_expression_attribute_values(e.values())
+                        .set_exclusive_start_key(start)
+                        .send()
+                        .await
+                        .map_err(|err| errors::backend("Query by_due", err))?;
+                    for item in page.items.unwrap_or_default() {
+                        out.push(items::assignment(&item)?);
+                    }
+                    start = page.last_evaluated_key;
+                    if start.is_none() {
+                        break;
+                    }
+                }
+            }
+            // Minutes come in order, so once a minute fills the limit the rest are later.
+            if out.len() >= limit {
+                break;
+            }
+        }
+        out.sort_by(|a, b| (a.sla_due, &a.lead_id).cmp(&(b.sla_due, &b.lead_id)));
+        out.truncate(limit);
+        Ok(out)
+    }
+}

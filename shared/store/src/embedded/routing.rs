@@ -1,0 +1,331 @@
+//! [`RoutingState`] on redb: each apply, release and accept is one write transaction that
+//! checks every precondition before writing anything.
+
+use jiff::Timestamp;
+use redb::{ReadableDatabase, WriteTransaction};
+use switchboard_routing::{CompiledPolicy, DecisionRecord, PoolRecord, RepState, Snapshot};
+
+use super::EmbeddedStore;
+use super::tables::{
+    ASSIGNMENTS, DECISIONS, DUE, LEADS, OPEN_BY_REP, POOLS, REPS, db_err, decision_key, due_key,
+    get_json, pair_key, put_json, put_text, remove,
+};
+use crate::apply::{Apply, pool_change_holds, rep_after, rep_change_holds};
+use crate::error::{StoreError, StoreResult};
+use crate::ports::leads::{LeadStatus, StoredLead};
+use crate::ports::routing::{
+    Applied, Assignment, AssignmentStatus, ReleaseOutcome, RoutingState, RoutingView,
+};
+
+impl RoutingState for EmbeddedStore {
+    async fn load(&self, policy: &CompiledPolicy, lead_id: &str) -> StoreResult<RoutingView> {
+        let rep_ids: Vec<String> = policy.reps().iter().map(|r| r.id.clone()).collect();
+        let pool_ids: Vec<String> = policy.pools().iter().map(|p| p.id.clone()).collect();
+        let lead_id = lead_id.to_owned();
+        let (lead, assignment, reps, pools) = self
+            .run(move |db| {
+                // One read transaction: the whole view is from one commit.
+                let txn = db.begin_read().map_err(db_err)?;
+                let leads = txn.open_table(LEADS).map_err(db_err)?;
+                let assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
+                let rep_table = txn.open_table(REPS).map_err(db_err)?;
+                let pool_table = txn.open_table(POOLS).map_err(db_err)?;
+                let lead: Option<StoredLead> = get_json(&leads, &lead_id)?;
+                let assignment: Option<Assignment> = get_json(&assignments, &lead_id)?;
+                let mut reps = Vec::with_capacity(rep_ids.len());
+                for id in &rep_ids {
+                    reps.push(get_json::<RepState>(&rep_table, id)?.unwrap_or_default());
+                }
+                let mut pools = Vec::with_capacity(pool_ids.len());
+                for id in pool_ids {
+                    let rec: Option<PoolRecord> = get_json(&pool_table, &id)?;
+                    pools.push((id, rec));
+                }
+                Ok((lead, assignment, reps, pools))
+            })
+            .await?;
+        let mut snapshot = Snapshot::empty(policy);
+        snapshot.reps = reps;
+        for (id, rec) in pools {
+            if let Some(rec) = rec {
+                snapshot.set_pool_record(policy, &id, &rec);
+            }
+        }
+        Ok(RoutingView {
+            lead,
+            assignment,
+            snapshot,
+        })
+    }
+
+    async fn apply(&self, apply: &Apply) -> StoreResult<Applied> {
+        let apply = apply.clone();
+        self.write(move |txn| apply_in(txn, &apply)).await
+    }
+
+    async fn release(
+        &self,
+        lead_id: &str,
+        outcome: ReleaseOutcome,
+        now: Timestamp,
+    ) -> StoreResult<Option<Assignment>> {
+        let lead_id = lead_id.to_owned();
+        self.write(move |txn| release_in(txn, &lead_id, outcome, now))
+            .await
+    }
+
+    async fn accept(&self, lead_id: &str, rep: &str, now: Timestamp) -> StoreResult<Assignment> {
+        let lead_id = lead_id.to_owned();
+        let rep = rep.to_owned();
+        self.write(move |txn| {
+            let mut assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
+            let mut due = txn.open_table(DUE).map_err(db_err)?;
+            let mut a: Assignment = get_json(&assignments, &lead_id)?
+                .ok_or_else(|| StoreError::NotFound(format!("assignment of lead {lead_id}")))?;
+            if a.status != AssignmentStatus::Open || a.rep != rep {
+                return Err(StoreError::Conflict(format!(
+                    "lead {lead_id} is not open with {rep}"
+                )));
+            }
+            if a.accepted_at.is_some() {
+                return Ok(a);
+            }
+            if let Some(d) = a.sla_due {
+                remove(&mut due, &due_key(d, &lead_id))?;
+            }
+            a.accepted_at = Some(now);
+            put_json(&mut assignments, &lead_id, &a)?;
+            Ok(a)
+        })
+        .await
+    }
+
+    async fn assignment(&self, lead_id: &str) -> StoreResult<Option<Assignment>> {
+        let lead_id = lead_id.to_owned();
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(db_err)?;
+            let t = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
+            get_json(&t, &lead_id)
+        })
+        .await
+    }
+
+    async fn decisions(&self, lead_id: &str) -> StoreResult<Vec<DecisionRecord>> {
+        let lead_id = lead_id.to_owned();
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(db_err)?;
+            let t = txn.open_table(DECISIONS).map_err(db_err)?;
+            let from = format!("{lead_id}\0");
+            let to = format!("{lead_id}\u{1}");
+            let mut out = Vec::new();
+            for row in t.range(from.as_str()..to.as_str()).map_err(db_err)? {
+                let (_, v) = row.map_err(db_err)?;
+                out.push(serde_json::from_slice(v.value())?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn rep_state(&self, rep: &str) -> StoreResult<RepState> {
+        let rep = rep.to_owned();
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(db_err)?;
+            let t = txn.open_table(REPS).map_err(db_err)?;
+            Ok(get_json(&t, &rep)?.unwrap_or_default())
+        })
+        .await
+    }
+
+    async fn open_assignments(&self, rep: &str) -> StoreResult<Vec<Assignment>> {
+        let rep = rep.to_owned();
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(db_err)?;
+            let index = txn.open_table(OPEN_BY_REP).map_err(db_err)?;
+            let assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
+            let from = format!("{rep}\0");
+            let to = format!("{rep}\u{1}");
+            let mut out = Vec::new();
+            for row in index.range(from.as_str()..to.as_str()).map_err(db_err)? {
+                let (k, _) = row.map_err(db_err)?;
+                let lead_id = &k.value()[from.len()..];
+                let a: Assignment = get_json(&assignments, lead_id)?.ok_or_else(|| {
+                    StoreError::Invalid(format!("open index names missing assignment {lead_id}"))
+                })?;
+                out.push(a);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn due(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<Assignment>> {
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(db_err)?;
+            let index = txn.open_table(DUE).map_err(db_err)?;
+            let assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
+            // Keys sort by due time; the empty lead id bounds each end.
+            let lo = due_key(from, "");
+            let hi = due_key(to, "");
+            let mut out = Vec::new();
+            for row in index.range(lo.as_str()..hi.as_str()).map_err(db_err)? {
+                if out.len() >= limit {
+                    break;
+                }
+                let (k, _) = row.map_err(db_err)?;
+                let key = k.value();
+                let lead_id = key.split_once('\0').map_or("", |(_, l)| l);
+                let a: Assignment = get_json(&assignments, lead_id)?.ok_or_else(|| {
+                    StoreError::Invalid(format!("due index names missing assignment {lead_id}"))
+                })?;
+                out.push(a);
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
+
+/// Checks every precondition of `apply`, then writes. Returns early (the caller aborts)
+/// on the first one that fails.
+fn apply_in(txn: &WriteTransaction, apply: &Apply) -> StoreResult<Applied> {
+    let mut assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
+    let mut leads = txn.open_table(LEADS).map_err(db_err)?;
+    let mut reps = txn.open_table(REPS).map_err(db_err)?;
+    let mut pools = txn.open_table(POOLS).map_err(db_err)?;
+    let mut decisions = txn.open_table(DECISIONS).map_err(db_err)?;
+    let mut open_by_rep = txn.open_table(OPEN_BY_REP).map_err(db_err)?;
+    let mut due = txn.open_table(DUE).map_err(db_err)?;
+    let id = apply.lead_id.as_str();
+
+    if let Some(existing) = get_json::<Assignment>(&assignments, id)?
+        && existing.status != AssignmentStatus::Released
+    {
+        return Ok(Applied::AlreadyAssigned(existing));
+    }
+    let mut lead: StoredLead =
+        get_json(&leads, id)?.ok_or_else(|| StoreError::NotFound(format!("lead {id}")))?;
+    if !lead.status.awaits_routing() || lead.decisions != apply.expected_decisions {
+        return Err(StoreError::Conflict(format!(
+            "lead {id} is {} after {} decisions; the decision expected {}",
+            lead.status.as_str(),
+            lead.decisions,
+            apply.expected_decisions
+        )));
+    }
+    let rep_write = match apply.rep_change() {
+        Some(rc) => {
+            let stored: RepState = get_json(&reps, &rc.rep)?.unwrap_or_default();
+            if !rep_change_holds(&stored, rc) {
+                return Err(StoreError::Conflict(format!(
+                    "rep {} counters moved (open {} vs {} decided)",
+                    rc.rep, stored.open, rc.open_before
+                )));
+            }
+            Some((rc.rep.as_str(), rep_after(&stored, rc)))
+        }
+        None => None,
+    };
+    if let Some(pc) = apply.pool_change() {
+        let stored: Option<PoolRecord> = get_json(&pools, &pc.pool)?;
+        if !pool_change_holds(stored.as_ref(), pc) {
+            return Err(StoreError::Conflict(format!(
+                "pool {} moved past version {}",
+                pc.pool, pc.version_before
+            )));
+        }
+    }
+
+    // Every precondition held: write.
+    if let Some((rep, state)) = rep_write {
+        put_json(&mut reps, rep, &state)?;
+    }
+    if let Some(pc) = apply.pool_change() {
+        put_json(&mut pools, &pc.pool, &pc.after)?;
+    }
+    if let Some(a) = &apply.assignment {
+        put_json(&mut assignments, id, a)?;
+        put_text(&mut open_by_rep, &pair_key(&a.rep, id), "")?;
+        if let Some(d) = a.sla_due {
+            put_text(&mut due, &due_key(d, id), "")?;
+        }
+    }
+    lead.status = apply.lead_status;
+    lead.decisions = apply.decision_number();
+    lead.updated_at = apply.record.decided_at;
+    put_json(&mut leads, id, &lead)?;
+    put_json(
+        &mut decisions,
+        &decision_key(id, apply.decision_number()),
+        &apply.record,
+    )?;
+    Ok(Applied::Committed)
+}
+
+fn release_in(
+    txn: &WriteTransaction,
+    lead_id: &str,
+    outcome: ReleaseOutcome,
+    now: Timestamp,
+) -> StoreResult<Option<Assignment>> {
+    let mut assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
+    let mut leads = txn.open_table(LEADS).map_err(db_err)?;
+    let mut reps = txn.open_table(REPS).map_err(db_err)?;
+    let mut open_by_rep = txn.open_table(OPEN_BY_REP).map_err(db_err)?;
+    let mut due = txn.open_table(DUE).map_err(db_err)?;
+
+    let Some(mut a) = get_json::<Assignment>(&assignments, lead_id)? else {
+        return Ok(None);
+    };
+    if a.status != AssignmentStatus::Open {
+        return Ok(None);
+    }
+    if outcome == ReleaseOutcome::Expired && a.accepted_at.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "lead {lead_id} was accepted before its SLA expired"
+        )));
+    }
+    let mut rep: RepState = get_json(&reps, &a.rep)?.unwrap_or_default();
+    if rep.open == 0 {
+        return Err(StoreError::Invalid(format!(
+            "rep {} has an open assignment but an open count of zero",
+            a.rep
+        )));
+    }
+    let mut lead: StoredLead = get_json(&leads, lead_id)?
+        .ok_or_else(|| StoreError::Invalid(format!("assignment of missing lead {lead_id}")))?;
+    if lead.status != LeadStatus::Assigned {
+        return Err(StoreError::Invalid(format!(
+            "lead {lead_id} has an open assignment but is {}",
+            lead.status.as_str()
+        )));
+    }
+
+    rep.open -= 1;
+    put_json(&mut reps, &a.rep, &rep)?;
+    remove(&mut open_by_rep, &pair_key(&a.rep, lead_id))?;
+    if let Some(d) = a.sla_due {
+        remove(&mut due, &due_key(d, lead_id))?;
+    }
+    a.status = match outcome {
+        ReleaseOutcome::Closed => AssignmentStatus::Closed,
+        ReleaseOutcome::Rejected | ReleaseOutcome::Expired => AssignmentStatus::Released,
+    };
+    a.ended_at = Some(now);
+    put_json(&mut assignments, lead_id, &a)?;
+    match outcome {
+        ReleaseOutcome::Closed => lead.status = LeadStatus::Closed,
+        ReleaseOutcome::Rejected | ReleaseOutcome::Expired => {
+            lead.status = LeadStatus::Received;
+            lead.bounced.push(a.rep.clone());
+        }
+    }
+    lead.updated_at = now;
+    put_json(&mut leads, lead_id, &lead)?;
+    Ok(Some(a))
+}

@@ -1,0 +1,31 @@
+//! Switchboard's storage layer: the narrow ports routing needs, [`Router`] (read, decide,
+//! apply, retry on conflict), and two sets of adapters:
+//!
+//! - [`embedded`]: a durable redb store, an in-process queue with SQS semantics and an
+//!   in-memory event publisher, for the local process and fast tests;
+//! - [`aws`] (feature `aws`, on by default): DynamoDB, SQS and EventBridge.
+//!
+//! Both store adapters keep the same contract, checked by one contract test suite. The
+//! data model and the write pattern per decision are in `docs/DATA-MODEL.md`.
+
+pub mod apply;
+#[cfg(feature = "aws")]
+pub mod aws;
+pub mod embedded;
+mod error;
+mod policy_cache;
+pub mod ports;
+mod router;
+
+pub use apply::Apply;
+pub use error::{StoreError, StoreResult};
+pub use policy_cache::CompiledPolicies;
+pub use ports::accounts::{AccountDirectory, ImportSummary};
+pub use ports::events::{DomainEvent, EVENT_SOURCE, EventPublisher};
+pub use ports::leads::{Insert, LeadStatus, LeadStore, StoredLead};
+pub use ports::policies::{ActivePolicy, PolicyStore, PolicySummary, PolicyVersion};
+pub use ports::queue::{DeadLetter, Received, WorkQueue};
+pub use ports::routing::{
+    Applied, Assignment, AssignmentStatus, ReleaseOutcome, RoutingState, RoutingView,
+};
+pub use router::{RetryPolicy, RouteError, Routed, Router};

@@ -1,0 +1,31 @@
+//! Domain events for downstream systems (CRM sync, analytics, notifications).
+
+use std::future::Future;
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::error::StoreResult;
+
+/// The source name every event carries (EventBridge `source`).
+pub const EVENT_SOURCE: &str = "switchboard";
+
+/// One event. `id` is stable per fact (e.g. `lead.assigned:L1:1`), so consumers can drop
+/// the duplicates at-least-once publishing produces.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DomainEvent {
+    pub id: String,
+    /// `lead.assigned`, `lead.parked`, `lead.released`, ... (EventBridge `detail-type`).
+    pub kind: String,
+    pub time: Timestamp,
+    pub detail: serde_json::Value,
+}
+
+/// Publishes domain events.
+///
+/// Contract: `Ok` means the event was accepted by the bus. Publishing is at least once:
+/// callers publish after their write commits and again when a retry finds the write
+/// already done, so the same `id` may be seen more than once.
+pub trait EventPublisher: Send + Sync {
+    fn publish(&self, event: &DomainEvent) -> impl Future<Output = StoreResult<()>> + Send;
+}

@@ -1,0 +1,9 @@
+//! The narrow ports routing needs. Each trait documents its atomicity and idempotency
+//! contract; every adapter must keep it (the contract tests check both backends).
+
+pub mod accounts;
+pub mod events;
+pub mod leads;
+pub mod policies;
+pub mod queue;
+pub mod routing;

@@ -1,0 +1,78 @@
+//! One contract test suite for every backend. A backend implements [`Harness`] and
+//! instantiates the suite with [`contract_tests!`]; each test body is a generic async
+//! function here, so both backends run exactly the same checks.
+#![allow(dead_code)]
+
+pub mod concurrency;
+pub mod fixtures;
+pub mod queue;
+pub mod store;
+
+use std::future::Future;
+
+use switchboard_store::{
+    AccountDirectory, DomainEvent, EventPublisher, LeadStore, PolicyStore, RoutingState, WorkQueue,
+};
+
+/// Says a test was skipped and why, on stderr past the test harness's output capture, so
+/// a skip is visible in a normal `cargo test` run instead of looking like a pass.
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
+}
+
+/// Makes fresh, empty instances of one backend's adapters.
+pub trait Harness: Send + Sync + Sized + 'static {
+    type Store: LeadStore + RoutingState + PolicyStore + AccountDirectory + 'static;
+    type Events: EventPublisher + 'static;
+    type Queue: WorkQueue + 'static;
+
+    /// Leads routed by the concurrency test (smaller where each call is a network round trip).
+    const CONCURRENT_LEADS: usize;
+    /// Leads routed by the weighted-share test.
+    const SHARE_LEADS: usize;
+
+    fn store(&self) -> impl Future<Output = Self::Store> + Send;
+    fn events(&self) -> impl Future<Output = Self::Events> + Send;
+    /// The events that reached the bus's consumers, in order.
+    fn recorded(&self, events: &Self::Events) -> impl Future<Output = Vec<DomainEvent>> + Send;
+    fn queue(&self, max_receives: u32) -> impl Future<Output = Self::Queue> + Send;
+}
+
+/// Instantiates every contract test for a backend. `$harness` is an async expression
+/// giving `Option<impl Harness>`; `None` skips the tests with a message saying why.
+#[macro_export]
+macro_rules! contract_tests {
+    ($harness:expr, $why_skipped:expr) => {
+        $crate::contract_tests!(@tests $harness, $why_skipped;
+            store::lead_insert_is_idempotent,
+            store::concurrent_inserts_create_one_lead,
+            store::apply_commits_once_and_redelivery_is_idempotent,
+            store::stale_preconditions_conflict_and_write_nothing,
+            store::day_window_rolls_over,
+            store::caps_are_never_exceeded,
+            store::release_frees_capacity_exactly_once,
+            store::rejected_lead_is_routed_to_someone_else,
+            store::accept_and_expiry_have_one_winner,
+            store::policy_versions_and_rollback,
+            store::accounts_import_and_match,
+            store::events_are_published,
+            queue::visibility_redelivery_and_delete,
+            queue::dead_letters_and_redrive,
+            concurrency::concurrent_routing_keeps_every_invariant,
+            concurrency::concurrent_weighted_shares_stay_exact,
+        );
+    };
+    (@tests $harness:expr, $why_skipped:expr; $($module:ident :: $name:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $name() {
+                let Some(harness) = $harness.await else {
+                    contract::skipped($why_skipped);
+                    return;
+                };
+                contract::$module::$name(&harness).await;
+            }
+        )+
+    };
+}
