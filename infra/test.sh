@@ -15,5 +15,8 @@ cargo test --workspace --locked
 echo "== storage contract on DynamoDB, SQS and EventBridge (moto, installed into .venv on first run)"
 infra/with-moto.sh cargo test -p switchboard-store --locked --test dynamo
 
+echo "== router Lambda on DynamoDB, SQS and EventBridge (moto)"
+infra/with-moto.sh cargo test -p switchboard-router --locked --test moto
+
 echo "== benchmarks compile (no timing)"
 cargo bench --workspace --locked --no-run

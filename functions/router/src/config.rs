@@ -1,0 +1,85 @@
+//! The function's configuration, from its environment.
+
+pub const TABLE: &str = "SWITCHBOARD_TABLE";
+pub const NOTIFY_QUEUE_URL: &str = "SWITCHBOARD_NOTIFY_QUEUE_URL";
+pub const EVENT_BUS: &str = "SWITCHBOARD_EVENT_BUS";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// The DynamoDB table of the store.
+    pub table: String,
+    pub notify_queue_url: String,
+    /// The EventBridge bus domain events go to.
+    pub event_bus: String,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set or empty")]
+    Missing(&'static str),
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup` (the environment in production).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let required = |name: &'static str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .ok_or(ConfigError::Missing(name))
+        };
+        Ok(Config {
+            table: required(TABLE)?,
+            notify_queue_url: required(NOTIFY_QUEUE_URL)?,
+            event_bus: required(EVENT_BUS)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| vars.get(k).cloned()
+    }
+
+    #[test]
+    fn reads_every_setting() {
+        let config = Config::from_lookup(lookup(&[
+            (TABLE, "switchboard"),
+            (NOTIFY_QUEUE_URL, " https://sqs.example/notify "),
+            (EVENT_BUS, "switchboard-bus"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            config,
+            Config {
+                table: "switchboard".into(),
+                notify_queue_url: "https://sqs.example/notify".into(),
+                event_bus: "switchboard-bus".into(),
+            }
+        );
+    }
+
+    #[test]
+    fn names_the_missing_setting() {
+        let missing = Config::from_lookup(lookup(&[(TABLE, "t"), (EVENT_BUS, "b")]));
+        assert_eq!(missing, Err(ConfigError::Missing(NOTIFY_QUEUE_URL)));
+        let empty = Config::from_lookup(lookup(&[
+            (TABLE, " "),
+            (NOTIFY_QUEUE_URL, "q"),
+            (EVENT_BUS, "b"),
+        ]));
+        assert_eq!(empty, Err(ConfigError::Missing(TABLE)));
+    }
+}

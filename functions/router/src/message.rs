@@ -1,0 +1,183 @@
+//! The message formats of the two queues the router touches: what it reads from the
+//! routing queue and what it writes to the notify queue. Both are JSON objects; readers
+//! ignore fields they do not know, so a producer can add fields without a lockstep deploy.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use switchboard_store::Assignment;
+
+/// DynamoDB limits a partition key to 2048 bytes and the lead's key is `LEAD#<id>`; ids
+/// far below that are the only ones any producer makes (intake uses UUIDs).
+const MAX_LEAD_ID_BYTES: usize = 1024;
+
+/// A routing queue message: "route this stored lead".
+///
+/// Body: `{"lead_id": "<id>"}`. Intake sends it once the lead is stored, and the SLA
+/// sweeper sends the same body to re-route a released lead or re-drive one stuck before
+/// routing; the router reads everything else from the store, so a message never carries
+/// stale lead data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteRequest {
+    pub lead_id: String,
+}
+
+/// Why a routing queue message body is not a [`RouteRequest`]. Such a message is poison:
+/// no redelivery can fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error("body is not a JSON object with a string `lead_id`: {0}")]
+    Malformed(#[from] serde_json::Error),
+    #[error("`lead_id` is empty")]
+    EmptyLeadId,
+    #[error("`lead_id` is {0} bytes long (at most {MAX_LEAD_ID_BYTES})")]
+    LeadIdTooLong(usize),
+}
+
+impl RouteRequest {
+    pub fn new(lead_id: impl Into<String>) -> Self {
+        RouteRequest {
+            lead_id: lead_id.into(),
+        }
+    }
+
+    pub fn parse(body: &str) -> Result<RouteRequest, BodyError> {
+        let request: RouteRequest = serde_json::from_str(body)?;
+        if request.lead_id.trim().is_empty() {
+            return Err(BodyError::EmptyLeadId);
+        }
+        if request.lead_id.len() > MAX_LEAD_ID_BYTES {
+            return Err(BodyError::LeadIdTooLong(request.lead_id.len()));
+        }
+        Ok(request)
+    }
+
+    pub fn to_body(&self) -> String {
+        serde_json::json!({ "lead_id": self.lead_id }).to_string()
+    }
+}
+
+/// A notify queue message: "tell this rep about this assignment".
+///
+/// Sent after the assignment is committed, and again whenever the routing message is
+/// redelivered while the assignment is still open (the router cannot know whether an
+/// earlier send happened before a crash). The notifier must therefore drop a message
+/// whose `assignment_id` it has already handled: it is the idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notification {
+    /// `<lead id>:<attempt>`: one per decision that assigned the lead, so a re-route
+    /// after a rejection is a new notification and a redelivery is not.
+    pub assignment_id: String,
+    pub lead_id: String,
+    pub rep: String,
+    /// Absent when the account owner took the lead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pool: Option<String>,
+    pub attempt: u32,
+    /// The policy version that decided; the notifier reads the rep's contact details
+    /// from it.
+    pub policy_version: u64,
+    pub assigned_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla_due: Option<Timestamp>,
+}
+
+impl Notification {
+    pub fn assignment_id(lead_id: &str, attempt: u32) -> String {
+        format!("{lead_id}:{attempt}")
+    }
+
+    pub fn for_assignment(a: &Assignment) -> Notification {
+        Notification {
+            assignment_id: Notification::assignment_id(&a.lead_id, a.attempt),
+            lead_id: a.lead_id.clone(),
+            rep: a.rep.clone(),
+            pool: a.pool.clone(),
+            attempt: a.attempt,
+            policy_version: a.policy_version,
+            assigned_at: a.assigned_at,
+            sla_due: a.sla_due,
+        }
+    }
+
+    pub fn to_body(&self) -> Result<String, serde_json::Error> {
+        serde_json::to_string(self)
+    }
+
+    pub fn parse(body: &str) -> Result<Notification, serde_json::Error> {
+        serde_json::from_str(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_store::AssignmentStatus;
+
+    #[test]
+    fn route_request_round_trips_and_ignores_unknown_fields() {
+        let body = RouteRequest::new("L-1").to_body();
+        assert_eq!(body, r#"{"lead_id":"L-1"}"#);
+        assert_eq!(
+            RouteRequest::parse(&body).unwrap(),
+            RouteRequest::new("L-1")
+        );
+        let extra = r#"{"lead_id":"L-2","source":"typeform","trace":"abc"}"#;
+        assert_eq!(RouteRequest::parse(extra).unwrap().lead_id, "L-2");
+    }
+
+    #[test]
+    fn bodies_that_name_no_lead_are_rejected() {
+        for body in [
+            "",
+            "L-1",
+            "\"L-1\"",
+            "[]",
+            "{}",
+            r#"{"lead":"L-1"}"#,
+            r#"{"lead_id":42}"#,
+            r#"{"lead_id":null}"#,
+            r#"{"lead_id":"L-1""#,
+        ] {
+            assert!(
+                matches!(RouteRequest::parse(body), Err(BodyError::Malformed(_))),
+                "{body:?} was accepted"
+            );
+        }
+        assert!(matches!(
+            RouteRequest::parse(r#"{"lead_id":"  "}"#),
+            Err(BodyError::EmptyLeadId)
+        ));
+        let long = RouteRequest::new("x".repeat(MAX_LEAD_ID_BYTES + 1)).to_body();
+        assert!(matches!(
+            RouteRequest::parse(&long),
+            Err(BodyError::LeadIdTooLong(1025))
+        ));
+        let longest = RouteRequest::new("x".repeat(MAX_LEAD_ID_BYTES)).to_body();
+        assert!(RouteRequest::parse(&longest).is_ok());
+    }
+
+    #[test]
+    fn notification_carries_the_assignment() {
+        let at: Timestamp = "2026-06-01T10:00:00Z".parse().unwrap();
+        let a = Assignment {
+            lead_id: "L-1".into(),
+            rep: "ana".into(),
+            pool: Some("main".into()),
+            attempt: 2,
+            policy_version: 7,
+            assigned_at: at,
+            sla_due: None,
+            accepted_at: None,
+            status: AssignmentStatus::Open,
+            ended_at: None,
+        };
+        let n = Notification::for_assignment(&a);
+        assert_eq!(n.assignment_id, "L-1:2");
+        let body = n.to_body().unwrap();
+        assert_eq!(
+            body,
+            r#"{"assignment_id":"L-1:2","lead_id":"L-1","rep":"ana","pool":"main","attempt":2,"policy_version":7,"assigned_at":"2026-06-01T10:00:00Z"}"#
+        );
+        assert_eq!(Notification::parse(&body).unwrap(), n);
+    }
+}
