@@ -18,5 +18,8 @@ infra/with-moto.sh cargo test -p switchboard-store --locked --test dynamo
 echo "== router Lambda on DynamoDB, SQS and EventBridge (moto)"
 infra/with-moto.sh cargo test -p switchboard-router --locked --test moto
 
+echo "== intake over DynamoDB and SQS (moto)"
+infra/with-moto.sh cargo test -p switchboard-intake --locked --test moto
+
 echo "== benchmarks compile (no timing)"
 cargo bench --workspace --locked --no-run

@@ -3,8 +3,12 @@
 //! The binary's commands are thin wrappers over these modules, so other front ends (the
 //! local server, admin endpoints) can reuse them.
 
+pub mod admin;
+pub mod bench;
 pub mod demo;
 pub mod formats;
+pub mod http_client;
 pub mod policy_file;
 pub mod render;
+pub mod serve;
 pub mod simulation;

@@ -22,7 +22,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Validate a policy file or print the policy JSON Schema.
+    /// Validate a policy file, print the policy JSON Schema, or apply, show, list and roll
+    /// back the policy versions of a data directory.
     #[command(subcommand)]
     Policy(commands::policy::PolicyCommand),
     /// Replay leads through a policy with simulated state and report how they were routed
@@ -54,6 +55,36 @@ enum Command {
     /// Generate deterministic, fictitious demo leads and accounts.
     #[command(subcommand)]
     Demo(commands::demo::DemoCommand),
+    /// Run the whole pipeline locally: intake, routing, notifications, on a durable store
+    ///
+    /// Serves the intake HTTP API on 127.0.0.1, routes every accepted lead with the
+    /// active policy and stores the decision, and logs a notification per assignment.
+    /// Data lives in --data-dir and survives restarts. A fresh data directory gets the
+    /// demo policy, demo accounts and demo intake sources with keys printed at start.
+    ///
+    /// Example:
+    ///   switchboard serve --data-dir .data
+    ///   switchboard serve --port 0 --intake-config intake.yaml
+    #[command(verbatim_doc_comment)]
+    Serve(commands::serve::ServeArgs),
+    /// Accounts for lead-to-account matching in a data directory.
+    #[command(subcommand)]
+    Accounts(commands::accounts::AccountsCommand),
+    /// Stored leads of a data directory.
+    #[command(subcommand)]
+    Lead(commands::lead::LeadCommand),
+    /// The dead letters of a running server's routing queue.
+    #[command(subcommand)]
+    Dlq(commands::dlq::DlqCommand),
+    /// Offer leads to a running `switchboard serve` at a fixed rate and report latencies
+    ///
+    /// Open loop: lead i is due at start + i/rate and measured from then. Reports, per
+    /// lead, the time to intake's 202 (stored) and to the stored decision.
+    ///
+    /// Example:
+    ///   switchboard bench-load --url http://127.0.0.1:8080 --api-key KEY --rate 1000 --duration 20s
+    #[command(verbatim_doc_comment, name = "bench-load")]
+    BenchLoad(commands::bench_load::BenchLoadArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +94,11 @@ fn main() -> ExitCode {
         Command::Simulate(a) => commands::simulate::run(a),
         Command::Explain(a) => commands::explain::run(a),
         Command::Demo(c) => commands::demo::run(c),
+        Command::Serve(a) => commands::serve::run(a),
+        Command::Accounts(c) => commands::accounts::run(c),
+        Command::Lead(c) => commands::lead::run(c),
+        Command::Dlq(c) => commands::dlq::run(c),
+        Command::BenchLoad(a) => commands::bench_load::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,8 +1,14 @@
 //! One module per command; each has its clap arguments and a `run` returning the exit code.
 
+pub mod accounts;
+pub mod admin;
+pub mod bench_load;
 pub mod demo;
+pub mod dlq;
 pub mod explain;
+pub mod lead;
 pub mod policy;
+pub mod serve;
 pub mod simulate;
 
 use std::fs::File;

@@ -5,7 +5,17 @@ use crate::common::ok;
 #[test]
 fn every_command_has_help() {
     let top = ok(&["--help"]);
-    for cmd in ["policy", "simulate", "explain", "demo"] {
+    for cmd in [
+        "policy",
+        "simulate",
+        "explain",
+        "demo",
+        "serve",
+        "accounts",
+        "lead",
+        "dlq",
+        "bench-load",
+    ] {
         assert!(top.contains(cmd), "{top}");
     }
     let cases: &[(&[&str], &[&str])] = &[
@@ -33,6 +43,43 @@ fn every_command_has_help() {
             &["--count", "--seed", "--start", "--format"],
         ),
         (&["demo", "accounts", "--help"], &["--count", "--format"]),
+        (
+            &["serve", "--help"],
+            &[
+                "--port",
+                "--data-dir",
+                "--intake-config",
+                "--no-demo",
+                "--workers",
+                "--visibility-timeout",
+                "--max-receives",
+                "--sweep-interval",
+            ],
+        ),
+        (
+            &["policy", "apply", "--help"],
+            &["FILE", "--note", "--data-dir"],
+        ),
+        (&["policy", "show", "--help"], &["VERSION", "--data-dir"]),
+        (&["policy", "history", "--help"], &["--json", "--data-dir"]),
+        (
+            &["policy", "rollback", "--help"],
+            &["VERSION", "--data-dir"],
+        ),
+        (&["accounts", "import", "--help"], &["FILE", "--data-dir"]),
+        (&["lead", "show", "--help"], &["ID", "--json", "--data-dir"]),
+        (&["dlq", "list", "--help"], &["--max", "--data-dir"]),
+        (&["dlq", "redrive", "--help"], &["--max", "--data-dir"]),
+        (
+            &["bench-load", "--help"],
+            &[
+                "--url",
+                "--api-key",
+                "--rate",
+                "--duration",
+                "--concurrency",
+            ],
+        ),
     ];
     for (args, needles) in cases {
         let help = ok(args);

@@ -5,4 +5,7 @@ mod demo;
 mod explain;
 mod help;
 mod policy;
+mod serve;
+mod serve_inprocess;
+mod server;
 mod simulate;

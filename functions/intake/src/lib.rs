@@ -17,6 +17,7 @@
 //! ```
 
 pub mod auth;
+pub mod aws;
 pub mod body;
 pub mod clock;
 pub mod config;

@@ -1,11 +1,10 @@
-//! The intake Lambda function: logging, configuration from the environment, then the
-//! shared router served by `lambda_http` (API Gateway HTTP API and function URLs).
-//!
-//! Storage and the routing hand-off are in memory until the DynamoDB and SQS
-//! implementations of `LeadStore` and `Enqueue` are wired in here.
+//! The intake Lambda function: logging, configuration from the environment, SDK clients
+//! built once, then the shared router served by `lambda_http` (API Gateway HTTP API and
+//! function URLs). Leads are stored in DynamoDB and handed to the routing queue on SQS.
 
 use anyhow::Context as _;
-use switchboard_intake::{IntakeConfig, IntakeState, router};
+use switchboard_intake::aws::{AwsSettings, aws_state};
+use switchboard_intake::{IntakeConfig, normalize, router};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main(flavor = "current_thread")]
@@ -18,10 +17,14 @@ async fn main() -> anyhow::Result<()> {
         .with_ansi(false)
         .init();
     let config = IntakeConfig::from_env().context("loading the intake configuration")?;
-    tracing::warn!(
-        "lead store and routing queue are in memory; leads do not outlive this instance"
-    );
-    let app = router(IntakeState::in_memory(config));
+    let settings = AwsSettings::from_env().context("loading the intake's AWS settings")?;
+    // Region, credentials and AWS_ENDPOINT_URL come from the environment.
+    let sdk = switchboard_store::aws::sdk_config().await;
+    // Built during initialization, not on the first request: init time is not billed
+    // against the first lead's latency budget.
+    normalize::country::warm_up();
+    normalize::phone::warm_up();
+    let app = router(aws_state(config, &sdk, &settings));
     lambda_http::run(app)
         .await
         .map_err(|e| anyhow::anyhow!(e))

@@ -17,6 +17,7 @@
 //!   intake answers 2xx only after that.
 
 mod memory;
+pub mod ports;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -27,6 +28,7 @@ use switchboard_routing::Lead;
 
 use crate::error::FieldIssue;
 pub use memory::MemoryStore;
+pub use ports::{PortQueue, PortStore, RouteRequest};
 
 /// A boxed, sendable future, so the traits stay object-safe (`Arc<dyn LeadStore>`).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;

@@ -1,6 +1,11 @@
-//! `switchboard policy ...`: work with policy documents.
+//! `switchboard policy ...`: work with policy documents, and with the versions stored in
+//! a data directory.
 
+mod apply;
+mod history;
+mod rollback;
 mod schema;
+mod show;
 mod validate;
 
 use std::process::ExitCode;
@@ -22,11 +27,27 @@ pub enum PolicyCommand {
     ///   # yaml-language-server: $schema=./policy.schema.json
     #[command(verbatim_doc_comment)]
     Schema(schema::SchemaArgs),
+    /// Validate a policy, store it as the next version and make it the active one
+    ///
+    /// Routing uses the new version from the next lead on. An invalid policy is refused
+    /// with every issue and nothing is stored. Works on the data directory's store, or
+    /// through the server running on it.
+    Apply(apply::ApplyArgs),
+    /// Print a stored policy version (default: the active one) as YAML.
+    Show(show::ShowArgs),
+    /// List the stored policy versions and which one is active.
+    History(history::HistoryArgs),
+    /// Activate an earlier version: the one the active version replaced, or VERSION.
+    Rollback(rollback::RollbackArgs),
 }
 
 pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         PolicyCommand::Validate(a) => validate::run(a),
         PolicyCommand::Schema(a) => schema::run(a),
+        PolicyCommand::Apply(a) => apply::run(a),
+        PolicyCommand::Show(a) => show::run(a),
+        PolicyCommand::History(a) => history::run(a),
+        PolicyCommand::Rollback(a) => rollback::run(a),
     }
 }

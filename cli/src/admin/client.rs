@@ -1,0 +1,184 @@
+//! The admin operations through a running server's admin routes.
+
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use switchboard_intake::problem::Problem;
+use switchboard_routing::Account;
+use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion};
+
+use super::error::{AdminError, PolicyIssue};
+use super::types::{DeadLetterView, LeadReport, PolicyApplied, PolicyHistory, Redriven};
+use crate::http_client::{self, ClientError};
+
+pub struct RemoteAdmin {
+    url: String,
+    token: String,
+}
+
+impl RemoteAdmin {
+    pub fn new(url: impl Into<String>, token: impl Into<String>) -> Self {
+        RemoteAdmin {
+            url: url.into(),
+            token: token.into(),
+        }
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Whether the server answers at all (a crashed server leaves `serve.json` behind).
+    pub async fn reachable(&self) -> Result<bool, ClientError> {
+        match self
+            .call_raw(Method::GET, "/healthz", "", Bytes::new())
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if e.is_refused() => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn call_raw(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Bytes,
+    ) -> Result<http_client::Response, ClientError> {
+        let auth = format!("Bearer {}", self.token);
+        let mut headers = vec![("authorization", auth.as_str())];
+        if !content_type.is_empty() {
+            headers.push(("content-type", content_type));
+        }
+        let url = format!("{}{path}", self.url.trim_end_matches('/'));
+        http_client::request(method, &url, &headers, body).await
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Bytes,
+    ) -> Result<T, AdminError> {
+        let response = self
+            .call_raw(method, path, content_type, body)
+            .await
+            .map_err(|e| AdminError::Remote(format!("server at {}: {e}", self.url)))?;
+        if response.status.is_success() {
+            return serde_json::from_slice(&response.body).map_err(|e| {
+                AdminError::Remote(format!("unexpected answer from {}: {e}", self.url))
+            });
+        }
+        Err(from_problem(response.status, &response.body))
+    }
+
+    async fn call_json<T: DeserializeOwned, B: Serialize>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T, AdminError> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| AdminError::Remote(format!("encoding the request: {e}")))?;
+        self.call(method, path, "application/json", bytes.into())
+            .await
+    }
+
+    pub async fn apply_policy(
+        &self,
+        text: &str,
+        note: Option<&str>,
+    ) -> Result<PolicyApplied, AdminError> {
+        let body = serde_json::json!({ "document": text, "note": note });
+        self.call_json(Method::POST, "/admin/policy", &body).await
+    }
+
+    pub async fn policy_version(&self, version: Option<u64>) -> Result<PolicyVersion, AdminError> {
+        let path = match version {
+            Some(v) => format!("/admin/policy/versions/{v}"),
+            None => "/admin/policy/active".to_owned(),
+        };
+        self.call(Method::GET, &path, "", Bytes::new()).await
+    }
+
+    pub async fn policy_history(&self) -> Result<PolicyHistory, AdminError> {
+        self.call(Method::GET, "/admin/policy/history", "", Bytes::new())
+            .await
+    }
+
+    pub async fn rollback(&self, version: Option<u64>) -> Result<ActivePolicy, AdminError> {
+        let body = serde_json::json!({ "version": version });
+        self.call_json(Method::POST, "/admin/policy/rollback", &body)
+            .await
+    }
+
+    pub async fn import_accounts(&self, accounts: &[Account]) -> Result<ImportSummary, AdminError> {
+        self.call_json(Method::POST, "/admin/accounts", &accounts)
+            .await
+    }
+
+    pub async fn lead(&self, lead_id: &str) -> Result<LeadReport, AdminError> {
+        let path = format!("/admin/leads/{}", encode_segment(lead_id));
+        self.call(Method::GET, &path, "", Bytes::new()).await
+    }
+
+    pub async fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetterView>, AdminError> {
+        self.call(
+            Method::GET,
+            &format!("/admin/dlq?max={max}"),
+            "",
+            Bytes::new(),
+        )
+        .await
+    }
+
+    pub async fn redrive(&self, max: usize) -> Result<Redriven, AdminError> {
+        let body = serde_json::json!({ "max": max });
+        self.call_json(Method::POST, "/admin/dlq/redrive", &body)
+            .await
+    }
+}
+
+/// Maps a problem document back to the error the operation returned on the server.
+fn from_problem(status: StatusCode, body: &[u8]) -> AdminError {
+    let Ok(problem) = serde_json::from_slice::<Problem>(body) else {
+        return AdminError::Remote(format!(
+            "server answered {status}: {}",
+            String::from_utf8_lossy(body)
+        ));
+    };
+    let detail = problem.detail;
+    match status {
+        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY => AdminError::Invalid {
+            message: detail,
+            issues: problem
+                .errors
+                .into_iter()
+                .map(|i| PolicyIssue {
+                    path: i.field,
+                    message: i.message,
+                })
+                .collect(),
+        },
+        StatusCode::NOT_FOUND => AdminError::NotFound(detail),
+        StatusCode::CONFLICT => AdminError::Conflict(detail),
+        _ => AdminError::Remote(format!("server answered {status}: {detail}")),
+    }
+}
+
+/// Percent-encodes everything but unreserved characters (ids are usually UUIDs).
+fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

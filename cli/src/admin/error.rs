@@ -1,0 +1,55 @@
+//! What an admin operation can fail with. The HTTP mapping is in `serve::problem`; the
+//! client maps problem documents back to these variants.
+
+use serde::{Deserialize, Serialize};
+use switchboard_store::StoreError;
+
+/// One problem in a submitted document (a policy issue, a bad account row).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyIssue {
+    pub path: String,
+    pub message: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// The submitted document is not valid; every issue is listed.
+    #[error("{message}")]
+    Invalid {
+        message: String,
+        issues: Vec<PolicyIssue>,
+    },
+    #[error("{0}")]
+    NotFound(String),
+    /// Someone else changed the same thing first; nothing was changed.
+    #[error("{0}")]
+    Conflict(String),
+    /// The operation needs something this target does not have (the dead-letter queue
+    /// outside a running server).
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    /// The server answered with an error this client does not map to a variant above, or
+    /// could not be reached.
+    #[error("{0}")]
+    Remote(String),
+}
+
+impl AdminError {
+    pub fn invalid(message: impl Into<String>) -> Self {
+        AdminError::Invalid {
+            message: message.into(),
+            issues: Vec::new(),
+        }
+    }
+
+    /// Store conflicts and misses become their admin counterparts.
+    pub fn from_store(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict(m) => AdminError::Conflict(m),
+            StoreError::NotFound(m) => AdminError::NotFound(m),
+            other => AdminError::Store(other),
+        }
+    }
+}

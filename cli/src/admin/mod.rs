@@ -1,0 +1,21 @@
+//! Admin operations on a Switchboard data store: policy versions, accounts, lead lookups
+//! and the dead-letter queue.
+//!
+//! The same operations run in two places: directly on the embedded store when no server
+//! holds it ([`LocalAdmin`]), and inside `switchboard serve`, whose admin routes call them
+//! and whose [`RemoteAdmin`] client the commands use while a server runs (the embedded
+//! store is one file that one process opens at a time). Both return the types here, so a
+//! command prints the same thing either way.
+
+mod client;
+mod error;
+mod local;
+pub mod ops;
+mod target;
+mod types;
+
+pub use client::RemoteAdmin;
+pub use error::{AdminError, PolicyIssue};
+pub use local::LocalAdmin;
+pub use target::{Admin, STORE_FILE, open_store};
+pub use types::{DeadLetterView, LeadReport, PolicyApplied, PolicyHistory, Redriven};

@@ -1,0 +1,156 @@
+//! Choosing where an admin command runs: through the server that holds the data directory,
+//! or on the store file itself when no server runs.
+
+use std::path::Path;
+
+use switchboard_routing::Account;
+use switchboard_store::embedded::EmbeddedStore;
+use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion, StoreError};
+
+use super::client::RemoteAdmin;
+use super::error::AdminError;
+use super::local::LocalAdmin;
+use super::types::{DeadLetterView, LeadReport, PolicyApplied, PolicyHistory, Redriven};
+use crate::serve::discovery;
+
+/// The embedded store's file in a data directory.
+pub const STORE_FILE: &str = "switchboard.redb";
+
+/// Opens the store in `data_dir`. Without `create`, a directory with no store is an error
+/// (a typo in `--data-dir` should not look like an empty store).
+pub fn open_store(data_dir: &Path, create: bool) -> Result<EmbeddedStore, AdminError> {
+    let file = data_dir.join(STORE_FILE);
+    if !create && !file.exists() {
+        return Err(AdminError::NotFound(format!(
+            "no store in {} (start `switchboard serve --data-dir {}` first)",
+            data_dir.display(),
+            data_dir.display()
+        )));
+    }
+    std::fs::create_dir_all(data_dir).map_err(|e| {
+        AdminError::Store(StoreError::backend_from(
+            format!("cannot create {}", data_dir.display()),
+            e,
+        ))
+    })?;
+    EmbeddedStore::open(&file).map_err(|e| {
+        if held_by_another_process(&e) {
+            AdminError::Unavailable(format!(
+                "{} is open in another process (a `switchboard serve` without {} in the \
+                 directory?)",
+                file.display(),
+                discovery::FILE
+            ))
+        } else {
+            AdminError::Store(e)
+        }
+    })
+}
+
+fn held_by_another_process(e: &StoreError) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(redb::Error::DatabaseAlreadyOpen) = s.downcast_ref::<redb::Error>() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// Where admin operations run.
+pub enum Admin {
+    Local(LocalAdmin),
+    Remote(RemoteAdmin),
+}
+
+impl Admin {
+    /// The running server of `data_dir` if there is one, else the store file (created
+    /// when `create` is set).
+    pub async fn connect(data_dir: &Path, create: bool) -> Result<Admin, AdminError> {
+        if let Some(info) = discovery::read(data_dir) {
+            let remote = RemoteAdmin::new(info.url, info.admin_token);
+            match remote.reachable().await {
+                Ok(true) => return Ok(Admin::Remote(remote)),
+                // A stale file from a server that did not shut down cleanly.
+                Ok(false) => {}
+                Err(e) => {
+                    return Err(AdminError::Remote(format!(
+                        "server at {}: {e}",
+                        remote.url()
+                    )));
+                }
+            }
+        }
+        Ok(Admin::Local(LocalAdmin::new(open_store(data_dir, create)?)))
+    }
+
+    pub async fn apply_policy(
+        &self,
+        text: &str,
+        note: Option<&str>,
+    ) -> Result<PolicyApplied, AdminError> {
+        match self {
+            Admin::Local(a) => a.apply_policy(text, note).await,
+            Admin::Remote(a) => a.apply_policy(text, note).await,
+        }
+    }
+
+    pub async fn policy_version(&self, version: Option<u64>) -> Result<PolicyVersion, AdminError> {
+        match self {
+            Admin::Local(a) => a.policy_version(version).await,
+            Admin::Remote(a) => a.policy_version(version).await,
+        }
+    }
+
+    pub async fn policy_history(&self) -> Result<PolicyHistory, AdminError> {
+        match self {
+            Admin::Local(a) => a.policy_history().await,
+            Admin::Remote(a) => a.policy_history().await,
+        }
+    }
+
+    pub async fn rollback(&self, version: Option<u64>) -> Result<ActivePolicy, AdminError> {
+        match self {
+            Admin::Local(a) => a.rollback(version).await,
+            Admin::Remote(a) => a.rollback(version).await,
+        }
+    }
+
+    pub async fn import_accounts(&self, accounts: &[Account]) -> Result<ImportSummary, AdminError> {
+        match self {
+            Admin::Local(a) => a.import_accounts(accounts).await,
+            Admin::Remote(a) => a.import_accounts(accounts).await,
+        }
+    }
+
+    pub async fn lead(&self, lead_id: &str) -> Result<LeadReport, AdminError> {
+        match self {
+            Admin::Local(a) => a.lead(lead_id).await,
+            Admin::Remote(a) => a.lead(lead_id).await,
+        }
+    }
+
+    pub async fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetterView>, AdminError> {
+        match self {
+            Admin::Local(_) => Err(no_queue()),
+            Admin::Remote(a) => a.dead_letters(max).await,
+        }
+    }
+
+    pub async fn redrive(&self, max: usize) -> Result<Redriven, AdminError> {
+        match self {
+            Admin::Local(_) => Err(no_queue()),
+            Admin::Remote(a) => a.redrive(max).await,
+        }
+    }
+}
+
+fn no_queue() -> AdminError {
+    AdminError::Unavailable(
+        "the routing queue and its dead letters live in the running `switchboard serve` \
+         process, and none is running on this data directory (dead letters do not outlive \
+         the process; on start it re-drives every lead still awaiting routing)"
+            .into(),
+    )
+}

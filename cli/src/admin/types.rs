@@ -1,0 +1,42 @@
+//! What admin operations return (and the admin routes send as JSON).
+
+use serde::{Deserialize, Serialize};
+use switchboard_routing::DecisionRecord;
+use switchboard_store::{ActivePolicy, Assignment, PolicySummary, StoredLead};
+
+/// The result of `policy apply`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyApplied {
+    pub version: u64,
+    /// The version it replaced as the active one.
+    pub previous: Option<u64>,
+    pub warnings: Vec<super::PolicyIssue>,
+}
+
+/// Every stored version and which one is active.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyHistory {
+    pub active: Option<ActivePolicy>,
+    pub versions: Vec<PolicySummary>,
+}
+
+/// A stored lead with its routing: the assignment and every decision, oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeadReport {
+    pub lead: StoredLead,
+    pub assignment: Option<Assignment>,
+    pub decisions: Vec<DecisionRecord>,
+}
+
+/// One dead letter. `lead_id` is read from the body when it is a route request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeadLetterView {
+    pub id: String,
+    pub lead_id: Option<String>,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Redriven {
+    pub moved: usize,
+}

@@ -1,0 +1,300 @@
+//! `switchboard bench-load`: an open-loop load generator for the local pipeline.
+//!
+//! Lead `i` is due at `start + i / rate`, whatever happened to earlier ones (open loop),
+//! and its latencies are measured from that due time, so a server that falls behind shows
+//! it in the numbers instead of slowing the generator down (no coordinated omission).
+//! `concurrency` keep-alive connections carry the requests; if all are busy, a lead is
+//! sent late and its latency includes the wait.
+//!
+//! Two latencies per lead: **accepted**, until intake's 202 (the lead is durably stored),
+//! and **routed**, until the decision is stored: after the 202 the generator asks
+//! `GET /v1/leads/{id}/decision?wait_ms=...`, which the server answers as soon as a router
+//! has stored the decision. The extra request adds one loopback round trip (tens of µs)
+//! to the measured time. `follow_every` follows every n-th lead only, to load the server
+//! with POSTs rather than with the GETs that measure them.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use serde::Serialize;
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+use crate::http_client::{ClientError, Connection, split_url};
+
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// `http://127.0.0.1:8080`
+    pub url: String,
+    /// A generic source's API key (also used to read the decisions).
+    pub api_key: String,
+    /// Leads per second.
+    pub rate: f64,
+    pub duration: Duration,
+    pub concurrency: usize,
+    /// Measure the routed latency of every n-th lead (0: none).
+    pub follow_every: u64,
+    /// Distinguishes the e-mail addresses of separate runs (a repeated address within the
+    /// dedupe window is a duplicate, which is not routed).
+    pub run_id: String,
+}
+
+/// Latency percentiles in milliseconds.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Percentiles {
+    pub count: usize,
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+}
+
+impl Percentiles {
+    fn of(mut micros: Vec<u64>) -> Percentiles {
+        if micros.is_empty() {
+            return Percentiles::default();
+        }
+        micros.sort_unstable();
+        let at = |q: f64| {
+            let i = ((micros.len() as f64 * q).ceil() as usize).clamp(1, micros.len()) - 1;
+            micros[i] as f64 / 1000.0
+        };
+        Percentiles {
+            count: micros.len(),
+            p50: at(0.50),
+            p90: at(0.90),
+            p99: at(0.99),
+            p999: at(0.999),
+            max: micros[micros.len() - 1] as f64 / 1000.0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadReport {
+    pub offered: u64,
+    pub accepted: u64,
+    /// Answers other than 202, and transport errors.
+    pub failed: u64,
+    /// Followed leads that were not routed within the wait.
+    pub not_routed: u64,
+    /// Seconds from the first due time to the last 202.
+    pub elapsed_s: f64,
+    /// Accepted leads per second over `elapsed_s`.
+    pub accepted_per_s: f64,
+    pub accepted_ms: Percentiles,
+    pub routed_ms: Percentiles,
+    /// Leads sent more than 1 ms after their due time (all connections were busy, or the
+    /// generator itself could not keep up).
+    pub sent_late: u64,
+    /// After the last 202: until the last accepted lead's decision was stored.
+    pub drain_ms: Option<f64>,
+    pub first_error: Option<String>,
+}
+
+#[derive(Default)]
+struct Samples {
+    accepted: Vec<u64>,
+    routed: Vec<u64>,
+    failed: u64,
+    not_routed: u64,
+    sent_late: u64,
+    last_accept: Option<Instant>,
+    last_lead: Option<(u64, String)>,
+    first_error: Option<String>,
+}
+
+/// How long one decision request waits on the server.
+const WAIT_MS: u64 = 10_000;
+
+pub async fn run(options: LoadOptions) -> Result<LoadReport, ClientError> {
+    let (authority, _) = split_url(&options.url)?;
+    let authority = authority.to_owned();
+    let total = (options.rate * options.duration.as_secs_f64()).round() as u64;
+    let interval = 1.0 / options.rate;
+    let next = Arc::new(AtomicU64::new(0));
+    let samples = Arc::new(Mutex::new(Samples::default()));
+    let options = Arc::new(options);
+    // Connections are opened before the clock starts.
+    let mut connections = Vec::with_capacity(options.concurrency);
+    for _ in 0..options.concurrency.max(1) {
+        connections.push(Connection::open(&authority).await?);
+    }
+    let start = Instant::now() + Duration::from_millis(50);
+    let mut tasks = Vec::new();
+    for conn in connections {
+        let (next, samples, options, authority) = (
+            next.clone(),
+            samples.clone(),
+            options.clone(),
+            authority.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut conn = conn;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    break;
+                }
+                let due = start + Duration::from_secs_f64(i as f64 * interval);
+                tokio::time::sleep_until(due).await;
+                let late = Instant::now().duration_since(due) > Duration::from_millis(1);
+                let outcome = one_lead(&mut conn, &options, i).await;
+                let mut s = samples.lock().await;
+                s.sent_late += u64::from(late);
+                match outcome {
+                    Ok(Lead {
+                        accepted_at,
+                        lead_id,
+                        routed,
+                    }) => {
+                        s.accepted.push(micros(accepted_at - due));
+                        if s.last_accept.is_none_or(|t| accepted_at > t) {
+                            s.last_accept = Some(accepted_at);
+                        }
+                        if s.last_lead.as_ref().is_none_or(|(j, _)| i > *j) {
+                            s.last_lead = Some((i, lead_id));
+                        }
+                        match routed {
+                            Some(Some(at)) => s.routed.push(micros(at - due)),
+                            Some(None) => s.not_routed += 1,
+                            None => {}
+                        }
+                    }
+                    Err(why) => {
+                        s.failed += 1;
+                        s.first_error.get_or_insert(why);
+                        drop(s);
+                        // The connection may be broken: start a new one.
+                        if let Ok(c) = Connection::open(&authority).await {
+                            conn = c;
+                        }
+                    }
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    let s = std::mem::take(&mut *samples.lock().await);
+    let drain_ms = match (&s.last_lead, s.last_accept) {
+        (Some((_, id)), Some(last)) => {
+            let mut conn = Connection::open(&authority).await?;
+            match decided(&mut conn, &options.api_key, id).await {
+                Ok(true) => {
+                    Some(micros(Instant::now().saturating_duration_since(last)) as f64 / 1000.0)
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    let elapsed = s
+        .last_accept
+        .map_or(0.0, |t| t.saturating_duration_since(start).as_secs_f64());
+    let accepted = s.accepted.len() as u64;
+    Ok(LoadReport {
+        offered: total,
+        accepted,
+        failed: s.failed,
+        not_routed: s.not_routed,
+        elapsed_s: elapsed,
+        accepted_per_s: if elapsed > 0.0 {
+            accepted as f64 / elapsed
+        } else {
+            0.0
+        },
+        accepted_ms: Percentiles::of(s.accepted),
+        routed_ms: Percentiles::of(s.routed),
+        sent_late: s.sent_late,
+        drain_ms,
+        first_error: s.first_error,
+    })
+}
+
+struct Lead {
+    accepted_at: Instant,
+    lead_id: String,
+    /// `None`: not followed; `Some(None)`: followed, not routed in time.
+    routed: Option<Option<Instant>>,
+}
+
+async fn one_lead(conn: &mut Connection, options: &LoadOptions, i: u64) -> Result<Lead, String> {
+    // Several markets (so several rules and pools) and sizes (some hit the enterprise
+    // rule); the address is unique per run and lead, so the dedupe links none of them.
+    const COUNTRIES: [&str; 8] = ["US", "DE", "GB", "FR", "BR", "SG", "AT", "CA"];
+    let body = serde_json::json!({
+        "email": format!("lead{i}@load{}-{}.com", i % 997, options.run_id),
+        "first_name": "Load",
+        "last_name": format!("Test {i}"),
+        "company": format!("Load Test {}", i % 997),
+        "country": COUNTRIES[(i % COUNTRIES.len() as u64) as usize],
+        "employees": (i % 5) * 300,
+    });
+    let auth = format!("Bearer {}", options.api_key);
+    let response = conn
+        .send(
+            Method::POST,
+            "/v1/leads",
+            &[
+                ("authorization", auth.as_str()),
+                ("content-type", "application/json"),
+            ],
+            Bytes::from(body.to_string()),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let accepted_at = Instant::now();
+    if response.status != StatusCode::ACCEPTED {
+        return Err(format!(
+            "POST answered {}: {}",
+            response.status,
+            String::from_utf8_lossy(&response.body)
+        ));
+    }
+    let answer: serde_json::Value =
+        serde_json::from_slice(&response.body).map_err(|e| e.to_string())?;
+    let lead_id = answer["lead_id"].as_str().unwrap_or_default().to_owned();
+    let follow = options.follow_every > 0 && i.is_multiple_of(options.follow_every);
+    let routed = if follow {
+        let done = decided(conn, &options.api_key, &lead_id)
+            .await
+            .map_err(|e| e.to_string())?;
+        Some(done.then(Instant::now))
+    } else {
+        None
+    };
+    Ok(Lead {
+        accepted_at,
+        lead_id,
+        routed,
+    })
+}
+
+/// Waits (server-side, up to [`WAIT_MS`]) for the lead's decision; true when one is stored.
+async fn decided(conn: &mut Connection, api_key: &str, lead_id: &str) -> Result<bool, ClientError> {
+    let auth = format!("Bearer {api_key}");
+    let path = format!("/v1/leads/{lead_id}/decision?wait_ms={WAIT_MS}");
+    let response = conn
+        .send(
+            Method::GET,
+            &path,
+            &[("authorization", auth.as_str())],
+            Bytes::new(),
+        )
+        .await?;
+    let view: serde_json::Value = serde_json::from_slice(&response.body).unwrap_or_default();
+    Ok(matches!(
+        view["status"].as_str(),
+        Some("assigned" | "parked" | "closed")
+    ))
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}

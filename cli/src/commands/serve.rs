@@ -1,0 +1,184 @@
+//! `switchboard serve`: the local pipeline in one process (see `switchboard_cli::serve`).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use switchboard_cli::serve::{self, ServeOptions, StartInfo};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Port on 127.0.0.1 (0 picks a free one; the banner shows it).
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// Data directory: the store, the demo intake configuration, serve.json.
+    #[arg(long, value_name = "DIR", default_value = ".data")]
+    data_dir: PathBuf,
+    /// Intake sources (YAML or JSON, as in docs/PROVIDERS.md) instead of the data
+    /// directory's generated demo sources.
+    #[arg(long, value_name = "FILE")]
+    intake_config: Option<PathBuf>,
+    /// Do not load the demo policy and accounts into an empty store (routing then waits
+    /// for `switchboard policy apply`).
+    #[arg(long)]
+    no_demo: bool,
+    /// Router workers.
+    #[arg(long, default_value_t = 2)]
+    workers: usize,
+    /// Leads each router worker routes at the same time.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// How long a delivered route request stays hidden before it is delivered again
+    /// (unless routing finished and deleted it).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
+    visibility_timeout: Duration,
+    /// Deliveries of a route request before it moves to the dead letters.
+    #[arg(long, default_value_t = 5)]
+    max_receives: u32,
+    /// How often the sweep re-drives leads stored but not handed on for routing.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
+    sweep_interval: Duration,
+    /// Age after which the sweep re-drives a lead whose hand-off failed.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = duration)]
+    redrive_after: Duration,
+}
+
+fn duration(s: &str) -> Result<Duration, String> {
+    super::parse_positive_duration(s).map(|d| d.unsigned_abs())
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let options = ServeOptions {
+        port: args.port,
+        intake_config: args.intake_config,
+        demo: !args.no_demo,
+        workers: args.workers,
+        concurrency: args.concurrency,
+        visibility_timeout: args.visibility_timeout,
+        max_receives: args.max_receives,
+        sweep_interval: args.sweep_interval,
+        redrive_after: args.redrive_after,
+        ..ServeOptions::new(args.data_dir)
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async {
+        let running = serve::start(options).await?;
+        print!("{}", banner(&running.info));
+        use std::io::Write;
+        std::io::stdout().flush()?;
+        stop_signal().await?;
+        tracing::info!("stopping");
+        running.shutdown().await?;
+        println!("stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Ctrl-C or SIGTERM.
+async fn stop_signal() -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r.context("waiting for Ctrl-C")?,
+        _ = term.recv() => {}
+    }
+    Ok(())
+}
+
+/// What to do next: where to post a lead and how to see its decision.
+fn banner(info: &StartInfo) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let dir = info.data_dir.display();
+    let url = &info.url;
+    let _ = writeln!(out, "Switchboard is running at {url} (data in {dir})");
+    match (info.active_policy, info.seeded) {
+        (Some(v), Some(s)) => {
+            let _ = writeln!(
+                out,
+                "  policy version {v} active: the demo policy and {} demo accounts, loaded on this first start",
+                s.accounts
+            );
+        }
+        (Some(v), None) => {
+            let _ = writeln!(out, "  policy version {v} active");
+        }
+        (None, _) => {
+            let _ = writeln!(
+                out,
+                "  no policy active: leads wait (and reach the dead letters) until `switchboard policy apply FILE --data-dir {dir}`"
+            );
+        }
+    }
+    let created = if info.intake_created {
+        " (created with fresh keys)"
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "  intake sources: {}{created}",
+        info.intake_file.display()
+    );
+    if info.recovered > 0 {
+        let _ = writeln!(
+            out,
+            "  re-driving {} stored lead(s) that were awaiting routing",
+            info.recovered
+        );
+    }
+    let (api_key, read_key) = match &info.demo_keys {
+        Some(k) => (
+            k.api_key.clone(),
+            k.read_key.clone().unwrap_or_else(|| k.api_key.clone()),
+        ),
+        None => ("$API_KEY".to_owned(), "$READ_KEY".to_owned()),
+    };
+    let _ = writeln!(out, "\nPost a lead:");
+    let _ = writeln!(
+        out,
+        "  curl -sS {url}/v1/leads -H 'Authorization: Bearer {api_key}' \
+         -H 'Content-Type: application/json' -H 'Idempotency-Key: try-1' \
+         -d '{{\"email\": \"jane@northwind-robotics.com\", \"first_name\": \"Jane\", \
+         \"company\": \"Northwind Robotics\", \"country\": \"US\"}}'"
+    );
+    let _ = writeln!(
+        out,
+        "\nSee it and its decision (LEAD_ID is lead_id in the answer):"
+    );
+    let _ = writeln!(
+        out,
+        "  curl -sS {url}/v1/leads/LEAD_ID -H 'Authorization: Bearer {read_key}'"
+    );
+    let _ = writeln!(
+        out,
+        "  curl -sS '{url}/v1/leads/LEAD_ID/decision?wait_ms=2000' -H 'Authorization: Bearer {read_key}'"
+    );
+    let _ = writeln!(out, "  switchboard lead show LEAD_ID --data-dir {dir}");
+    if let Some(k) = &info.demo_keys
+        && let (Some(source), Some(token)) = (&k.form_source, &k.form_token)
+    {
+        let _ = writeln!(
+            out,
+            "\nHTML form: <form method=\"post\" action=\"{url}/v1/hooks/{source}/{token}\">"
+        );
+    }
+    let _ = writeln!(
+        out,
+        "\nAdmin (with --data-dir {dir}): policy apply|show|history|rollback, accounts import, lead show, dlq list|redrive"
+    );
+    let _ = writeln!(out, "Ctrl-C stops.");
+    out
+}

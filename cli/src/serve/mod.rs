@@ -1,0 +1,305 @@
+//! `switchboard serve`: the whole pipeline in one process, on the embedded store.
+//!
+//! ```text
+//! HTTP (intake router) ─► embedded store (lead, durable before the 202)
+//!                     └─► routing queue ─► router workers ─► store (decision, atomic)
+//!                                                         └─► notify queue ─► notifier (log)
+//! sweep (every 30 s) ─► re-drives leads stored but never handed on
+//! ```
+//!
+//! Intake is `switchboard_intake::router` over `switchboard_intake::store::PortStore` and
+//! `PortQueue` (the same adapters the Lambda uses over DynamoDB and SQS); routing is
+//! `switchboard_store::Router`. The queues are in memory (`MemoryQueue`, with SQS
+//! semantics): what was queued when the process stopped is found again by the start-up
+//! scan (`recovery`) and re-driven.
+
+pub mod completions;
+pub mod discovery;
+mod events;
+pub mod files;
+pub mod http;
+mod lanes;
+mod notifier;
+pub mod pipeline;
+pub mod queues;
+pub mod recovery;
+pub mod seed;
+pub mod stats;
+pub mod sweep;
+pub mod workers;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use jiff::Timestamp;
+use switchboard_intake::store::PortStore;
+use switchboard_intake::{IntakeState, Secret};
+use switchboard_store::embedded::EmbeddedStore;
+use switchboard_store::{LeadStatus, LeadStore, PolicyStore};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::admin::{STORE_FILE, open_store};
+use pipeline::Pipeline;
+use queues::TrackedEnqueue;
+use seed::{DemoKeys, Seeded};
+
+/// How `serve` runs. [`ServeOptions::new`] gives the defaults of the command line.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub data_dir: PathBuf,
+    /// 0 picks a free port.
+    pub port: u16,
+    /// Intake sources; without it, the data directory's demo configuration.
+    pub intake_config: Option<PathBuf>,
+    /// Load the demo policy and accounts into a store that never had a policy.
+    pub demo: bool,
+    pub workers: usize,
+    /// Leads each worker routes at the same time.
+    pub concurrency: usize,
+    pub visibility_timeout: Duration,
+    /// Deliveries before a message goes to the dead letters.
+    pub max_receives: u32,
+    pub sweep_interval: Duration,
+    /// A lead whose hand-off failed is re-driven once it is this old.
+    pub redrive_after: Duration,
+}
+
+impl ServeOptions {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        ServeOptions {
+            data_dir: data_dir.into(),
+            port: 8080,
+            intake_config: None,
+            demo: true,
+            workers: 2,
+            concurrency: 64,
+            visibility_timeout: Duration::from_secs(30),
+            max_receives: 5,
+            sweep_interval: Duration::from_secs(30),
+            redrive_after: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What the start found and did, for the banner.
+#[derive(Debug, Clone)]
+pub struct StartInfo {
+    pub url: String,
+    pub data_dir: PathBuf,
+    pub seeded: Option<Seeded>,
+    pub active_policy: Option<u64>,
+    pub intake_file: PathBuf,
+    pub intake_created: bool,
+    /// Keys of the demo intake configuration (none for `--intake-config`).
+    pub demo_keys: Option<DemoKeys>,
+    /// Leads found awaiting routing, re-driven at once.
+    pub recovered: usize,
+}
+
+/// A started server. Stop it with [`Running::shutdown`].
+pub struct Running {
+    pub addr: SocketAddr,
+    pub info: StartInfo,
+    pub admin_token: String,
+    pipeline: Arc<Pipeline>,
+    http_stop: watch::Sender<bool>,
+    http: JoinHandle<std::io::Result<()>>,
+    stages: Stages,
+    server_info: discovery::ServerInfo,
+}
+
+/// Opens (and on first start fills) the store, binds 127.0.0.1:`port` and starts intake,
+/// the router workers, the notifier and the sweep.
+pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
+    let dir = &options.data_dir;
+    let opened = open(dir, options.demo).await?;
+    let intake = seed::intake_config(dir, options.intake_config.as_deref())?;
+    let store = opened.store;
+    let pipeline = Arc::new(Pipeline::new(store.clone(), options.max_receives));
+    for lead_id in &opened.recovered.awaiting {
+        pipeline.redrive.add(lead_id, true);
+    }
+
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, options.port))
+        .await
+        .with_context(|| format!("binding 127.0.0.1:{}", options.port))?;
+    let addr = listener.local_addr()?;
+    let url = format!("http://{addr}");
+    let mut config = intake.config.clone();
+    if config.public_base_url.is_none() {
+        config.public_base_url = Some(url.clone());
+    }
+    let admin_token = files::random_token("at_local_")?;
+    let state = http::ServeState {
+        pipeline: pipeline.clone(),
+        intake: IntakeState::new(
+            config,
+            Arc::new(PortStore::new(store.clone())),
+            Arc::new(TrackedEnqueue::new(pipeline.clone())),
+        ),
+        admin_token: Arc::new(Secret::new(admin_token.clone())),
+    };
+    let (http_stop, mut http_rx) = watch::channel(false);
+    let app = http::app(state);
+    let http = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = http_rx.wait_for(|s| *s).await;
+            })
+            .await
+    });
+    let stages = Stages::spawn(&pipeline, &options);
+
+    let server_info = discovery::ServerInfo {
+        url: url.clone(),
+        admin_token: admin_token.clone(),
+        pid: std::process::id(),
+    };
+    discovery::write(dir, &server_info)
+        .with_context(|| format!("writing {}", discovery::path(dir).display()))?;
+    let info = StartInfo {
+        url,
+        data_dir: dir.clone(),
+        seeded: opened.seeded,
+        active_policy: store.get_active().await?.map(|a| a.version),
+        intake_file: intake.file.clone(),
+        intake_created: intake.created,
+        demo_keys: intake
+            .demo
+            .then(|| seed::demo_keys(&intake.config))
+            .flatten(),
+        recovered: opened.recovered.awaiting.len(),
+    };
+    Ok(Running {
+        addr,
+        info,
+        admin_token,
+        pipeline,
+        http_stop,
+        http,
+        stages,
+        server_info,
+    })
+}
+
+/// The store as found at start.
+struct Opened {
+    store: EmbeddedStore,
+    recovered: recovery::Recovered,
+    seeded: Option<Seeded>,
+}
+
+/// Scans the store file for leads awaiting routing (before the store opens it), opens
+/// it, loads the demo data into an empty one, and closes email claims a crash left open.
+async fn open(dir: &Path, demo: bool) -> anyhow::Result<Opened> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let file = dir.join(STORE_FILE);
+    let recovered = recovery::scan(&file)
+        .with_context(|| format!("scanning {} for leads awaiting routing", file.display()))?;
+    let store = open_store(dir, true)?;
+    let now = Timestamp::now();
+    let seeded = if demo {
+        seed::seed_store(&store, now).await?
+    } else {
+        None
+    };
+    for claim in &recovered.open_claims {
+        let closed = store
+            .set_status(claim, LeadStatus::Received, LeadStatus::Duplicate, now)
+            .await;
+        if let Err(e) = closed {
+            tracing::warn!(claim, error = %e, "cannot close an email claim");
+        }
+    }
+    Ok(Opened {
+        store,
+        recovered,
+        seeded,
+    })
+}
+
+/// The background stages, each with its stop switch.
+struct Stages {
+    workers_stop: watch::Sender<bool>,
+    workers: Vec<JoinHandle<()>>,
+    notifier_stop: watch::Sender<bool>,
+    notifier: JoinHandle<()>,
+    sweep_stop: watch::Sender<bool>,
+    sweep: JoinHandle<()>,
+}
+
+impl Stages {
+    fn spawn(pipeline: &Arc<Pipeline>, options: &ServeOptions) -> Stages {
+        let (workers_stop, workers_rx) = watch::channel(false);
+        let worker_config = workers::WorkerConfig {
+            concurrency: options.concurrency,
+            visibility_timeout: options.visibility_timeout,
+        };
+        let workers = (0..options.workers.max(1))
+            .map(|_| {
+                let (p, rx) = (pipeline.clone(), workers_rx.clone());
+                tokio::spawn(workers::run(p, worker_config, rx))
+            })
+            .collect();
+        let (notifier_stop, notifier_rx) = watch::channel(false);
+        let notifier = tokio::spawn(notifier::run(
+            pipeline.clone(),
+            options.visibility_timeout,
+            notifier_rx,
+        ));
+        let (sweep_stop, sweep_rx) = watch::channel(false);
+        let sweep_config = sweep::SweepConfig {
+            interval: options.sweep_interval,
+            redrive_after: options.redrive_after,
+        };
+        let sweep = tokio::spawn(sweep::run(pipeline.clone(), sweep_config, sweep_rx));
+        Stages {
+            workers_stop,
+            workers,
+            notifier_stop,
+            notifier,
+            sweep_stop,
+            sweep,
+        }
+    }
+
+    /// The routers first (leads in flight finish), then the notifier (after what is
+    /// queued for it), then the sweep.
+    async fn stop(self) {
+        let _ = self.workers_stop.send(true);
+        for w in self.workers {
+            let _ = w.await;
+        }
+        let _ = self.notifier_stop.send(true);
+        let _ = self.notifier.await;
+        let _ = self.sweep_stop.send(true);
+        let _ = self.sweep.await;
+    }
+}
+
+impl Running {
+    pub fn pipeline(&self) -> &Arc<Pipeline> {
+        &self.pipeline
+    }
+
+    /// Stops in order: HTTP (requests in progress finish), then the stages (leads still
+    /// queued are re-driven by the next start). Returns once the store is closed.
+    pub async fn shutdown(self) -> anyhow::Result<()> {
+        let _ = self.http_stop.send(true);
+        // Waiting requests answer with what they have.
+        self.pipeline.completions.close();
+        let served = self.http.await;
+        self.stages.stop().await;
+        discovery::remove(&self.info.data_dir, &self.server_info);
+        // The last owner of the store: dropping it waits for its writer to finish.
+        drop(self.pipeline);
+        served
+            .context("the HTTP server task failed")?
+            .context("the HTTP server failed")
+    }
+}

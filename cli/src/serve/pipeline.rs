@@ -1,0 +1,43 @@
+//! Everything the stages of the local pipeline share.
+
+use std::sync::Arc;
+
+use switchboard_store::Router;
+use switchboard_store::embedded::EmbeddedStore;
+
+use super::completions::Completions;
+use super::events::NotifyEvents;
+use super::lanes::Lanes;
+use super::queues::SharedQueue;
+use super::stats::Stats;
+use super::sweep::RedriveList;
+
+pub struct Pipeline {
+    pub store: EmbeddedStore,
+    /// Intake → routers: one route request per lead.
+    pub routing: SharedQueue,
+    /// Routers → notifier: `lead.assigned` events.
+    pub notify: SharedQueue,
+    pub router: Router<EmbeddedStore, NotifyEvents>,
+    pub completions: Completions,
+    pub lanes: Lanes,
+    pub redrive: Arc<RedriveList>,
+    pub stats: Stats,
+}
+
+impl Pipeline {
+    pub fn new(store: EmbeddedStore, max_receives: u32) -> Self {
+        let routing = SharedQueue::new(max_receives);
+        let notify = SharedQueue::new(max_receives);
+        Pipeline {
+            router: Router::new(store.clone(), NotifyEvents::new(notify.clone())),
+            store,
+            routing,
+            notify,
+            completions: Completions::default(),
+            lanes: Lanes::default(),
+            redrive: Arc::default(),
+            stats: Stats::default(),
+        }
+    }
+}

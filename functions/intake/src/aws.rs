@@ -1,0 +1,121 @@
+//! Intake on AWS: leads stored in DynamoDB and handed to the routing queue on SQS, through
+//! the same port adapters ([`PortStore`], [`PortQueue`]) the local process uses over the
+//! embedded store, so both run one implementation of idempotency and dedupe.
+
+use std::sync::Arc;
+
+use switchboard_store::aws::{DynamoStore, SqsQueue};
+
+use crate::config::IntakeConfig;
+use crate::state::IntakeState;
+use crate::store::{PortQueue, PortStore};
+
+/// The DynamoDB table of the store.
+pub const TABLE: &str = "SWITCHBOARD_TABLE";
+/// The routing queue the router function consumes.
+pub const ROUTING_QUEUE_URL: &str = "SWITCHBOARD_ROUTING_QUEUE_URL";
+/// The routing queue's dead-letter queue. Optional: intake only sends, it never lists or
+/// re-drives dead letters.
+pub const ROUTING_DLQ_URL: &str = "SWITCHBOARD_ROUTING_DLQ_URL";
+
+/// Where intake's AWS resources are, from the function's environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsSettings {
+    pub table: String,
+    pub routing_queue_url: String,
+    pub routing_dlq_url: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AwsSettingsError {
+    #[error("environment variable {0} is not set or empty")]
+    Missing(&'static str),
+}
+
+impl AwsSettings {
+    pub fn from_env() -> Result<AwsSettings, AwsSettingsError> {
+        AwsSettings::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the settings through `lookup` (the environment in production).
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<AwsSettings, AwsSettingsError> {
+        let optional = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let required = |name: &'static str| optional(name).ok_or(AwsSettingsError::Missing(name));
+        Ok(AwsSettings {
+            table: required(TABLE)?,
+            routing_queue_url: required(ROUTING_QUEUE_URL)?,
+            routing_dlq_url: optional(ROUTING_DLQ_URL),
+        })
+    }
+}
+
+/// Intake's state over DynamoDB and SQS, with clients built from `sdk` (once per process:
+/// their connection pools outlive each invocation).
+pub fn aws_state(
+    config: IntakeConfig,
+    sdk: &aws_config::SdkConfig,
+    settings: &AwsSettings,
+) -> IntakeState {
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &settings.table);
+    let queue = SqsQueue::new(
+        aws_sdk_sqs::Client::new(sdk),
+        &settings.routing_queue_url,
+        settings.routing_dlq_url.clone().unwrap_or_default(),
+    );
+    IntakeState::new(
+        config,
+        Arc::new(PortStore::new(store)),
+        Arc::new(PortQueue::new(queue)),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| vars.get(k).cloned()
+    }
+
+    #[test]
+    fn reads_every_setting_and_trims() {
+        let settings = AwsSettings::from_lookup(lookup(&[
+            (TABLE, "switchboard"),
+            (ROUTING_QUEUE_URL, " https://sqs.example/routing "),
+            (ROUTING_DLQ_URL, "https://sqs.example/routing-dlq"),
+        ]))
+        .unwrap();
+        assert_eq!(settings.table, "switchboard");
+        assert_eq!(settings.routing_queue_url, "https://sqs.example/routing");
+        assert_eq!(
+            settings.routing_dlq_url.as_deref(),
+            Some("https://sqs.example/routing-dlq")
+        );
+    }
+
+    #[test]
+    fn table_and_queue_are_required_and_the_dead_letter_queue_is_not() {
+        assert_eq!(
+            AwsSettings::from_lookup(lookup(&[(ROUTING_QUEUE_URL, "q")])),
+            Err(AwsSettingsError::Missing(TABLE))
+        );
+        assert_eq!(
+            AwsSettings::from_lookup(lookup(&[(TABLE, "t"), (ROUTING_QUEUE_URL, " ")])),
+            Err(AwsSettingsError::Missing(ROUTING_QUEUE_URL))
+        );
+        let settings =
+            AwsSettings::from_lookup(lookup(&[(TABLE, "t"), (ROUTING_QUEUE_URL, "q")])).unwrap();
+        assert_eq!(settings.routing_dlq_url, None);
+    }
+}
