@@ -21,5 +21,8 @@ infra/with-moto.sh cargo test -p switchboard-router --locked --test moto
 echo "== intake over DynamoDB and SQS (moto)"
 infra/with-moto.sh cargo test -p switchboard-intake --locked --test moto
 
+echo "== admin commands on a deployment's table and queues (moto)"
+infra/with-moto.sh cargo test -p switchboard-cli --locked --test it aws_admin
+
 echo "== benchmarks compile (no timing)"
 cargo bench --workspace --locked --no-run

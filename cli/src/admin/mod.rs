@@ -5,8 +5,10 @@
 //! holds it ([`LocalAdmin`]), and inside `switchboard serve`, whose admin routes call them
 //! and whose [`RemoteAdmin`] client the commands use while a server runs (the embedded
 //! store is one file that one process opens at a time). Both return the types here, so a
-//! command prints the same thing either way.
+//! command prints the same thing either way. [`AwsAdmin`] runs them on a deployment's
+//! DynamoDB table and SQS queues.
 
+mod aws;
 mod client;
 mod error;
 mod local;
@@ -14,6 +16,7 @@ pub mod ops;
 mod target;
 mod types;
 
+pub use aws::{AwsAdmin, AwsTarget};
 pub use client::RemoteAdmin;
 pub use error::{AdminError, PolicyIssue};
 pub use local::LocalAdmin;

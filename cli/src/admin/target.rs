@@ -7,6 +7,7 @@ use switchboard_routing::Account;
 use switchboard_store::embedded::EmbeddedStore;
 use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion, StoreError};
 
+use super::aws::{AwsAdmin, AwsTarget};
 use super::client::RemoteAdmin;
 use super::error::AdminError;
 use super::local::LocalAdmin;
@@ -62,6 +63,8 @@ fn held_by_another_process(e: &StoreError) -> bool {
 pub enum Admin {
     Local(LocalAdmin),
     Remote(RemoteAdmin),
+    /// A deployment's DynamoDB table (and routing queue) in AWS.
+    Aws(AwsAdmin),
 }
 
 impl Admin {
@@ -85,6 +88,11 @@ impl Admin {
         Ok(Admin::Local(LocalAdmin::new(open_store(data_dir, create)?)))
     }
 
+    /// A deployment in AWS.
+    pub async fn connect_aws(target: &AwsTarget) -> Admin {
+        Admin::Aws(AwsAdmin::connect(target).await)
+    }
+
     pub async fn apply_policy(
         &self,
         text: &str,
@@ -93,6 +101,7 @@ impl Admin {
         match self {
             Admin::Local(a) => a.apply_policy(text, note).await,
             Admin::Remote(a) => a.apply_policy(text, note).await,
+            Admin::Aws(a) => a.apply_policy(text, note).await,
         }
     }
 
@@ -100,6 +109,7 @@ impl Admin {
         match self {
             Admin::Local(a) => a.policy_version(version).await,
             Admin::Remote(a) => a.policy_version(version).await,
+            Admin::Aws(a) => a.policy_version(version).await,
         }
     }
 
@@ -107,6 +117,7 @@ impl Admin {
         match self {
             Admin::Local(a) => a.policy_history().await,
             Admin::Remote(a) => a.policy_history().await,
+            Admin::Aws(a) => a.policy_history().await,
         }
     }
 
@@ -114,6 +125,7 @@ impl Admin {
         match self {
             Admin::Local(a) => a.rollback(version).await,
             Admin::Remote(a) => a.rollback(version).await,
+            Admin::Aws(a) => a.rollback(version).await,
         }
     }
 
@@ -121,6 +133,7 @@ impl Admin {
         match self {
             Admin::Local(a) => a.import_accounts(accounts).await,
             Admin::Remote(a) => a.import_accounts(accounts).await,
+            Admin::Aws(a) => a.import_accounts(accounts).await,
         }
     }
 
@@ -128,6 +141,7 @@ impl Admin {
         match self {
             Admin::Local(a) => a.lead(lead_id).await,
             Admin::Remote(a) => a.lead(lead_id).await,
+            Admin::Aws(a) => a.lead(lead_id).await,
         }
     }
 
@@ -135,6 +149,7 @@ impl Admin {
         match self {
             Admin::Local(_) => Err(no_queue()),
             Admin::Remote(a) => a.dead_letters(max).await,
+            Admin::Aws(a) => a.dead_letters(max).await,
         }
     }
 
@@ -142,6 +157,7 @@ impl Admin {
         match self {
             Admin::Local(_) => Err(no_queue()),
             Admin::Remote(a) => a.redrive(max).await,
+            Admin::Aws(a) => a.redrive(max).await,
         }
     }
 }

@@ -5,9 +5,9 @@ use std::future::Future;
 use std::path::PathBuf;
 
 use clap::Args;
-use switchboard_cli::admin::{Admin, AdminError};
+use switchboard_cli::admin::{Admin, AdminError, AwsTarget};
 
-/// Where the data lives.
+/// Where the data lives: a local data directory, or a deployment's table in AWS.
 #[derive(Args, Debug, Clone)]
 pub struct DataDir {
     /// Data directory, as given to `switchboard serve`. While a server runs on it, the
@@ -15,6 +15,31 @@ pub struct DataDir {
     /// store file itself.
     #[arg(long, value_name = "DIR", default_value = ".data")]
     pub data_dir: PathBuf,
+    /// Work on a deployment in AWS instead: its DynamoDB table (the stack's `TableName`
+    /// output), with the credentials and region of the environment.
+    #[arg(
+        long,
+        value_name = "NAME",
+        env = "SWITCHBOARD_TABLE",
+        conflicts_with = "data_dir"
+    )]
+    pub table: Option<String>,
+    /// With --table: the routing queue (stack output `RoutingQueueUrl`), for `dlq`.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SWITCHBOARD_ROUTING_QUEUE_URL",
+        requires = "table"
+    )]
+    pub routing_queue_url: Option<String>,
+    /// With --table: the routing dead-letter queue (`RoutingDeadLetterQueueUrl`), for `dlq`.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SWITCHBOARD_ROUTING_DLQ_URL",
+        requires = "table"
+    )]
+    pub routing_dlq_url: Option<String>,
 }
 
 /// Runs an async command body on a small runtime.
@@ -25,8 +50,21 @@ pub fn block_on<T>(f: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result
         .block_on(f)
 }
 
-/// The server of the data directory, or its store file (created when `create`).
+/// The deployment in AWS with `--table`; else the server of the data directory, or its
+/// store file (created when `create`).
 pub async fn connect(dir: &DataDir, create: bool) -> anyhow::Result<Admin> {
+    if let Some(table) = &dir.table {
+        let routing_queue = match (&dir.routing_queue_url, &dir.routing_dlq_url) {
+            (Some(queue), Some(dlq)) => Some((queue.clone(), dlq.clone())),
+            (None, None) => None,
+            _ => anyhow::bail!("give both --routing-queue-url and --routing-dlq-url, or neither"),
+        };
+        return Ok(Admin::connect_aws(&AwsTarget {
+            table: table.clone(),
+            routing_queue,
+        })
+        .await);
+    }
     Admin::connect(&dir.data_dir, create).await.map_err(message)
 }
 
