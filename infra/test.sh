@@ -18,6 +18,12 @@ infra/with-moto.sh cargo test -p switchboard-store --locked --test dynamo
 echo "== router Lambda on DynamoDB, SQS and EventBridge (moto)"
 infra/with-moto.sh cargo test -p switchboard-router --locked --test moto
 
+echo "== notifier Lambda on SES v2, SSM, Secrets Manager and DynamoDB (moto)"
+infra/with-moto.sh cargo test -p switchboard-notifier --locked --test moto
+
+echo "== SLA sweeper Lambda on DynamoDB, SQS and EventBridge (moto)"
+infra/with-moto.sh cargo test -p switchboard-sla-sweeper --locked --test moto
+
 echo "== intake over DynamoDB and SQS (moto)"
 infra/with-moto.sh cargo test -p switchboard-intake --locked --test moto
 

@@ -504,6 +504,7 @@ proptest! {
                             prop_assert!(!d.steps.is_empty());
                         }
                         ParkReason::KillSwitch => prop_assert!(false, "kill switch is off"),
+                        ParkReason::Escalated => prop_assert!(false, "no escalation configured"),
                     }
                     let rec = DecisionRecord::new(r.policy, r.lead, d);
                     match rec.outcome {

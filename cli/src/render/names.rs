@@ -34,6 +34,7 @@ mod tests {
             ParkReason::KillSwitch,
             ParkReason::NoRuleMatched,
             ParkReason::NoEligibleRep,
+            ParkReason::Escalated,
         ] {
             assert_eq!(serde_json::to_value(r).unwrap(), park_reason_name(r));
         }

@@ -21,8 +21,8 @@ impl NotifyEvents {
 impl EventPublisher for NotifyEvents {
     async fn publish(&self, event: &DomainEvent) -> StoreResult<()> {
         tracing::debug!(id = %event.id, kind = %event.kind, detail = %event.detail, "event");
-        if event.kind == ASSIGNED {
-            self.notify.send(&serde_json::to_string(event)?).await?;
+        if let Some(message) = super::notifier::message_for_event(event) {
+            self.notify.send(&message.to_body()?).await?;
         }
         Ok(())
     }

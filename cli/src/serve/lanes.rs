@@ -8,27 +8,44 @@
 //! router's retry budget a lead goes back to the queue for a whole visibility timeout.
 //! Leads of different pools never conflict.
 //!
-//! A lane per matched rule removes that herd: the leads of one rule take turns, each
-//! deciding on the state its predecessor committed, while other rules' leads proceed in
-//! parallel. The rule is found when the lead is handed on (intake has the lead in hand)
-//! by running the engine on it against an empty state: rule matching depends only on the
-//! lead's fields. The router then decides for real, under the active policy. A lane is
-//! only a schedule: a lead in the wrong lane (the policy changed in between, or it falls
-//! back to another rule's pool) can meet a conflict, which the router's retry resolves.
+//! A lane per matched rule removes that herd: the leads of one rule are routed by one
+//! task at a time, the lane's runner, while other rules' leads proceed in parallel. The
+//! runner takes every lead waiting in its lane as one run
+//! ([`switchboard_store::Router::route_run`]): each lead is decided on the state the ones
+//! before it leave, and the run's writes share one commit. So a busy lane is not held to
+//! one lead per commit (an fsync), and its leads still never contend with each other. The
+//! rule is found when the lead is handed on (intake has the lead in hand) by running the
+//! engine on it against an empty state: rule matching depends only on the lead's fields.
+//! The router then decides for real, under the active policy. A lane is only a schedule:
+//! a lead in the wrong lane (the policy changed in between, or it falls back to another
+//! rule's pool) can meet a conflict, which the router resolves by deciding again.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
 use switchboard_routing::{DecideInput, Lead, Snapshot, decide};
 use switchboard_store::embedded::EmbeddedStore;
-use switchboard_store::{CompiledPolicies, LeadStore, PolicyStore, StoreResult};
-use tokio::sync::OwnedMutexGuard;
+use switchboard_store::{CompiledPolicies, LeadStore, PolicyStore, Received, StoreResult};
+use tokio::sync::OwnedSemaphorePermit;
 
 /// (policy version, rule index)
-type Key = (u64, u32);
-type Lane = Arc<tokio::sync::Mutex<()>>;
+pub type Key = (u64, u32);
+
+/// A delivered route request waiting in a lane, with the worker slot it holds.
+pub struct Pending {
+    pub lead_id: String,
+    pub message: Received,
+    pub slot: OwnedSemaphorePermit,
+}
+
+/// The leads waiting in one lane, and whether a runner is taking them.
+#[derive(Default)]
+struct Lane {
+    waiting: VecDeque<Pending>,
+    running: bool,
+}
 
 /// How long the active version read for scheduling is reused.
 const ACTIVE_TTL: Duration = Duration::from_secs(1);
@@ -59,27 +76,43 @@ impl Lanes {
         lock(&self.pending).remove(lead_id);
     }
 
-    /// Waits for the lead's turn in its lane. `None` when the lead matches no rule (it
-    /// parks, which writes no shared state) or is not stored (the router reports that).
-    pub async fn enter(
-        &self,
-        store: &EmbeddedStore,
-        lead_id: &str,
-    ) -> StoreResult<Option<OwnedMutexGuard<()>>> {
+    /// The lane of a lead. `None` when the lead matches no rule (it parks, which writes
+    /// no shared state) or is not stored (the router reports that).
+    pub async fn lane_of(&self, store: &EmbeddedStore, lead_id: &str) -> StoreResult<Option<Key>> {
         let noted = lock(&self.pending).remove(lead_id);
-        let key = match noted {
-            Some(key) => Some(key),
+        match noted {
+            Some(key) => Ok(Some(key)),
             // Re-driven, redelivered or recovered: read the lead.
             None => match store.get(lead_id).await? {
-                Some(stored) => self.key(store, &stored.lead).await?,
-                None => None,
+                Some(stored) => self.key(store, &stored.lead).await,
+                None => Ok(None),
             },
+        }
+    }
+
+    /// Puts a lead in its lane. `true` when the caller is to run the lane (nobody else
+    /// is): it then takes runs with [`next_run`](Lanes::next_run) until that is empty.
+    pub fn join(&self, key: Key, pending: Pending) -> bool {
+        let mut lanes = lock(&self.lanes);
+        let lane = lanes.entry(key).or_default();
+        lane.waiting.push_back(pending);
+        !std::mem::replace(&mut lane.running, true)
+    }
+
+    /// The lane runner's next run: the leads waiting now, oldest first, at most `max`.
+    /// Empty when none wait; the lane then has no runner, and the next lead to join it
+    /// becomes one.
+    pub fn next_run(&self, key: Key, max: usize) -> Vec<Pending> {
+        let mut lanes = lock(&self.lanes);
+        let Some(lane) = lanes.get_mut(&key) else {
+            return Vec::new();
         };
-        let Some(key) = key else {
-            return Ok(None);
-        };
-        let lane = lock(&self.lanes).entry(key).or_default().clone();
-        Ok(Some(lane.lock_owned().await))
+        let n = lane.waiting.len().min(max);
+        if n == 0 {
+            lanes.remove(&key);
+            return Vec::new();
+        }
+        lane.waiting.drain(..n).collect()
     }
 
     async fn key(&self, store: &EmbeddedStore, lead: &Lead) -> StoreResult<Option<Key>> {

@@ -3,8 +3,10 @@
 //! ```text
 //! HTTP (intake router) ─► embedded store (lead, durable before the 202)
 //!                     └─► routing queue ─► router workers ─► store (decision, atomic)
-//!                                                         └─► notify queue ─► notifier (log)
-//! sweep (every 30 s) ─► re-drives leads stored but never handed on
+//!                                                         └─► notify queue ─► notifier (notify.yaml channels, else log)
+//! sweep (every 30 s) ─► SLA: expires unaccepted assignments, re-routes / escalates them;
+//!                       re-drives leads stored but never handed on
+//! HTTP rep actions (accept, reject, release, close, away; links; Slack) ─► store
 //! ```
 //!
 //! Intake is `switchboard_intake::router` over `switchboard_intake::store::PortStore` and
@@ -13,6 +15,7 @@
 //! semantics): what was queued when the process stopped is found again by the start-up
 //! scan (`recovery`) and re-driven.
 
+mod actions;
 pub mod completions;
 pub mod discovery;
 mod events;
@@ -67,6 +70,9 @@ pub struct ServeOptions {
     pub sweep_interval: Duration,
     /// A lead whose hand-off failed is re-driven once it is this old.
     pub redrive_after: Duration,
+    /// The Slack app's signing secret for `/v1/slack/interactivity` (else the
+    /// `SWITCHBOARD_SLACK_SIGNING_SECRET` environment variable; neither: Slack is off).
+    pub slack_signing_secret: Option<String>,
 }
 
 impl ServeOptions {
@@ -82,6 +88,7 @@ impl ServeOptions {
             max_receives: 5,
             sweep_interval: Duration::from_secs(30),
             redrive_after: Duration::from_secs(60),
+            slack_signing_secret: None,
         }
     }
 }
@@ -121,6 +128,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let intake = seed::intake_config(dir, options.intake_config.as_deref())?;
     let store = opened.store;
     let pipeline = Arc::new(Pipeline::new(store.clone(), options.max_receives));
+    let notifier = Arc::new(notifier::load(dir, store.clone()).await?);
     for lead_id in &opened.recovered.awaiting {
         pipeline.redrive.add(lead_id, true);
     }
@@ -144,6 +152,17 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         ),
         admin_token: Arc::new(Secret::new(admin_token.clone())),
     };
+    let actions = actions::state(
+        &pipeline,
+        &notifier,
+        &admin_token,
+        options.slack_signing_secret.as_deref(),
+    )
+    .context("configuring rep actions")?;
+    let state = http::ServeState {
+        intake: state.intake.with_actions(actions),
+        ..state
+    };
     let (http_stop, mut http_rx) = watch::channel(false);
     let app = http::app(state);
     let http = tokio::spawn(async move {
@@ -153,7 +172,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
             })
             .await
     });
-    let stages = Stages::spawn(&pipeline, &options);
+    let stages = Stages::spawn(&pipeline, &options, notifier);
 
     let server_info = discovery::ServerInfo {
         url: url.clone(),
@@ -234,7 +253,11 @@ struct Stages {
 }
 
 impl Stages {
-    fn spawn(pipeline: &Arc<Pipeline>, options: &ServeOptions) -> Stages {
+    fn spawn(
+        pipeline: &Arc<Pipeline>,
+        options: &ServeOptions,
+        notifier: Arc<notifier::LocalNotifier>,
+    ) -> Stages {
         let (workers_stop, workers_rx) = watch::channel(false);
         let worker_config = workers::WorkerConfig {
             concurrency: options.concurrency,
@@ -249,14 +272,12 @@ impl Stages {
         let (notifier_stop, notifier_rx) = watch::channel(false);
         let notifier = tokio::spawn(notifier::run(
             pipeline.clone(),
+            notifier,
             options.visibility_timeout,
             notifier_rx,
         ));
         let (sweep_stop, sweep_rx) = watch::channel(false);
-        let sweep_config = sweep::SweepConfig {
-            interval: options.sweep_interval,
-            redrive_after: options.redrive_after,
-        };
+        let sweep_config = sweep::SweepConfig::new(options.sweep_interval, options.redrive_after);
         let sweep = tokio::spawn(sweep::run(pipeline.clone(), sweep_config, sweep_rx));
         Stages {
             workers_stop,

@@ -1,20 +1,93 @@
-//! The notifier: takes `lead.assigned` events off the notify queue and tells the rep.
-//! For now its only sink is the log (one line per assignment); Slack, email and webhooks
-//! come with the notification work. Events arrive at least once; each line carries the
-//! event id, which is stable per assignment, so duplicates are recognizable.
+//! The notifier of the local process: takes notify messages (`NotifyMessage`) off the
+//! notify queue and delivers them with the notifier library, exactly as the Lambda
+//! function does, on the embedded store's delivery records.
+//!
+//! Channels come from `DATA_DIR/notify.yaml` (see docs/NOTIFICATIONS.md; inline secrets
+//! are allowed here); without that file every message goes to the log. A message that
+//! fails is left on the queue, so it is delivered again after the visibility timeout and,
+//! after the queue's maximum receives, lands in its dead letters; channels that took it
+//! are not repeated.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_store::{DomainEvent, WorkQueue};
+use anyhow::Context;
+use switchboard_notifier::channels::Senders;
+use switchboard_notifier::http::HttpClient;
+use switchboard_notifier::secrets::{NoRemote, Resolver};
+use switchboard_notifier::{Notified, Notifier, NotifyConfig, Origin, Setup};
+use switchboard_store::embedded::EmbeddedStore;
+use switchboard_store::{DomainEvent, NotifyMessage, WorkQueue};
 use tokio::sync::watch;
 
 use super::pipeline::Pipeline;
 
+/// The notification config in the data directory.
+pub const CONFIG_FILE: &str = "notify.yaml";
 const POLL_WAIT: Duration = Duration::from_millis(500);
 
+pub type LocalNotifier = Notifier<EmbeddedStore>;
+
+/// Reads `dir/notify.yaml` (when present), resolves its secrets and builds the notifier.
+/// A config that does not validate stops the start with the list of its problems.
+pub async fn load(dir: &Path, store: EmbeddedStore) -> anyhow::Result<LocalNotifier> {
+    let file = dir.join(CONFIG_FILE);
+    let setup = match std::fs::read_to_string(&file) {
+        Ok(text) => {
+            let config = NotifyConfig::parse(&text, Origin::Local)
+                .with_context(|| format!("reading {}", file.display()))?;
+            Setup::resolve(config, &mut Resolver::new(NoRemote))
+                .await
+                .with_context(|| format!("resolving the secrets of {}", file.display()))?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Setup::log_only(),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", file.display())),
+    };
+    let http = HttpClient::new().context("building the notifier's HTTP client")?;
+    Ok(Notifier::new(
+        store,
+        Arc::new(setup),
+        Senders::http_only(http),
+    ))
+}
+
+/// The notify message for a domain event the local bus carries, if it asks for one
+/// (`lead.assigned`; on AWS the router function enqueues it itself).
+pub fn message_for_event(event: &DomainEvent) -> Option<NotifyMessage> {
+    if event.kind != super::events::ASSIGNED {
+        return None;
+    }
+    let d = &event.detail;
+    let lead_id = d.get("lead_id")?.as_str()?.to_owned();
+    let attempt = u32::try_from(d.get("attempt")?.as_u64()?).ok()?;
+    Some(NotifyMessage {
+        kind: switchboard_store::NotifyKind::Assigned,
+        assignment_id: NotifyMessage::assignment_id(&lead_id, attempt),
+        rep: d.get("rep")?.as_str()?.to_owned(),
+        pool: d.get("pool").and_then(|p| p.as_str()).map(str::to_owned),
+        attempt,
+        policy_version: d.get("policy_version")?.as_u64()?,
+        // The event is published at the decision's instant.
+        assigned_at: event.time,
+        sla_due: d
+            .get("sla_due")
+            .and_then(|s| s.as_str())
+            .and_then(|s| s.parse().ok()),
+        lead_id,
+        recipient: None,
+        reason: None,
+        next_rep: None,
+    })
+}
+
 /// Runs until `stop` turns true, then delivers what is already queued and returns.
-pub async fn run(pipeline: Arc<Pipeline>, visibility: Duration, mut stop: watch::Receiver<bool>) {
+pub async fn run(
+    pipeline: Arc<Pipeline>,
+    notifier: Arc<LocalNotifier>,
+    visibility: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
     loop {
         let stopping = *stop.borrow();
         let wait = if stopping { Duration::ZERO } else { POLL_WAIT };
@@ -34,11 +107,20 @@ pub async fn run(pipeline: Arc<Pipeline>, visibility: Duration, mut stop: watch:
             return;
         }
         for message in messages {
-            match serde_json::from_str::<DomainEvent>(&message.body) {
-                Ok(event) => log_sink(&event),
+            let result = match NotifyMessage::parse(&message.body) {
+                Ok(m) => notifier.notify(&m).await.map_err(|e| e.to_string()),
+                Err(e) => Err(format!("not a notify message: {e}")),
+            };
+            match result {
+                Ok(Notified::Delivered { sent, already }) => {
+                    tracing::debug!(message_id = %message.id, ?sent, ?already, "notified");
+                }
+                Ok(Notified::Stale(why)) => {
+                    tracing::info!(message_id = %message.id, why = %why, "not notified: the message no longer applies");
+                }
                 Err(e) => {
                     // Left for redelivery, so it reaches the notify queue's dead letters.
-                    tracing::warn!(message_id = %message.id, error = %e, "notify message is not an event");
+                    tracing::warn!(message_id = %message.id, error = %e, "notification failed; it is retried");
                     continue;
                 }
             }
@@ -48,18 +130,4 @@ pub async fn run(pipeline: Arc<Pipeline>, visibility: Duration, mut stop: watch:
             }
         }
     }
-}
-
-fn log_sink(event: &DomainEvent) {
-    let d = &event.detail;
-    let text = |k: &str| d.get(k).and_then(|v| v.as_str()).unwrap_or("-").to_owned();
-    tracing::info!(
-        target: "switchboard::notify",
-        event = %event.id,
-        lead_id = %text("lead_id"),
-        rep = %text("rep"),
-        pool = %text("pool"),
-        sla_due = %text("sla_due"),
-        "notify: lead assigned"
-    );
 }

@@ -18,7 +18,8 @@ pub struct Pipeline {
     pub routing: SharedQueue,
     /// Routers → notifier: `lead.assigned` events.
     pub notify: SharedQueue,
-    pub router: Router<EmbeddedStore, NotifyEvents>,
+    /// Shared with the rep actions of the HTTP routes.
+    pub router: Arc<Router<EmbeddedStore, NotifyEvents>>,
     pub completions: Completions,
     pub lanes: Lanes,
     pub redrive: Arc<RedriveList>,
@@ -30,7 +31,10 @@ impl Pipeline {
         let routing = SharedQueue::new(max_receives);
         let notify = SharedQueue::new(max_receives);
         Pipeline {
-            router: Router::new(store.clone(), NotifyEvents::new(notify.clone())),
+            router: Arc::new(Router::new(
+                store.clone(),
+                NotifyEvents::new(notify.clone()),
+            )),
             store,
             routing,
             notify,

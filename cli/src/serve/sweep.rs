@@ -1,18 +1,15 @@
-//! The periodic sweep (every 30 s by default) re-drives leads that were stored but never
-//! handed on for routing.
+//! The periodic sweep (every 30 s by default), two passes per tick:
 //!
-//! What it does: it keeps a list of such leads and, on each tick, sends a route request
-//! for every one that still awaits routing (`received` or `queued`) and was last updated
-//! longer than `redrive_after` ago. The list holds the leads found awaiting routing when
-//! the process started (their queue messages were lost with the previous process: the
-//! queue is in memory; re-driven on the first tick, whatever their age) and the leads
-//! whose hand-off to the queue failed in this process.
-//!
-//! What it does not do yet: re-route leads whose rep did not accept within the SLA (the
-//! store's `due` index is there; accepting leads comes with the rep actions), escalate,
-//! or find leads awaiting routing by querying the store while running: the store's lead
-//! port has no query by status, so leads are only found by the start-up scan and by the
-//! failed hand-offs this process saw.
+//! 1. The SLA sweep of `switchboard_store::sweeper` (the same pass the `sla-sweeper`
+//!    Lambda runs every minute): assignments nobody accepted in time are expired, the
+//!    first rep loses the lead and it is routed to the next one (or escalated); leads
+//!    awaiting routing for longer than `redrive_after` are re-driven, found through the
+//!    store's awaiting-routing index.
+//! 2. The re-drive list: leads found awaiting routing when the process started (their
+//!    queue messages were lost with the previous process, whose queue was in memory;
+//!    re-driven on the first tick, whatever their age, and also found in store files
+//!    written before the awaiting-routing index existed) and leads whose hand-off to the
+//!    queue failed in this process.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,6 +17,9 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use switchboard_intake::store::RouteRequest;
+use switchboard_intake::store::ports::CLAIM_ID_PREFIX;
+use switchboard_store::actions::Desk;
+use switchboard_store::sweeper::{SweepReport, sweep};
 use switchboard_store::{LeadStore, WorkQueue};
 use tokio::sync::watch;
 
@@ -59,10 +59,31 @@ impl RedriveList {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SweepConfig {
     pub interval: Duration,
     pub redrive_after: Duration,
+    /// The SLA pass (expiry, re-routing, escalation, re-drive by index).
+    pub sla: switchboard_store::sweeper::SweepConfig,
+}
+
+impl SweepConfig {
+    pub fn new(interval: Duration, redrive_after: Duration) -> Self {
+        let redrive = jiff::SignedDuration::try_from(redrive_after)
+            .unwrap_or(jiff::SignedDuration::from_mins(2));
+        SweepConfig {
+            interval,
+            redrive_after,
+            sla: switchboard_store::sweeper::SweepConfig {
+                // The embedded index is cheap to read: look back a whole day, so a lead
+                // due while the process was stopped is still found after a restart.
+                lookback: jiff::SignedDuration::from_hours(24),
+                redrive_after: redrive,
+                skip_prefixes: vec![CLAIM_ID_PREFIX.to_owned()],
+                ..Default::default()
+            },
+        }
+    }
 }
 
 /// Ticks at once and then every `interval` until `stop` turns true.
@@ -74,14 +95,37 @@ pub async fn run(pipeline: Arc<Pipeline>, config: SweepConfig, mut stop: watch::
             _ = ticks.tick() => {}
             _ = stop.wait_for(|s| *s) => return,
         }
-        let sent = tick(&pipeline, config.redrive_after, Timestamp::now()).await;
+        let now = Timestamp::now();
+        sla_tick(&pipeline, &config.sla, now).await;
+        let sent = tick(&pipeline, config.redrive_after, now).await;
         if sent > 0 {
             tracing::info!(leads = sent, "sweep re-drove leads awaiting routing");
         }
     }
 }
 
-/// One sweep; returns how many leads were handed on again.
+/// One SLA pass at `now` (see `switchboard_store::sweeper`).
+pub async fn sla_tick(
+    pipeline: &Pipeline,
+    config: &switchboard_store::sweeper::SweepConfig,
+    now: Timestamp,
+) -> Option<SweepReport> {
+    let desk = Desk::new(&pipeline.router, &pipeline.notify);
+    match sweep(&desk, &pipeline.routing, config, now).await {
+        Ok(report) => {
+            if report != SweepReport::default() {
+                tracing::info!(?report, "SLA sweep");
+            }
+            Some(report)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "SLA sweep failed; next tick");
+            None
+        }
+    }
+}
+
+/// One pass over the re-drive list; returns how many leads were handed on again.
 pub async fn tick(pipeline: &Pipeline, redrive_after: Duration, now: Timestamp) -> usize {
     let mut sent = 0;
     for (lead_id, at_once) in pipeline.redrive.snapshot() {

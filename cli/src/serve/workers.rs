@@ -1,5 +1,6 @@
-//! Router workers: take route requests off the routing queue and route each lead with
-//! [`switchboard_store::Router::route_lead`].
+//! Router workers: take route requests off the routing queue and route the leads, in
+//! runs per lane ([`switchboard_store::Router::route_run`], see `lanes`), or one by one
+//! with [`switchboard_store::Router::route_lead`] when a lead has no lane.
 //!
 //! A message is deleted (acknowledged) only after the lead was routed, or found already
 //! routed by an earlier delivery. Any failure leaves it alone: it becomes visible again
@@ -12,16 +13,19 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 use switchboard_intake::store::RouteRequest;
-use switchboard_store::{Received, WorkQueue};
+use switchboard_store::{Received, RouteError, Routed, WorkQueue};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 
+use super::lanes::Pending;
 use super::pipeline::Pipeline;
 
 /// How long one receive call waits for a message before checking for shutdown.
 const POLL_WAIT: Duration = Duration::from_millis(500);
 /// SQS's largest batch.
 const MAX_BATCH: usize = 10;
+/// Most leads routed in one run of a lane (one commit round).
+const MAX_RUN: usize = 64;
 
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerConfig {
@@ -70,7 +74,7 @@ pub async fn run(pipeline: Arc<Pipeline>, config: WorkerConfig, mut stop: watch:
     while in_flight.join_next().await.is_some() {}
 }
 
-async fn handle(pipeline: Arc<Pipeline>, message: Received, _slot: OwnedSemaphorePermit) {
+async fn handle(pipeline: Arc<Pipeline>, message: Received, slot: OwnedSemaphorePermit) {
     let Some(request) = RouteRequest::from_body(&message.body) else {
         pipeline.stats.route_failed();
         tracing::warn!(
@@ -80,20 +84,55 @@ async fn handle(pipeline: Arc<Pipeline>, message: Received, _slot: OwnedSemaphor
         );
         return;
     };
-    let lead_id = request.lead_id.as_str();
-    // Taking turns with the leads of the same rule (see `lanes`); a failure to find the
-    // lane only costs the ordering, the router still decides correctly.
-    let _turn = match pipeline.lanes.enter(&pipeline.store, lead_id).await {
-        Ok(turn) => turn,
+    let pending = Pending {
+        lead_id: request.lead_id,
+        message,
+        slot,
+    };
+    // Routed in a run with the other leads of the same rule (see `lanes`); a failure to
+    // find the lane only costs the batching, the router still decides correctly.
+    let lane = match pipeline
+        .lanes
+        .lane_of(&pipeline.store, &pending.lead_id)
+        .await
+    {
+        Ok(lane) => lane,
         Err(e) => {
-            tracing::debug!(lead_id, error = %e, "no lane; routing without one");
+            tracing::debug!(lead_id = %pending.lead_id, error = %e, "no lane; routing without one");
             None
         }
     };
-    match pipeline.router.route_lead(lead_id, Timestamp::now()).await {
+    let Some(key) = lane else {
+        let result = pipeline
+            .router
+            .route_lead(&pending.lead_id, Timestamp::now())
+            .await;
+        finish(&pipeline, pending, result).await;
+        return;
+    };
+    if !pipeline.lanes.join(key, pending) {
+        return; // the lane's runner takes it
+    }
+    loop {
+        let run = pipeline.lanes.next_run(key, MAX_RUN);
+        if run.is_empty() {
+            return;
+        }
+        let ids: Vec<&str> = run.iter().map(|p| p.lead_id.as_str()).collect();
+        let results = pipeline.router.route_run(&ids, Timestamp::now()).await;
+        for (pending, result) in run.into_iter().zip(results) {
+            finish(&pipeline, pending, result).await;
+        }
+    }
+}
+
+/// Acknowledges a routed lead's message, or leaves it for redelivery.
+async fn finish(pipeline: &Pipeline, pending: Pending, result: Result<Routed, RouteError>) {
+    let lead_id = pending.lead_id.as_str();
+    match result {
         Ok(routed) => {
             tracing::debug!(lead_id, ?routed, "routed");
-            if let Err(e) = pipeline.routing.delete(&message.receipt).await {
+            if let Err(e) = pipeline.routing.delete(&pending.message.receipt).await {
                 // Routing is idempotent: a redelivery finds the decision and stops there.
                 tracing::warn!(lead_id, error = %e, "routed, but the message was not deleted");
             }
@@ -104,7 +143,7 @@ async fn handle(pipeline: Arc<Pipeline>, message: Received, _slot: OwnedSemaphor
             pipeline.stats.route_failed();
             tracing::warn!(
                 lead_id,
-                receive_count = message.receive_count,
+                receive_count = pending.message.receive_count,
                 error = %e,
                 "routing failed; the message is delivered again after the visibility timeout"
             );

@@ -8,5 +8,7 @@ mod help;
 mod policy;
 mod serve;
 mod serve_inprocess;
+mod serve_notify;
+mod serve_sla;
 mod server;
 mod simulate;

@@ -52,6 +52,16 @@ pub enum IntakeError {
     /// The store failed; the sender should retry.
     #[error("the lead store is unavailable")]
     Store(#[from] StoreError),
+    /// Valid credentials without the right to this action (another rep's key).
+    #[error("{0}")]
+    Forbidden(String),
+    /// A rep action that changed nothing because the assignment is not as the action
+    /// assumed; `code` is the answer's result (`moved_on`, `not_yours`, ...).
+    #[error("{message}")]
+    ActionRefused { code: &'static str, message: String },
+    /// A rep action kept losing races (or the routing store failed); retry shortly.
+    #[error("{0}")]
+    ActionUnavailable(String),
 }
 
 impl IntakeError {

@@ -16,6 +16,7 @@
 //!            (atomic insert-if-absent + email dedupe) ─► enqueue ─► 202 answer
 //! ```
 
+pub mod actions;
 pub mod auth;
 pub mod aws;
 pub mod body;

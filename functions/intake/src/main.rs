@@ -3,6 +3,7 @@
 //! function URLs). Leads are stored in DynamoDB and handed to the routing queue on SQS.
 
 use anyhow::Context as _;
+use switchboard_intake::actions::aws::aws_actions;
 use switchboard_intake::aws::{AwsSettings, aws_state};
 use switchboard_intake::{IntakeConfig, normalize, router};
 use tracing_subscriber::EnvFilter;
@@ -24,7 +25,14 @@ async fn main() -> anyhow::Result<()> {
     // against the first lead's latency budget.
     normalize::country::warm_up();
     normalize::phone::warm_up();
-    let app = router(aws_state(config, &sdk, &settings));
+    let mut state = aws_state(config, &sdk, &settings);
+    // Rep actions and Slack interactivity, when any of their credentials is configured.
+    if let Some(actions) = aws_actions(&sdk, &settings.table, |name| std::env::var(name).ok())
+        .context("configuring rep actions")?
+    {
+        state = state.with_actions(actions);
+    }
+    let app = router(state);
     lambda_http::run(app)
         .await
         .map_err(|e| anyhow::anyhow!(e))

@@ -71,6 +71,17 @@ impl IntakeError {
                 "store-unavailable",
                 "Temporarily unavailable",
             ),
+            IntakeError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Not allowed"),
+            IntakeError::ActionRefused { .. } => (
+                StatusCode::CONFLICT,
+                "action-refused",
+                "The lead is not in the state this action needs",
+            ),
+            IntakeError::ActionUnavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "action-unavailable",
+                "Temporarily unavailable",
+            ),
         }
     }
 
@@ -79,6 +90,8 @@ impl IntakeError {
         let (status, slug, title) = self.classify();
         let errors = match self {
             IntakeError::Invalid(issues) | IntakeError::MissingContact(issues) => issues.clone(),
+            // The machine-readable result of a refused action.
+            IntakeError::ActionRefused { code, .. } => vec![FieldIssue::new("result", *code)],
             _ => Vec::new(),
         };
         Problem {
@@ -88,6 +101,9 @@ impl IntakeError {
             // Storage internals stay in the logs.
             detail: match self {
                 IntakeError::Store(_) => "the lead could not be stored; retry later".to_owned(),
+                IntakeError::ActionUnavailable(_) => {
+                    "the action could not be completed; retry shortly".to_owned()
+                }
                 other => other.to_string(),
             },
             errors,
@@ -98,8 +114,10 @@ impl IntakeError {
 impl IntoResponse for IntakeError {
     fn into_response(self) -> Response {
         let (status, _, _) = self.classify();
-        if let IntakeError::Store(e) = &self {
-            tracing::error!(error = %e, "lead store failed");
+        match &self {
+            IntakeError::Store(e) => tracing::error!(error = %e, "lead store failed"),
+            IntakeError::ActionUnavailable(e) => tracing::error!(error = %e, "rep action failed"),
+            _ => {}
         }
         let mut response = (status, Json(self.problem())).into_response();
         let headers = response.headers_mut();
@@ -116,6 +134,9 @@ impl IntoResponse for IntakeError {
             }
             IntakeError::Store(_) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+            }
+            IntakeError::ActionUnavailable(_) => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             _ => {}
         }

@@ -7,6 +7,7 @@
 //! | `POST /v1/hooks/{source_id}/{token}` | token providers that cannot set headers |
 //! | `GET /v1/leads/{id}` | a stored lead and its status (read key or the source's API key) |
 //! | `GET /healthz` | liveness |
+//! | `POST /v1/leads/{id}/accept\|reject\|release\|close`, `POST /v1/reps/{rep}/away\|back`, `GET\|POST /v1/actions/{token}`, `POST /v1/slack/interactivity` | rep actions ([`crate::actions`]) |
 //!
 //! URIs are never logged: the token route carries a secret in its path.
 
@@ -36,6 +37,7 @@ pub fn router(state: IntakeState) -> Router {
         .route("/v1/leads/{id}", get(get_lead))
         .route("/v1/hooks/{source_id}", post(post_hook))
         .route("/v1/hooks/{source_id}/{token}", post(post_hook_with_token))
+        .merge(crate::actions::routes())
         .fallback(|| async { IntakeError::RouteNotFound })
         .method_not_allowed_fallback(|| async { IntakeError::MethodNotAllowed })
         .layer(axum::middleware::map_response(common_headers))

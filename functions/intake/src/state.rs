@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::actions::ActionsState;
 use crate::clock::{Clock, SystemClock};
 use crate::config::IntakeConfig;
 use crate::queue::{Enqueue, MemoryQueue};
@@ -14,6 +15,8 @@ pub struct IntakeState {
     pub store: Arc<dyn LeadStore>,
     pub queue: Arc<dyn Enqueue>,
     pub clock: Arc<dyn Clock>,
+    /// Rep actions and Slack interactivity; `None` turns their routes off (404).
+    pub actions: Option<ActionsState>,
 }
 
 impl IntakeState {
@@ -23,6 +26,7 @@ impl IntakeState {
             store,
             queue,
             clock: Arc::new(SystemClock),
+            actions: None,
         }
     }
 
@@ -33,6 +37,11 @@ impl IntakeState {
             Arc::new(MemoryStore::new()),
             Arc::new(MemoryQueue::new()),
         )
+    }
+
+    pub fn with_actions(mut self, actions: ActionsState) -> Self {
+        self.actions = Some(actions);
+        self
     }
 
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {

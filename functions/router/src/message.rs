@@ -2,9 +2,7 @@
 //! routing queue and what it writes to the notify queue. Both are JSON objects; readers
 //! ignore fields they do not know, so a producer can add fields without a lockstep deploy.
 
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use switchboard_store::Assignment;
 
 /// DynamoDB limits a partition key to 2048 bytes and the lead's key is `LEAD#<id>`; ids
 /// far below that are the only ones any producer makes (intake uses UUIDs).
@@ -56,62 +54,17 @@ impl RouteRequest {
     }
 }
 
-/// A notify queue message: "tell this rep about this assignment".
-///
-/// Sent after the assignment is committed, and again whenever the routing message is
-/// redelivered while the assignment is still open (the router cannot know whether an
-/// earlier send happened before a crash). The notifier must therefore drop a message
-/// whose `assignment_id` it has already handled: it is the idempotency key.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Notification {
-    /// `<lead id>:<attempt>`: one per decision that assigned the lead, so a re-route
-    /// after a rejection is a new notification and a redelivery is not.
-    pub assignment_id: String,
-    pub lead_id: String,
-    pub rep: String,
-    /// Absent when the account owner took the lead.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pool: Option<String>,
-    pub attempt: u32,
-    /// The policy version that decided; the notifier reads the rep's contact details
-    /// from it.
-    pub policy_version: u64,
-    pub assigned_at: Timestamp,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sla_due: Option<Timestamp>,
-}
-
-impl Notification {
-    pub fn assignment_id(lead_id: &str, attempt: u32) -> String {
-        format!("{lead_id}:{attempt}")
-    }
-
-    pub fn for_assignment(a: &Assignment) -> Notification {
-        Notification {
-            assignment_id: Notification::assignment_id(&a.lead_id, a.attempt),
-            lead_id: a.lead_id.clone(),
-            rep: a.rep.clone(),
-            pool: a.pool.clone(),
-            attempt: a.attempt,
-            policy_version: a.policy_version,
-            assigned_at: a.assigned_at,
-            sla_due: a.sla_due,
-        }
-    }
-
-    pub fn to_body(&self) -> Result<String, serde_json::Error> {
-        serde_json::to_string(self)
-    }
-
-    pub fn parse(body: &str) -> Result<Notification, serde_json::Error> {
-        serde_json::from_str(body)
-    }
-}
+/// A notify queue message: "tell this rep about this assignment". The shape is shared with
+/// every other producer and the notifier (`switchboard_store::NotifyMessage`); the router
+/// sends the `assigned` kind after the assignment is committed, and again whenever the
+/// routing message is redelivered while the assignment is still open.
+pub use switchboard_store::NotifyMessage as Notification;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use switchboard_store::AssignmentStatus;
+    use jiff::Timestamp;
+    use switchboard_store::{Assignment, AssignmentStatus};
 
     #[test]
     fn route_request_round_trips_and_ignores_unknown_fields() {
@@ -170,13 +123,14 @@ mod tests {
             accepted_at: None,
             status: AssignmentStatus::Open,
             ended_at: None,
+            outcome: None,
         };
         let n = Notification::for_assignment(&a);
         assert_eq!(n.assignment_id, "L-1:2");
         let body = n.to_body().unwrap();
         assert_eq!(
             body,
-            r#"{"assignment_id":"L-1:2","lead_id":"L-1","rep":"ana","pool":"main","attempt":2,"policy_version":7,"assigned_at":"2026-06-01T10:00:00Z"}"#
+            r#"{"kind":"assigned","assignment_id":"L-1:2","lead_id":"L-1","rep":"ana","pool":"main","attempt":2,"policy_version":7,"assigned_at":"2026-06-01T10:00:00Z"}"#
         );
         assert_eq!(Notification::parse(&body).unwrap(), n);
     }

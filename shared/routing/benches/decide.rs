@@ -126,6 +126,8 @@ fn big_policy() -> PolicyDocument {
         kill_switch: false,
         triage_pool: "triage".into(),
         default_sla: Some("15m".into()),
+        sla_clock: Default::default(),
+        escalation: None,
         reps,
         pools,
         rules,

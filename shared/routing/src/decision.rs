@@ -66,6 +66,7 @@ impl ParkReason {
             ParkReason::KillSwitch => "kill_switch",
             ParkReason::NoRuleMatched => "no_rule_matched",
             ParkReason::NoEligibleRep => "no_eligible_rep",
+            ParkReason::Escalated => "escalated",
         }
     }
 }
@@ -123,6 +124,8 @@ pub enum ParkReason {
     NoRuleMatched,
     /// Nobody in the rule's waterfall could take the lead.
     NoEligibleRep,
+    /// The lead bounced as often as the policy's escalation allows (`escalation.after_bounces`).
+    Escalated,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

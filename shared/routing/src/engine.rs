@@ -15,7 +15,8 @@ use crate::decision::{
 };
 use crate::lead::Lead;
 use crate::policy::{
-    CompiledPolicy, MAX_FROM_LEAD, PoolIdx, RepIdx, Requirement, RuleSpec, StrategyKind, TagId,
+    CompiledPolicy, MAX_FROM_LEAD, PoolIdx, RepIdx, Requirement, RuleSpec, SlaClock, StrategyKind,
+    TagId,
 };
 use crate::state::{PoolState, Snapshot};
 
@@ -54,6 +55,16 @@ pub fn decide(policy: &CompiledPolicy, state: &Snapshot, input: &DecideInput<'_>
 
     if policy.kill_switch() {
         d.park_in = Some(policy.triage_pool().to_owned());
+        return d;
+    }
+    // A lead that bounced as often as the escalation allows goes to people, not reps.
+    if let Some(e) = policy.escalation()
+        && input.bounced.len() >= e.after_bounces as usize
+    {
+        d.outcome = Outcome::Parked {
+            reason: ParkReason::Escalated,
+        };
+        d.park_in = Some(e.to_pool.clone());
         return d;
     }
 
@@ -106,7 +117,7 @@ pub fn decide(policy: &CompiledPolicy, state: &Snapshot, input: &DecideInput<'_>
         {
             d.outcome = Outcome::Assigned { rep, pool: None };
             d.change.rep = Some(run.rep_change(rep));
-            d.sla_due = sla_due(policy, rule, input.now);
+            d.sla_due = sla_due(policy, rule, owner, input.now);
             return d;
         }
         for &pool in &rule.waterfall {
@@ -118,7 +129,7 @@ pub fn decide(policy: &CompiledPolicy, state: &Snapshot, input: &DecideInput<'_>
                 d.strategy = Some(policy.pools[pool as usize].strategy);
                 d.change.rep = Some(run.rep_change(rep));
                 d.change.pool = pool_change;
-                d.sla_due = sla_due(policy, rule, input.now);
+                d.sla_due = sla_due(policy, rule, rep, input.now);
                 return d;
             }
         }
@@ -130,10 +141,29 @@ pub fn decide(policy: &CompiledPolicy, state: &Snapshot, input: &DecideInput<'_>
     d
 }
 
-fn sla_due(policy: &CompiledPolicy, rule: &RuleSpec, now: Timestamp) -> Option<Timestamp> {
-    rule.sla
-        .or(policy.default_sla())
-        .and_then(|sla| now.checked_add(sla).ok())
+/// The accept deadline: the rule's SLA (or the default) from `now`, on the wall clock or,
+/// under `sla_clock: working_hours`, in the assigned rep's working hours.
+fn sla_due(
+    policy: &CompiledPolicy,
+    rule: &RuleSpec,
+    rep: RepIdx,
+    now: Timestamp,
+) -> Option<Timestamp> {
+    let sla = rule.sla.or(policy.default_sla())?;
+    let spec = &policy.reps[rep as usize];
+    if policy.sla_clock() == SlaClock::WorkingHours
+        && let Some(hours) = &spec.hours
+        && let Some(due) = crate::sla::working_due(
+            hours,
+            &policy.time_zones[spec.tz as usize],
+            &spec.holidays,
+            now,
+            sla,
+        )
+    {
+        return Some(due);
+    }
+    now.checked_add(sla).ok()
 }
 
 /// Lead-derived tag requirements, resolved once per decision.

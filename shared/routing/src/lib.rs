@@ -12,6 +12,7 @@ pub mod hours;
 pub mod lead;
 pub mod policy;
 pub mod record;
+pub mod sla;
 pub mod state;
 
 pub use account::{

@@ -355,6 +355,7 @@ fn summarize(
                 ParkReason::KillSwitch => "the kill switch is on",
                 ParkReason::NoRuleMatched => "no rule matched",
                 ParkReason::NoEligibleRep => "nobody in the waterfall could take it",
+                ParkReason::Escalated => "it bounced too often and was escalated",
             }
         ),
     };

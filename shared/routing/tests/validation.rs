@@ -582,11 +582,13 @@ fn json_schema_is_an_object_describing_the_document() {
         keys,
         [
             "default_sla",
+            "escalation",
             "kill_switch",
             "name",
             "pools",
             "reps",
             "rules",
+            "sla_clock",
             "triage_pool"
         ]
     );

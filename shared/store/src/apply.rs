@@ -50,6 +50,7 @@ impl Apply {
                     accepted_at: None,
                     status: AssignmentStatus::Open,
                     ended_at: None,
+                    outcome: None,
                 };
                 (LeadStatus::Assigned, Some(assignment))
             }

@@ -8,24 +8,30 @@
 //! Both store adapters keep the same contract, checked by one contract test suite. The
 //! data model and the write pattern per decision are in `docs/DATA-MODEL.md`.
 
+pub mod action_link;
+pub mod actions;
 pub mod apply;
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod embedded;
 mod error;
+mod notify_message;
 mod policy_cache;
 pub mod ports;
 mod router;
+pub mod sweeper;
 
 pub use apply::Apply;
 pub use error::{StoreError, StoreResult};
+pub use notify_message::{NotifyKind, NotifyMessage};
 pub use policy_cache::CompiledPolicies;
 pub use ports::accounts::{AccountDirectory, ImportSummary};
+pub use ports::deliveries::{DeliveryKey, DeliveryLog};
 pub use ports::events::{DomainEvent, EVENT_SOURCE, EventPublisher};
 pub use ports::leads::{Insert, LeadStatus, LeadStore, StoredLead};
 pub use ports::policies::{ActivePolicy, PolicyStore, PolicySummary, PolicyVersion};
-pub use ports::queue::{DeadLetter, Received, WorkQueue};
+pub use ports::queue::{DeadLetter, Outbox, Received, WorkQueue};
 pub use ports::routing::{
-    Applied, Assignment, AssignmentStatus, ReleaseOutcome, RoutingState, RoutingView,
+    Applied, Assignment, AssignmentStatus, CloseOutcome, ReleaseOutcome, RoutingState, RoutingView,
 };
 pub use router::{RetryPolicy, RouteError, Routed, Router};

@@ -1,6 +1,8 @@
 //! Routing one lead end to end over the ports: read, decide, apply; on a conflict re-read
 //! and decide again, a bounded number of times with jittered backoff.
 
+mod run;
+
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -107,6 +109,14 @@ where
         self
     }
 
+    /// The compiled policy of `version` (cached).
+    pub async fn policy(
+        &self,
+        version: u64,
+    ) -> Result<std::sync::Arc<switchboard_routing::CompiledPolicy>, StoreError> {
+        self.policies.get(&self.store, version).await
+    }
+
     /// Routes a stored lead under the active policy at `now`.
     ///
     /// Idempotent: a lead that already has an open or closed assignment, or no longer
@@ -197,6 +207,7 @@ where
                 ReleaseOutcome::Closed => "lead.closed",
                 ReleaseOutcome::Rejected => "lead.rejected",
                 ReleaseOutcome::Expired => "lead.expired",
+                ReleaseOutcome::Released => "lead.released",
             };
             self.events
                 .publish(&DomainEvent {

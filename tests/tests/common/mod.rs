@@ -60,6 +60,8 @@ pub fn document(reps: Vec<RepDoc>, pools: Vec<PoolDoc>, rules: Vec<RuleDoc>) -> 
         kill_switch: false,
         triage_pool: "triage".to_owned(),
         default_sla: None,
+        sla_clock: Default::default(),
+        escalation: None,
         reps,
         pools,
         rules,

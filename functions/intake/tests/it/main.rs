@@ -1,5 +1,6 @@
 //! Integration tests for the intake router, in one binary so they link once.
 
+mod actions;
 mod common;
 mod dedupe;
 mod errors;

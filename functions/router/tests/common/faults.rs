@@ -162,6 +162,36 @@ impl<S: RoutingState> RoutingState for Faulty<S> {
         self.inner.accept(lead_id, rep, now)
     }
 
+    fn end_attempt(
+        &self,
+        lead_id: &str,
+        attempt: u32,
+        outcome: ReleaseOutcome,
+        close: Option<switchboard_store::CloseOutcome>,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Option<Assignment>>> + Send {
+        self.inner
+            .end_attempt(lead_id, attempt, outcome, close, now)
+    }
+
+    fn accept_attempt(
+        &self,
+        lead_id: &str,
+        rep: &str,
+        attempt: u32,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Assignment>> + Send {
+        self.inner.accept_attempt(lead_id, rep, attempt, now)
+    }
+
+    fn set_away(
+        &self,
+        rep: &str,
+        away: Option<switchboard_routing::AwayStatus>,
+    ) -> impl Future<Output = StoreResult<RepState>> + Send {
+        self.inner.set_away(rep, away)
+    }
+
     fn assignment(
         &self,
         lead_id: &str,
@@ -209,6 +239,14 @@ impl<S: LeadStore> LeadStore for Faulty<S> {
 
     fn get(&self, lead_id: &str) -> impl Future<Output = StoreResult<Option<StoredLead>>> + Send {
         self.inner.get(lead_id)
+    }
+
+    fn awaiting_routing(
+        &self,
+        updated_before: Timestamp,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<StoredLead>>> + Send {
+        self.inner.awaiting_routing(updated_before, limit)
     }
 
     fn set_status(

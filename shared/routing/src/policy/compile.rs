@@ -7,9 +7,9 @@ use jiff::SignedDuration;
 use jiff::tz::TimeZone;
 
 use super::{
-    AwayWindow, Caps, CompiledPolicy, FromLeadReq, Issue, MAX_FROM_LEAD, Member, PolicyDocument,
-    PolicyError, PoolIdx, PoolSpec, RepIdx, RepSpec, Requirement, RuleSpec, StrategyKind, TagId,
-    TagReq,
+    AwayWindow, Caps, CompiledPolicy, Escalation, FromLeadReq, Issue, MAX_FROM_LEAD, Member,
+    PolicyDocument, PolicyError, PoolIdx, PoolSpec, RepIdx, RepSpec, Requirement, RuleSpec,
+    StrategyKind, TagId, TagReq,
 };
 use crate::condition::{FieldRef, FieldTable, Matcher};
 use crate::hours::WeeklyHours;
@@ -439,6 +439,33 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         ctx.warn("rules", "policy has no rules: every lead parks in triage");
     }
 
+    let escalation = doc.escalation.as_ref().and_then(|e| {
+        let to_pool = e.to_pool.clone().unwrap_or_else(|| doc.triage_pool.clone());
+        if to_pool.trim().is_empty() {
+            ctx.err("escalation.to_pool", "parking pool name must not be empty");
+        } else if pool_by_id.contains_key(to_pool.as_str()) {
+            ctx.err(
+                "escalation.to_pool",
+                format!("`{to_pool}` is a routing pool; escalated leads park for manual handling (name a parking pool such as the triage pool)"),
+            );
+        }
+        let after_bounces = match e.after_bounces {
+            n if n >= 1 && n <= u32::MAX as i64 => n as u32,
+            n => {
+                ctx.err(
+                    "escalation.after_bounces",
+                    format!("must be a positive whole number, got {n}"),
+                );
+                return None;
+            }
+        };
+        Some(Escalation {
+            after_bounces,
+            to_pool,
+            notify_manager: e.notify_manager,
+        })
+    });
+
     if !ctx.issues.is_empty() {
         return Err(PolicyError::Invalid(ctx.issues));
     }
@@ -456,6 +483,7 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         rep_by_id,
         pool_by_id,
         default_sla,
+        escalation,
         warnings: ctx.warnings,
     })
 }

@@ -23,9 +23,54 @@ pub struct PolicyDocument {
     /// Default SLA (time to accept) for rules that do not set one, e.g. `15m`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_sla: Option<String>,
+    /// How SLA clocks count: `wall` (default, every minute) or `working_hours` (only the
+    /// assigned rep's working hours, in the rep's time zone, skipping holidays).
+    #[serde(default, skip_serializing_if = "SlaClock::is_wall")]
+    pub sla_clock: SlaClock,
+    /// What happens to a lead that keeps bouncing (SLA expired, rejected, released).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<EscalationDoc>,
     pub reps: Vec<RepDoc>,
     pub pools: Vec<PoolDoc>,
     pub rules: Vec<RuleDoc>,
+}
+
+/// How an SLA clock counts time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SlaClock {
+    /// Every minute counts.
+    #[default]
+    Wall,
+    /// Only minutes inside the assigned rep's working hours count (reps without working
+    /// hours count every minute).
+    WorkingHours,
+}
+
+impl SlaClock {
+    pub fn is_wall(&self) -> bool {
+        *self == SlaClock::Wall
+    }
+}
+
+/// Escalation of a lead that bounced too often.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationDoc {
+    /// Once a lead bounced this many times (each expired SLA, rejection or release), it
+    /// is no longer offered to reps: it parks in `to_pool` for manual handling.
+    pub after_bounces: i64,
+    /// The parking pool for escalated leads; defaults to the triage pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_pool: Option<String>,
+    /// Tell the manager of the rep who had the lead last (the pool's channels when the
+    /// rep has no manager). Default true.
+    #[serde(default = "yes")]
+    pub notify_manager: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// A sales rep and their standing constraints.

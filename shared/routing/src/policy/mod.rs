@@ -12,8 +12,8 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 pub use document::{
-    AwayDoc, CapsDoc, LeadTagDoc, MemberDoc, PolicyDocument, PoolDoc, RepDoc, RequireDoc, RuleDoc,
-    StrategyKind,
+    AwayDoc, CapsDoc, EscalationDoc, LeadTagDoc, MemberDoc, PolicyDocument, PoolDoc, RepDoc,
+    RequireDoc, RuleDoc, SlaClock, StrategyKind,
 };
 pub use error::{Issue, PolicyError};
 
@@ -110,6 +110,14 @@ pub struct RuleSpec {
     pub park_in: String,
 }
 
+/// Escalation, compiled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Escalation {
+    pub after_bounces: u32,
+    pub to_pool: String,
+    pub notify_manager: bool,
+}
+
 /// A validated policy, ready for decisions. Immutable; one per policy version.
 #[derive(Debug)]
 pub struct CompiledPolicy {
@@ -123,6 +131,7 @@ pub struct CompiledPolicy {
     rep_by_id: HashMap<String, RepIdx, RandomState>,
     pool_by_id: HashMap<String, PoolIdx, RandomState>,
     default_sla: Option<SignedDuration>,
+    escalation: Option<Escalation>,
     warnings: Vec<Issue>,
 }
 
@@ -155,6 +164,17 @@ impl CompiledPolicy {
     }
     pub fn default_sla(&self) -> Option<SignedDuration> {
         self.default_sla
+    }
+    pub fn sla_clock(&self) -> SlaClock {
+        self.document.sla_clock
+    }
+    pub fn escalation(&self) -> Option<&Escalation> {
+        self.escalation.as_ref()
+    }
+    /// The manager of a rep, by id.
+    pub fn manager_of(&self, rep: &str) -> Option<&str> {
+        let r = self.rep_index(rep)?;
+        self.reps[r as usize].manager.map(|m| self.rep_id(m))
     }
     /// Non-fatal findings (e.g. a rule requiring a tag no rep in its pools has).
     pub fn warnings(&self) -> &[Issue] {

@@ -10,7 +10,7 @@ mod sqs;
 pub use calls::CallCounter;
 pub use dynamo::DynamoStore;
 pub use eventbridge::EventBridgePublisher;
-pub use sqs::SqsQueue;
+pub use sqs::{SqsOutbox, SqsQueue};
 
 use aws_smithy_http_client::tls;
 

@@ -237,3 +237,33 @@ impl WorkQueue for SqsQueue {
         Ok(moved)
     }
 }
+
+/// A queue this process only sends to (one `SendMessage` each): the routing queue of the
+/// sweep's re-drive, the notify queue of rep actions and the sweep.
+#[derive(Debug, Clone)]
+pub struct SqsOutbox {
+    client: Client,
+    queue_url: String,
+}
+
+impl SqsOutbox {
+    pub fn new(client: Client, queue_url: impl Into<String>) -> Self {
+        SqsOutbox {
+            client,
+            queue_url: queue_url.into(),
+        }
+    }
+}
+
+impl crate::ports::queue::Outbox for SqsOutbox {
+    async fn send(&self, body: &str) -> StoreResult<()> {
+        self.client
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(body)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| backend("SendMessage", e))
+    }
+}

@@ -8,6 +8,7 @@
 //! because a decision is made outside it, from an earlier read.
 
 mod accounts;
+mod deliveries;
 mod events;
 mod leads;
 mod policies;

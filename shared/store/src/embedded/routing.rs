@@ -3,18 +3,20 @@
 
 use jiff::Timestamp;
 use redb::{ReadableDatabase, WriteTransaction};
-use switchboard_routing::{CompiledPolicy, DecisionRecord, PoolRecord, RepState, Snapshot};
+use switchboard_routing::{
+    AwayStatus, CompiledPolicy, DecisionRecord, PoolRecord, RepState, Snapshot,
+};
 
 use super::EmbeddedStore;
 use super::tables::{
-    ASSIGNMENTS, DECISIONS, DUE, LEADS, OPEN_BY_REP, POOLS, REPS, db_err, decision_key, due_key,
-    get_json, pair_key, put_json, put_text, remove,
+    ASSIGNMENTS, AWAITING, DECISIONS, DUE, LEADS, OPEN_BY_REP, POOLS, REPS, db_err, decision_key,
+    due_key, get_json, pair_key, put_json, put_lead, put_text, remove,
 };
 use crate::apply::{Apply, pool_change_holds, rep_after, rep_change_holds};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::leads::{LeadStatus, StoredLead};
 use crate::ports::routing::{
-    Applied, Assignment, AssignmentStatus, ReleaseOutcome, RoutingState, RoutingView,
+    Applied, Assignment, AssignmentStatus, CloseOutcome, ReleaseOutcome, RoutingState, RoutingView,
 };
 
 impl RoutingState for EmbeddedStore {
@@ -70,32 +72,49 @@ impl RoutingState for EmbeddedStore {
         now: Timestamp,
     ) -> StoreResult<Option<Assignment>> {
         let lead_id = lead_id.to_owned();
-        self.write(move |txn| release_in(txn, &lead_id, outcome, now))
+        self.write(move |txn| release_in(txn, &lead_id, None, outcome, None, now))
+            .await
+    }
+
+    async fn end_attempt(
+        &self,
+        lead_id: &str,
+        attempt: u32,
+        outcome: ReleaseOutcome,
+        close: Option<CloseOutcome>,
+        now: Timestamp,
+    ) -> StoreResult<Option<Assignment>> {
+        let lead_id = lead_id.to_owned();
+        self.write(move |txn| release_in(txn, &lead_id, Some(attempt), outcome, close, now))
             .await
     }
 
     async fn accept(&self, lead_id: &str, rep: &str, now: Timestamp) -> StoreResult<Assignment> {
-        let lead_id = lead_id.to_owned();
+        let (lead_id, rep) = (lead_id.to_owned(), rep.to_owned());
+        self.write(move |txn| accept_in(txn, &lead_id, &rep, None, now))
+            .await
+    }
+
+    async fn accept_attempt(
+        &self,
+        lead_id: &str,
+        rep: &str,
+        attempt: u32,
+        now: Timestamp,
+    ) -> StoreResult<Assignment> {
+        let (lead_id, rep) = (lead_id.to_owned(), rep.to_owned());
+        self.write(move |txn| accept_in(txn, &lead_id, &rep, Some(attempt), now))
+            .await
+    }
+
+    async fn set_away(&self, rep: &str, away: Option<AwayStatus>) -> StoreResult<RepState> {
         let rep = rep.to_owned();
         self.write(move |txn| {
-            let mut assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
-            let mut due = txn.open_table(DUE).map_err(db_err)?;
-            let mut a: Assignment = get_json(&assignments, &lead_id)?
-                .ok_or_else(|| StoreError::NotFound(format!("assignment of lead {lead_id}")))?;
-            if a.status != AssignmentStatus::Open || a.rep != rep {
-                return Err(StoreError::Conflict(format!(
-                    "lead {lead_id} is not open with {rep}"
-                )));
-            }
-            if a.accepted_at.is_some() {
-                return Ok(a);
-            }
-            if let Some(d) = a.sla_due {
-                remove(&mut due, &due_key(d, &lead_id))?;
-            }
-            a.accepted_at = Some(now);
-            put_json(&mut assignments, &lead_id, &a)?;
-            Ok(a)
+            let mut reps = txn.open_table(REPS).map_err(db_err)?;
+            let mut state: RepState = get_json(&reps, &rep)?.unwrap_or_default();
+            state.away = away;
+            put_json(&mut reps, &rep, &state)?;
+            Ok(state)
         })
         .await
     }
@@ -196,6 +215,7 @@ impl RoutingState for EmbeddedStore {
 fn apply_in(txn: &WriteTransaction, apply: &Apply) -> StoreResult<Applied> {
     let mut assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
     let mut leads = txn.open_table(LEADS).map_err(db_err)?;
+    let mut awaiting = txn.open_table(AWAITING).map_err(db_err)?;
     let mut reps = txn.open_table(REPS).map_err(db_err)?;
     let mut pools = txn.open_table(POOLS).map_err(db_err)?;
     let mut decisions = txn.open_table(DECISIONS).map_err(db_err)?;
@@ -255,10 +275,11 @@ fn apply_in(txn: &WriteTransaction, apply: &Apply) -> StoreResult<Applied> {
             put_text(&mut due, &due_key(d, id), "")?;
         }
     }
+    let old = lead.clone();
     lead.status = apply.lead_status;
     lead.decisions = apply.decision_number();
     lead.updated_at = apply.record.decided_at;
-    put_json(&mut leads, id, &lead)?;
+    put_lead(&mut leads, &mut awaiting, Some(&old), &lead)?;
     put_json(
         &mut decisions,
         &decision_key(id, apply.decision_number()),
@@ -267,14 +288,45 @@ fn apply_in(txn: &WriteTransaction, apply: &Apply) -> StoreResult<Applied> {
     Ok(Applied::Committed)
 }
 
+fn accept_in(
+    txn: &WriteTransaction,
+    lead_id: &str,
+    rep: &str,
+    attempt: Option<u32>,
+    now: Timestamp,
+) -> StoreResult<Assignment> {
+    let mut assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
+    let mut due = txn.open_table(DUE).map_err(db_err)?;
+    let mut a: Assignment = get_json(&assignments, lead_id)?
+        .ok_or_else(|| StoreError::NotFound(format!("assignment of lead {lead_id}")))?;
+    if a.status != AssignmentStatus::Open || a.rep != rep || attempt.is_some_and(|n| n != a.attempt)
+    {
+        return Err(StoreError::Conflict(format!(
+            "lead {lead_id} is not open with {rep}"
+        )));
+    }
+    if a.accepted_at.is_some() {
+        return Ok(a);
+    }
+    if let Some(d) = a.sla_due {
+        remove(&mut due, &due_key(d, lead_id))?;
+    }
+    a.accepted_at = Some(now);
+    put_json(&mut assignments, lead_id, &a)?;
+    Ok(a)
+}
+
 fn release_in(
     txn: &WriteTransaction,
     lead_id: &str,
+    attempt: Option<u32>,
     outcome: ReleaseOutcome,
+    close: Option<CloseOutcome>,
     now: Timestamp,
 ) -> StoreResult<Option<Assignment>> {
     let mut assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
     let mut leads = txn.open_table(LEADS).map_err(db_err)?;
+    let mut awaiting = txn.open_table(AWAITING).map_err(db_err)?;
     let mut reps = txn.open_table(REPS).map_err(db_err)?;
     let mut open_by_rep = txn.open_table(OPEN_BY_REP).map_err(db_err)?;
     let mut due = txn.open_table(DUE).map_err(db_err)?;
@@ -282,7 +334,7 @@ fn release_in(
     let Some(mut a) = get_json::<Assignment>(&assignments, lead_id)? else {
         return Ok(None);
     };
-    if a.status != AssignmentStatus::Open {
+    if a.status != AssignmentStatus::Open || attempt.is_some_and(|n| n != a.attempt) {
         return Ok(None);
     }
     if outcome == ReleaseOutcome::Expired && a.accepted_at.is_some() {
@@ -312,20 +364,19 @@ fn release_in(
     if let Some(d) = a.sla_due {
         remove(&mut due, &due_key(d, lead_id))?;
     }
-    a.status = match outcome {
-        ReleaseOutcome::Closed => AssignmentStatus::Closed,
-        ReleaseOutcome::Rejected | ReleaseOutcome::Expired => AssignmentStatus::Released,
-    };
+    let old = lead.clone();
+    if outcome.bounces() {
+        a.status = AssignmentStatus::Released;
+        lead.status = LeadStatus::Received;
+        lead.bounced.push(a.rep.clone());
+    } else {
+        a.status = AssignmentStatus::Closed;
+        a.outcome = close;
+        lead.status = LeadStatus::Closed;
+    }
     a.ended_at = Some(now);
     put_json(&mut assignments, lead_id, &a)?;
-    match outcome {
-        ReleaseOutcome::Closed => lead.status = LeadStatus::Closed,
-        ReleaseOutcome::Rejected | ReleaseOutcome::Expired => {
-            lead.status = LeadStatus::Received;
-            lead.bounced.push(a.rep.clone());
-        }
-    }
     lead.updated_at = now;
-    put_json(&mut leads, lead_id, &lead)?;
+    put_lead(&mut leads, &mut awaiting, Some(&old), &lead)?;
     Ok(Some(a))
 }

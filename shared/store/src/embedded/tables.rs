@@ -27,6 +27,9 @@ pub const POOLS: Json = TableDefinition::new("pool_states");
 pub const OPEN_BY_REP: Json = TableDefinition::new("open_by_rep");
 /// `SLA due (epoch ms, 20 digits) NUL lead id` → empty: unaccepted open assignments by due time.
 pub const DUE: Json = TableDefinition::new("sla_due");
+/// `updated_at (epoch ms, 20 digits) NUL lead id` → empty: leads awaiting routing
+/// (`received`, `queued`), for the sweep's re-drive of lost hand-offs.
+pub const AWAITING: Json = TableDefinition::new("awaiting_routing");
 /// version → `PolicyVersion`
 pub const POLICY_VERSIONS: TableDefinition<'static, u64, &'static [u8]> =
     TableDefinition::new("policy_versions");
@@ -39,7 +42,7 @@ pub const ACCOUNT_DOMAINS: Json = TableDefinition::new("account_domains");
 /// normalized name → account id
 pub const ACCOUNT_NAMES: Json = TableDefinition::new("account_names");
 
-pub const ALL: [Json; 12] = [
+pub const ALL: [Json; 13] = [
     LEADS,
     IDEMPOTENCY,
     ASSIGNMENTS,
@@ -48,6 +51,7 @@ pub const ALL: [Json; 12] = [
     POOLS,
     OPEN_BY_REP,
     DUE,
+    AWAITING,
     POLICY_POINTERS,
     ACCOUNTS,
     ACCOUNT_DOMAINS,
@@ -131,4 +135,25 @@ pub fn decision_key(lead_id: &str, number: u32) -> String {
 
 pub fn due_key(due: jiff::Timestamp, lead_id: &str) -> String {
     format!("{:020}\0{lead_id}", due.as_millisecond().max(0))
+}
+
+pub fn awaiting_key(updated_at: jiff::Timestamp, lead_id: &str) -> String {
+    format!("{:020}\0{lead_id}", updated_at.as_millisecond().max(0))
+}
+
+/// Writes `new` and keeps the awaiting-routing index in step with it: the entry of the
+/// lead as it was (`old`) goes, and one for `new` comes if it awaits routing.
+pub fn put_lead(
+    leads: &mut Table<'_, &'static str, &'static [u8]>,
+    awaiting: &mut Table<'_, &'static str, &'static [u8]>,
+    old: Option<&crate::ports::leads::StoredLead>,
+    new: &crate::ports::leads::StoredLead,
+) -> StoreResult<()> {
+    if let Some(old) = old.filter(|l| l.status.awaits_routing()) {
+        remove(awaiting, &awaiting_key(old.updated_at, &old.lead.id))?;
+    }
+    if new.status.awaits_routing() {
+        put_text(awaiting, &awaiting_key(new.updated_at, &new.lead.id), "")?;
+    }
+    put_json(leads, &new.lead.id, new)
 }

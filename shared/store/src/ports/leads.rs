@@ -114,6 +114,16 @@ pub trait LeadStore: Send + Sync {
 
     fn get(&self, lead_id: &str) -> impl Future<Output = StoreResult<Option<StoredLead>>> + Send;
 
+    /// Leads awaiting routing (`received` or `queued`) last updated before `updated_before`,
+    /// oldest first, at most `limit`: the ones whose hand-off to routing was lost. Reads an
+    /// index holding only leads awaiting routing, so the cost grows with those leads, not
+    /// with every lead stored (on DynamoDB the index may lag writes by a moment).
+    fn awaiting_routing(
+        &self,
+        updated_before: Timestamp,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<StoredLead>>> + Send;
+
     /// `NotFound` when the lead does not exist; `Conflict` when its status is not `from`.
     fn set_status(
         &self,

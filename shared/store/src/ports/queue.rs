@@ -64,3 +64,16 @@ pub trait WorkQueue: Send + Sync {
     /// Moves up to `max` dead letters back to the queue; returns how many moved.
     fn redrive(&self, max: usize) -> impl Future<Output = StoreResult<usize>> + Send;
 }
+
+/// The sending side of a queue: where producers (rep actions, the sweep) put messages.
+/// Every [`WorkQueue`] is one; a producer that only sends needs nothing more (the SQS
+/// adapter [`crate::aws::SqsOutbox`] needs no dead-letter queue).
+pub trait Outbox: Send + Sync {
+    fn send(&self, body: &str) -> impl Future<Output = StoreResult<()>> + Send;
+}
+
+impl<Q: WorkQueue> Outbox for Q {
+    async fn send(&self, body: &str) -> StoreResult<()> {
+        WorkQueue::send(self, body).await.map(|_| ())
+    }
+}

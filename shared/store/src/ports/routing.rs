@@ -5,7 +5,7 @@ use std::future::Future;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use switchboard_routing::{CompiledPolicy, DecisionRecord, RepState, Snapshot};
+use switchboard_routing::{AwayStatus, CompiledPolicy, DecisionRecord, RepState, Snapshot};
 
 use crate::apply::Apply;
 use crate::error::StoreResult;
@@ -61,6 +61,39 @@ pub struct Assignment {
     pub status: AssignmentStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<Timestamp>,
+    /// How a closed lead ended (`None` for a lead closed without one, or not closed). Kept
+    /// with the rep who had it, for outcome-aware routing and reporting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<CloseOutcome>,
+}
+
+/// The business outcome of a closed lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseOutcome {
+    Won,
+    Lost,
+    Unqualified,
+}
+
+impl CloseOutcome {
+    pub const ALL: [CloseOutcome; 3] = [
+        CloseOutcome::Won,
+        CloseOutcome::Lost,
+        CloseOutcome::Unqualified,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseOutcome::Won => "won",
+            CloseOutcome::Lost => "lost",
+            CloseOutcome::Unqualified => "unqualified",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<CloseOutcome> {
+        CloseOutcome::ALL.into_iter().find(|v| v.as_str() == s)
+    }
 }
 
 impl Assignment {
@@ -99,6 +132,16 @@ pub enum ReleaseOutcome {
     /// The SLA ran out before the rep accepted. Fails with `Conflict` if the rep accepted
     /// first, so an acceptance racing the sweep has exactly one winner.
     Expired,
+    /// The rep gave the lead back without judging it: it is routed again, not back to
+    /// this rep (like `Rejected`, without a rejection).
+    Released,
+}
+
+impl ReleaseOutcome {
+    /// True when the lead goes back to routing with the rep noted as bounced.
+    pub fn bounces(self) -> bool {
+        !matches!(self, ReleaseOutcome::Closed)
+    }
 }
 
 /// Routing state storage.
@@ -149,6 +192,37 @@ pub trait RoutingState: Send + Sync {
         rep: &str,
         now: Timestamp,
     ) -> impl Future<Output = StoreResult<Assignment>> + Send;
+
+    /// As [`release`](RoutingState::release), but only while the open assignment is the
+    /// one of decision `attempt`, so a late action cannot end a later assignment of the
+    /// lead. `close` is recorded on a closed assignment. `Ok(None)`: the lead has no open
+    /// assignment at `attempt`; nothing changed.
+    fn end_attempt(
+        &self,
+        lead_id: &str,
+        attempt: u32,
+        outcome: ReleaseOutcome,
+        close: Option<CloseOutcome>,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Option<Assignment>>> + Send;
+
+    /// As [`accept`](RoutingState::accept), but only while the open assignment is the one
+    /// of decision `attempt` (`Conflict` otherwise). Accepting twice is idempotent.
+    fn accept_attempt(
+        &self,
+        lead_id: &str,
+        rep: &str,
+        attempt: u32,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Assignment>> + Send;
+
+    /// Sets (`Some`) or clears (`None`) the rep's away status, which the engine reads; the
+    /// rep's counters are kept. Returns the rep's state after the write.
+    fn set_away(
+        &self,
+        rep: &str,
+        away: Option<AwayStatus>,
+    ) -> impl Future<Output = StoreResult<RepState>> + Send;
 
     fn assignment(
         &self,

@@ -3,15 +3,19 @@
 //! function here, so both backends run exactly the same checks.
 #![allow(dead_code)]
 
+pub mod actions;
 pub mod concurrency;
+pub mod deliveries;
 pub mod fixtures;
 pub mod queue;
+pub mod runs;
 pub mod store;
 
 use std::future::Future;
 
 use switchboard_store::{
-    AccountDirectory, DomainEvent, EventPublisher, LeadStore, PolicyStore, RoutingState, WorkQueue,
+    AccountDirectory, DeliveryLog, DomainEvent, EventPublisher, LeadStore, PolicyStore,
+    RoutingState, WorkQueue,
 };
 
 /// Says a test was skipped and why, on stderr past the test harness's output capture, so
@@ -23,7 +27,7 @@ pub fn skipped(why: &str) {
 
 /// Makes fresh, empty instances of one backend's adapters.
 pub trait Harness: Send + Sync + Sized + 'static {
-    type Store: LeadStore + RoutingState + PolicyStore + AccountDirectory + 'static;
+    type Store: LeadStore + RoutingState + PolicyStore + AccountDirectory + DeliveryLog + 'static;
     type Events: EventPublisher + 'static;
     type Queue: WorkQueue + 'static;
 
@@ -61,6 +65,15 @@ macro_rules! contract_tests {
             queue::dead_letters_and_redrive,
             concurrency::concurrent_routing_keeps_every_invariant,
             concurrency::concurrent_weighted_shares_stay_exact,
+            runs::a_run_decides_as_one_lead_after_another,
+            runs::racing_runs_never_exceed_a_cap,
+            deliveries::deliveries_are_recorded_once_per_channel,
+            deliveries::concurrent_records_have_one_winner,
+            actions::actions_are_conditional_on_the_assignment,
+            actions::away_status_is_persisted_and_routing_skips_it,
+            actions::sweep_reassigns_then_escalates,
+            actions::accept_racing_the_sweep_has_one_winner,
+            actions::sweep_redrives_leads_never_enqueued,
         );
     };
     (@tests $harness:expr, $why_skipped:expr; $($module:ident :: $name:ident),+ $(,)?) => {

@@ -9,23 +9,25 @@ use super::codec::{
 use super::keys;
 use crate::error::{StoreError, StoreResult};
 use crate::ports::leads::{LeadStatus, StoredLead};
-use crate::ports::routing::{Assignment, AssignmentStatus};
+use crate::ports::routing::{Assignment, AssignmentStatus, CloseOutcome};
 
 pub fn lead_item(l: &StoredLead) -> StoreResult<Item> {
-    Ok(codec::item(
-        keys::lead(&l.lead.id),
-        [
-            ("lead", json(&l.lead)?),
-            ("idem", s(&l.idempotency_key)),
-            ("status", s(l.status.as_str())),
-            (
-                "bounced",
-                AttributeValue::L(l.bounced.iter().map(s).collect()),
-            ),
-            ("decisions", n(l.decisions)),
-            ("updated_at", s(l.updated_at.to_string())),
-        ],
-    ))
+    let mut attrs = vec![
+        ("lead", json(&l.lead)?),
+        ("idem", s(&l.idempotency_key)),
+        ("status", s(l.status.as_str())),
+        (
+            "bounced",
+            AttributeValue::L(l.bounced.iter().map(s).collect()),
+        ),
+        ("decisions", n(l.decisions)),
+        ("updated_at", s(l.updated_at.to_string())),
+    ];
+    if l.status.awaits_routing() {
+        attrs.push((keys::GSI1PK, s(keys::awaiting_pk(&l.lead.id))));
+        attrs.push((keys::GSI1SK, s(keys::by_rep_sk(l.updated_at, &l.lead.id))));
+    }
+    Ok(codec::item(keys::lead(&l.lead.id), attrs))
 }
 
 pub fn stored_lead(item: &Item) -> StoreResult<StoredLead> {
@@ -63,6 +65,9 @@ pub fn assignment_item(a: &Assignment) -> Item {
     if let Some(t) = a.ended_at {
         attrs.push(("ended_at", s(t.to_string())));
     }
+    if let Some(o) = a.outcome {
+        attrs.push(("outcome", s(o.as_str())));
+    }
     if a.status == AssignmentStatus::Open {
         attrs.push((keys::GSI1PK, s(format!("REP#{}", a.rep))));
         attrs.push((keys::GSI1SK, s(keys::by_rep_sk(a.assigned_at, &a.lead_id))));
@@ -95,6 +100,12 @@ pub fn assignment(item: &Item) -> StoreResult<Assignment> {
         status: AssignmentStatus::parse(status)
             .ok_or_else(|| StoreError::Invalid(format!("unknown assignment status {status}")))?,
         ended_at: opt_ts(item, "ended_at")?,
+        outcome: opt_s(item, "outcome")?
+            .map(|o| {
+                CloseOutcome::parse(o)
+                    .ok_or_else(|| StoreError::Invalid(format!("unknown close outcome {o}")))
+            })
+            .transpose()?,
     })
 }
 

@@ -67,6 +67,17 @@ pub fn by_rep_sk(assigned_at: Timestamp, lead_id: &str) -> String {
     format!("{:020}#{lead_id}", assigned_at.as_millisecond().max(0))
 }
 
+/// `by_rep` partition of leads awaiting routing (`received`, `queued`), sharded like
+/// `by_due`. A lead item carries it only while it awaits routing, so the sweep's query for
+/// lost hand-offs reads only such leads (see docs/DATA-MODEL.md).
+pub fn awaiting_pk(lead_id: &str) -> String {
+    awaiting_pk_shard(shard(lead_id))
+}
+
+pub fn awaiting_pk_shard(shard: u32) -> String {
+    format!("AWAITING#{shard}")
+}
+
 /// Partition key of the `by_due` index: the due minute and a shard from the lead id.
 pub fn by_due_pk(minute: i64, lead_id: &str) -> String {
     by_due_pk_shard(minute, shard(lead_id))

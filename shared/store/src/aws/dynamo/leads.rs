@@ -28,7 +28,89 @@ pub(super) fn put_new(table: &str, item: codec::Item) -> StoreResult<TransactWri
         .build())
 }
 
+/// The part of an update expression that keeps a lead's entry in the awaiting-routing
+/// partition of `by_rep` in step with its new status (`, a = b` after a `SET`, or a
+/// ` REMOVE`).
+pub(super) fn awaiting_index_update(
+    expr: &mut Expr,
+    lead_id: &str,
+    to: LeadStatus,
+    now: Timestamp,
+) -> String {
+    if to.awaits_routing() {
+        format!(
+            ", {} = {}, {} = {}",
+            expr.name(keys::GSI1PK),
+            expr.value("awaiting_pk", s(keys::awaiting_pk(lead_id))),
+            expr.name(keys::GSI1SK),
+            expr.value("awaiting_sk", s(keys::by_rep_sk(now, lead_id))),
+        )
+    } else {
+        format!(
+            " REMOVE {}, {}",
+            expr.name(keys::GSI1PK),
+            expr.name(keys::GSI1SK)
+        )
+    }
+}
+
 impl LeadStore for DynamoStore {
+    async fn awaiting_routing(
+        &self,
+        updated_before: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredLead>> {
+        let mut out = Vec::new();
+        if limit == 0 {
+            return Ok(out);
+        }
+        let before = keys::by_rep_sk(updated_before, "");
+        for shard in 0..keys::DUE_SHARDS {
+            let mut e = Expr::new();
+            let condition = format!(
+                "{} = {} AND {} < {}",
+                e.name(keys::GSI1PK),
+                e.value("pk", s(keys::awaiting_pk_shard(shard))),
+                e.name(keys::GSI1SK),
+                e.value("before", s(&before)),
+            );
+            let mut start = None;
+            // Each shard is read oldest first and stops at `limit`; the merge keeps the
+            // oldest `limit` over all shards.
+            let mut taken = 0;
+            loop {
+                let page = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(keys::GSI_BY_REP)
+                    .key_condition_expression(&condition)
+                    .set_expression_attribute_names(e.names())
+                    .set_expression_attribute_values(e.values())
+                    .limit(limit.min(1000) as i32)
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(|err| errors::backend("Query awaiting routing", err))?;
+                for item in page.items.unwrap_or_default() {
+                    let lead = items::stored_lead(&item)?;
+                    // The index may lag a status change by a moment.
+                    if lead.status.awaits_routing() {
+                        out.push(lead);
+                    }
+                    taken += 1;
+                }
+                start = page.last_evaluated_key;
+                if start.is_none() || taken >= limit {
+                    break;
+                }
+            }
+        }
+        out.sort_by(|a, b| (a.updated_at, &a.lead.id).cmp(&(b.updated_at, &b.lead.id)));
+        out.truncate(limit);
+        Ok(out)
+    }
+
     async fn insert_if_absent(
         &self,
         lead: &Lead,
@@ -97,13 +179,14 @@ impl LeadStore for DynamoStore {
             )));
         }
         let mut expr = Expr::new();
-        let update = format!(
+        let mut update = format!(
             "SET {} = {}, {} = {}",
             expr.name("status"),
             expr.value("to", s(to.as_str())),
             expr.name("updated_at"),
             expr.value("now", s(now.to_string())),
         );
+        update.push_str(&awaiting_index_update(&mut expr, lead_id, to, now));
         let condition = format!(
             "attribute_exists({}) AND {} = {}",
             expr.name(keys::PK),

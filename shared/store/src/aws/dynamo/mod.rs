@@ -7,6 +7,7 @@
 
 mod accounts;
 mod codec;
+mod deliveries;
 mod errors;
 mod items;
 pub mod keys;

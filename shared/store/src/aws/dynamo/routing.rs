@@ -15,17 +15,17 @@ use aws_sdk_dynamodb::types::{
 use jiff::{SignedDuration, Timestamp};
 use switchboard_routing::decision::WindowChange;
 use switchboard_routing::record::{PoolChangeRecord, RepChangeRecord};
-use switchboard_routing::{CompiledPolicy, DecisionRecord, RepState, Snapshot};
+use switchboard_routing::{AwayStatus, CompiledPolicy, DecisionRecord, RepState, Snapshot};
 
 use super::codec::{self, Expr, get_json, json, n, s};
 use super::errors::{self, TransactFailure};
-use super::leads::put_new;
+use super::leads::{awaiting_index_update, put_new};
 use super::{DynamoStore, items, keys};
 use crate::apply::Apply;
 use crate::error::{StoreError, StoreResult};
 use crate::ports::leads::LeadStatus;
 use crate::ports::routing::{
-    Applied, Assignment, AssignmentStatus, ReleaseOutcome, RoutingState, RoutingView,
+    Applied, Assignment, AssignmentStatus, CloseOutcome, ReleaseOutcome, RoutingState, RoutingView,
 };
 
 /// The longest window [`RoutingState::due`] reads in one call (each minute costs
@@ -177,13 +177,19 @@ fn decide_lead(table: &str, apply: &Apply) -> StoreResult<TransactWriteItem> {
     let mut e = Expr::new();
     let status = e.name("status");
     let decisions = e.name("decisions");
-    let set = format!(
+    let mut set = format!(
         "SET {status} = {}, {decisions} = {}, {} = {}",
         e.value("status", s(apply.lead_status.as_str())),
         e.value("decisions", n(apply.decision_number())),
         e.name("updated_at"),
         e.value("now", s(apply.record.decided_at.to_string())),
     );
+    set.push_str(&awaiting_index_update(
+        &mut e,
+        &apply.lead_id,
+        apply.lead_status,
+        apply.record.decided_at,
+    ));
     let condition = format!(
         "{status} IN ({}, {}) AND {decisions} = {}",
         e.value("received", s(LeadStatus::Received.as_str())),
@@ -272,163 +278,57 @@ impl RoutingState for DynamoStore {
         outcome: ReleaseOutcome,
         now: Timestamp,
     ) -> StoreResult<Option<Assignment>> {
-        let Some(current) = self.assignment(lead_id).await? else {
-            return Ok(None);
-        };
-        if current.status != AssignmentStatus::Open {
-            return Ok(None);
-        }
-        if outcome == ReleaseOutcome::Expired && current.accepted_at.is_some() {
-            return Err(StoreError::Conflict(format!(
-                "lead {lead_id} was accepted before its SLA expired"
-            )));
-        }
-        let mut ended = current.clone();
-        ended.status = match outcome {
-            ReleaseOutcome::Closed => AssignmentStatus::Closed,
-            ReleaseOutcome::Rejected | ReleaseOutcome::Expired => AssignmentStatus::Released,
-        };
-        ended.ended_at = Some(now);
+        self.end(lead_id, None, outcome, None, now).await
+    }
 
-        // 1. The assignment, still open and the same one that was read.
-        let mut e = Expr::new();
-        let mut condition = format!(
-            "{} = {} AND {} = {}",
-            e.name("status"),
-            e.value("open", s(AssignmentStatus::Open.as_str())),
-            e.name("attempt"),
-            e.value("attempt", n(current.attempt)),
-        );
-        if outcome == ReleaseOutcome::Expired {
-            condition.push_str(&format!(
-                " AND attribute_not_exists({})",
-                e.name("accepted_at")
-            ));
-        }
-        let end_assignment = TransactWriteItem::builder()
-            .put(
-                Put::builder()
-                    .table_name(&self.table)
-                    .set_item(Some(items::assignment_item(&ended)))
-                    .condition_expression(condition)
-                    .set_expression_attribute_names(e.names())
-                    .set_expression_attribute_values(e.values())
-                    .build()
-                    .map_err(errors::build)?,
-            )
-            .build();
-
-        // 2. The rep's open count, one lower.
-        let mut e = Expr::new();
-        let open = e.name("open");
-        let one = e.value("one", n(1));
-        let free = update(
-            &self.table,
-            keys::rep(&current.rep),
-            format!("SET {open} = {open} - {one}"),
-            Some(format!("{open} >= {one}")),
-            &e,
-        )?;
-
-        // 3. The lead: closed, or back to routing with the rep noted as bounced.
-        let mut e = Expr::new();
-        let status = e.name("status");
-        let (to, bounce) = match outcome {
-            ReleaseOutcome::Closed => (LeadStatus::Closed, false),
-            _ => (LeadStatus::Received, true),
-        };
-        let mut set = format!(
-            "SET {status} = {}, {} = {}",
-            e.value("to", s(to.as_str())),
-            e.name("updated_at"),
-            e.value("now", s(now.to_string())),
-        );
-        if bounce {
-            let bounced = e.name("bounced");
-            set.push_str(&format!(
-                ", {bounced} = list_append(if_not_exists({bounced}, {}), {})",
-                e.value("empty", AttributeValue::L(Vec::new())),
-                e.value("rep", AttributeValue::L(vec![s(&current.rep)])),
-            ));
-        }
-        let condition = format!(
-            "{status} = {}",
-            e.value("assigned", s(LeadStatus::Assigned.as_str()))
-        );
-        let lead = update(&self.table, keys::lead(lead_id), set, Some(condition), &e)?;
-
-        match self.transact(vec![end_assignment, free, lead]).await {
-            Ok(()) => Ok(Some(ended)),
-            Err(TransactFailure::Cancelled(reasons)) => {
-                // Someone else ended it first: nothing to do, exactly as if we were second.
-                match self.assignment(lead_id).await? {
-                    Some(a)
-                        if a.status == AssignmentStatus::Open && a.attempt == current.attempt =>
-                    {
-                        Err(TransactFailure::Cancelled(reasons)
-                            .into_error(&format!("release of lead {lead_id}")))
-                    }
-                    _ => Ok(None),
-                }
-            }
-            Err(other) => Err(other.into_error("release")),
-        }
+    async fn end_attempt(
+        &self,
+        lead_id: &str,
+        attempt: u32,
+        outcome: ReleaseOutcome,
+        close: Option<CloseOutcome>,
+        now: Timestamp,
+    ) -> StoreResult<Option<Assignment>> {
+        self.end(lead_id, Some(attempt), outcome, close, now).await
     }
 
     async fn accept(&self, lead_id: &str, rep: &str, now: Timestamp) -> StoreResult<Assignment> {
+        self.accept_as(lead_id, rep, None, now).await
+    }
+
+    async fn accept_attempt(
+        &self,
+        lead_id: &str,
+        rep: &str,
+        attempt: u32,
+        now: Timestamp,
+    ) -> StoreResult<Assignment> {
+        self.accept_as(lead_id, rep, Some(attempt), now).await
+    }
+
+    async fn set_away(&self, rep: &str, away: Option<AwayStatus>) -> StoreResult<RepState> {
         let mut e = Expr::new();
-        let accepted_at = e.name("accepted_at");
-        let set = format!(
-            "SET {accepted_at} = {} REMOVE {}, {}",
-            e.value("now", s(now.to_string())),
-            e.name(keys::GSI2PK),
-            e.name(keys::GSI2SK),
-        );
-        let condition = format!(
-            "{} = {} AND {} = {} AND attribute_not_exists({accepted_at})",
-            e.name("status"),
-            e.value("open", s(AssignmentStatus::Open.as_str())),
-            e.name("rep"),
-            e.value("rep", s(rep)),
-        );
-        let result = self
+        let set = match away {
+            Some(a) => format!(
+                "SET {} = {}",
+                e.name("away"),
+                e.value("away", s(serde_json::to_string(&a)?))
+            ),
+            None => format!("REMOVE {}", e.name("away")),
+        };
+        let out = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(codec::key(keys::assignment(lead_id))))
+            .set_key(Some(codec::key(keys::rep(rep))))
             .update_expression(set)
-            .condition_expression(condition)
             .set_expression_attribute_names(e.names())
             .set_expression_attribute_values(e.values())
             .return_values(ReturnValue::AllNew)
             .send()
-            .await;
-        match result {
-            Ok(out) => items::assignment(&out.attributes.unwrap_or_default()),
-            Err(err) => {
-                if !matches!(
-                    err.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) {
-                    return Err(errors::backend("UpdateItem", err));
-                }
-                match self.assignment(lead_id).await? {
-                    None => Err(StoreError::NotFound(format!(
-                        "assignment of lead {lead_id}"
-                    ))),
-                    Some(a)
-                        if a.status == AssignmentStatus::Open
-                            && a.rep == rep
-                            && a.accepted_at.is_some() =>
-                    {
-                        Ok(a)
-                    }
-                    Some(_) => Err(StoreError::Conflict(format!(
-                        "lead {lead_id} is not open with {rep}"
-                    ))),
-                }
-            }
-        }
+            .await
+            .map_err(|err| errors::backend("UpdateItem away", err))?;
+        items::rep_state(&out.attributes.unwrap_or_default())
     }
 
     async fn assignment(&self, lead_id: &str) -> StoreResult<Option<Assignment>> {
@@ -547,5 +447,196 @@ impl RoutingState for DynamoStore {
         out.sort_by(|a, b| (a.sla_due, &a.lead_id).cmp(&(b.sla_due, &b.lead_id)));
         out.truncate(limit);
         Ok(out)
+    }
+}
+
+impl DynamoStore {
+    /// Ends the open assignment (at `attempt`, when given): the assignment, the rep's
+    /// count and the lead in one transaction, conditioned on the assignment read.
+    async fn end(
+        &self,
+        lead_id: &str,
+        attempt: Option<u32>,
+        outcome: ReleaseOutcome,
+        close: Option<CloseOutcome>,
+        now: Timestamp,
+    ) -> StoreResult<Option<Assignment>> {
+        let Some(current) = self.assignment(lead_id).await? else {
+            return Ok(None);
+        };
+        if current.status != AssignmentStatus::Open || attempt.is_some_and(|n| n != current.attempt)
+        {
+            return Ok(None);
+        }
+        if outcome == ReleaseOutcome::Expired && current.accepted_at.is_some() {
+            return Err(StoreError::Conflict(format!(
+                "lead {lead_id} was accepted before its SLA expired"
+            )));
+        }
+        let mut ended = current.clone();
+        if outcome.bounces() {
+            ended.status = AssignmentStatus::Released;
+        } else {
+            ended.status = AssignmentStatus::Closed;
+            ended.outcome = close;
+        }
+        ended.ended_at = Some(now);
+
+        // 1. The assignment, still open and the same one that was read.
+        let mut e = Expr::new();
+        let mut condition = format!(
+            "{} = {} AND {} = {}",
+            e.name("status"),
+            e.value("open", s(AssignmentStatus::Open.as_str())),
+            e.name("attempt"),
+            e.value("attempt", n(current.attempt)),
+        );
+        if outcome == ReleaseOutcome::Expired {
+            condition.push_str(&format!(
+                " AND attribute_not_exists({})",
+                e.name("accepted_at")
+            ));
+        }
+        let end_assignment = TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(items::assignment_item(&ended)))
+                    .condition_expression(condition)
+                    .set_expression_attribute_names(e.names())
+                    .set_expression_attribute_values(e.values())
+                    .build()
+                    .map_err(errors::build)?,
+            )
+            .build();
+
+        // 2. The rep's open count, one lower.
+        let mut e = Expr::new();
+        let open = e.name("open");
+        let one = e.value("one", n(1));
+        let free = update(
+            &self.table,
+            keys::rep(&current.rep),
+            format!("SET {open} = {open} - {one}"),
+            Some(format!("{open} >= {one}")),
+            &e,
+        )?;
+
+        // 3. The lead: closed, or back to routing with the rep noted as bounced.
+        let mut e = Expr::new();
+        let status = e.name("status");
+        let (to, bounce) = if outcome.bounces() {
+            (LeadStatus::Received, true)
+        } else {
+            (LeadStatus::Closed, false)
+        };
+        let mut set = format!(
+            "SET {status} = {}, {} = {}",
+            e.value("to", s(to.as_str())),
+            e.name("updated_at"),
+            e.value("now", s(now.to_string())),
+        );
+        if bounce {
+            let bounced = e.name("bounced");
+            set.push_str(&format!(
+                ", {bounced} = list_append(if_not_exists({bounced}, {}), {})",
+                e.value("empty", AttributeValue::L(Vec::new())),
+                e.value("rep", AttributeValue::L(vec![s(&current.rep)])),
+            ));
+        }
+        set.push_str(&awaiting_index_update(&mut e, lead_id, to, now));
+        let condition = format!(
+            "{status} = {}",
+            e.value("assigned", s(LeadStatus::Assigned.as_str()))
+        );
+        let lead = update(&self.table, keys::lead(lead_id), set, Some(condition), &e)?;
+
+        match self.transact(vec![end_assignment, free, lead]).await {
+            Ok(()) => Ok(Some(ended)),
+            Err(TransactFailure::Cancelled(reasons)) => {
+                // Someone else ended it first: nothing to do, exactly as if we were second.
+                match self.assignment(lead_id).await? {
+                    Some(a)
+                        if a.status == AssignmentStatus::Open && a.attempt == current.attempt =>
+                    {
+                        Err(TransactFailure::Cancelled(reasons)
+                            .into_error(&format!("release of lead {lead_id}")))
+                    }
+                    _ => Ok(None),
+                }
+            }
+            Err(other) => Err(other.into_error("release")),
+        }
+    }
+
+    /// Accepts the open assignment of `rep` (at `attempt`, when given).
+    async fn accept_as(
+        &self,
+        lead_id: &str,
+        rep: &str,
+        attempt: Option<u32>,
+        now: Timestamp,
+    ) -> StoreResult<Assignment> {
+        let mut e = Expr::new();
+        let accepted_at = e.name("accepted_at");
+        let set = format!(
+            "SET {accepted_at} = {} REMOVE {}, {}",
+            e.value("now", s(now.to_string())),
+            e.name(keys::GSI2PK),
+            e.name(keys::GSI2SK),
+        );
+        let mut condition = format!(
+            "{} = {} AND {} = {} AND attribute_not_exists({accepted_at})",
+            e.name("status"),
+            e.value("open", s(AssignmentStatus::Open.as_str())),
+            e.name("rep"),
+            e.value("rep", s(rep)),
+        );
+        if let Some(n_) = attempt {
+            condition.push_str(&format!(
+                " AND {} = {}",
+                e.name("attempt"),
+                e.value("attempt", n(n_))
+            ));
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(codec::key(keys::assignment(lead_id))))
+            .update_expression(set)
+            .condition_expression(condition)
+            .set_expression_attribute_names(e.names())
+            .set_expression_attribute_values(e.values())
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => items::assignment(&out.attributes.unwrap_or_default()),
+            Err(err) => {
+                if !matches!(
+                    err.as_service_error(),
+                    Some(UpdateItemError::ConditionalCheckFailedException(_))
+                ) {
+                    return Err(errors::backend("UpdateItem", err));
+                }
+                match self.assignment(lead_id).await? {
+                    None => Err(StoreError::NotFound(format!(
+                        "assignment of lead {lead_id}"
+                    ))),
+                    Some(a)
+                        if a.status == AssignmentStatus::Open
+                            && a.rep == rep
+                            && attempt.is_none_or(|n| n == a.attempt)
+                            && a.accepted_at.is_some() =>
+                    {
+                        Ok(a)
+                    }
+                    Some(_) => Err(StoreError::Conflict(format!(
+                        "lead {lead_id} is not open with {rep}"
+                    ))),
+                }
+            }
+        }
     }
 }

@@ -1,0 +1,106 @@
+//! The local process delivers notifications with the notifier library: channels from
+//! `DATA_DIR/notify.yaml`, here a signed webhook to a receiver on loopback.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use http::Method;
+use switchboard_cli::http_client;
+use switchboard_cli::serve::{self, ServeOptions};
+
+use crate::common::scratch;
+use crate::server::{API_KEY, intake_config, lead};
+
+type Got = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
+
+async fn receiver() -> (String, Got) {
+    let got: Got = Arc::default();
+    let app = axum::Router::new()
+        .fallback(
+            |State(got): State<Got>, headers: HeaderMap, body: Bytes| async move {
+                got.lock().unwrap().push((headers, body));
+                "ok"
+            },
+        )
+        .with_state(got.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, got)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assignments_reach_the_configured_webhook_signed() {
+    let dir = scratch("serve-notify-webhook");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let (url, got) = receiver().await;
+    std::fs::write(
+        data.join("notify.yaml"),
+        format!("channels:\n  crm: {{ type: webhook, url: \"{url}\", secret: local-secret }}\ndefault: [crm]\n"),
+    )
+    .unwrap();
+    let options = ServeOptions {
+        port: 0,
+        intake_config: Some(intake_config(&dir)),
+        ..ServeOptions::new(&data)
+    };
+    let running = serve::start(options).await.unwrap();
+    let auth = format!("Bearer {API_KEY}");
+    let body = lead("buyer@notify-e2e.com", "US").to_string();
+    let answer = http_client::request(
+        Method::POST,
+        &format!("{}/v1/leads", running.info.url),
+        &[
+            ("authorization", auth.as_str()),
+            ("content-type", "application/json"),
+        ],
+        Bytes::from(body),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status.as_u16(), 202);
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let (headers, body) = loop {
+        if let Some(first) = got.lock().unwrap().first().cloned() {
+            break first;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no notification");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let payload: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(payload["type"], "switchboard.notification");
+    assert_eq!(payload["kind"], "assigned");
+    assert_eq!(payload["lead"]["email"], "buyer@notify-e2e.com");
+    let sig = headers["x-switchboard-signature"].to_str().unwrap();
+    let t: i64 = sig[2..sig.find(',').unwrap()].parse().unwrap();
+    let expected = switchboard_notifier::channels::webhook::signature(
+        b"local-secret",
+        jiff::Timestamp::from_second(t).unwrap(),
+        &body,
+    );
+    assert_eq!(sig, expected);
+    running.shutdown().await.unwrap();
+    assert_eq!(got.lock().unwrap().len(), 1, "one lead, one notification");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invalid_notify_config_stops_the_start_and_says_why() {
+    let dir = scratch("serve-notify-invalid");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("notify.yaml"), "channels: {}\ndefault: [slack]\n").unwrap();
+    let options = ServeOptions {
+        port: 0,
+        intake_config: Some(intake_config(&dir)),
+        ..ServeOptions::new(&data)
+    };
+    let err = serve::start(options).await.err().expect("refused");
+    let text = format!("{err:#}");
+    assert!(text.contains("notify.yaml"), "{text}");
+    assert!(text.contains("default: unknown channel `slack`"), "{text}");
+}

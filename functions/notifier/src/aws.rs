@@ -1,0 +1,166 @@
+//! The notifier on AWS: configuration from the environment (the document from SSM or
+//! inline), secrets from SSM and Secrets Manager, the DynamoDB store and SES.
+
+use switchboard_store::aws::DynamoStore;
+
+use crate::channels::Senders;
+use crate::config::{NotifyConfig, Origin};
+use crate::handler::Handler;
+use crate::http::HttpClient;
+use crate::notifier::Notifier;
+use crate::secrets::{RemoteSecrets, Resolver, SecretError, SecretRef};
+use crate::setup::Setup;
+
+pub const TABLE: &str = "SWITCHBOARD_TABLE";
+/// Name of the SSM parameter holding the configuration document (String or SecureString).
+pub const CONFIG_PARAM: &str = "SWITCHBOARD_NOTIFY_CONFIG_PARAM";
+/// The configuration document itself (small setups without secrets in it).
+pub const CONFIG_INLINE: &str = "SWITCHBOARD_NOTIFY_CONFIG";
+
+/// The SDK clients, built once per process.
+#[derive(Debug, Clone)]
+pub struct AwsClients {
+    pub dynamodb: aws_sdk_dynamodb::Client,
+    pub sesv2: aws_sdk_sesv2::Client,
+    pub ssm: aws_sdk_ssm::Client,
+    pub secretsmanager: aws_sdk_secretsmanager::Client,
+}
+
+impl AwsClients {
+    pub fn new(config: &aws_config::SdkConfig) -> Self {
+        AwsClients {
+            dynamodb: aws_sdk_dynamodb::Client::new(config),
+            sesv2: aws_sdk_sesv2::Client::new(config),
+            ssm: aws_sdk_ssm::Client::new(config),
+            secretsmanager: aws_sdk_secretsmanager::Client::new(config),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("environment variable {0} is not set or empty")]
+    Missing(&'static str),
+    #[error("reading the notification config from SSM parameter {name}: {why}")]
+    ConfigParam { name: String, why: String },
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Setup(#[from] crate::setup::SetupError),
+    #[error(transparent)]
+    Http(#[from] crate::http::HttpError),
+}
+
+/// SSM and Secrets Manager lookups.
+pub struct AwsSecrets {
+    ssm: aws_sdk_ssm::Client,
+    secretsmanager: aws_sdk_secretsmanager::Client,
+}
+
+impl AwsSecrets {
+    pub fn new(clients: &AwsClients) -> Self {
+        AwsSecrets {
+            ssm: clients.ssm.clone(),
+            secretsmanager: clients.secretsmanager.clone(),
+        }
+    }
+}
+
+impl RemoteSecrets for AwsSecrets {
+    async fn fetch(&self, reference: &SecretRef) -> Result<String, SecretError> {
+        match reference {
+            SecretRef::Ssm(name) => ssm_parameter(&self.ssm, name)
+                .await
+                .map_err(|why| SecretError::new(reference, why)),
+            SecretRef::SecretsManager(id) => {
+                let out = self
+                    .secretsmanager
+                    .get_secret_value()
+                    .secret_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| SecretError::new(reference, crate::describe(&e)))?;
+                out.secret_string
+                    .ok_or_else(|| SecretError::new(reference, "the secret has no SecretString"))
+            }
+            SecretRef::Env(_) | SecretRef::Inline(_) => {
+                Err(SecretError::new(reference, "not a remote reference"))
+            }
+        }
+    }
+}
+
+/// `GetParameter` with decryption (a SecureString is decrypted, a String returned as is).
+async fn ssm_parameter(ssm: &aws_sdk_ssm::Client, name: &str) -> Result<String, String> {
+    let out = ssm
+        .get_parameter()
+        .name(name)
+        .with_decryption(true)
+        .send()
+        .await
+        .map_err(|e| crate::describe(&e))?;
+    out.parameter
+        .and_then(|p| p.value)
+        .ok_or_else(|| "the parameter has no value".to_owned())
+}
+
+/// The configuration document: from the SSM parameter named by
+/// `SWITCHBOARD_NOTIFY_CONFIG_PARAM`, else `SWITCHBOARD_NOTIFY_CONFIG`, else none (the log
+/// only).
+pub async fn load_config(
+    clients: &AwsClients,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<Option<NotifyConfig>, StartError> {
+    let set = |name| lookup(name).filter(|v: &String| !v.trim().is_empty());
+    let text = if let Some(name) = set(CONFIG_PARAM) {
+        let name = name.trim().to_owned();
+        ssm_parameter(&clients.ssm, &name)
+            .await
+            .map_err(|why| StartError::ConfigParam { name, why })?
+    } else if let Some(inline) = set(CONFIG_INLINE) {
+        inline
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(NotifyConfig::parse(&text, Origin::Aws)?))
+}
+
+/// Reads the configuration and resolves its secrets: the whole start-up work, once per
+/// process.
+pub async fn setup(
+    clients: &AwsClients,
+    lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+) -> Result<Setup, StartError> {
+    let Some(config) = load_config(clients, &lookup).await? else {
+        tracing::warn!(
+            "neither {CONFIG_PARAM} nor {CONFIG_INLINE} is set: notifications go to the log only"
+        );
+        return Ok(Setup::log_only());
+    };
+    let mut resolver = Resolver::new(AwsSecrets::new(clients)).with_env(lookup);
+    Ok(Setup::resolve(config, &mut resolver).await?)
+}
+
+pub type AwsHandler = Handler<DynamoStore>;
+
+/// The production handler: the store on `SWITCHBOARD_TABLE`, SES, and the resolved setup.
+pub async fn aws_handler(
+    clients: AwsClients,
+    lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+) -> Result<AwsHandler, StartError> {
+    let table = lookup(TABLE)
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .ok_or(StartError::Missing(TABLE))?;
+    let setup = setup(&clients, lookup).await?;
+    let senders = Senders {
+        http: HttpClient::new()?,
+        ses: Some(clients.sesv2.clone()),
+    };
+    let store = DynamoStore::new(clients.dynamodb, table);
+    Ok(Handler::new(Notifier::new(
+        store,
+        std::sync::Arc::new(setup),
+        senders,
+    )))
+}

@@ -1,0 +1,146 @@
+//! The outbound HTTP client of the channels: hyper over rustls (ring, the platform's root
+//! certificates), the stack the AWS SDK already brings, so no second TLS library. HTTP/1.1
+//! only; `http://` is allowed for local receivers.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, Request, StatusCode, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+/// Longest wait for one request, connect to last byte. Channels answer in well under a
+/// second; a hung receiver must not hold a batch past the function's timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most bytes of a response body read (only error texts and Slack's `ok` matter).
+const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    timeout: Duration,
+}
+
+/// A response, with at most the first 64 KiB of its body.
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub status: StatusCode,
+    pub body: Bytes,
+}
+
+impl Response {
+    pub fn text(&self) -> String {
+        let t = String::from_utf8_lossy(&self.body);
+        let t = t.trim();
+        // Enough of an error body to diagnose, not a page of HTML in the log.
+        match t.char_indices().nth(300) {
+            Some((i, _)) => format!("{}…", &t[..i]),
+            None => t.to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum HttpError {
+    #[error("no TLS root certificates: {0}")]
+    Roots(std::io::Error),
+    #[error("bad request: {0}")]
+    Request(#[from] http::Error),
+    #[error("{0}")]
+    Transport(String),
+    #[error("no answer within {0:?}")]
+    Timeout(Duration),
+}
+
+impl HttpClient {
+    pub fn new() -> Result<HttpClient, HttpError> {
+        let builder = hyper_rustls::HttpsConnectorBuilder::new();
+        let builder = match builder
+            .with_provider_and_native_roots(rustls::crypto::ring::default_provider())
+        {
+            Ok(b) => b,
+            // A machine without a CA bundle can still use `http://` receivers and the
+            // log; HTTPS requests then fail, each with a certificate error.
+            Err(e) => {
+                tracing::warn!(error = %e, "no TLS root certificates found; HTTPS channels will fail");
+                let config = rustls::ClientConfig::builder_with_provider(
+                    rustls::crypto::ring::default_provider().into(),
+                )
+                .with_safe_default_protocol_versions()
+                .map_err(|e| HttpError::Roots(std::io::Error::other(e)))?
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth();
+                hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config)
+            }
+        };
+        let https = builder.https_or_http().enable_http1().build();
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(60))
+            .build(https);
+        Ok(HttpClient {
+            client,
+            timeout: DEFAULT_TIMEOUT,
+        })
+    }
+
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// POSTs `body` as JSON with `headers` added.
+    pub async fn post_json(
+        &self,
+        url: &str,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Result<Response, HttpError> {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri(url)
+            .header(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json; charset=utf-8"),
+            )
+            .header(
+                header::USER_AGENT,
+                HeaderValue::from_static("switchboard-notifier"),
+            )
+            .body(Full::new(body))?;
+        request.headers_mut().extend(headers);
+        let exchange = async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| HttpError::Transport(chain(&e)))?;
+            let status = response.status();
+            let body = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                // A body cut short or too long still leaves the status to judge by.
+                .unwrap_or_default();
+            Ok(Response { status, body })
+        };
+        tokio::time::timeout(self.timeout, exchange)
+            .await
+            .map_err(|_| HttpError::Timeout(self.timeout))?
+    }
+}
+
+/// hyper's `Display` shows only the top error ("client error (Connect)"); the cause is
+/// what an operator needs.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}

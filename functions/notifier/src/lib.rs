@@ -1,0 +1,42 @@
+//! Switchboard's notifier: reads notify messages (`switchboard_store::NotifyMessage`),
+//! picks the channels configured for the addressee (a rep, a manager) or the lead's pool,
+//! and tells them over Slack, Microsoft Teams, email (Amazon SES), a signed webhook or the
+//! log. A delivery record per assignment, kind and channel keeps a redelivered message
+//! from reaching a channel twice; a failed channel fails the message so the queue retries
+//! it (and finally parks it in the dead-letter queue).
+//!
+//! The configuration, the messages and the webhook signature are described in
+//! `docs/NOTIFICATIONS.md`.
+
+#[cfg(feature = "aws")]
+pub mod aws;
+pub mod channels;
+pub mod config;
+#[cfg(feature = "aws")]
+pub mod handler;
+pub mod http;
+pub mod note;
+pub mod notifier;
+pub mod secrets;
+pub mod setup;
+
+pub use config::{ConfigError, NotifyConfig, Origin};
+pub use notifier::{Clock, Notified, Notifier, NotifyError};
+pub use setup::{Setup, SetupError};
+
+/// The Lambda event and response types, for callers building batches (tests, tools).
+#[cfg(feature = "aws")]
+pub use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+
+/// An error with its whole cause chain (the SDKs' `Display` shows only the top).
+#[cfg(feature = "aws")]
+pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}

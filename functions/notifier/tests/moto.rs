@@ -1,0 +1,293 @@
+//! The notifier on AWS services emulated by moto: the configuration document from an SSM
+//! SecureString, secrets from SSM and Secrets Manager, email through SES v2, delivery
+//! records in DynamoDB. Run through `infra/with-moto.sh`; without `AWS_ENDPOINT_URL` every
+//! test here prints why it skipped.
+
+#[allow(dead_code)]
+#[path = "it/common.rs"]
+mod common;
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aws_config::SdkConfig;
+use aws_sdk_ssm::types::ParameterType;
+use common::{Receiver, monday, routed};
+use serde_json::Value;
+use switchboard_notifier::aws::{
+    AwsClients, CONFIG_INLINE, CONFIG_PARAM, StartError, TABLE, aws_handler,
+};
+use switchboard_notifier::{SqsEvent, SqsMessage};
+use switchboard_store::aws::{DynamoStore, dynamo, sdk_config};
+use switchboard_store::{DeliveryLog, NotifyMessage};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+fn skipped() {
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED: AWS_ENDPOINT_URL not set (run through infra/with-moto.sh)"
+    );
+}
+
+/// A name no other test (or earlier run against the same emulator) uses.
+fn unique(prefix: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{prefix}-{}-{nanos}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+async fn sdk() -> Option<SdkConfig> {
+    std::env::var_os("AWS_ENDPOINT_URL")?;
+    Some(sdk_config().await)
+}
+
+async fn table(config: &SdkConfig) -> (String, DynamoStore) {
+    let client = aws_sdk_dynamodb::Client::new(config);
+    let name = unique("notifier");
+    dynamo::create_table(&client, &name)
+        .await
+        .expect("create table");
+    (name.clone(), DynamoStore::new(client, name))
+}
+
+async fn put_secure(clients: &AwsClients, name: &str, value: &str) {
+    clients
+        .ssm
+        .put_parameter()
+        .name(name)
+        .value(value)
+        .r#type(ParameterType::SecureString)
+        .send()
+        .await
+        .expect("put parameter");
+}
+
+fn batch(id: &str, m: &NotifyMessage) -> SqsEvent {
+    let mut msg = SqsMessage::default();
+    msg.message_id = Some(id.to_owned());
+    msg.body = Some(m.to_body().unwrap());
+    let mut event = SqsEvent::default();
+    event.records.push(msg);
+    event
+}
+
+/// The emails moto's SES kept, through its internal API (`/moto-api/data.json`).
+async fn sent_emails() -> Vec<Value> {
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap();
+    let host = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = tokio::net::TcpStream::connect(host)
+        .await
+        .expect("connect to moto");
+    let request = format!("GET /moto-api/data.json HTTP/1.0\r\nHost: {host}\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.unwrap();
+    let raw = String::from_utf8(raw).unwrap();
+    let (_, body) = raw.split_once("\r\n\r\n").expect("an HTTP response");
+    let data: Value = serde_json::from_str(body).expect("moto data");
+    data["ses"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+async fn emails_about(lead_id: &str) -> Vec<Value> {
+    sent_emails()
+        .await
+        .into_iter()
+        .filter(|m| m["body"].as_str().is_some_and(|b| b.contains(lead_id)))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn emails_through_ses_with_secrets_from_ssm_and_secrets_manager() {
+    let Some(config) = sdk().await else {
+        return skipped();
+    };
+    let clients = AwsClients::new(&config);
+    let (table_name, store) = table(&config).await;
+    let lead_id = unique("L-ses");
+    let a = routed(&store, &lead_id).await;
+    let sender = format!("{}@example.com", unique("leads"));
+    clients
+        .sesv2
+        .create_email_identity()
+        .email_identity(&sender)
+        .send()
+        .await
+        .expect("verify the sender");
+
+    let r = Receiver::start().await;
+    let prefix = format!("/{}", unique("switchboard"));
+    put_secure(&clients, &format!("{prefix}/crm-secret"), "crm-signing-key").await;
+    clients
+        .secretsmanager
+        .create_secret()
+        .name(format!("{prefix}/actions"))
+        .secret_string("action-link-key")
+        .send()
+        .await
+        .expect("create secret");
+    let doc = format!(
+        r#"
+public_url: https://leads.example.com
+action_links: {{ secret: "secretsmanager:{prefix}/actions" }}
+channels:
+  mail: {{ type: email, from: "{sender}" }}
+  crm: {{ type: webhook, url: "{crm}", secret: "ssm:{prefix}/crm-secret" }}
+default: [mail, crm]
+"#,
+        crm = r.url("/crm"),
+    );
+    let param = format!("{prefix}/notify-config");
+    put_secure(&clients, &param, &doc).await;
+
+    let env = move |name: &str| match name {
+        TABLE => Some(table_name.clone()),
+        CONFIG_PARAM => Some(param.clone()),
+        _ => None,
+    };
+    let handler = aws_handler(clients.clone(), env).await.expect("start");
+    let m = NotifyMessage::for_assignment(&a);
+    let response = handler.handle(batch("m-1", &m), None).await.unwrap();
+    assert!(response.batch_item_failures.is_empty(), "{response:?}");
+
+    let emails = emails_about(&lead_id).await;
+    assert_eq!(emails.len(), 1, "{emails:?}");
+    let email = &emails[0];
+    assert_eq!(email["source"], sender.as_str());
+    let rep_email = format!("{}@example.com", a.rep);
+    assert_eq!(email["destinations"]["ToAddresses"][0], rep_email.as_str());
+    assert_eq!(
+        email["subject"],
+        "New lead: Ada Lovelace (Analytical <Engines> & Co)"
+    );
+    let html = email["body"].as_str().unwrap();
+    assert!(
+        html.contains("Analytical &lt;Engines&gt; &amp; Co"),
+        "{html}"
+    );
+    assert!(
+        html.contains("href=\"https://leads.example.com/v1/actions/"),
+        "{html}"
+    );
+
+    // The webhook was signed with the key from SSM.
+    let got = r.got("/crm");
+    assert_eq!(got.len(), 1);
+    let sig = got[0].header("x-switchboard-signature").unwrap().to_owned();
+    let t: i64 = sig[2..sig.find(',').unwrap()].parse().unwrap();
+    let expected = switchboard_notifier::channels::webhook::signature(
+        b"crm-signing-key",
+        jiff::Timestamp::from_second(t).unwrap(),
+        &got[0].body,
+    );
+    assert_eq!(sig, expected);
+    // The links were signed with the key from Secrets Manager.
+    let body = got[0].json();
+    let link = body["links"]["accept"].as_str().unwrap();
+    let token = link.rsplit('/').next().unwrap();
+    let far_future = monday() + jiff::SignedDuration::from_hours(24 * 365 * 10);
+    let claim =
+        switchboard_store::action_link::verify(b"action-link-key", token, jiff::Timestamp::now());
+    assert!(claim.is_ok(), "{claim:?}");
+    assert!(switchboard_store::action_link::verify(b"action-link-key", token, far_future).is_err());
+
+    // Delivery records in DynamoDB: a redelivery sends nothing.
+    let mut recorded = store
+        .delivered_channels(&lead_id, &m.assignment_id, "assigned")
+        .await
+        .unwrap();
+    recorded.sort();
+    assert_eq!(recorded, ["crm", "mail"]);
+    let again = handler.handle(batch("m-1", &m), None).await.unwrap();
+    assert!(again.batch_item_failures.is_empty());
+    assert_eq!(emails_about(&lead_id).await.len(), 1);
+    assert_eq!(r.got("/crm").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unverified_sender_fails_the_message() {
+    let Some(config) = sdk().await else {
+        return skipped();
+    };
+    let clients = AwsClients::new(&config);
+    let (table_name, store) = table(&config).await;
+    let lead_id = unique("L-unverified");
+    let a = routed(&store, &lead_id).await;
+    let doc = r#"{"channels": {"mail": {"type": "email", "from": "nobody@unverified.example"}}, "default": ["mail"]}"#;
+    let env = move |name: &str| match name {
+        TABLE => Some(table_name.clone()),
+        CONFIG_INLINE => Some(doc.to_owned()),
+        _ => None,
+    };
+    let handler = aws_handler(clients, env).await.expect("start");
+    let response = handler
+        .handle(batch("m-x", &NotifyMessage::for_assignment(&a)), None)
+        .await
+        .unwrap();
+    assert_eq!(response.batch_item_failures.len(), 1);
+    assert_eq!(response.batch_item_failures[0].item_identifier, "m-x");
+    let err = handler
+        .notifier()
+        .notify(&NotifyMessage::for_assignment(&a))
+        .await
+        .unwrap_err();
+    assert!(err.is_permanent(), "{err}");
+    assert!(err.to_string().contains("not verified"), "{err}");
+    assert!(emails_about(&lead_id).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_refuses_inline_secrets_and_missing_references() {
+    let Some(config) = sdk().await else {
+        return skipped();
+    };
+    let clients = AwsClients::new(&config);
+    let inline = r#"{"channels": {"s": {"type": "slack_webhook", "url": "https://hooks.slack.com/services/T/B/X"}}}"#;
+    let env = move |name: &str| match name {
+        TABLE => Some("t".to_owned()),
+        CONFIG_INLINE => Some(inline.to_owned()),
+        _ => None,
+    };
+    let err = aws_handler(clients.clone(), env)
+        .await
+        .err()
+        .expect("refused");
+    assert!(matches!(err, StartError::Config(_)), "{err}");
+    assert!(
+        err.to_string()
+            .contains("inline secrets are only allowed in the local process"),
+        "{err}"
+    );
+
+    let missing = r#"{"channels": {"s": {"type": "slack_webhook", "url": "ssm:/does/not/exist"}}}"#;
+    let env = move |name: &str| match name {
+        TABLE => Some("t".to_owned()),
+        CONFIG_INLINE => Some(missing.to_owned()),
+        _ => None,
+    };
+    let err = aws_handler(clients.clone(), env)
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        err.to_string().contains("channel s: ssm:/does/not/exist"),
+        "{err}"
+    );
+
+    let env = |name: &str| match name {
+        TABLE => Some("t".to_owned()),
+        CONFIG_PARAM => Some("/no/such/parameter".to_owned()),
+        _ => None,
+    };
+    let err = aws_handler(clients, env).await.err().expect("refused");
+    assert!(matches!(err, StartError::ConfigParam { .. }), "{err}");
+}

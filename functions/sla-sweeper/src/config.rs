@@ -1,0 +1,116 @@
+//! The function's configuration, from its environment.
+
+use jiff::SignedDuration;
+use switchboard_store::sweeper::SweepConfig;
+
+pub const TABLE: &str = "SWITCHBOARD_TABLE";
+pub const EVENT_BUS: &str = "SWITCHBOARD_EVENT_BUS";
+pub const ROUTING_QUEUE_URL: &str = "SWITCHBOARD_ROUTING_QUEUE_URL";
+pub const NOTIFY_QUEUE_URL: &str = "SWITCHBOARD_NOTIFY_QUEUE_URL";
+/// Optional: how far back due deadlines are read (default 15m).
+pub const LOOKBACK: &str = "SWITCHBOARD_SWEEP_LOOKBACK";
+/// Optional: how old a lead awaiting routing must be to be re-driven (default 2m).
+pub const REDRIVE_AFTER: &str = "SWITCHBOARD_REDRIVE_AFTER";
+
+/// Lead ids intake uses for its email-dedupe claims (`switchboard_intake::store::ports::
+/// CLAIM_ID_PREFIX`): records in the lead table that are never routed.
+pub const CLAIM_ID_PREFIX: &str = "email-claim:";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub table: String,
+    pub event_bus: String,
+    pub routing_queue_url: String,
+    pub notify_queue_url: String,
+    pub sweep: SweepConfig,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set or empty")]
+    Missing(&'static str),
+    #[error("environment variable {name} is not a positive duration like `15m`: {value}")]
+    Duration { name: &'static str, value: String },
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let optional = |name: &'static str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
+        let required = |name: &'static str| optional(name).ok_or(ConfigError::Missing(name));
+        let duration = |name: &'static str, default: SignedDuration| match optional(name) {
+            None => Ok(default),
+            Some(value) => match value.parse::<SignedDuration>() {
+                Ok(d) if d > SignedDuration::ZERO => Ok(d),
+                _ => Err(ConfigError::Duration { name, value }),
+            },
+        };
+        let defaults = SweepConfig::default();
+        Ok(Config {
+            table: required(TABLE)?,
+            event_bus: required(EVENT_BUS)?,
+            routing_queue_url: required(ROUTING_QUEUE_URL)?,
+            notify_queue_url: required(NOTIFY_QUEUE_URL)?,
+            sweep: SweepConfig {
+                lookback: duration(LOOKBACK, defaults.lookback)?,
+                redrive_after: duration(REDRIVE_AFTER, defaults.redrive_after)?,
+                skip_prefixes: vec![CLAIM_ID_PREFIX.to_owned()],
+                ..defaults
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| vars.get(k).cloned()
+    }
+
+    const BASE: [(&str, &str); 4] = [
+        (TABLE, "t"),
+        (EVENT_BUS, "b"),
+        (ROUTING_QUEUE_URL, "https://sqs/routing"),
+        (NOTIFY_QUEUE_URL, "https://sqs/notify"),
+    ];
+
+    #[test]
+    fn reads_settings_with_defaults() {
+        let c = Config::from_lookup(lookup(&BASE)).unwrap();
+        assert_eq!(c.routing_queue_url, "https://sqs/routing");
+        assert_eq!(c.sweep.lookback, SignedDuration::from_mins(15));
+        assert_eq!(c.sweep.skip_prefixes, vec![CLAIM_ID_PREFIX.to_owned()]);
+        let mut vars = BASE.to_vec();
+        vars.push((LOOKBACK, "30m"));
+        vars.push((REDRIVE_AFTER, "90s"));
+        let c = Config::from_lookup(lookup(&vars)).unwrap();
+        assert_eq!(c.sweep.lookback, SignedDuration::from_mins(30));
+        assert_eq!(c.sweep.redrive_after, SignedDuration::from_secs(90));
+    }
+
+    #[test]
+    fn names_what_is_wrong() {
+        let e = Config::from_lookup(lookup(&BASE[..3])).unwrap_err();
+        assert_eq!(e, ConfigError::Missing(NOTIFY_QUEUE_URL));
+        let mut vars = BASE.to_vec();
+        vars.push((LOOKBACK, "-5m"));
+        assert!(matches!(
+            Config::from_lookup(lookup(&vars)),
+            Err(ConfigError::Duration { name: LOOKBACK, .. })
+        ));
+    }
+}

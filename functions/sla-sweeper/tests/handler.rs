@@ -1,0 +1,193 @@
+//! The sweeper's handler on the embedded store, driven by scheduled events whose time is
+//! the clock: SLAs counted in the reps' working hours across time zones and a
+//! daylight-saving change, re-routing, and the re-drive of lost hand-offs.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use switchboard_routing::{Lead, PolicyDocument};
+use switchboard_sla_sweeper::config::CLAIM_ID_PREFIX;
+use switchboard_sla_sweeper::{Handler, ScheduleEvent};
+use switchboard_store::embedded::{EmbeddedStore, MemoryEvents, MemoryQueue, QueueConfig};
+use switchboard_store::sweeper::SweepConfig;
+use switchboard_store::{
+    LeadStatus, LeadStore, NotifyKind, NotifyMessage, PolicyStore, Routed, Router, RoutingState,
+    WorkQueue,
+};
+
+/// Berlin works office hours and its SLA counts only those; New York covers around the
+/// clock as the fallback.
+const POLICY: &str = "
+name: follow-the-sun
+triage_pool: triage
+default_sla: 30m
+sla_clock: working_hours
+reps:
+  - { id: ber, time_zone: Europe/Berlin, working_hours: { mon-fri: ['09:00-17:00'] } }
+  - { id: nyc, time_zone: America/New_York }
+pools:
+  - { id: main, strategy: round_robin, members: [ber] }
+  - { id: us, strategy: round_robin, members: [nyc] }
+rules:
+  - { id: all, pool: main, fallbacks: [us] }
+";
+
+fn ts(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn temp_db() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("switchboard-sweeper-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    dir.join(format!("{nanos}.redb"))
+}
+
+type TestHandler = Handler<EmbeddedStore, MemoryEvents, MemoryQueue, MemoryQueue>;
+
+async fn handler(at: Timestamp) -> TestHandler {
+    let store = EmbeddedStore::open(temp_db()).unwrap();
+    let doc = PolicyDocument::from_yaml(POLICY).unwrap();
+    let v = store.put_version(&doc, None, at).await.unwrap();
+    store.set_active(v.version, None, at).await.unwrap();
+    let queue = || MemoryQueue::new(QueueConfig { max_receives: 5 });
+    Handler::new(
+        Router::new(store, MemoryEvents::new()),
+        queue(),
+        queue(),
+        SweepConfig {
+            skip_prefixes: vec![CLAIM_ID_PREFIX.to_owned()],
+            ..SweepConfig::default()
+        },
+    )
+}
+
+fn at(time: &str) -> ScheduleEvent {
+    ScheduleEvent {
+        time: Some(ts(time)),
+    }
+}
+
+async fn drain(q: &MemoryQueue) -> Vec<String> {
+    let got = q
+        .receive(10, Duration::from_secs(30), Duration::ZERO)
+        .await
+        .unwrap();
+    for m in &got {
+        q.delete(&m.receipt).await.unwrap();
+    }
+    got.into_iter().map(|m| m.body).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn working_hours_sla_across_zones_and_a_dst_change() {
+    // Friday 2026-03-27, 16:50 in Berlin (CET, 15:50 UTC): ten minutes of Friday left.
+    let friday = ts("2026-03-27T15:50:00Z");
+    let h = handler(friday).await;
+    let store = &h.router.store;
+    store
+        .insert_if_absent(
+            &Lead::new("L1", friday).with_email("a@example.org"),
+            "k1",
+            friday,
+        )
+        .await
+        .unwrap();
+    let Routed::Decided {
+        assignment: Some(first),
+        ..
+    } = h.router.route_lead("L1", friday).await.unwrap()
+    else {
+        panic!("not assigned");
+    };
+    assert_eq!(first.rep, "ber");
+    // Clocks go forward in Berlin on Sunday the 29th: the remaining 20 minutes start
+    // Monday 09:00 CEST, which is 07:00 UTC (not 08:00 as in winter).
+    assert_eq!(first.sla_due, Some(ts("2026-03-30T07:20:00Z")));
+
+    // The weekend and Monday morning before the deadline: nothing is due.
+    for time in [
+        "2026-03-28T12:00:00Z",
+        "2026-03-30T07:00:00Z",
+        "2026-03-30T07:19:59Z",
+    ] {
+        let report = h
+            .handle(&at(time), ts("2026-03-30T07:30:00Z"))
+            .await
+            .unwrap();
+        assert_eq!(report.expired, 0, "at {time}");
+    }
+    assert!(drain(&h.notify).await.is_empty());
+
+    // At the deadline the lead moves to New York, whose SLA runs on the wall clock.
+    let report = h
+        .handle(&at("2026-03-30T07:20:00Z"), ts("2026-03-30T07:20:03Z"))
+        .await
+        .unwrap();
+    assert_eq!((report.expired, report.reassigned), (1, 1), "{report:?}");
+    let second = store.assignment("L1").await.unwrap().unwrap();
+    assert_eq!((second.rep.as_str(), second.attempt), ("nyc", 2));
+    assert_eq!(second.sla_due, Some(ts("2026-03-30T07:50:00Z")));
+    assert_eq!(store.rep_state("ber").await.unwrap().open, 0, "ber lost it");
+    let notes: Vec<NotifyMessage> = drain(&h.notify)
+        .await
+        .iter()
+        .map(|b| NotifyMessage::parse(b).unwrap())
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.kind == NotifyKind::ReassignedAway && n.rep == "ber")
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.kind == NotifyKind::Assigned && n.rep == "nyc")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redrives_only_real_leads_whose_hand_off_was_lost() {
+    let t0 = ts("2026-06-01T10:00:00Z");
+    let h = handler(t0).await;
+    let store = &h.router.store;
+    for id in ["L1", "email-claim:a@example.org"] {
+        store
+            .insert_if_absent(&Lead::new(id, t0).with_email("a@example.org"), id, t0)
+            .await
+            .unwrap();
+    }
+    let report = h
+        .handle(&at("2026-06-01T10:05:00Z"), ts("2026-06-01T10:05:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(report.redriven, 1);
+    assert_eq!(
+        drain(&h.routing).await,
+        vec![r#"{"lead_id":"L1"}"#.to_owned()]
+    );
+    assert_eq!(
+        store.get("L1").await.unwrap().unwrap().status,
+        LeadStatus::Queued
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_without_time_sweeps_now() {
+    let t0 = ts("2026-06-01T10:00:00Z");
+    let h = handler(t0).await;
+    h.router
+        .store
+        .insert_if_absent(&Lead::new("L1", t0).with_email("a@example.org"), "k", t0)
+        .await
+        .unwrap();
+    let event: ScheduleEvent = serde_json::from_str("{}").unwrap();
+    let early = h.handle(&event, ts("2026-06-01T10:01:00Z")).await.unwrap();
+    assert_eq!(early.redriven, 0);
+    let late = h.handle(&event, ts("2026-06-01T10:03:00Z")).await.unwrap();
+    assert_eq!(late.redriven, 1);
+}

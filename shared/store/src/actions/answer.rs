@@ -1,0 +1,241 @@
+//! What an action did, or why it did nothing, in words a rep understands.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::Target;
+use crate::ports::leads::LeadStatus;
+use crate::ports::routing::{Assignment, AssignmentStatus, CloseOutcome};
+
+/// Where a rejected, released or expired lead went.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "to", rename_all = "snake_case")]
+pub enum Next {
+    /// Assigned to another rep (or, when nobody else could take it, the same one again).
+    Rep {
+        rep: String,
+        attempt: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sla_due: Option<Timestamp>,
+    },
+    /// Parked for manual handling; `escalated` when it bounced too often.
+    Parked { pool: String, escalated: bool },
+    /// Not routed yet (routing was contended or failed); the sweep re-drives it.
+    Pending,
+}
+
+/// The answer to an action. The first group changed the assignment (or found it already
+/// as asked); the second changed nothing and says why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Answer {
+    Accepted {
+        assignment: Assignment,
+    },
+    /// A repeated accept: nothing changed.
+    AlreadyAccepted {
+        assignment: Assignment,
+    },
+    Rejected {
+        assignment: Assignment,
+        next: Next,
+    },
+    Released {
+        assignment: Assignment,
+        next: Next,
+    },
+    Closed {
+        assignment: Assignment,
+    },
+    /// The lead is closed already (by `rep`).
+    AlreadyClosed {
+        lead_id: String,
+        rep: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        outcome: Option<CloseOutcome>,
+    },
+    /// The rep had the lead, but it moved on (SLA expired, rejected, reassigned); it is
+    /// with `now_with` now, or with nobody (`lead_status` says where it is).
+    MovedOn {
+        lead_id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        now_with: Option<String>,
+        lead_status: LeadStatus,
+    },
+    /// The lead is not assigned to this rep (and was not at the named attempt).
+    NotYours {
+        lead_id: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
+    },
+    /// The lead has no assignment (not routed yet, parked, or a duplicate).
+    NotAssigned {
+        lead_id: String,
+        lead_status: LeadStatus,
+    },
+}
+
+impl Answer {
+    /// True when the action took effect now or had already (a repeated accept).
+    pub fn done(&self) -> bool {
+        matches!(
+            self,
+            Answer::Accepted { .. }
+                | Answer::AlreadyAccepted { .. }
+                | Answer::Rejected { .. }
+                | Answer::Released { .. }
+                | Answer::Closed { .. }
+        )
+    }
+
+    /// The machine-readable result name (the JSON `result`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Answer::Accepted { .. } => "accepted",
+            Answer::AlreadyAccepted { .. } => "already_accepted",
+            Answer::Rejected { .. } => "rejected",
+            Answer::Released { .. } => "released",
+            Answer::Closed { .. } => "closed",
+            Answer::AlreadyClosed { .. } => "already_closed",
+            Answer::MovedOn { .. } => "moved_on",
+            Answer::NotYours { .. } => "not_yours",
+            Answer::NotAssigned { .. } => "not_assigned",
+        }
+    }
+
+    /// One sentence for the rep (Slack replies, confirmation pages, problem details).
+    pub fn message(&self) -> String {
+        match self {
+            Answer::Accepted { assignment: a } => {
+                format!(
+                    "Accepted: lead {} is yours; the SLA clock stopped.",
+                    a.lead_id
+                )
+            }
+            Answer::AlreadyAccepted { assignment: a } => format!(
+                "Already accepted by you{}; nothing changed.",
+                a.accepted_at
+                    .map(|t| format!(" at {t}"))
+                    .unwrap_or_default()
+            ),
+            Answer::Rejected {
+                assignment: a,
+                next,
+            } => {
+                format!("Rejected lead {}; {}", a.lead_id, next_text(next))
+            }
+            Answer::Released {
+                assignment: a,
+                next,
+            } => {
+                format!("Released lead {}; {}", a.lead_id, next_text(next))
+            }
+            Answer::Closed { assignment: a } => format!(
+                "Closed lead {}{}.",
+                a.lead_id,
+                a.outcome
+                    .map(|o| format!(" as {}", o.as_str()))
+                    .unwrap_or_default()
+            ),
+            Answer::AlreadyClosed {
+                lead_id,
+                rep,
+                outcome,
+            } => format!(
+                "Lead {lead_id} is already closed{} by {rep}; nothing changed.",
+                outcome
+                    .map(|o| format!(" ({})", o.as_str()))
+                    .unwrap_or_default()
+            ),
+            Answer::MovedOn {
+                lead_id,
+                now_with: Some(rep),
+                ..
+            } => format!("Lead {lead_id} moved on and is now with {rep}; nothing changed."),
+            Answer::MovedOn {
+                lead_id,
+                now_with: None,
+                lead_status,
+            } => format!(
+                "Lead {lead_id} moved on (it is {} now); nothing changed.",
+                lead_status.as_str()
+            ),
+            Answer::NotYours {
+                lead_id,
+                owner: Some(owner),
+            } => format!("Lead {lead_id} is not yours (it is with {owner}); nothing changed."),
+            Answer::NotYours {
+                lead_id,
+                owner: None,
+            } => format!("Lead {lead_id} is not yours; nothing changed."),
+            Answer::NotAssigned {
+                lead_id,
+                lead_status,
+            } => format!(
+                "Lead {lead_id} is not assigned to anyone (it is {}); nothing changed.",
+                lead_status.as_str()
+            ),
+        }
+    }
+}
+
+fn next_text(next: &Next) -> String {
+    match next {
+        Next::Rep { rep, .. } => format!("it went to {rep}."),
+        Next::Parked {
+            pool,
+            escalated: true,
+        } => format!("it was escalated to {pool}."),
+        Next::Parked { pool, .. } => format!("nobody else can take it; it waits in {pool}."),
+        Next::Pending => "it is being routed again.".to_owned(),
+    }
+}
+
+/// Why `t` cannot act on `a` (which is not open with the rep at the named attempt).
+pub(super) fn refusal(t: &Target, a: Option<Assignment>, lead_status: LeadStatus) -> Answer {
+    let lead_id = t.lead_id.clone();
+    let Some(a) = a else {
+        return Answer::NotAssigned {
+            lead_id,
+            lead_status,
+        };
+    };
+    let open_with = (a.status == AssignmentStatus::Open).then(|| a.rep.clone());
+    if a.status == AssignmentStatus::Closed {
+        return Answer::AlreadyClosed {
+            lead_id,
+            rep: a.rep,
+            outcome: a.outcome,
+        };
+    }
+    match t.attempt {
+        // The rep's notification is about an earlier assignment of the lead.
+        Some(n) if n < a.attempt => {
+            return Answer::MovedOn {
+                lead_id,
+                now_with: open_with,
+                lead_status,
+            };
+        }
+        // No such assignment was ever made: not this rep's.
+        Some(n) if n > a.attempt => {
+            return Answer::NotYours {
+                lead_id,
+                owner: open_with,
+            };
+        }
+        _ => {}
+    }
+    if a.rep != t.rep {
+        return Answer::NotYours {
+            lead_id,
+            owner: open_with,
+        };
+    }
+    // The rep's own assignment, ended (expired, rejected or released).
+    Answer::MovedOn {
+        lead_id,
+        now_with: None,
+        lead_status,
+    }
+}

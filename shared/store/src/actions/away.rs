@@ -1,0 +1,90 @@
+//! Away and back: a rep's own availability, persisted where the engine reads it (rep
+//! state), so routing skips an away rep until they are back or `until` passes.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use serde_json::json;
+use switchboard_routing::AwayStatus;
+
+use super::{ActionError, Desk};
+use crate::ports::accounts::AccountDirectory;
+use crate::ports::events::{DomainEvent, EventPublisher};
+use crate::ports::leads::LeadStore;
+use crate::ports::policies::PolicyStore;
+use crate::ports::queue::Outbox;
+use crate::ports::routing::RoutingState;
+
+/// The rep's availability after the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AwayAnswer {
+    pub rep: String,
+    pub away: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<Timestamp>,
+}
+
+impl AwayAnswer {
+    pub fn message(&self) -> String {
+        match (self.away, self.until) {
+            (true, Some(u)) => format!("{} is away until {u}; no new leads until then.", self.rep),
+            (true, None) => format!("{} is away; no new leads until back.", self.rep),
+            (false, _) => format!("{} is back and receives leads again.", self.rep),
+        }
+    }
+}
+
+impl<S, E, N> Desk<'_, S, E, N>
+where
+    S: LeadStore + RoutingState + PolicyStore + AccountDirectory,
+    E: EventPublisher,
+    N: Outbox,
+{
+    /// Marks the rep away from `now`, until `until` if given. Leads already assigned stay
+    /// with the rep (the SLA sweep moves those the rep does not accept).
+    pub async fn set_away(
+        &self,
+        rep: &str,
+        until: Option<Timestamp>,
+        now: Timestamp,
+    ) -> Result<AwayAnswer, ActionError> {
+        let away = AwayStatus { since: now, until };
+        self.store().set_away(rep, Some(away)).await?;
+        self.publish_rep("rep.away", rep, now, json!({ "rep": rep, "until": until }))
+            .await?;
+        Ok(AwayAnswer {
+            rep: rep.to_owned(),
+            away: true,
+            until,
+        })
+    }
+
+    pub async fn set_back(&self, rep: &str, now: Timestamp) -> Result<AwayAnswer, ActionError> {
+        self.store().set_away(rep, None).await?;
+        self.publish_rep("rep.back", rep, now, json!({ "rep": rep }))
+            .await?;
+        Ok(AwayAnswer {
+            rep: rep.to_owned(),
+            away: false,
+            until: None,
+        })
+    }
+
+    async fn publish_rep(
+        &self,
+        kind: &str,
+        rep: &str,
+        now: Timestamp,
+        detail: serde_json::Value,
+    ) -> Result<(), ActionError> {
+        self.router
+            .events
+            .publish(&DomainEvent {
+                id: format!("{kind}:{rep}:{}", now.as_millisecond()),
+                kind: kind.to_owned(),
+                time: now,
+                detail,
+            })
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,131 @@
+//! Routing a run of leads that contend for the same state (the leads of one rule, one
+//! after another) with one store write round instead of one per lead.
+//!
+//! Deciding a lead needs the state its predecessor committed. Waiting for each commit
+//! caps a run of same-pool leads at one lead per commit (an fsync on the embedded store).
+//! Here each lead is decided on the state *as the previous decisions will leave it*: the
+//! first lead's snapshot, with every decision's state change applied in memory
+//! ([`Snapshot::apply`]). The writes are then submitted together, in order; each still
+//! carries its own preconditions (open count, window counts, pool version), so the store
+//! accepts it only if the state really is what it was decided on. A lead whose write
+//! fails that check is routed again on its own, after the run, with
+//! [`Router::route_lead`]; so is every lead that is not simply awaiting its first
+//! decision (missing, already assigned, parked, released), which keeps one implementation
+//! of those cases.
+
+use futures_util::future::join_all;
+use jiff::Timestamp;
+use switchboard_routing::{DecideInput, DecisionRecord, Snapshot, decide};
+
+use super::{RouteError, Routed, Router};
+use crate::apply::Apply;
+use crate::error::StoreError;
+use crate::ports::accounts::AccountDirectory;
+use crate::ports::events::EventPublisher;
+use crate::ports::leads::LeadStore;
+use crate::ports::policies::PolicyStore;
+use crate::ports::routing::{Applied, RoutingState};
+
+impl<S, E> Router<S, E>
+where
+    S: LeadStore + RoutingState + PolicyStore + AccountDirectory,
+    E: EventPublisher,
+{
+    /// Routes `lead_ids` in order, as [`route_lead`](Router::route_lead) would one after
+    /// another, with their writes submitted together. Returns one result per lead, in
+    /// order.
+    pub async fn route_run(
+        &self,
+        lead_ids: &[&str],
+        now: Timestamp,
+    ) -> Vec<Result<Routed, RouteError>> {
+        let mut results: Vec<Option<Result<Routed, RouteError>>> =
+            lead_ids.iter().map(|_| None).collect();
+        // On a failure nothing is decided here (no policy, a read failed); each lead is
+        // then routed on its own below, which reports why.
+        let prepared = self.prepare_run(lead_ids, now).await.unwrap_or_default();
+        let writes = join_all(prepared.iter().map(|(_, apply)| self.store.apply(apply))).await;
+        for ((index, apply), written) in prepared.into_iter().zip(writes) {
+            match written {
+                Ok(Applied::Committed) => {
+                    let published = match &apply.assignment {
+                        Some(a) => self.publish_assigned(a, now).await,
+                        None => self.publish_parked(&apply, now).await,
+                    };
+                    results[index] = Some(match published {
+                        Ok(()) => Ok(Routed::Decided {
+                            record: Box::new(apply.record),
+                            assignment: apply.assignment,
+                            attempts: 1,
+                        }),
+                        Err(e) => Err(e.into()),
+                    });
+                }
+                // The state was not what the run assumed (another router, or an earlier
+                // write of this run that failed its check): decided again below. Each
+                // write carries its own conditions, so the ones that committed are valid
+                // whatever happened to the others.
+                Ok(Applied::AlreadyAssigned(_)) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => results[index] = Some(Err(e.into())),
+            }
+        }
+        let mut out = Vec::with_capacity(lead_ids.len());
+        for (result, id) in results.into_iter().zip(lead_ids) {
+            out.push(match result {
+                Some(done) => done,
+                None => self.route_lead(id, now).await,
+            });
+        }
+        out
+    }
+
+    /// Decides the leads that simply await their first decision, each on the state the
+    /// ones before it leave. Returns each decided lead's index and its write.
+    async fn prepare_run(
+        &self,
+        lead_ids: &[&str],
+        now: Timestamp,
+    ) -> Result<Vec<(usize, Apply)>, RouteError> {
+        let active = self
+            .store
+            .get_active()
+            .await?
+            .ok_or(RouteError::NoActivePolicy)?;
+        let policy = self.policies.get(&self.store, active.version).await?;
+        let mut state: Option<Snapshot> = None;
+        let mut prepared = Vec::with_capacity(lead_ids.len());
+        for (index, id) in lead_ids.iter().enumerate() {
+            // The first lead's read brings the state every decision of the run builds
+            // on; the others need only the lead and its assignment.
+            let (lead, assignment) = if state.is_none() {
+                let view = self.store.load(&policy, id).await?;
+                state = Some(view.snapshot);
+                (view.lead, view.assignment)
+            } else {
+                (self.store.get(id).await?, self.store.assignment(id).await?)
+            };
+            let Some(lead) = lead else { continue };
+            if assignment.is_some() || lead.decisions > 0 || !lead.status.awaits_routing() {
+                continue;
+            }
+            let account = self.store.match_lead(&lead.lead).await?;
+            let Some(snapshot) = state.as_mut() else {
+                continue;
+            };
+            let decision = decide(
+                &policy,
+                snapshot,
+                &DecideInput {
+                    lead: &lead.lead,
+                    account: account.as_ref().map(|(a, by)| (a, *by)),
+                    bounced: &lead.bounced,
+                    now,
+                },
+            );
+            snapshot.apply(&decision.change);
+            let record = DecisionRecord::new(&policy, &lead.lead, &decision);
+            prepared.push((index, Apply::new(&lead, record)?));
+        }
+        Ok(prepared)
+    }
+}

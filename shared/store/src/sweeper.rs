@@ -1,0 +1,203 @@
+//! The SLA sweep: one pass, run every minute by the `sla-sweeper` Lambda (EventBridge
+//! Scheduler) and on a timer by the local process.
+//!
+//! 1. **Expire.** Reads the open, unaccepted assignments whose SLA is due with
+//!    [`RoutingState::due`] (an index holding only assignments whose clock runs, so the
+//!    cost grows with the leads due, not the leads open), ends each as `Expired` (which
+//!    frees the rep's capacity and fails if the rep accepted first: one winner), publishes
+//!    `lead.sla_breached` and routes the lead again without the reps it bounced from
+//!    ([`crate::actions::reroute`]: notifies the old and the new rep, escalates when the
+//!    policy's bounce limit is reached or nobody can take it).
+//! 2. **Re-drive.** Sends a route request for every lead still awaiting routing that was
+//!    last touched more than `redrive_after` ago ([`LeadStore::awaiting_routing`]): its
+//!    hand-off to the routing queue was lost. The lead is marked `queued` again so the
+//!    next pass waits another `redrive_after` before sending it again.
+//!
+//! A pass is idempotent: a lead expired by an earlier (crashed) pass is no longer due,
+//! and a re-driven lead is routed once however many requests arrive.
+
+use jiff::{SignedDuration, Timestamp};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::actions::{Desk, Next, reroute};
+use crate::error::{StoreError, StoreResult};
+use crate::ports::accounts::AccountDirectory;
+use crate::ports::events::EventPublisher;
+use crate::ports::leads::{LeadStatus, LeadStore};
+use crate::ports::policies::PolicyStore;
+use crate::ports::queue::Outbox;
+use crate::ports::routing::{ReleaseOutcome, RoutingState};
+
+/// The reason given to a rep who lost a lead to its SLA.
+pub const SLA_EXPIRED: &str = "sla_expired";
+
+#[derive(Debug, Clone)]
+pub struct SweepConfig {
+    /// How far back due deadlines are read. A deadline older than this (the sweep was
+    /// down for longer) is not found again; on DynamoDB each minute of lookback costs
+    /// one query per index shard.
+    pub lookback: SignedDuration,
+    /// Assignments read per query; a pass reads more pages while pages come back full.
+    pub batch: usize,
+    /// Stop after this many pages, so one pass stays within its time budget.
+    pub max_pages: usize,
+    /// A lead awaiting routing this long since its last change is re-driven.
+    pub redrive_after: SignedDuration,
+    pub redrive_batch: usize,
+    /// Lead ids never re-driven (records that are not leads, such as intake's email
+    /// claims, which share the lead table).
+    pub skip_prefixes: Vec<String>,
+}
+
+impl Default for SweepConfig {
+    fn default() -> Self {
+        SweepConfig {
+            lookback: SignedDuration::from_mins(15),
+            batch: 100,
+            max_pages: 10,
+            redrive_after: SignedDuration::from_mins(2),
+            redrive_batch: 100,
+            skip_prefixes: Vec::new(),
+        }
+    }
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SweepReport {
+    /// Assignments ended by their SLA.
+    pub expired: usize,
+    /// Due assignments the rep accepted before the sweep could expire them.
+    pub accepted_first: usize,
+    pub reassigned: usize,
+    pub escalated: usize,
+    /// Expired leads whose re-route did not happen in this pass (re-driven later).
+    pub pending: usize,
+    pub redriven: usize,
+    /// Items this pass could not handle (logged); the next pass tries them again.
+    pub failures: usize,
+}
+
+/// One sweep at `now`. Errors only when the due index or the awaiting-routing index
+/// cannot be read; failures of single items are counted and logged.
+pub async fn sweep<S, E, N, R>(
+    desk: &Desk<'_, S, E, N>,
+    routing: &R,
+    config: &SweepConfig,
+    now: Timestamp,
+) -> StoreResult<SweepReport>
+where
+    S: LeadStore + RoutingState + PolicyStore + AccountDirectory,
+    E: EventPublisher,
+    N: Outbox,
+    R: Outbox,
+{
+    let mut report = SweepReport::default();
+    expire_due(desk, config, now, &mut report).await?;
+    redrive(&desk.router.store, routing, config, now, &mut report).await?;
+    Ok(report)
+}
+
+async fn expire_due<S, E, N>(
+    desk: &Desk<'_, S, E, N>,
+    config: &SweepConfig,
+    now: Timestamp,
+    report: &mut SweepReport,
+) -> StoreResult<()>
+where
+    S: LeadStore + RoutingState + PolicyStore + AccountDirectory,
+    E: EventPublisher,
+    N: Outbox,
+{
+    let store = &desk.router.store;
+    // `due` reads `[from, to)`; a deadline of exactly `now` is due.
+    let to = now + SignedDuration::from_millis(1);
+    let from = now - config.lookback;
+    for _ in 0..config.max_pages.max(1) {
+        let due = store.due(from, to, config.batch).await?;
+        let full = due.len() >= config.batch;
+        let mut progressed = false;
+        for a in due {
+            match store
+                .end_attempt(&a.lead_id, a.attempt, ReleaseOutcome::Expired, None, now)
+                .await
+            {
+                Ok(Some(ended)) => {
+                    progressed = true;
+                    report.expired += 1;
+                    let breached = crate::actions::event(
+                        "lead.sla_breached",
+                        &ended,
+                        now,
+                        json!({ "sla_due": ended.sla_due }),
+                    );
+                    if let Err(e) = desk.router.events.publish(&breached).await {
+                        tracing::error!(id = %breached.id, error = %e, "event not published");
+                    }
+                    let rerouted = reroute(desk, &ended, SLA_EXPIRED, now).await;
+                    match rerouted.next {
+                        Next::Rep { .. } => report.reassigned += 1,
+                        Next::Parked { .. } => report.escalated += 1,
+                        Next::Pending => report.pending += 1,
+                    }
+                }
+                // Ended by someone else meanwhile (closed, rejected, another sweep).
+                Ok(None) => progressed = true,
+                // The rep accepted first: the accept won.
+                Err(StoreError::Conflict(_)) => {
+                    progressed = true;
+                    report.accepted_first += 1;
+                }
+                Err(e) => {
+                    report.failures += 1;
+                    tracing::error!(lead_id = %a.lead_id, attempt = a.attempt, error = %e, "cannot expire; next pass");
+                }
+            }
+        }
+        // A page of failures would come back the same: leave it to the next pass.
+        if !full || !progressed {
+            break;
+        }
+    }
+    Ok(())
+}
+
+async fn redrive<S, R>(
+    store: &S,
+    routing: &R,
+    config: &SweepConfig,
+    now: Timestamp,
+    report: &mut SweepReport,
+) -> StoreResult<()>
+where
+    S: LeadStore,
+    R: Outbox,
+{
+    let before = now - config.redrive_after;
+    let stale = store.awaiting_routing(before, config.redrive_batch).await?;
+    for lead in stale {
+        let id = lead.lead.id.as_str();
+        if config.skip_prefixes.iter().any(|p| id.starts_with(p)) {
+            continue;
+        }
+        let body = json!({ "lead_id": id }).to_string();
+        if let Err(e) = routing.send(&body).await {
+            report.failures += 1;
+            tracing::error!(lead_id = id, error = %e, "cannot re-drive; next pass");
+            continue;
+        }
+        report.redriven += 1;
+        // Touching the lead moves it to the back of the index, so the next pass does not
+        // send it again before `redrive_after` passes. Losing this race to the router
+        // (the lead got routed) is fine.
+        match store
+            .set_status(id, lead.status, LeadStatus::Queued, now)
+            .await
+        {
+            Ok(_) | Err(StoreError::Conflict(_)) => {}
+            Err(e) => tracing::warn!(lead_id = id, error = %e, "re-driven, but not marked queued"),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,114 @@
+//! The notifier's delivery records: a conditional insert per channel, listed per message.
+
+use jiff::Timestamp;
+use switchboard_store::{DeliveryKey, DeliveryLog};
+
+use super::Harness;
+
+fn key<'a>(assignment_id: &'a str, kind: &'a str, channel: &'a str) -> DeliveryKey<'a> {
+    DeliveryKey {
+        lead_id: "L-del",
+        assignment_id,
+        kind,
+        channel,
+    }
+}
+
+pub async fn deliveries_are_recorded_once_per_channel<H: Harness>(h: &H) {
+    let store = h.store().await;
+    let at: Timestamp = "2026-06-01T10:00:00Z".parse().unwrap();
+    assert!(
+        store
+            .delivered_channels("L-del", "L-del:1", "assigned")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    assert!(
+        store
+            .record_delivered(key("L-del:1", "assigned", "slack"), at)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .record_delivered(key("L-del:1", "assigned", "email"), at)
+            .await
+            .unwrap()
+    );
+    // The same delivery again is not a new record.
+    assert!(
+        !store
+            .record_delivered(key("L-del:1", "assigned", "slack"), at)
+            .await
+            .unwrap()
+    );
+
+    // Other kinds and other assignments (including one whose id extends this one's) are
+    // separate.
+    assert!(
+        store
+            .record_delivered(key("L-del:1", "sla_warning", "slack"), at)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .record_delivered(key("L-del:10", "assigned", "crm"), at)
+            .await
+            .unwrap()
+    );
+
+    let mut channels = store
+        .delivered_channels("L-del", "L-del:1", "assigned")
+        .await
+        .unwrap();
+    channels.sort();
+    assert_eq!(channels, ["email", "slack"]);
+    assert_eq!(
+        store
+            .delivered_channels("L-del", "L-del:1", "sla_warning")
+            .await
+            .unwrap(),
+        ["slack"]
+    );
+    assert_eq!(
+        store
+            .delivered_channels("L-del", "L-del:10", "assigned")
+            .await
+            .unwrap(),
+        ["crm"]
+    );
+    assert!(
+        store
+            .delivered_channels("L-other", "L-del:1", "assigned")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// Concurrent records of one delivery: exactly one of them is new.
+pub async fn concurrent_records_have_one_winner<H: Harness>(h: &H) {
+    let store = std::sync::Arc::new(h.store().await);
+    let at: Timestamp = "2026-06-01T10:00:00Z".parse().unwrap();
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                store
+                    .record_delivered(key("L-del:2", "assigned", "webhook"), at)
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut new = 0;
+    for t in tasks {
+        if t.await.unwrap() {
+            new += 1;
+        }
+    }
+    assert_eq!(new, 1);
+}
