@@ -30,5 +30,11 @@ infra/with-moto.sh cargo test -p switchboard-intake --locked --test moto
 echo "== admin commands on a deployment's table and queues (moto)"
 infra/with-moto.sh cargo test -p switchboard-cli --locked --test it aws_admin
 
+echo "== deployment template: offline checks and the broken copies (tools into .venv/template on first run)"
+infra/check-template.sh
+
+echo "== Lambda release binaries under the runtime emulator against moto (release builds: minutes)"
+infra/smoke-lambdas.sh
+
 echo "== benchmarks compile (no timing)"
 cargo bench --workspace --locked --no-run

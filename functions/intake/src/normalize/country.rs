@@ -6,57 +6,55 @@
 //! that are not names of the state as such (`Holland`, `England`, `South Korea`,
 //! `Ivory Coast`), and flag emoji are read as their two letters.
 //!
-//! The name index is built once, on first use, from every country's ISO names, unofficial
-//! names and translations (about 35,000 names; tens of milliseconds, once per process).
-//! Codes and the variants below never need it. ISO and unofficial names win over
-//! translations when two countries share a spelling; every name is also indexed without
-//! accents (`espana`, `osterreich`).
+//! The names (about 35,000: every country's ISO names, unofficial names and translations)
+//! are a sorted table written by `build.rs` at compile time, so nothing is built at start-up
+//! and `keshvar` is not linked into the binary. ISO and unofficial names win over
+//! translations when two countries share a spelling; every name is also in the table
+//! without accents (`espana`, `osterreich`).
 
-use std::collections::HashMap;
-use std::sync::LazyLock;
+mod key;
 
-use keshvar::{Alpha2, Alpha3, CountryIterator};
-use unicode_normalization::UnicodeNormalization;
+use key::{fold_diacritics, lookup_key};
 
-static NAMES: LazyLock<HashMap<String, Alpha2>> = LazyLock::new(build_index);
-
-fn build_index() -> HashMap<String, Alpha2> {
-    let countries: Vec<keshvar::Country> = CountryIterator::new().collect();
-    let mut index = HashMap::with_capacity(64 * 1024);
-    let add = |index: &mut HashMap<String, Alpha2>, name: &str, code: Alpha2| {
-        let key = lookup_key(name);
-        if key.is_empty() {
-            return;
-        }
-        // ISO long names start with "The"; people rarely type it.
-        if let Some(bare) = key.strip_prefix("the ") {
-            index.entry(bare.to_owned()).or_insert(code);
-        }
-        if !key.is_ascii() {
-            index.entry(fold_diacritics(&key)).or_insert(code);
-        }
-        index.entry(key).or_insert(code);
-    };
-    for c in &countries {
-        add(&mut index, c.iso_short_name(), c.alpha2());
-        add(&mut index, c.iso_long_name(), c.alpha2());
-    }
-    for c in &countries {
-        for name in c.unofficial_name_list() {
-            add(&mut index, name, c.alpha2());
-        }
-    }
-    for c in &countries {
-        for name in c.translations().values() {
-            add(&mut index, name, c.alpha2());
-        }
-    }
-    index
+/// `ALPHA2`, `ALPHA3`, `NAME_TEXT`, `NAME_ENDS`, `NAME_CODES` (see build.rs).
+mod table {
+    include!(concat!(env!("OUT_DIR"), "/country_table.rs"));
 }
 
-/// Builds the name index now rather than on the first lead that needs it.
-pub fn warm_up() {
-    LazyLock::force(&NAMES);
+/// Nothing to build any more: the table is compiled in. Kept so a caller warming up every
+/// normalizer need not know which of them have state.
+pub fn warm_up() {}
+
+/// The country of a name key, by binary search over the sorted table.
+fn by_name(key: &str) -> Option<&'static str> {
+    let name = |i: usize| {
+        let start = if i == 0 {
+            0
+        } else {
+            table::NAME_ENDS[i - 1] as usize
+        };
+        &table::NAME_TEXT[start..table::NAME_ENDS[i] as usize]
+    };
+    let (mut lo, mut hi) = (0, table::NAME_ENDS.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match name(mid).cmp(key) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => {
+                return Some(table::ALPHA2[usize::from(table::NAME_CODES[mid])]);
+            }
+        }
+    }
+    None
+}
+
+/// The alpha-2 code of an upper-case alpha-3 code.
+fn by_alpha3(code: &str) -> Option<&'static str> {
+    let i = table::ALPHA3
+        .binary_search_by(|(a3, _)| (*a3).cmp(code))
+        .ok()?;
+    Some(table::ALPHA2[usize::from(table::ALPHA3[i].1)])
 }
 
 use super::text;
@@ -82,9 +80,9 @@ pub fn resolve(raw: &str) -> Option<String> {
             }
         }
         if letters.len() == 3
-            && let Ok(a3) = Alpha3::try_from(letters.to_ascii_uppercase().as_str())
+            && let Some(code) = by_alpha3(&letters.to_ascii_uppercase())
         {
-            return Some(Alpha2::from(a3).to_string());
+            return Some(code.into());
         }
     }
     let key = lookup_key(&line);
@@ -95,8 +93,8 @@ pub fn resolve(raw: &str) -> Option<String> {
         }
         let without_the = candidate.strip_prefix("the ").unwrap_or(candidate);
         for name in [candidate, without_the] {
-            if let Some(code) = NAMES.get(name) {
-                return Some(code.to_string());
+            if let Some(code) = by_name(name) {
+                return Some(code.into());
             }
         }
     }
@@ -108,43 +106,11 @@ pub fn from_alpha2(code: &str) -> Option<String> {
     if code.len() != 2 || !code.is_ascii() {
         return None;
     }
-    Alpha2::try_from(code).ok().map(|a| a.to_string())
-}
-
-/// Lower-case, `&` as `and`, `St.` as `saint`, commas and brackets dropped, so that
-/// `Korea, Republic of` and `Korea (Republic of)` look the same.
-fn lookup_key(line: &str) -> String {
-    let lower = line.to_lowercase().replace('&', " and ");
-    let spaced: String = lower
-        .chars()
-        .map(|c| {
-            if matches!(c, ',' | '(' | ')' | '"' | '_') {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect();
-    let words: Vec<&str> = spaced
-        .split_whitespace()
-        .map(|w| match w {
-            "st." | "st" => "saint",
-            w => w.trim_end_matches('.'),
-        })
-        .filter(|w| !w.is_empty())
-        .collect();
-    words.join(" ")
-}
-
-/// Accents removed (`españa` → `espana`), for people who type without them.
-fn fold_diacritics(s: &str) -> String {
-    if s.is_ascii() {
-        return s.to_owned();
-    }
-    s.nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .nfc()
-        .collect()
+    let upper = code.to_ascii_uppercase();
+    table::ALPHA2
+        .binary_search(&upper.as_str())
+        .ok()
+        .map(|_| upper)
 }
 
 /// Two regional-indicator symbols (a flag emoji) spell an alpha-2 code.
