@@ -74,35 +74,22 @@ impl LeadStore for DynamoStore {
                 e.name(keys::GSI1SK),
                 e.value("before", s(&before)),
             );
-            let mut start = None;
             // Each shard is read oldest first and stops at `limit`; the merge keeps the
             // oldest `limit` over all shards.
-            let mut taken = 0;
-            loop {
-                let page = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(keys::GSI_BY_REP)
-                    .key_condition_expression(&condition)
-                    .set_expression_attribute_names(e.names())
-                    .set_expression_attribute_values(e.values())
-                    .limit(limit.min(1000) as i32)
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(|err| errors::backend("Query awaiting routing", err))?;
-                for item in page.items.unwrap_or_default() {
-                    let lead = items::stored_lead(&item)?;
-                    // The index may lag a status change by a moment.
-                    if lead.status.awaits_routing() {
-                        out.push(lead);
-                    }
-                    taken += 1;
-                }
-                start = page.last_evaluated_key;
-                if start.is_none() || taken >= limit {
-                    break;
+            let found = self
+                .query_index(
+                    keys::GSI_BY_REP,
+                    &condition,
+                    &e,
+                    Some(limit),
+                    "Query awaiting routing",
+                )
+                .await?;
+            for item in found {
+                let lead = items::stored_lead(&item)?;
+                // The index may lag a status change by a moment.
+                if lead.status.awaits_routing() {
+                    out.push(lead);
                 }
             }
         }

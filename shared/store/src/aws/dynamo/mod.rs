@@ -108,6 +108,42 @@ impl DynamoStore {
             .map_err(errors::transact)
     }
 
+    /// The items of a secondary index matching `condition` (names and values in `expr`),
+    /// page after page, in sort key order. With `at_least`, reads pages of at most that
+    /// many items and stops once that many were read (the caller filters and trims);
+    /// without, reads every page.
+    async fn query_index(
+        &self,
+        index: &str,
+        condition: &str,
+        expr: &codec::Expr,
+        at_least: Option<usize>,
+        what: &str,
+    ) -> StoreResult<Vec<Item>> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index)
+                .key_condition_expression(condition)
+                .set_expression_attribute_names(expr.names())
+                .set_expression_attribute_values(expr.values())
+                .set_limit(at_least.map(|n| n.min(1000) as i32))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|err| errors::backend(what, err))?;
+            out.extend(page.items.unwrap_or_default());
+            start = page.last_evaluated_key;
+            if start.is_none() || at_least.is_some_and(|n| out.len() >= n) {
+                return Ok(out);
+            }
+        }
+    }
+
     /// Every item of a partition whose sort key starts with `prefix`, in sort key order.
     async fn query_prefix(
         &self,

@@ -361,29 +361,11 @@ impl RoutingState for DynamoStore {
             e.name(keys::GSI1PK),
             e.value("rep", s(format!("REP#{rep}")))
         );
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(keys::GSI_BY_REP)
-                .key_condition_expression(&condition)
-                .set_expression_attribute_names(e.names())
-                .set_expression_attribute_values(e.values())
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|err| errors::backend("Query by_rep", err))?;
-            for item in page.items.unwrap_or_default() {
-                out.push(items::assignment(&item)?);
-            }
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(out);
-            }
-        }
+        self.query_index(keys::GSI_BY_REP, &condition, &e, None, "Query by_rep")
+            .await?
+            .iter()
+            .map(items::assignment)
+            .collect()
     }
 
     async fn due(
@@ -416,27 +398,11 @@ impl RoutingState for DynamoStore {
                     e.value("lo", s(&lo)),
                     e.value("hi", s(&hi)),
                 );
-                let mut start = None;
-                loop {
-                    let page = self
-                        .client
-                        .query()
-                        .table_name(&self.table)
-                        .index_name(keys::GSI_BY_DUE)
-                        .key_condition_expression(&condition)
-                        .set_expression_attribute_names(e.names())
-                        .set_expression_attribute_values(e.values())
-                        .set_exclusive_start_key(start)
-                        .send()
-                        .await
-                        .map_err(|err| errors::backend("Query by_due", err))?;
-                    for item in page.items.unwrap_or_default() {
-                        out.push(items::assignment(&item)?);
-                    }
-                    start = page.last_evaluated_key;
-                    if start.is_none() {
-                        break;
-                    }
+                for item in self
+                    .query_index(keys::GSI_BY_DUE, &condition, &e, None, "Query by_due")
+                    .await?
+                {
+                    out.push(items::assignment(&item)?);
                 }
             }
             // Minutes come in order, so once a minute fills the limit the rest are later.
