@@ -2,10 +2,10 @@
 //! call these, so there is one implementation of each.
 
 use jiff::Timestamp;
-use switchboard_intake::store::RouteRequest;
 use switchboard_intake::store::ports::CLAIM_ID_PREFIX;
 use switchboard_routing::policy::Issue;
 use switchboard_routing::{Account, CompiledPolicy, PolicyDocument, PolicyError};
+use switchboard_store::RouteRequest;
 use switchboard_store::{
     AccountDirectory, ActivePolicy, ImportSummary, LeadStore, PolicyStore, PolicyVersion,
     RoutingState, StoreError, WorkQueue,
@@ -138,7 +138,7 @@ pub async fn dead_letters<Q: WorkQueue>(
         .await?
         .into_iter()
         .map(|d| DeadLetterView {
-            lead_id: RouteRequest::from_body(&d.body).map(|r| r.lead_id),
+            lead_id: RouteRequest::parse(&d.body).ok().map(|r| r.lead_id),
             id: d.id,
             body: d.body,
         })

@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jiff::Timestamp;
-use switchboard_intake::store::RouteRequest;
 use switchboard_intake::store::ports::CLAIM_ID_PREFIX;
+use switchboard_store::RouteRequest;
 use switchboard_store::actions::Desk;
 use switchboard_store::sweeper::{SweepReport, sweep};
 use switchboard_store::{LeadStore, WorkQueue};

@@ -12,8 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use switchboard_intake::store::RouteRequest;
-use switchboard_store::{Received, RouteError, Routed, WorkQueue};
+use switchboard_store::{Received, RouteError, RouteRequest, Routed, WorkQueue};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 
@@ -75,7 +74,7 @@ pub async fn run(pipeline: Arc<Pipeline>, config: WorkerConfig, mut stop: watch:
 }
 
 async fn handle(pipeline: Arc<Pipeline>, message: Received, slot: OwnedSemaphorePermit) {
-    let Some(request) = RouteRequest::from_body(&message.body) else {
+    let Ok(request) = RouteRequest::parse(&message.body) else {
         pipeline.stats.route_failed();
         tracing::warn!(
             message_id = %message.id,

@@ -137,7 +137,7 @@ async fn a_posted_lead_is_stored_in_dynamodb_and_queued_once_on_sqs() {
 
     let messages = routing_messages(&setup).await;
     assert_eq!(messages.len(), 1, "{messages:?}");
-    let request = RouteRequest::from_body(&messages[0]).expect("a route request");
+    let request = RouteRequest::parse(&messages[0]).expect("a route request");
     assert_eq!(request.lead_id, lead_id);
 }
 

@@ -2,57 +2,9 @@
 //! routing queue and what it writes to the notify queue. Both are JSON objects; readers
 //! ignore fields they do not know, so a producer can add fields without a lockstep deploy.
 
-use serde::{Deserialize, Serialize};
-
-/// DynamoDB limits a partition key to 2048 bytes and the lead's key is `LEAD#<id>`; ids
-/// far below that are the only ones any producer makes (intake uses UUIDs).
-const MAX_LEAD_ID_BYTES: usize = 1024;
-
-/// A routing queue message: "route this stored lead".
-///
-/// Body: `{"lead_id": "<id>"}`. Intake sends it once the lead is stored, and the SLA
-/// sweeper sends the same body to re-route a released lead or re-drive one stuck before
-/// routing; the router reads everything else from the store, so a message never carries
-/// stale lead data.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RouteRequest {
-    pub lead_id: String,
-}
-
-/// Why a routing queue message body is not a [`RouteRequest`]. Such a message is poison:
-/// no redelivery can fix it.
-#[derive(Debug, thiserror::Error)]
-pub enum BodyError {
-    #[error("body is not a JSON object with a string `lead_id`: {0}")]
-    Malformed(#[from] serde_json::Error),
-    #[error("`lead_id` is empty")]
-    EmptyLeadId,
-    #[error("`lead_id` is {0} bytes long (at most {MAX_LEAD_ID_BYTES})")]
-    LeadIdTooLong(usize),
-}
-
-impl RouteRequest {
-    pub fn new(lead_id: impl Into<String>) -> Self {
-        RouteRequest {
-            lead_id: lead_id.into(),
-        }
-    }
-
-    pub fn parse(body: &str) -> Result<RouteRequest, BodyError> {
-        let request: RouteRequest = serde_json::from_str(body)?;
-        if request.lead_id.trim().is_empty() {
-            return Err(BodyError::EmptyLeadId);
-        }
-        if request.lead_id.len() > MAX_LEAD_ID_BYTES {
-            return Err(BodyError::LeadIdTooLong(request.lead_id.len()));
-        }
-        Ok(request)
-    }
-
-    pub fn to_body(&self) -> String {
-        serde_json::json!({ "lead_id": self.lead_id }).to_string()
-    }
-}
+/// A routing queue message (the one definition lives in the store crate); a body that is
+/// not one is poison.
+pub use switchboard_store::{RouteRequest, RouteRequestError as BodyError};
 
 /// A notify queue message: "tell this rep about this assignment". The shape is shared with
 /// every other producer and the notifier (`switchboard_store::NotifyMessage`); the router
@@ -64,7 +16,7 @@ pub use switchboard_store::NotifyMessage as Notification;
 mod tests {
     use super::*;
     use jiff::Timestamp;
-    use switchboard_store::{Assignment, AssignmentStatus};
+    use switchboard_store::{Assignment, AssignmentStatus, MAX_LEAD_ID_BYTES};
 
     #[test]
     fn route_request_round_trips_and_ignores_unknown_fields() {

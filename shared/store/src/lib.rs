@@ -18,6 +18,7 @@ mod error;
 mod notify_message;
 mod policy_cache;
 pub mod ports;
+mod route_request;
 mod router;
 pub mod sweeper;
 
@@ -34,4 +35,5 @@ pub use ports::queue::{DeadLetter, Outbox, Received, WorkQueue};
 pub use ports::routing::{
     Applied, Assignment, AssignmentStatus, CloseOutcome, ReleaseOutcome, RoutingState, RoutingView,
 };
+pub use route_request::{MAX_LEAD_ID_BYTES, RouteRequest, RouteRequestError};
 pub use router::{RetryPolicy, RouteError, Routed, Router};

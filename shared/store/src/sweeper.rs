@@ -181,7 +181,7 @@ where
         if config.skip_prefixes.iter().any(|p| id.starts_with(p)) {
             continue;
         }
-        let body = json!({ "lead_id": id }).to_string();
+        let body = crate::RouteRequest::new(id).to_body();
         if let Err(e) = routing.send(&body).await {
             report.failures += 1;
             tracing::error!(lead_id = id, error = %e, "cannot re-drive; next pass");

@@ -32,7 +32,6 @@
 mod claims;
 
 use jiff::Timestamp;
-use serde::{Deserialize, Serialize};
 use switchboard_routing::Lead;
 use switchboard_store as port;
 use switchboard_store::WorkQueue;
@@ -210,23 +209,7 @@ fn store_error(e: port::StoreError) -> StoreError {
     }
 }
 
-/// The body of a routing queue message: which lead to route. One definition for the
-/// senders (intake) and the consumers (the router).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RouteRequest {
-    pub lead_id: String,
-}
-
-impl RouteRequest {
-    pub fn to_body(&self) -> String {
-        serde_json::json!({ "lead_id": self.lead_id }).to_string()
-    }
-
-    /// `None` for a body that is not a route request.
-    pub fn from_body(body: &str) -> Option<RouteRequest> {
-        serde_json::from_str(body).ok()
-    }
-}
+pub use switchboard_store::RouteRequest;
 
 /// Intake's [`Enqueue`] over a work queue: one [`RouteRequest`] per lead.
 #[derive(Debug, Clone)]

@@ -315,10 +315,10 @@ async fn enqueue_sends_a_route_request() {
         .unwrap();
     assert_eq!(got.len(), 1);
     assert_eq!(
-        RouteRequest::from_body(&got[0].body),
+        RouteRequest::parse(&got[0].body).ok(),
         Some(RouteRequest {
             lead_id: "L9".into()
         })
     );
-    assert_eq!(RouteRequest::from_body("not json"), None);
+    assert!(RouteRequest::parse("not json").is_err());
 }
