@@ -38,7 +38,7 @@ if [ "${1:-}" != "--inside" ]; then
     esac
     start=$(date +%s)
     infra/build-lambdas.sh "$arch" intake router
-    cargo build --locked --quiet -p switchboard-router --example smoke
+    cargo build --locked --quiet --workspace --example smoke
     target_dir="$(cargo metadata --no-deps --format-version 1 --locked |
         python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
     echo "smoke-lambdas: built in $(($(date +%s) - start)) s" >&2

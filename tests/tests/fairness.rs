@@ -4,9 +4,10 @@
 
 mod common;
 
-use common::{single_pool, ts};
+use common::single_pool;
 use proptest::prelude::*;
 use switchboard_routing::{AwayStatus, CompiledPolicy, Lead, Snapshot, StrategyKind};
+use switchboard_testkit::ts;
 
 /// A rep whose count left the one-lead band around its weighted share.
 #[derive(Debug, PartialEq)]

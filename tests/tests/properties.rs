@@ -311,7 +311,7 @@ fn simulate(
     let n = world.reps.len();
     let mut state = Snapshot::empty(&policy);
     // Friday before the EU DST switch; the stream runs for days across weekends.
-    let mut now = common::ts("2026-03-27T06:00:00Z");
+    let mut now = switchboard_testkit::ts("2026-03-27T06:00:00Z");
     for (i, ev) in events.iter().enumerate() {
         now = now.checked_add(ev.advance_minutes.minutes()).unwrap();
         if let Some(r) = ev.release {
@@ -645,7 +645,7 @@ proptest! {
             catch_all: true,
         };
         let policy = CompiledPolicy::compile(world.document(), 1).unwrap();
-        let now = common::ts("2026-06-01T10:00:00Z");
+        let now = switchboard_testkit::monday();
         let lead = Lead::new("l", now);
         let mut state = Snapshot::empty(&policy);
         // Move cursors and credits away from their start.

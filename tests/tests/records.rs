@@ -4,9 +4,9 @@
 
 mod common;
 
-use common::ts;
 use switchboard_routing::record::{CandidateRecord, OutcomeRecord};
 use switchboard_routing::{Account, AwayStatus, CompiledPolicy, DecisionRecord, Lead, Snapshot};
+use switchboard_testkit::ts;
 
 fn policy(yaml: &str) -> CompiledPolicy {
     CompiledPolicy::from_yaml(yaml, 42).unwrap_or_else(|e| panic!("{e}"))

@@ -2,7 +2,6 @@
 //! call these, so there is one implementation of each.
 
 use jiff::Timestamp;
-use switchboard_intake::store::ports::CLAIM_ID_PREFIX;
 use switchboard_routing::policy::Issue;
 use switchboard_routing::{Account, CompiledPolicy, PolicyDocument, PolicyError};
 use switchboard_store::RouteRequest;
@@ -117,10 +116,6 @@ pub async fn lead_report<S: LeadStore + RoutingState>(
     lead_id: &str,
 ) -> Result<LeadReport, AdminError> {
     let not_found = || AdminError::NotFound(format!("no lead {lead_id}"));
-    // Email claims are stored as records of the lead table; they are not leads.
-    if lead_id.starts_with(CLAIM_ID_PREFIX) {
-        return Err(not_found());
-    }
     let lead = store.get(lead_id).await?.ok_or_else(not_found)?;
     Ok(LeadReport {
         lead,

@@ -1,29 +1,14 @@
-//! The local process's event bus: every domain event is logged, and `lead.assigned`
-//! events are also sent to the notify queue, as an EventBridge rule would feed the
-//! notifier's SQS queue on AWS.
+//! The local process's event bus: every domain event is logged. Notifications do not come
+//! from events: the workers enqueue them after routing (`switchboard_store::after_routing`),
+//! as the router function does on AWS, and rep actions and the sweep enqueue their own.
 
-use switchboard_store::{DomainEvent, EventPublisher, StoreResult, WorkQueue};
+use switchboard_store::{DomainEvent, EventPublisher, StoreResult};
 
-use super::queues::SharedQueue;
+pub struct LoggedEvents;
 
-pub const ASSIGNED: &str = "lead.assigned";
-
-pub struct NotifyEvents {
-    notify: SharedQueue,
-}
-
-impl NotifyEvents {
-    pub fn new(notify: SharedQueue) -> Self {
-        NotifyEvents { notify }
-    }
-}
-
-impl EventPublisher for NotifyEvents {
+impl EventPublisher for LoggedEvents {
     async fn publish(&self, event: &DomainEvent) -> StoreResult<()> {
         tracing::debug!(id = %event.id, kind = %event.kind, detail = %event.detail, "event");
-        if let Some(message) = super::notifier::message_for_event(event) {
-            self.notify.send(&message.to_body()?).await?;
-        }
         Ok(())
     }
 }

@@ -9,11 +9,11 @@
 //! HTTP rep actions (accept, reject, release, close, away; links; Slack) ─► store
 //! ```
 //!
-//! Intake is `switchboard_intake::router` over `switchboard_intake::store::PortStore` and
-//! `PortQueue` (the same adapters the Lambda uses over DynamoDB and SQS); routing is
-//! `switchboard_store::Router`. The queues are in memory (`MemoryQueue`, with SQS
+//! Intake is `switchboard_intake::router` over `switchboard_intake::PortReception` on the
+//! embedded store's `LeadStore` port (the Lambda uses the same over DynamoDB and SQS);
+//! routing is `switchboard_store::Router`. The queues are in memory (`MemoryQueue`, with SQS
 //! semantics): what was queued when the process stopped is found again by the start-up
-//! scan (`recovery`) and re-driven.
+//! query of the leads awaiting routing at start-up and re-driven.
 
 mod actions;
 pub mod completions;
@@ -25,7 +25,6 @@ mod lanes;
 mod notifier;
 pub mod pipeline;
 pub mod queues;
-pub mod recovery;
 pub mod seed;
 pub mod stats;
 pub mod sweep;
@@ -38,17 +37,16 @@ use std::time::Duration;
 
 use anyhow::Context;
 use jiff::Timestamp;
-use switchboard_intake::store::PortStore;
-use switchboard_intake::{IntakeState, Secret};
+use switchboard_intake::{Clock, IntakeState, Secret, SystemClock};
 use switchboard_store::embedded::EmbeddedStore;
-use switchboard_store::{LeadStatus, LeadStore, PolicyStore};
+use switchboard_store::{LeadStore, PolicyStore};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::admin::{STORE_FILE, open_store};
+use crate::admin::open_store;
 use pipeline::Pipeline;
-use queues::TrackedEnqueue;
+use queues::LaneReception;
 use seed::{DemoKeys, Seeded};
 
 /// How `serve` runs. [`ServeOptions::new`] gives the defaults of the command line.
@@ -129,7 +127,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let store = opened.store;
     let pipeline = Arc::new(Pipeline::new(store.clone(), options.max_receives));
     let notifier = Arc::new(notifier::load(dir, store.clone()).await?);
-    for lead_id in &opened.recovered.awaiting {
+    for lead_id in &opened.awaiting {
         pipeline.redrive.add(lead_id, true);
     }
 
@@ -143,12 +141,13 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         config.public_base_url = Some(url.clone());
     }
     let admin_token = files::random_token("at_local_")?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let state = http::ServeState {
         pipeline: pipeline.clone(),
-        intake: IntakeState::new(
+        intake: IntakeState::from_reception(
             config,
-            Arc::new(PortStore::new(store.clone())),
-            Arc::new(TrackedEnqueue::new(pipeline.clone())),
+            Arc::new(LaneReception::new(pipeline.clone(), clock.clone())),
+            clock,
         ),
         admin_token: Arc::new(Secret::new(admin_token.clone())),
     };
@@ -192,7 +191,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
             .demo
             .then(|| seed::demo_keys(&intake.config))
             .flatten(),
-        recovered: opened.recovered.awaiting.len(),
+        recovered: opened.awaiting.len(),
     };
     Ok(Running {
         addr,
@@ -209,35 +208,34 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
 /// The store as found at start.
 struct Opened {
     store: EmbeddedStore,
-    recovered: recovery::Recovered,
+    /// Leads stored as `received` or `queued`: their route requests were in the previous
+    /// process's in-memory queue (or never reached it), so the sweep re-drives them.
+    awaiting: Vec<String>,
     seeded: Option<Seeded>,
 }
 
-/// Scans the store file for leads awaiting routing (before the store opens it), opens
-/// it, loads the demo data into an empty one, and closes email claims a crash left open.
+/// Opens the store, finds the leads awaiting routing (through the store's index of them,
+/// so the cost grows with those leads, not with every lead stored) and loads the demo data
+/// into an empty store.
 async fn open(dir: &Path, demo: bool) -> anyhow::Result<Opened> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let file = dir.join(STORE_FILE);
-    let recovered = recovery::scan(&file)
-        .with_context(|| format!("scanning {} for leads awaiting routing", file.display()))?;
     let store = open_store(dir, true)?;
+    let awaiting = store
+        .awaiting_routing(Timestamp::MAX, usize::MAX)
+        .await
+        .with_context(|| format!("reading {} for leads awaiting routing", dir.display()))?
+        .into_iter()
+        .map(|l| l.lead.id)
+        .collect();
     let now = Timestamp::now();
     let seeded = if demo {
         seed::seed_store(&store, now).await?
     } else {
         None
     };
-    for claim in &recovered.open_claims {
-        let closed = store
-            .set_status(claim, LeadStatus::Received, LeadStatus::Duplicate, now)
-            .await;
-        if let Err(e) = closed {
-            tracing::warn!(claim, error = %e, "cannot close an email claim");
-        }
-    }
     Ok(Opened {
         store,
-        recovered,
+        awaiting,
         seeded,
     })
 }

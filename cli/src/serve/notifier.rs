@@ -18,7 +18,7 @@ use switchboard_notifier::http::HttpClient;
 use switchboard_notifier::secrets::{NoRemote, Resolver};
 use switchboard_notifier::{Notified, Notifier, NotifyConfig, Origin, Setup};
 use switchboard_store::embedded::EmbeddedStore;
-use switchboard_store::{DomainEvent, NotifyMessage, WorkQueue};
+use switchboard_store::{NotifyMessage, WorkQueue};
 use tokio::sync::watch;
 
 use super::pipeline::Pipeline;
@@ -50,35 +50,6 @@ pub async fn load(dir: &Path, store: EmbeddedStore) -> anyhow::Result<LocalNotif
         Arc::new(setup),
         Senders::http_only(http),
     ))
-}
-
-/// The notify message for a domain event the local bus carries, if it asks for one
-/// (`lead.assigned`; on AWS the router function enqueues it itself).
-pub fn message_for_event(event: &DomainEvent) -> Option<NotifyMessage> {
-    if event.kind != super::events::ASSIGNED {
-        return None;
-    }
-    let d = &event.detail;
-    let lead_id = d.get("lead_id")?.as_str()?.to_owned();
-    let attempt = u32::try_from(d.get("attempt")?.as_u64()?).ok()?;
-    Some(NotifyMessage {
-        kind: switchboard_store::NotifyKind::Assigned,
-        assignment_id: NotifyMessage::assignment_id(&lead_id, attempt),
-        rep: d.get("rep")?.as_str()?.to_owned(),
-        pool: d.get("pool").and_then(|p| p.as_str()).map(str::to_owned),
-        attempt,
-        policy_version: d.get("policy_version")?.as_u64()?,
-        // The event is published at the decision's instant.
-        assigned_at: event.time,
-        sla_due: d
-            .get("sla_due")
-            .and_then(|s| s.as_str())
-            .and_then(|s| s.parse().ok()),
-        lead_id,
-        recipient: None,
-        reason: None,
-        next_rep: None,
-    })
 }
 
 /// Runs until `stop` turns true, then delivers what is already queued and returns.

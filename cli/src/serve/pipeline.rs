@@ -6,7 +6,7 @@ use switchboard_store::Router;
 use switchboard_store::embedded::EmbeddedStore;
 
 use super::completions::Completions;
-use super::events::NotifyEvents;
+use super::events::LoggedEvents;
 use super::lanes::Lanes;
 use super::queues::SharedQueue;
 use super::stats::Stats;
@@ -16,10 +16,10 @@ pub struct Pipeline {
     pub store: EmbeddedStore,
     /// Intake → routers: one route request per lead.
     pub routing: SharedQueue,
-    /// Routers → notifier: `lead.assigned` events.
+    /// Routers, rep actions and the sweep → notifier: notify messages.
     pub notify: SharedQueue,
     /// Shared with the rep actions of the HTTP routes.
-    pub router: Arc<Router<EmbeddedStore, NotifyEvents>>,
+    pub router: Arc<Router<EmbeddedStore, LoggedEvents>>,
     pub completions: Completions,
     pub lanes: Lanes,
     pub redrive: Arc<RedriveList>,
@@ -31,10 +31,7 @@ impl Pipeline {
         let routing = SharedQueue::new(max_receives);
         let notify = SharedQueue::new(max_receives);
         Pipeline {
-            router: Arc::new(Router::new(
-                store.clone(),
-                NotifyEvents::new(notify.clone()),
-            )),
+            router: Arc::new(Router::new(store.clone(), LoggedEvents)),
             store,
             routing,
             notify,

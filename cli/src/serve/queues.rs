@@ -3,11 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use switchboard_intake::queue::{Enqueue, EnqueueError};
-use switchboard_intake::store::{BoxFuture, PortQueue};
-use switchboard_routing::Lead;
-use switchboard_store::embedded::{MemoryQueue, QueueConfig};
-use switchboard_store::{DeadLetter, Received, StoreResult, WorkQueue};
+use futures_util::future::BoxFuture;
+use switchboard_intake::{Clock, PortReception, Reception};
+use switchboard_store::embedded::{EmbeddedStore, MemoryQueue, QueueConfig};
+use switchboard_store::{
+    DeadLetter, Insert, LeadStatus, NewLead, Received, StoreError, StoreResult, StoredLead,
+    WorkQueue,
+};
 
 use super::pipeline::Pipeline;
 
@@ -61,33 +63,56 @@ impl WorkQueue for SharedQueue {
     }
 }
 
-/// Intake's hand-off to the routing queue. It notes the lead's lane for the routers (see
-/// `lanes`), and remembers the leads it failed to hand on, so the sweep re-drives them
-/// (intake keeps such a lead stored as `received`).
-pub struct TrackedEnqueue {
-    inner: PortQueue<SharedQueue>,
+/// Intake's reception in the local process: [`PortReception`] over the store and the
+/// routing queue, plus two things only this process does. It notes the lead's lane for the
+/// routers before the hand-off (see `lanes`), and it remembers the leads whose hand-off
+/// failed, so the sweep re-drives them at once (intake keeps such a lead stored as
+/// `received`).
+pub struct LaneReception {
+    inner: PortReception<EmbeddedStore, SharedQueue>,
     pipeline: Arc<Pipeline>,
 }
 
-impl TrackedEnqueue {
-    pub fn new(pipeline: Arc<Pipeline>) -> Self {
-        TrackedEnqueue {
-            inner: PortQueue::new(pipeline.routing.clone()),
+impl LaneReception {
+    pub fn new(pipeline: Arc<Pipeline>, clock: Arc<dyn Clock>) -> Self {
+        LaneReception {
+            inner: PortReception::new(pipeline.store.clone(), pipeline.routing.clone(), clock),
             pipeline,
         }
     }
 }
 
-impl Enqueue for TrackedEnqueue {
-    fn enqueue<'a>(&'a self, lead: &'a Lead) -> BoxFuture<'a, Result<(), EnqueueError>> {
+impl Reception for LaneReception {
+    fn receive(&self, new: NewLead) -> BoxFuture<'_, Result<Insert, StoreError>> {
         Box::pin(async move {
-            self.pipeline.lanes.note(&self.pipeline.store, lead).await;
-            let result = self.inner.enqueue(lead).await;
-            if result.is_err() {
-                self.pipeline.lanes.forget(&lead.id);
-                self.pipeline.redrive.add(&lead.id, false);
+            let lead_id = new.lead.id.clone();
+            self.pipeline
+                .lanes
+                .note(&self.pipeline.store, &new.lead)
+                .await;
+            let result = self.inner.receive(new).await;
+            match &result {
+                Ok(Insert::Created(stored)) if stored.lead.id == lead_id => {
+                    if stored.status == LeadStatus::Received {
+                        // Stored but not handed on.
+                        self.pipeline.lanes.forget(&lead_id);
+                        self.pipeline.redrive.add(&lead_id, false);
+                    } else if stored.status != LeadStatus::Queued {
+                        self.pipeline.lanes.forget(&lead_id);
+                    }
+                }
+                // A redelivery (the lead stored under its key has another id) or a failure:
+                // this lead id was never handed on.
+                _ => self.pipeline.lanes.forget(&lead_id),
             }
             result
         })
+    }
+
+    fn lead<'a>(
+        &'a self,
+        lead_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<StoredLead>, StoreError>> {
+        self.inner.lead(lead_id)
     }
 }

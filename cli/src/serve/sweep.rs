@@ -16,7 +16,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use jiff::Timestamp;
-use switchboard_intake::store::ports::CLAIM_ID_PREFIX;
 use switchboard_store::RouteRequest;
 use switchboard_store::actions::Desk;
 use switchboard_store::sweeper::{SweepReport, sweep};
@@ -79,7 +78,6 @@ impl SweepConfig {
                 // due while the process was stopped is still found after a restart.
                 lookback: jiff::SignedDuration::from_hours(24),
                 redrive_after: redrive,
-                skip_prefixes: vec![CLAIM_ID_PREFIX.to_owned()],
                 ..Default::default()
             },
         }

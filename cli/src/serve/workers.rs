@@ -1,9 +1,12 @@
 //! Router workers: take route requests off the routing queue and route the leads, in
 //! runs per lane ([`switchboard_store::Router::route_run`], see `lanes`), or one by one
-//! with [`switchboard_store::Router::route_lead`] when a lead has no lane.
+//! with [`switchboard_store::Router::route_lead`] when a lead has no lane, then finish
+//! what routing implies with [`switchboard_store::after_routing`] (the rep's notification,
+//! the event of a lead parked earlier), the step the router function runs on AWS.
 //!
 //! A message is deleted (acknowledged) only after the lead was routed, or found already
-//! routed by an earlier delivery. Any failure leaves it alone: it becomes visible again
+//! routed by an earlier delivery, and the steps after routing are done. Any failure
+//! leaves it alone: it becomes visible again
 //! after the visibility timeout, and after `max_receives` deliveries the queue moves it to
 //! the dead letters (`switchboard dlq list`). A body that is not a route request fails the
 //! same way, so it ends up there too.
@@ -12,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use switchboard_store::{Received, RouteError, RouteRequest, Routed, WorkQueue};
+use switchboard_store::{Received, RouteError, RouteRequest, Routed, WorkQueue, after_routing};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 
@@ -102,11 +105,9 @@ async fn handle(pipeline: Arc<Pipeline>, message: Received, slot: OwnedSemaphore
         }
     };
     let Some(key) = lane else {
-        let result = pipeline
-            .router
-            .route_lead(&pending.lead_id, Timestamp::now())
-            .await;
-        finish(&pipeline, pending, result).await;
+        let now = Timestamp::now();
+        let result = pipeline.router.route_lead(&pending.lead_id, now).await;
+        finish(&pipeline, pending, result, now).await;
         return;
     };
     if !pipeline.lanes.join(key, pending) {
@@ -118,19 +119,32 @@ async fn handle(pipeline: Arc<Pipeline>, message: Received, slot: OwnedSemaphore
             return;
         }
         let ids: Vec<&str> = run.iter().map(|p| p.lead_id.as_str()).collect();
-        let results = pipeline.router.route_run(&ids, Timestamp::now()).await;
+        let now = Timestamp::now();
+        let results = pipeline.router.route_run(&ids, now).await;
         for (pending, result) in run.into_iter().zip(results) {
-            finish(&pipeline, pending, result).await;
+            finish(&pipeline, pending, result, now).await;
         }
     }
 }
 
-/// Acknowledges a routed lead's message, or leaves it for redelivery.
-async fn finish(pipeline: &Pipeline, pending: Pending, result: Result<Routed, RouteError>) {
+/// Finishes what a routed lead's routing implies and acknowledges its message, or leaves
+/// the message for redelivery.
+async fn finish(
+    pipeline: &Pipeline,
+    pending: Pending,
+    result: Result<Routed, RouteError>,
+    now: Timestamp,
+) {
     let lead_id = pending.lead_id.as_str();
-    match result {
-        Ok(routed) => {
-            tracing::debug!(lead_id, ?routed, "routed");
+    let finished = match result {
+        Ok(routed) => after_routing(&pipeline.router, &pipeline.notify, lead_id, routed, now)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    match finished {
+        Ok(done) => {
+            tracing::debug!(lead_id, ?done, "routed");
             if let Err(e) = pipeline.routing.delete(&pending.message.receipt).await {
                 // Routing is idempotent: a redelivery finds the decision and stops there.
                 tracing::warn!(lead_id, error = %e, "routed, but the message was not deleted");

@@ -2,51 +2,20 @@
 //! `AWS_ENDPOINT_URL`, normally moto started by `infra/with-moto.sh`. Without that
 //! variable every test here prints why it skipped.
 
-use std::sync::atomic::{AtomicU32, Ordering};
+use switchboard_testkit::moto::{Moto, block_on, moto_blocking};
 
 use crate::common::{demo_policy, ok, run};
 
-const SKIP_REASON: &str = "AWS_ENDPOINT_URL not set (run through infra/with-moto.sh)";
-
-fn unique(prefix: &str) -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{prefix}-{}-{nanos}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
-/// A fresh table, or `None` (skipped) without an emulator.
-fn table() -> Option<String> {
-    if std::env::var_os("AWS_ENDPOINT_URL").is_none() {
-        eprintln!("skipped: {SKIP_REASON}");
-        return None;
-    }
-    let name = unique("cli-admin");
-    runtime().block_on(async {
-        let sdk = switchboard_store::aws::sdk_config().await;
-        switchboard_store::aws::dynamo::create_table(&aws_sdk_dynamodb::Client::new(&sdk), &name)
-            .await
-            .expect("create table");
-    });
-    Some(name)
+/// The emulator and a fresh table on it, or `None` (skipped) without an emulator.
+fn table() -> Option<(Moto, String)> {
+    let aws = moto_blocking()?;
+    let table = block_on(aws.table("cli-admin"));
+    Some((aws, table))
 }
 
 #[test]
 fn policy_versions_live_in_the_deployments_table() {
-    let Some(table) = table() else { return };
+    let Some((_, table)) = table() else { return };
     let policy = demo_policy();
     let policy = policy.to_str().unwrap();
     let first = ok(&[
@@ -80,25 +49,12 @@ fn policy_versions_live_in_the_deployments_table() {
 
 #[test]
 fn dead_letters_are_listed_and_redriven_from_sqs() {
-    let Some(table) = table() else { return };
-    let (queue, dlq) = runtime().block_on(async {
-        let sdk = switchboard_store::aws::sdk_config().await;
-        let sqs = aws_sdk_sqs::Client::new(&sdk);
-        let mut urls = Vec::new();
-        for name in [unique("routing"), unique("routing-dlq")] {
-            let url = sqs
-                .create_queue()
-                .queue_name(name)
-                .send()
-                .await
-                .expect("create queue")
-                .queue_url
-                .expect("queue url");
-            urls.push(url);
-        }
-        let dlq = urls.pop().unwrap();
-        let queue = urls.pop().unwrap();
-        sqs.send_message()
+    let Some((aws, table)) = table() else { return };
+    let (queue, dlq) = block_on(async {
+        let queue = aws.queue("routing").await;
+        let dlq = aws.queue("routing-dlq").await;
+        aws.sqs()
+            .send_message()
             .queue_url(&dlq)
             .message_body(r#"{"lead_id":"lead-poison-1"}"#)
             .send()
@@ -121,17 +77,10 @@ fn dead_letters_are_listed_and_redriven_from_sqs() {
     let listed = ok(&[&["dlq", "list"][..], &target[..]].concat());
     assert!(listed.contains("no dead letters"), "{listed}");
 
-    let on_queue = runtime().block_on(async {
-        let sdk = switchboard_store::aws::sdk_config().await;
-        aws_sdk_sqs::Client::new(&sdk)
-            .receive_message()
-            .queue_url(&queue)
-            .send()
-            .await
-            .expect("receive")
-            .messages
-            .unwrap_or_default()
-    });
+    let on_queue = block_on(aws.sqs().receive_message().queue_url(&queue).send())
+        .expect("receive")
+        .messages
+        .unwrap_or_default();
     assert_eq!(on_queue.len(), 1);
     assert_eq!(
         on_queue[0].body.as_deref(),

@@ -13,6 +13,7 @@ use jiff::Timestamp;
 use switchboard_intake::intake::{self, Delivery, Prepared};
 use switchboard_intake::signature::{encode_base64, hmac_sha256};
 use switchboard_intake::{FixedClock, IntakeConfig, IntakeState, router};
+use switchboard_store::embedded::{MemoryQueue, QueueConfig};
 use tower::ServiceExt;
 
 const NOW_SECS: i64 = 1_750_000_000;
@@ -140,7 +141,10 @@ fn prepare(c: &mut Criterion) {
 fn router_round_trip(c: &mut Criterion) {
     let config = IntakeConfig::from_yaml_str_with_env(CONFIG, |_| None).unwrap();
     let clock = Arc::new(FixedClock::new(Timestamp::from_second(NOW_SECS).unwrap()));
-    let app = router(IntakeState::in_memory(config).with_clock(clock));
+    // The embedded store of the local process, in a temporary file.
+    let store = switchboard_testkit::embedded_store();
+    let queue = MemoryQueue::new(QueueConfig { max_receives: 5 });
+    let app = router(IntakeState::with_clock(config, store, queue, clock));
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();

@@ -1,14 +1,11 @@
 //! Intake on AWS: leads stored in DynamoDB and handed to the routing queue on SQS, through
-//! the same port adapters ([`PortStore`], [`PortQueue`]) the local process uses over the
-//! embedded store, so both run one implementation of idempotency and dedupe.
+//! the same store ports the local process uses over the embedded store, so both run one
+//! implementation of idempotency and dedupe.
 
-use std::sync::Arc;
-
-use switchboard_store::aws::{DynamoStore, SqsQueue};
+use switchboard_store::aws::{DynamoStore, SqsOutbox};
 
 use crate::config::IntakeConfig;
 use crate::state::IntakeState;
-use crate::store::{PortQueue, PortStore};
 
 /// The DynamoDB table of the store.
 pub const TABLE: &str = "SWITCHBOARD_TABLE";
@@ -63,16 +60,9 @@ pub fn aws_state(
     settings: &AwsSettings,
 ) -> IntakeState {
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &settings.table);
-    let queue = SqsQueue::new(
-        aws_sdk_sqs::Client::new(sdk),
-        &settings.routing_queue_url,
-        settings.routing_dlq_url.clone().unwrap_or_default(),
-    );
-    IntakeState::new(
-        config,
-        Arc::new(PortStore::new(store)),
-        Arc::new(PortQueue::new(queue)),
-    )
+    // Intake only sends: it needs (and is granted) nothing but SendMessage.
+    let routing = SqsOutbox::new(aws_sdk_sqs::Client::new(sdk), &settings.routing_queue_url);
+    IntakeState::new(config, store, routing)
 }
 
 #[cfg(test)]

@@ -167,7 +167,9 @@ pub struct IntakeConfig {
     /// `Idempotency-Key` headers never expire; a content hash does, so the same form filled
     /// in again next month is a new submission.
     pub content_hash_ttl: SignedDuration,
-    /// At most this many bytes of the original payload are kept for audit.
+    /// At most this many bytes of the original payload are kept on the lead for audit; 0
+    /// (the default) keeps none. Off by default: the body repeats the lead's personal data,
+    /// and every KB on the lead item costs write units on each of its writes.
     pub raw_payload_cap: usize,
     /// Keys that may read any lead through `GET /v1/leads/{id}`.
     pub read_keys: Vec<Secret>,
@@ -181,7 +183,7 @@ impl Default for IntakeConfig {
             sources: Vec::new(),
             dedupe_window: SignedDuration::from_hours(24),
             content_hash_ttl: SignedDuration::from_hours(72),
-            raw_payload_cap: 64 * 1024,
+            raw_payload_cap: 0,
             read_keys: Vec::new(),
             public_base_url: None,
         }

@@ -1,28 +1,12 @@
 //! The one error type every intake step returns. Its HTTP mapping lives in
 //! [`crate::problem`], and nowhere else.
 
-use serde::{Deserialize, Serialize};
+use switchboard_store::StoreError;
 
 use crate::auth::AuthError;
-use crate::store::StoreError;
 
-/// A problem with one field of a submission, reported back to the sender (errors) or kept
-/// on the stored lead (warnings).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldIssue {
-    /// The lead field (`email`, `phone`, `country`, ...) or the provider's field name.
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldIssue {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldIssue {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
+/// Field problems are stored on leads as warnings, so the type is the store's.
+pub use switchboard_store::FieldIssue;
 
 /// Everything that can stop a request.
 #[derive(Debug, thiserror::Error)]

@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::io;
 
-use crate::store::StoredLead;
+use switchboard_store::StoredLead;
 
 /// The value with a leading `'` when a spreadsheet would read it as a formula.
 pub fn spreadsheet_safe(value: &str) -> Cow<'_, str> {

@@ -13,7 +13,7 @@ use crate::idempotency::{self, IdempotencyKey};
 use crate::normalize::{self, Normalized};
 use crate::providers::{self, Parsed};
 use crate::state::IntakeState;
-use crate::store::{Insert, LeadStatus, NewLead, RawPayload, StoredLead};
+use switchboard_store::{Insert, NewLead, RawPayload, StoredLead};
 
 /// One delivery to one source, as received.
 #[derive(Debug, Clone, Copy)]
@@ -31,7 +31,8 @@ pub struct Delivery<'a> {
 pub struct PreparedLead {
     pub normalized: Normalized,
     pub key: IdempotencyKey,
-    pub raw: RawPayload,
+    /// The original body, when the configuration keeps it (`raw_payload_cap` > 0).
+    pub raw: Option<RawPayload>,
 }
 
 /// What a delivery turned out to be.
@@ -88,7 +89,8 @@ pub async fn prepare(
         .headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
-    let raw = RawPayload::capture(content_type, d.body, config.raw_payload_cap);
+    let raw = (config.raw_payload_cap > 0)
+        .then(|| RawPayload::capture(content_type, d.body, config.raw_payload_cap));
     Ok(Prepared::Lead(Box::new(PreparedLead {
         normalized,
         key,
@@ -110,40 +112,19 @@ pub async fn accept(state: &IntakeState, prepared: Prepared) -> Result<Outcome, 
     };
     let now = normalized.lead.received_at;
     let window = state.config.dedupe_window;
-    let dedupe_since =
-        (!window.is_zero()).then(|| now.saturating_sub(window).unwrap_or(Timestamp::MIN));
     let new = NewLead {
-        record: StoredLead {
-            lead: normalized.lead,
-            status: LeadStatus::Received,
-            duplicate_of: None,
-            idempotency_key: key.value,
-            warnings: normalized.warnings,
-            raw,
-        },
+        lead: normalized.lead,
+        idempotency_key: key.value,
         key_expires_at: key.expires_at,
-        dedupe_since,
+        dedupe_since: (!window.is_zero())
+            .then(|| now.saturating_sub(window).unwrap_or(Timestamp::MIN)),
+        warnings: normalized.warnings,
+        raw,
     };
-    let (mut record, created) = match state.store.insert_if_absent(new).await? {
+    let (record, created) = match state.reception.receive(new).await? {
         Insert::Created(record) => (record, true),
         Insert::Existing(record) => (record, false),
     };
-    // Only the delivery that created the lead hands it on. A redelivery never enqueues
-    // again (concurrent redeliveries would otherwise send duplicates); a lead whose
-    // hand-off failed stays `received` for the sweeper to re-drive.
-    if created && record.status == LeadStatus::Received {
-        match state.queue.enqueue(&record.lead).await {
-            Ok(()) => match state.store.mark_queued(&record.lead.id).await {
-                Ok(()) => record.status = LeadStatus::Queued,
-                Err(e) => {
-                    tracing::warn!(lead_id = %record.lead.id, error = %e, "lead enqueued but status not updated")
-                }
-            },
-            Err(e) => {
-                tracing::warn!(lead_id = %record.lead.id, error = %e, "hand-off for routing failed; lead kept as received")
-            }
-        }
-    }
     Ok(Outcome::Stored {
         record: Box::new(record),
         created,

@@ -13,7 +13,8 @@
 //! ```text
 //! request ─► body (size cap) ─► source lookup ─► signature/token ─► decode (JSON, form,
 //!            multipart) ─► provider parser ─► normalize ─► idempotency key ─► store
-//!            (atomic insert-if-absent + email dedupe) ─► enqueue ─► 202 answer
+//!            (one atomic insert-if-absent with the email dedupe, `switchboard_store`'s
+//!            `LeadStore`) ─► enqueue ─► 202 answer
 //! ```
 
 pub mod actions;
@@ -29,22 +30,17 @@ pub mod intake;
 pub mod normalize;
 pub mod problem;
 pub mod providers;
-pub mod queue;
+pub mod reception;
 pub mod routes;
 pub mod signature;
 pub mod state;
-pub mod store;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{ConfigError, GenericAuth, IntakeConfig, ProviderKind, Secret, SourceConfig};
 pub use error::{FieldIssue, IntakeError};
-pub use queue::{Enqueue, EnqueueError, MemoryQueue};
+pub use reception::{PortReception, Reception};
 pub use routes::router;
 pub use state::IntakeState;
-pub use store::{
-    BoxFuture, Insert, LeadStatus, LeadStore, MemoryStore, NewLead, RawPayload, StoreError,
-    StoredLead,
-};
 
 /// Largest request body accepted, in bytes (256 KiB). Larger bodies get 413.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;

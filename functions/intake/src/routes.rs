@@ -26,8 +26,8 @@ use crate::config::{GenericAuth, ProviderKind, SourceConfig};
 use crate::error::{FieldIssue, IntakeError};
 use crate::intake::{self, Delivery, Outcome};
 use crate::state::IntakeState;
-use crate::store::StoredLead;
 use switchboard_routing::Lead;
+use switchboard_store::StoredLead;
 
 /// Builds the intake router over the given state.
 pub fn router(state: IntakeState) -> Router {
@@ -278,8 +278,8 @@ async fn read_lead(
     }
     let lead_id = lead_id.ok_or(IntakeError::LeadNotFound)?;
     let record = state
-        .store
-        .get(&lead_id)
+        .reception
+        .lead(&lead_id)
         .await?
         .ok_or(IntakeError::LeadNotFound)?;
     let visible = global

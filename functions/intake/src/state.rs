@@ -5,47 +5,60 @@ use std::sync::Arc;
 use crate::actions::ActionsState;
 use crate::clock::{Clock, SystemClock};
 use crate::config::IntakeConfig;
-use crate::queue::{Enqueue, MemoryQueue};
-use crate::store::{LeadStore, MemoryStore};
+use crate::reception::{PortReception, Reception};
 
-/// The router's state: configuration, storage, the routing hand-off and the clock.
+/// The router's state: configuration, where leads go, and the clock.
 #[derive(Clone)]
 pub struct IntakeState {
     pub config: Arc<IntakeConfig>,
-    pub store: Arc<dyn LeadStore>,
-    pub queue: Arc<dyn Enqueue>,
+    pub reception: Arc<dyn Reception>,
     pub clock: Arc<dyn Clock>,
     /// Rep actions and Slack interactivity; `None` turns their routes off (404).
     pub actions: Option<ActionsState>,
 }
 
 impl IntakeState {
-    pub fn new(config: IntakeConfig, store: Arc<dyn LeadStore>, queue: Arc<dyn Enqueue>) -> Self {
+    /// Leads stored in `store` and handed on through `routing`, on the system clock.
+    pub fn new<S, Q>(config: IntakeConfig, store: S, routing: Q) -> Self
+    where
+        S: switchboard_store::LeadStore + 'static,
+        Q: switchboard_store::Outbox + 'static,
+    {
+        Self::with_clock(config, store, routing, Arc::new(SystemClock))
+    }
+
+    /// As [`IntakeState::new`], on `clock` (tests pin and move time).
+    pub fn with_clock<S, Q>(
+        config: IntakeConfig,
+        store: S,
+        routing: Q,
+        clock: Arc<dyn Clock>,
+    ) -> Self
+    where
+        S: switchboard_store::LeadStore + 'static,
+        Q: switchboard_store::Outbox + 'static,
+    {
+        let reception = Arc::new(PortReception::new(store, routing, clock.clone()));
+        Self::from_reception(config, reception, clock)
+    }
+
+    /// Leads handed to `reception` (the local process wraps [`PortReception`] to note
+    /// each lead's lane for its routers).
+    pub fn from_reception(
+        config: IntakeConfig,
+        reception: Arc<dyn Reception>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         IntakeState {
             config: Arc::new(config),
-            store,
-            queue,
-            clock: Arc::new(SystemClock),
+            reception,
+            clock,
             actions: None,
         }
     }
 
-    /// In-memory store and queue (tests, benchmarks, trying it out).
-    pub fn in_memory(config: IntakeConfig) -> Self {
-        Self::new(
-            config,
-            Arc::new(MemoryStore::new()),
-            Arc::new(MemoryQueue::new()),
-        )
-    }
-
     pub fn with_actions(mut self, actions: ActionsState) -> Self {
         self.actions = Some(actions);
-        self
-    }
-
-    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
         self
     }
 }

@@ -8,10 +8,9 @@ use axum::body::Body;
 use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use switchboard_intake::aws::{AwsSettings, aws_state};
-use switchboard_intake::store::RouteRequest;
 use switchboard_intake::{IntakeConfig, router};
 use switchboard_store::aws::{DynamoStore, dynamo, sdk_config};
-use switchboard_store::{LeadStatus, LeadStore};
+use switchboard_store::{LeadStatus, LeadStore, RouteRequest};
 use tower::ServiceExt;
 
 const SKIP_REASON: &str = "AWS_ENDPOINT_URL not set (run through infra/with-moto.sh)";

@@ -1,6 +1,7 @@
 //! The notifier on AWS: configuration from the environment (the document from SSM or
 //! inline), secrets from SSM and Secrets Manager, the DynamoDB store and SES.
 
+use switchboard_lambda::{EnvError, Vars};
 use switchboard_store::aws::DynamoStore;
 
 use crate::channels::Senders;
@@ -39,8 +40,8 @@ impl AwsClients {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("environment variable {0} is not set or empty")]
-    Missing(&'static str),
+    #[error(transparent)]
+    Env(#[from] EnvError),
     #[error("reading the notification config from SSM parameter {name}: {why}")]
     ConfigParam { name: String, why: String },
     #[error(transparent)]
@@ -111,13 +112,14 @@ pub async fn load_config(
     clients: &AwsClients,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<Option<NotifyConfig>, StartError> {
-    let set = |name| lookup(name).filter(|v: &String| !v.trim().is_empty());
-    let text = if let Some(name) = set(CONFIG_PARAM) {
-        let name = name.trim().to_owned();
+    // The document is taken as written (trimming could cut an indented document's first
+    // line); a blank one counts as unset.
+    let inline = || lookup(CONFIG_INLINE).filter(|v| !v.trim().is_empty());
+    let text = if let Some(name) = Vars::new(&lookup).optional(CONFIG_PARAM) {
         ssm_parameter(&clients.ssm, &name)
             .await
             .map_err(|why| StartError::ConfigParam { name, why })?
-    } else if let Some(inline) = set(CONFIG_INLINE) {
+    } else if let Some(inline) = inline() {
         inline
     } else {
         return Ok(None);
@@ -148,10 +150,7 @@ pub async fn aws_handler(
     clients: AwsClients,
     lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
 ) -> Result<AwsHandler, StartError> {
-    let table = lookup(TABLE)
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty())
-        .ok_or(StartError::Missing(TABLE))?;
+    let table = Vars::new(&lookup).required(TABLE)?;
     let setup = setup(&clients, lookup).await?;
     let senders = Senders {
         http: HttpClient::new()?,

@@ -26,17 +26,8 @@ pub use setup::{Setup, SetupError};
 
 /// The Lambda event and response types, for callers building batches (tests, tools).
 #[cfg(feature = "aws")]
-pub use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+pub use switchboard_lambda::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 
 /// An error with its whole cause chain (the SDKs' `Display` shows only the top).
 #[cfg(feature = "aws")]
-pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        out.push_str(": ");
-        out.push_str(&c.to_string());
-        cause = c.source();
-    }
-    out
-}
+pub(crate) use switchboard_store::aws::describe;

@@ -7,9 +7,6 @@
 #[path = "it/common.rs"]
 mod common;
 
-use std::sync::atomic::{AtomicU32, Ordering};
-
-use aws_config::SdkConfig;
 use aws_sdk_ssm::types::ParameterType;
 use common::{Receiver, monday, routed};
 use serde_json::Value;
@@ -17,44 +14,15 @@ use switchboard_notifier::aws::{
     AwsClients, CONFIG_INLINE, CONFIG_PARAM, StartError, TABLE, aws_handler,
 };
 use switchboard_notifier::{SqsEvent, SqsMessage};
-use switchboard_store::aws::{DynamoStore, dynamo, sdk_config};
+use switchboard_store::aws::DynamoStore;
 use switchboard_store::{DeliveryLog, NotifyMessage};
+use switchboard_testkit::moto::{Moto, moto};
+use switchboard_testkit::unique;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-fn skipped() {
-    use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED: AWS_ENDPOINT_URL not set (run through infra/with-moto.sh)"
-    );
-}
-
-/// A name no other test (or earlier run against the same emulator) uses.
-fn unique(prefix: &str) -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{prefix}-{}-{nanos}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-async fn sdk() -> Option<SdkConfig> {
-    std::env::var_os("AWS_ENDPOINT_URL")?;
-    Some(sdk_config().await)
-}
-
-async fn table(config: &SdkConfig) -> (String, DynamoStore) {
-    let client = aws_sdk_dynamodb::Client::new(config);
-    let name = unique("notifier");
-    dynamo::create_table(&client, &name)
-        .await
-        .expect("create table");
-    (name.clone(), DynamoStore::new(client, name))
+async fn table(aws: &Moto) -> (String, DynamoStore) {
+    let name = aws.table("notifier").await;
+    (name.clone(), DynamoStore::new(aws.dynamodb(), name))
 }
 
 async fn put_secure(clients: &AwsClients, name: &str, value: &str) {
@@ -108,11 +76,11 @@ async fn emails_about(lead_id: &str) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emails_through_ses_with_secrets_from_ssm_and_secrets_manager() {
-    let Some(config) = sdk().await else {
-        return skipped();
+    let Some(aws) = moto().await else {
+        return;
     };
-    let clients = AwsClients::new(&config);
-    let (table_name, store) = table(&config).await;
+    let clients = AwsClients::new(&aws.config);
+    let (table_name, store) = table(&aws).await;
     let lead_id = unique("L-ses");
     let a = routed(&store, &lead_id).await;
     let sender = format!("{}@example.com", unique("leads"));
@@ -215,11 +183,11 @@ default: [mail, crm]
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unverified_sender_fails_the_message() {
-    let Some(config) = sdk().await else {
-        return skipped();
+    let Some(aws) = moto().await else {
+        return;
     };
-    let clients = AwsClients::new(&config);
-    let (table_name, store) = table(&config).await;
+    let clients = AwsClients::new(&aws.config);
+    let (table_name, store) = table(&aws).await;
     let lead_id = unique("L-unverified");
     let a = routed(&store, &lead_id).await;
     let doc = r#"{"channels": {"mail": {"type": "email", "from": "nobody@unverified.example"}}, "default": ["mail"]}"#;
@@ -247,10 +215,10 @@ async fn an_unverified_sender_fails_the_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn start_refuses_inline_secrets_and_missing_references() {
-    let Some(config) = sdk().await else {
-        return skipped();
+    let Some(aws) = moto().await else {
+        return;
     };
-    let clients = AwsClients::new(&config);
+    let clients = AwsClients::new(&aws.config);
     let inline = r#"{"channels": {"s": {"type": "slack_webhook", "url": "https://hooks.slack.com/services/T/B/X"}}}"#;
     let env = move |name: &str| match name {
         TABLE => Some("t".to_owned()),

@@ -1,11 +1,10 @@
 //! The handler on AWS: the DynamoDB store, the EventBridge bus and the SQS notify queue.
 
-use switchboard_store::aws::{DynamoStore, EventBridgePublisher};
-use switchboard_store::{Router, StoreError, StoreResult};
+use switchboard_store::Router;
+use switchboard_store::aws::{DynamoStore, EventBridgePublisher, SqsOutbox};
 
 use crate::config::Config;
 use crate::handler::Handler;
-use crate::notify::NotifyQueue;
 
 /// The SDK clients the router uses. Built once per process: each holds a connection pool
 /// that warm invocations reuse.
@@ -26,7 +25,9 @@ impl AwsClients {
     }
 }
 
-pub type AwsHandler = Handler<DynamoStore, EventBridgePublisher, SqsNotifyQueue>;
+/// The notify queue is send-only: the router needs (and is granted) nothing but
+/// `SendMessage` on it.
+pub type AwsHandler = Handler<DynamoStore, EventBridgePublisher, SqsOutbox>;
 
 /// The production handler over `clients` and the resources `config` names.
 pub fn aws_handler(clients: AwsClients, config: &Config) -> AwsHandler {
@@ -36,50 +37,6 @@ pub fn aws_handler(clients: AwsClients, config: &Config) -> AwsHandler {
     );
     Handler::new(
         router,
-        SqsNotifyQueue::new(clients.sqs, &config.notify_queue_url),
+        SqsOutbox::new(clients.sqs, &config.notify_queue_url),
     )
-}
-
-/// Sends notifications with one `SendMessage` each. Unlike the store's `SqsQueue` it needs
-/// no dead-letter queue URL: the router only ever sends here.
-#[derive(Debug, Clone)]
-pub struct SqsNotifyQueue {
-    client: aws_sdk_sqs::Client,
-    queue_url: String,
-}
-
-impl SqsNotifyQueue {
-    pub fn new(client: aws_sdk_sqs::Client, queue_url: impl Into<String>) -> Self {
-        SqsNotifyQueue {
-            client,
-            queue_url: queue_url.into(),
-        }
-    }
-}
-
-impl NotifyQueue for SqsNotifyQueue {
-    async fn send(&self, body: &str) -> StoreResult<()> {
-        self.client
-            .send_message()
-            .queue_url(&self.queue_url)
-            .message_body(body)
-            .send()
-            .await
-            .map_err(|e| {
-                StoreError::backend_from(format!("SQS SendMessage: {}", describe(&e)), e)
-            })?;
-        Ok(())
-    }
-}
-
-/// The SDK's `Display` shows only the top of the cause chain; the log needs all of it.
-fn describe(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        out.push_str(": ");
-        out.push_str(&c.to_string());
-        cause = c.source();
-    }
-    out
 }

@@ -1,5 +1,7 @@
 //! The function's configuration, from its environment.
 
+use switchboard_lambda::Vars;
+
 pub const TABLE: &str = "SWITCHBOARD_TABLE";
 pub const NOTIFY_QUEUE_URL: &str = "SWITCHBOARD_NOTIFY_QUEUE_URL";
 pub const EVENT_BUS: &str = "SWITCHBOARD_EVENT_BUS";
@@ -13,29 +15,21 @@ pub struct Config {
     pub event_bus: String,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ConfigError {
-    #[error("environment variable {0} is not set or empty")]
-    Missing(&'static str),
-}
+/// A setting is missing.
+pub use switchboard_lambda::EnvError as ConfigError;
 
 impl Config {
     pub fn from_env() -> Result<Config, ConfigError> {
-        Config::from_lookup(|name| std::env::var(name).ok())
+        Config::from_lookup(switchboard_lambda::env::var)
     }
 
     /// Reads the settings through `lookup` (the environment in production).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let required = |name: &'static str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-                .ok_or(ConfigError::Missing(name))
-        };
+        let vars = Vars::new(lookup);
         Ok(Config {
-            table: required(TABLE)?,
-            notify_queue_url: required(NOTIFY_QUEUE_URL)?,
-            event_bus: required(EVENT_BUS)?,
+            table: vars.required(TABLE)?,
+            notify_queue_url: vars.required(NOTIFY_QUEUE_URL)?,
+            event_bus: vars.required(EVENT_BUS)?,
         })
     }
 }

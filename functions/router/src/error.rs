@@ -1,6 +1,7 @@
-//! Why a message was not finished, and why a whole batch failed.
+//! Why a message was not finished.
 
-use switchboard_store::{RouteError, StoreError};
+use switchboard_lambda::MessageFailure;
+use switchboard_store::{AfterRoutingError, RouteError};
 
 use crate::message::BodyError;
 
@@ -18,35 +19,40 @@ pub enum MessageError {
     /// failed publish lands here too.
     #[error(transparent)]
     Route(#[from] RouteError),
-    /// Republishing the event of a lead parked by an earlier delivery failed.
-    #[error("publishing the event: {0}")]
-    Publish(StoreError),
-    #[error("enqueueing the notification: {0}")]
-    Notify(StoreError),
-    #[error("encoding the notification: {0}")]
-    Encode(#[from] serde_json::Error),
-    /// The stored state contradicts itself; retrying may not help, and the dead-letter
-    /// queue brings it to an operator.
-    #[error("lead {lead_id}: {why}")]
-    Inconsistent { lead_id: String, why: String },
-    /// Left for the next delivery: too little time remained to finish it before the
-    /// function's timeout.
-    #[error("not attempted: the invocation's deadline is near")]
-    DeadlineNear,
+    /// The lead is routed, but its notification or its parked event is not out yet (or
+    /// the stored state contradicts itself, which the dead-letter queue brings to an
+    /// operator).
+    #[error(transparent)]
+    AfterRouting(#[from] AfterRoutingError),
 }
 
-impl From<StoreError> for MessageError {
-    fn from(e: StoreError) -> Self {
-        MessageError::Route(RouteError::Store(e))
+impl MessageFailure for MessageError {
+    fn is_poison(&self) -> bool {
+        matches!(self, MessageError::Poison(_))
+    }
+}
+
+/// A message that did not finish, with the lead it named (once parsed), for the log.
+#[derive(Debug)]
+pub(crate) struct Unfinished {
+    pub lead_id: Option<String>,
+    pub error: MessageError,
+}
+
+impl std::fmt::Display for Unfinished {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.lead_id {
+            Some(lead_id) => write!(f, "lead {lead_id}: {}", self.error),
+            None => self.error.fmt(f),
+        }
+    }
+}
+
+impl MessageFailure for Unfinished {
+    fn is_poison(&self) -> bool {
+        self.error.is_poison()
     }
 }
 
 /// The invocation as a whole failed, so SQS delivers every message of the batch again.
-#[derive(Debug, thiserror::Error)]
-pub enum BatchError {
-    /// A failed message had no message id, so it cannot be reported on its own. Lambda's
-    /// SQS integration always sets one; failing the batch is the only answer that cannot
-    /// acknowledge an unfinished message.
-    #[error("{0} failed message(s) without a message id")]
-    Unidentified(usize),
-}
+pub use switchboard_lambda::BatchError;

@@ -6,163 +6,30 @@
 mod common;
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, Ordering};
 
-use aws_config::SdkConfig;
-use aws_sdk_sqs::types::QueueAttributeName;
 use common::Backend;
-use switchboard_router::aws::{AwsClients, SqsNotifyQueue, aws_handler};
-use switchboard_router::{Config, Notification, NotifyQueue, RouteRequest};
-use switchboard_store::aws::{
-    CallCounter, DynamoStore, EventBridgePublisher, SqsQueue, dynamo, sdk_config,
-};
-use switchboard_store::{DomainEvent, EventPublisher, ReleaseOutcome, RoutingState, StoreResult};
+use switchboard_router::aws::{AwsClients, aws_handler};
+use switchboard_router::{Config, Notification, RouteRequest};
+use switchboard_store::aws::{CallCounter, DynamoStore, SqsOutbox, SqsQueue};
+use switchboard_store::{DomainEvent, Outbox, ReleaseOutcome, RoutingState, StoreResult};
+use switchboard_testkit::moto::{BusProbe, Moto, drain, moto};
+use switchboard_testkit::unique;
 
-const SKIP_REASON: &str = "AWS_ENDPOINT_URL not set (run through infra/with-moto.sh)";
-
-/// A name no other test (or earlier run against the same emulator) uses.
-fn unique(prefix: &str) -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!(
-        "{prefix}-{}-{nanos}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-struct Aws {
-    config: SdkConfig,
-}
+struct Aws(Moto);
 
 async fn backend() -> Option<Aws> {
-    std::env::var_os("AWS_ENDPOINT_URL")?;
-    Some(Aws {
-        config: sdk_config().await,
-    })
-}
-
-async fn create_table(client: &aws_sdk_dynamodb::Client) -> String {
-    let name = unique("switchboard");
-    dynamo::create_table(client, &name)
-        .await
-        .expect("create table");
-    name
-}
-
-async fn create_queue(sqs: &aws_sdk_sqs::Client, prefix: &str) -> String {
-    sqs.create_queue()
-        .queue_name(unique(prefix))
-        .send()
-        .await
-        .expect("create queue")
-        .queue_url
-        .expect("queue url")
-}
-
-/// Drains a queue with short polls (moto makes sent messages visible at once).
-async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
-    let mut bodies = Vec::new();
-    loop {
-        let out = sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .expect("receive");
-        let messages = out.messages.unwrap_or_default();
-        if messages.is_empty() {
-            return bodies;
-        }
-        for m in messages {
-            bodies.push(m.body.unwrap_or_default());
-            sqs.delete_message()
-                .queue_url(url)
-                .receipt_handle(m.receipt_handle.unwrap_or_default())
-                .send()
-                .await
-                .expect("delete");
-        }
-    }
-}
-
-/// The production publisher on a fresh bus, with a rule copying every Switchboard event to
-/// a queue the test reads back.
-struct BusProbe {
-    publisher: EventBridgePublisher,
-    bus: String,
-    sqs: aws_sdk_sqs::Client,
-    queue_url: String,
-    seen: Mutex<Vec<DomainEvent>>,
-}
-
-impl EventPublisher for BusProbe {
-    async fn publish(&self, event: &DomainEvent) -> StoreResult<()> {
-        self.publisher.publish(event).await
-    }
-}
-
-async fn bus_probe(eb: aws_sdk_eventbridge::Client, sqs: aws_sdk_sqs::Client) -> BusProbe {
-    let bus = unique("bus");
-    eb.create_event_bus()
-        .name(&bus)
-        .send()
-        .await
-        .expect("create bus");
-    let queue_url = create_queue(&sqs, "events").await;
-    let arn = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("queue attributes")
-        .attributes
-        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
-        .expect("queue arn");
-    let rule = unique("rule");
-    eb.put_rule()
-        .name(&rule)
-        .event_bus_name(&bus)
-        .event_pattern(r#"{"source": ["switchboard"]}"#)
-        .send()
-        .await
-        .expect("put rule");
-    eb.put_targets()
-        .rule(&rule)
-        .event_bus_name(&bus)
-        .targets(
-            aws_sdk_eventbridge::types::Target::builder()
-                .id("probe")
-                .arn(arn)
-                .build()
-                .expect("target"),
-        )
-        .send()
-        .await
-        .expect("put targets");
-    BusProbe {
-        publisher: EventBridgePublisher::new(eb, &bus),
-        bus,
-        sqs,
-        queue_url,
-        seen: Mutex::new(Vec::new()),
-    }
+    moto().await.map(Aws)
 }
 
 /// The production notify sender, and a reader of the queue it sends to.
 struct NotifyProbe {
-    sender: SqsNotifyQueue,
+    sender: SqsOutbox,
     sqs: aws_sdk_sqs::Client,
     queue_url: String,
     seen: Mutex<Vec<Notification>>,
 }
 
-impl NotifyQueue for NotifyProbe {
+impl Outbox for NotifyProbe {
     async fn send(&self, body: &str) -> StoreResult<()> {
         self.sender.send(body).await
     }
@@ -179,36 +46,22 @@ impl Backend for Aws {
     const CONCURRENT_LEADS: usize = 120;
 
     async fn store(&self) -> DynamoStore {
-        let client = aws_sdk_dynamodb::Client::new(&self.config);
-        let table = create_table(&client).await;
-        DynamoStore::new(client, table)
+        self.0.store().await
     }
 
     async fn events(&self) -> BusProbe {
-        bus_probe(
-            aws_sdk_eventbridge::Client::new(&self.config),
-            aws_sdk_sqs::Client::new(&self.config),
-        )
-        .await
+        self.0.bus_probe().await
     }
 
     async fn recorded(&self, probe: &BusProbe) -> Vec<DomainEvent> {
-        for body in drain(&probe.sqs, &probe.queue_url).await {
-            let envelope: serde_json::Value = serde_json::from_str(&body).expect("json");
-            assert_eq!(envelope["source"], "switchboard");
-            let event: DomainEvent =
-                serde_json::from_value(envelope["detail"].clone()).expect("event detail");
-            assert_eq!(envelope["detail-type"], event.kind.as_str());
-            probe.seen.lock().expect("lock").push(event);
-        }
-        probe.seen.lock().expect("lock").clone()
+        probe.events().await
     }
 
     async fn notify(&self) -> NotifyProbe {
-        let sqs = aws_sdk_sqs::Client::new(&self.config);
-        let queue_url = create_queue(&sqs, "notify").await;
+        let sqs = self.0.sqs();
+        let queue_url = self.0.queue("notify").await;
         NotifyProbe {
-            sender: SqsNotifyQueue::new(sqs.clone(), &queue_url),
+            sender: SqsOutbox::new(sqs.clone(), &queue_url),
             sqs,
             queue_url,
             seen: Mutex::new(Vec::new()),
@@ -224,17 +77,13 @@ impl Backend for Aws {
     }
 
     async fn queue(&self, max_receives: u32) -> SqsQueue {
-        SqsQueue::create(
-            aws_sdk_sqs::Client::new(&self.config),
-            &unique("routing"),
-            max_receives,
-        )
-        .await
-        .expect("create routing queue")
+        SqsQueue::create(self.0.sqs(), &unique("routing"), max_receives)
+            .await
+            .expect("create routing queue")
     }
 }
 
-router_scenarios!(backend(), SKIP_REASON);
+router_scenarios!(backend());
 
 /// Counts every AWS call the production handler (`aws_handler`, as `main` builds it) makes
 /// per lead, by operation, with a warm policy cache: the numbers docs/ROUTER.md quotes.
@@ -244,35 +93,21 @@ async fn aws_calls_per_lead() {
     use common::fixtures::{POLICY, activate, ids, insert, monday};
     use switchboard_store::Received;
 
-    let Some(aws) = backend().await else {
-        common::skipped(SKIP_REASON);
+    let Some(aws) = moto().await else {
         return;
     };
     let counter = CallCounter::new();
     let counted = AwsClients {
-        dynamodb: aws_sdk_dynamodb::Client::from_conf(
-            aws_sdk_dynamodb::config::Builder::from(&aws.config)
-                .interceptor(counter.clone())
-                .build(),
-        ),
-        sqs: aws_sdk_sqs::Client::from_conf(
-            aws_sdk_sqs::config::Builder::from(&aws.config)
-                .interceptor(counter.clone())
-                .build(),
-        ),
-        eventbridge: aws_sdk_eventbridge::Client::from_conf(
-            aws_sdk_eventbridge::config::Builder::from(&aws.config)
-                .interceptor(counter.clone())
-                .build(),
-        ),
+        dynamodb: aws.counted_dynamodb(&counter),
+        sqs: aws.counted_sqs(&counter),
+        eventbridge: aws.counted_eventbridge(&counter),
     };
     // Setup and checks go through uncounted clients.
-    let dynamodb = aws_sdk_dynamodb::Client::new(&aws.config);
-    let sqs = aws_sdk_sqs::Client::new(&aws.config);
-    let table = create_table(&dynamodb).await;
-    let store = DynamoStore::new(dynamodb, &table);
-    let notify_url = create_queue(&sqs, "notify").await;
-    let probe = bus_probe(aws_sdk_eventbridge::Client::new(&aws.config), sqs.clone()).await;
+    let sqs = aws.sqs();
+    let table = aws.table("switchboard").await;
+    let store = DynamoStore::new(aws.dynamodb(), &table);
+    let notify_url = aws.queue("notify").await;
+    let probe = aws.bus_probe().await;
     let config = Config {
         table,
         notify_queue_url: notify_url.clone(),

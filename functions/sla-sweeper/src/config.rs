@@ -12,10 +12,6 @@ pub const LOOKBACK: &str = "SWITCHBOARD_SWEEP_LOOKBACK";
 /// Optional: how old a lead awaiting routing must be to be re-driven (default 2m).
 pub const REDRIVE_AFTER: &str = "SWITCHBOARD_REDRIVE_AFTER";
 
-/// Lead ids intake uses for its email-dedupe claims (`switchboard_intake::store::ports::
-/// CLAIM_ID_PREFIX`): records in the lead table that are never routed.
-pub const CLAIM_ID_PREFIX: &str = "email-claim:";
-
 #[derive(Debug, Clone)]
 pub struct Config {
     pub table: String,
@@ -61,7 +57,6 @@ impl Config {
             sweep: SweepConfig {
                 lookback: duration(LOOKBACK, defaults.lookback)?,
                 redrive_after: duration(REDRIVE_AFTER, defaults.redrive_after)?,
-                skip_prefixes: vec![CLAIM_ID_PREFIX.to_owned()],
                 ..defaults
             },
         })
@@ -93,7 +88,6 @@ mod tests {
         let c = Config::from_lookup(lookup(&BASE)).unwrap();
         assert_eq!(c.routing_queue_url, "https://sqs/routing");
         assert_eq!(c.sweep.lookback, SignedDuration::from_mins(15));
-        assert_eq!(c.sweep.skip_prefixes, vec![CLAIM_ID_PREFIX.to_owned()]);
         let mut vars = BASE.to_vec();
         vars.push((LOOKBACK, "30m"));
         vars.push((REDRIVE_AFTER, "90s"));

@@ -2,19 +2,16 @@
 //! the clock: SLAs counted in the reps' working hours across time zones and a
 //! daylight-saving change, re-routing, and the re-drive of lost hand-offs.
 
-use std::path::PathBuf;
-use std::time::Duration;
-
 use jiff::Timestamp;
 use switchboard_routing::{Lead, PolicyDocument};
-use switchboard_sla_sweeper::config::CLAIM_ID_PREFIX;
 use switchboard_sla_sweeper::{Handler, ScheduleEvent};
 use switchboard_store::embedded::{EmbeddedStore, MemoryEvents, MemoryQueue, QueueConfig};
 use switchboard_store::sweeper::SweepConfig;
 use switchboard_store::{
-    LeadStatus, LeadStore, NotifyKind, NotifyMessage, PolicyStore, Routed, Router, RoutingState,
-    WorkQueue,
+    LeadStatus, LeadStore, NewLead, NotifyKind, NotifyMessage, PolicyStore, Routed, Router,
+    RoutingState,
 };
+use switchboard_testkit::{drain_queue, embedded_store, ts};
 
 /// Berlin works office hours and its SLA counts only those; New York covers around the
 /// clock as the fallback.
@@ -33,24 +30,10 @@ rules:
   - { id: all, pool: main, fallbacks: [us] }
 ";
 
-fn ts(s: &str) -> Timestamp {
-    s.parse().unwrap()
-}
-
-fn temp_db() -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("switchboard-sweeper-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    dir.join(format!("{nanos}.redb"))
-}
-
 type TestHandler = Handler<EmbeddedStore, MemoryEvents, MemoryQueue, MemoryQueue>;
 
 async fn handler(at: Timestamp) -> TestHandler {
-    let store = EmbeddedStore::open(temp_db()).unwrap();
+    let store = embedded_store();
     let doc = PolicyDocument::from_yaml(POLICY).unwrap();
     let v = store.put_version(&doc, None, at).await.unwrap();
     store.set_active(v.version, None, at).await.unwrap();
@@ -59,10 +42,7 @@ async fn handler(at: Timestamp) -> TestHandler {
         Router::new(store, MemoryEvents::new()),
         queue(),
         queue(),
-        SweepConfig {
-            skip_prefixes: vec![CLAIM_ID_PREFIX.to_owned()],
-            ..SweepConfig::default()
-        },
+        SweepConfig::default(),
     )
 }
 
@@ -70,17 +50,6 @@ fn at(time: &str) -> ScheduleEvent {
     ScheduleEvent {
         time: Some(ts(time)),
     }
-}
-
-async fn drain(q: &MemoryQueue) -> Vec<String> {
-    let got = q
-        .receive(10, Duration::from_secs(30), Duration::ZERO)
-        .await
-        .unwrap();
-    for m in &got {
-        q.delete(&m.receipt).await.unwrap();
-    }
-    got.into_iter().map(|m| m.body).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,8 +60,7 @@ async fn working_hours_sla_across_zones_and_a_dst_change() {
     let store = &h.router.store;
     store
         .insert_if_absent(
-            &Lead::new("L1", friday).with_email("a@example.org"),
-            "k1",
+            &NewLead::new(Lead::new("L1", friday).with_email("a@example.org"), "k1"),
             friday,
         )
         .await
@@ -121,7 +89,7 @@ async fn working_hours_sla_across_zones_and_a_dst_change() {
             .unwrap();
         assert_eq!(report.expired, 0, "at {time}");
     }
-    assert!(drain(&h.notify).await.is_empty());
+    assert!(drain_queue(&h.notify).await.is_empty());
 
     // At the deadline the lead moves to New York, whose SLA runs on the wall clock.
     let report = h
@@ -133,7 +101,7 @@ async fn working_hours_sla_across_zones_and_a_dst_change() {
     assert_eq!((second.rep.as_str(), second.attempt), ("nyc", 2));
     assert_eq!(second.sla_due, Some(ts("2026-03-30T07:50:00Z")));
     assert_eq!(store.rep_state("ber").await.unwrap().open, 0, "ber lost it");
-    let notes: Vec<NotifyMessage> = drain(&h.notify)
+    let notes: Vec<NotifyMessage> = drain_queue(&h.notify)
         .await
         .iter()
         .map(|b| NotifyMessage::parse(b).unwrap())
@@ -151,23 +119,27 @@ async fn working_hours_sla_across_zones_and_a_dst_change() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redrives_only_real_leads_whose_hand_off_was_lost() {
+async fn redrives_only_routable_leads_whose_hand_off_was_lost() {
     let t0 = ts("2026-06-01T10:00:00Z");
     let h = handler(t0).await;
     let store = &h.router.store;
-    for id in ["L1", "email-claim:a@example.org"] {
-        store
-            .insert_if_absent(&Lead::new(id, t0).with_email("a@example.org"), id, t0)
-            .await
-            .unwrap();
+    // L2 repeats L1's address inside the dedupe window: stored as a duplicate, never routed.
+    for id in ["L1", "L2"] {
+        let new = NewLead::new(Lead::new(id, t0).with_email("a@example.org"), id)
+            .dedupe_since(t0 - jiff::SignedDuration::from_hours(24));
+        store.insert_if_absent(&new, t0).await.unwrap();
     }
+    assert_eq!(
+        store.get("L2").await.unwrap().unwrap().status,
+        LeadStatus::Duplicate
+    );
     let report = h
         .handle(&at("2026-06-01T10:05:00Z"), ts("2026-06-01T10:05:00Z"))
         .await
         .unwrap();
     assert_eq!(report.redriven, 1);
     assert_eq!(
-        drain(&h.routing).await,
+        drain_queue(&h.routing).await,
         vec![r#"{"lead_id":"L1"}"#.to_owned()]
     );
     assert_eq!(
@@ -182,7 +154,10 @@ async fn an_event_without_time_sweeps_now() {
     let h = handler(t0).await;
     h.router
         .store
-        .insert_if_absent(&Lead::new("L1", t0).with_email("a@example.org"), "k", t0)
+        .insert_if_absent(
+            &NewLead::new(Lead::new("L1", t0).with_email("a@example.org"), "k"),
+            t0,
+        )
         .await
         .unwrap();
     let event: ScheduleEvent = serde_json::from_str("{}").unwrap();

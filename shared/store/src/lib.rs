@@ -10,6 +10,7 @@
 
 pub mod action_link;
 pub mod actions;
+mod after_routing;
 pub mod apply;
 #[cfg(feature = "aws")]
 pub mod aws;
@@ -22,6 +23,7 @@ mod route_request;
 mod router;
 pub mod sweeper;
 
+pub use after_routing::{AfterRoutingError, Done, after_routing};
 pub use apply::Apply;
 pub use error::{StoreError, StoreResult};
 pub use notify_message::{NotifyKind, NotifyMessage};
@@ -29,7 +31,10 @@ pub use policy_cache::CompiledPolicies;
 pub use ports::accounts::{AccountDirectory, ImportSummary};
 pub use ports::deliveries::{DeliveryKey, DeliveryLog};
 pub use ports::events::{DomainEvent, EVENT_SOURCE, EventPublisher};
-pub use ports::leads::{Insert, LeadStatus, LeadStore, StoredLead};
+pub use ports::leads::{
+    EmailEntry, FieldIssue, Insert, LeadStatus, LeadStore, NewLead, RawEncoding, RawPayload,
+    StoredLead, email_key,
+};
 pub use ports::policies::{ActivePolicy, PolicyStore, PolicySummary, PolicyVersion};
 pub use ports::queue::{DeadLetter, Outbox, Received, WorkQueue};
 pub use ports::routing::{

@@ -45,9 +45,6 @@ pub struct SweepConfig {
     /// A lead awaiting routing this long since its last change is re-driven.
     pub redrive_after: SignedDuration,
     pub redrive_batch: usize,
-    /// Lead ids never re-driven (records that are not leads, such as intake's email
-    /// claims, which share the lead table).
-    pub skip_prefixes: Vec<String>,
 }
 
 impl Default for SweepConfig {
@@ -58,7 +55,6 @@ impl Default for SweepConfig {
             max_pages: 10,
             redrive_after: SignedDuration::from_mins(2),
             redrive_batch: 100,
-            skip_prefixes: Vec::new(),
         }
     }
 }
@@ -178,9 +174,6 @@ where
     let stale = store.awaiting_routing(before, config.redrive_batch).await?;
     for lead in stale {
         let id = lead.lead.id.as_str();
-        if config.skip_prefixes.iter().any(|p| id.starts_with(p)) {
-            continue;
-        }
         let body = crate::RouteRequest::new(id).to_body();
         if let Err(e) = routing.send(&body).await {
             report.failures += 1;

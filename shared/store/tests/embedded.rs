@@ -3,42 +3,10 @@
 
 mod contract;
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
-
 use contract::Harness;
 use switchboard_store::embedded::{EmbeddedStore, MemoryEvents, MemoryQueue, QueueConfig};
 use switchboard_store::{DomainEvent, LeadStore, PolicyStore, RoutingState};
-
-const TEMP_PREFIX: &str = "switchboard-store-tests-";
-
-/// A fresh database file per store, in a directory per test process. Directories left by
-/// earlier runs (whose process is gone) are removed on first use.
-fn temp_db() -> PathBuf {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    static CLEAN: std::sync::Once = std::sync::Once::new();
-    CLEAN.call_once(remove_stale_dirs);
-    let dir = std::env::temp_dir().join(format!("{TEMP_PREFIX}{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir.join(format!("db-{}.redb", NEXT.fetch_add(1, Ordering::Relaxed)))
-}
-
-fn remove_stale_dirs() {
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix(TEMP_PREFIX)) else {
-            continue;
-        };
-        // Only where /proc tells which processes live; elsewhere leave the files alone.
-        let proc_dir = std::path::Path::new("/proc");
-        if proc_dir.exists() && !proc_dir.join(pid).exists() {
-            let _ = std::fs::remove_dir_all(entry.path());
-        }
-    }
-}
+use switchboard_testkit::{embedded_store, temp_db};
 
 struct Embedded;
 
@@ -50,7 +18,7 @@ impl Harness for Embedded {
     const SHARE_LEADS: usize = 2_000;
 
     async fn store(&self) -> EmbeddedStore {
-        EmbeddedStore::open(temp_db()).expect("open store")
+        embedded_store()
     }
     async fn events(&self) -> MemoryEvents {
         MemoryEvents::new()
@@ -63,7 +31,7 @@ impl Harness for Embedded {
     }
 }
 
-contract_tests!(async { Some(Embedded) }, "never");
+contract_tests!(async { Some(Embedded) });
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_survives_reopening_the_file() {

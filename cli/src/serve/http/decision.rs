@@ -12,8 +12,7 @@ use axum::{Json, Router};
 use http::{HeaderMap, Uri};
 use serde::{Deserialize, Serialize};
 use switchboard_intake::auth::{self, AuthError};
-use switchboard_intake::store::ports::CLAIM_ID_PREFIX;
-use switchboard_intake::{GenericAuth, IntakeConfig, IntakeError, ProviderKind, StoreError};
+use switchboard_intake::{GenericAuth, IntakeConfig, IntakeError, ProviderKind};
 use switchboard_routing::DecisionRecord;
 use switchboard_store::{Assignment, LeadStore, RoutingState, StoredLead};
 
@@ -56,9 +55,7 @@ async fn decision(
     headers: &HeaderMap,
 ) -> Result<DecisionView, IntakeError> {
     let access = access(&state.intake.config, headers)?;
-    let lead_id = lead_id
-        .filter(|id| !id.starts_with(CLAIM_ID_PREFIX))
-        .ok_or(IntakeError::LeadNotFound)?;
+    let lead_id = lead_id.ok_or(IntakeError::LeadNotFound)?;
     let wait = query_param(uri.query(), "wait_ms")
         .and_then(|v| v.parse::<u64>().ok())
         .map_or(Duration::ZERO, |ms| Duration::from_millis(ms).min(MAX_WAIT));
@@ -74,8 +71,8 @@ async fn decision(
         lead = read_lead(store, &lead_id, &access).await?;
     }
     drop(waiter);
-    let assignment = store.assignment(&lead_id).await.map_err(store_error)?;
-    let decisions = store.decisions(&lead_id).await.map_err(store_error)?;
+    let assignment = store.assignment(&lead_id).await?;
+    let decisions = store.decisions(&lead_id).await?;
     Ok(DecisionView {
         lead_id,
         status: lead.status.as_str().to_owned(),
@@ -118,11 +115,7 @@ async fn read_lead<S: LeadStore>(
     lead_id: &str,
     access: &Access,
 ) -> Result<StoredLead, IntakeError> {
-    let lead = store
-        .get(lead_id)
-        .await
-        .map_err(store_error)?
-        .ok_or(IntakeError::LeadNotFound)?;
+    let lead = store.get(lead_id).await?.ok_or(IntakeError::LeadNotFound)?;
     let visible = match access {
         Access::All => true,
         Access::Sources(own) => lead
@@ -136,11 +129,4 @@ async fn read_lead<S: LeadStore>(
     } else {
         Err(IntakeError::LeadNotFound)
     }
-}
-
-fn store_error(e: switchboard_store::StoreError) -> IntakeError {
-    IntakeError::Store(StoreError {
-        message: format!("lead store: {e}"),
-        source: Some(Box::new(e)),
-    })
 }

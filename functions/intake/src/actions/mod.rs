@@ -30,7 +30,7 @@ use switchboard_store::{
 pub use config::{ActionsConfig, Actor};
 pub(crate) use http_routes::routes;
 
-use crate::store::BoxFuture;
+use futures_util::future::BoxFuture;
 
 /// One rep action, as the routes parsed it.
 #[derive(Debug, Clone, PartialEq)]

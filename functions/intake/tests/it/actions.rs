@@ -13,9 +13,9 @@ use switchboard_intake::{Clock, FixedClock, IntakeState, Secret, router};
 use switchboard_routing::{Lead, PolicyDocument};
 use switchboard_store::action_link::{self, ActionClaim, LinkAction};
 use switchboard_store::embedded::{EmbeddedStore, MemoryEvents, MemoryQueue, QueueConfig};
-use switchboard_store::{LeadStore, PolicyStore, Routed, RoutingState};
+use switchboard_store::{LeadStore, NewLead, PolicyStore, Routed, RoutingState};
 
-use crate::common::{Answer, config, now, send};
+use crate::common::{Answer, HandedOn, config, embedded_store, now, send};
 
 const POLICY: &str = "
 name: desk
@@ -36,19 +36,8 @@ struct Desk {
     clock: Arc<FixedClock>,
 }
 
-fn temp_db() -> std::path::PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("switchboard-intake-actions-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    dir.join(format!("{nanos}.redb"))
-}
-
 async fn desk() -> Desk {
-    let store = EmbeddedStore::open(temp_db()).unwrap();
+    let store = embedded_store();
     let v = store
         .put_version(&PolicyDocument::from_yaml(POLICY).unwrap(), None, now())
         .await
@@ -74,8 +63,8 @@ async fn desk() -> Desk {
         }),
     };
     let clock = Arc::new(FixedClock::new(now()));
-    let state = IntakeState::in_memory(config())
-        .with_clock(clock.clone())
+    let intake_store = router.store.clone();
+    let state = IntakeState::with_clock(config(), intake_store, HandedOn::default(), clock.clone())
         .with_actions(ActionsState::new(
             actions,
             Arc::new(StoreDesk::new(router.clone(), notify)),
@@ -95,9 +84,12 @@ impl Desk {
     /// Stores and routes a lead; returns its rep.
     async fn assigned(&self, id: &str) -> String {
         let s = &self.router.store;
-        s.insert_if_absent(&Lead::new(id, now()).with_email("x@example.org"), id, now())
-            .await
-            .unwrap();
+        s.insert_if_absent(
+            &NewLead::new(Lead::new(id, now()).with_email("x@example.org"), id),
+            now(),
+        )
+        .await
+        .unwrap();
         match self.router.route_lead(id, now()).await.unwrap() {
             Routed::Decided {
                 assignment: Some(a),

@@ -1,7 +1,7 @@
-//! Shared test setup: a configuration with one source per provider, a pinned clock,
-//! in-memory store and queue, request builders and the providers' signing schemes.
+//! Shared test setup: a configuration with one source per provider, a pinned clock, a
+//! temporary embedded store, request builders and the providers' signing schemes.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
@@ -9,7 +9,12 @@ use http::{HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use jiff::Timestamp;
 use switchboard_intake::signature::{encode_base64, hmac_sha256};
-use switchboard_intake::{FixedClock, IntakeConfig, IntakeState, MemoryQueue, MemoryStore, router};
+use switchboard_intake::{FixedClock, IntakeConfig, IntakeState, router};
+use switchboard_store::embedded::EmbeddedStore;
+use switchboard_store::{
+    Insert, LeadStatus, LeadStore, NewLead, Outbox, RouteRequest, StoreResult, StoredLead,
+};
+pub use switchboard_testkit::embedded_store;
 use tower::ServiceExt;
 
 /// 2025-06-15T15:06:40Z.
@@ -29,6 +34,7 @@ pub const READ_KEY: &str = "read-key-all-leads";
 pub const CONFIG: &str = r#"
 read_keys: [read-key-all-leads]
 public_base_url: https://leads.example.com
+raw_payload_cap: 65536
 sources:
   - { id: typeform, kind: typeform, secret: tf-whsec-4f9c2a, fields: { "01HZX8QD-country": country } }
   - { id: hubspot, kind: hubspot, secret: hs-client-secret-77aa, public_url: "https://leads.example.com/v1/hooks/hubspot" }
@@ -59,11 +65,11 @@ pub fn config() -> IntakeConfig {
     IntakeConfig::from_yaml_str_with_env(CONFIG, |_| None).expect("test config is valid")
 }
 
-/// The router with handles on its store, queue and clock.
+/// The router with handles on its store, what it handed on for routing, and its clock.
 pub struct Harness {
     pub app: Router,
-    pub store: Arc<MemoryStore>,
-    pub queue: Arc<MemoryQueue>,
+    pub store: Recorded,
+    pub queue: HandedOn,
     pub clock: Arc<FixedClock>,
 }
 
@@ -72,12 +78,14 @@ impl Harness {
         Self::with_config(config())
     }
 
+    /// Intake over a fresh embedded store (the store the local process runs on).
     pub fn with_config(config: IntakeConfig) -> Self {
-        let store = Arc::new(MemoryStore::new());
-        let queue = Arc::new(MemoryQueue::new());
+        Self::over(config, Recorded::new(embedded_store()), HandedOn::default())
+    }
+
+    pub fn over(config: IntakeConfig, store: Recorded, queue: HandedOn) -> Self {
         let clock = Arc::new(FixedClock::new(now()));
-        let state =
-            IntakeState::new(config, store.clone(), queue.clone()).with_clock(clock.clone());
+        let state = IntakeState::with_clock(config, store.clone(), queue.clone(), clock.clone());
         Harness {
             app: router(state),
             store,
@@ -88,6 +96,104 @@ impl Harness {
 
     pub async fn send(&self, request: Request<Body>) -> Answer {
         send(&self.app, request).await
+    }
+}
+
+/// The embedded store, noting the id of every lead an insert created so a test can list
+/// what was stored; every read goes to the store itself.
+#[derive(Clone)]
+pub struct Recorded {
+    inner: EmbeddedStore,
+    created: Arc<Mutex<Vec<String>>>,
+}
+
+impl Recorded {
+    pub fn new(inner: EmbeddedStore) -> Self {
+        Recorded {
+            inner,
+            created: Arc::default(),
+        }
+    }
+
+    /// Every lead stored, in insertion order, as the store has it now.
+    pub async fn all(&self) -> Vec<StoredLead> {
+        let ids = self.created.lock().unwrap().clone();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(
+                self.inner
+                    .get(&id)
+                    .await
+                    .unwrap()
+                    .expect("a created lead is stored"),
+            );
+        }
+        out
+    }
+
+    pub async fn len(&self) -> usize {
+        self.all().await.len()
+    }
+
+    pub async fn is_empty(&self) -> bool {
+        self.len().await == 0
+    }
+}
+
+impl LeadStore for Recorded {
+    async fn insert_if_absent(&self, new: &NewLead, now: Timestamp) -> StoreResult<Insert> {
+        let done = self.inner.insert_if_absent(new, now).await?;
+        if let Insert::Created(l) = &done {
+            self.created.lock().unwrap().push(l.lead.id.clone());
+        }
+        Ok(done)
+    }
+
+    async fn get(&self, lead_id: &str) -> StoreResult<Option<StoredLead>> {
+        self.inner.get(lead_id).await
+    }
+
+    async fn latest_by_email(&self, email: &str) -> StoreResult<Option<StoredLead>> {
+        self.inner.latest_by_email(email).await
+    }
+
+    async fn awaiting_routing(
+        &self,
+        before: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<StoredLead>> {
+        self.inner.awaiting_routing(before, limit).await
+    }
+
+    async fn set_status(
+        &self,
+        lead_id: &str,
+        from: LeadStatus,
+        to: LeadStatus,
+        now: Timestamp,
+    ) -> StoreResult<StoredLead> {
+        self.inner.set_status(lead_id, from, to, now).await
+    }
+}
+
+/// The routing queue as intake sees it (send only): the lead ids of the route requests it
+/// was given, in order.
+#[derive(Debug, Default, Clone)]
+pub struct HandedOn {
+    ids: Arc<Mutex<Vec<String>>>,
+}
+
+impl HandedOn {
+    pub fn lead_ids(&self) -> Vec<String> {
+        self.ids.lock().unwrap().clone()
+    }
+}
+
+impl Outbox for HandedOn {
+    async fn send(&self, body: &str) -> StoreResult<()> {
+        let request = RouteRequest::parse(body).expect("intake sends route requests");
+        self.ids.lock().unwrap().push(request.lead_id);
+        Ok(())
     }
 }
 

@@ -6,9 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use http::StatusCode;
 use jiff::SignedDuration;
-use switchboard_intake::store::BoxFuture;
-use switchboard_intake::{Enqueue, EnqueueError, IntakeState, LeadStatus, MemoryStore, router};
-use switchboard_routing::Lead;
+use switchboard_intake::{IntakeState, router};
+use switchboard_store::{LeadStatus, Outbox, StoreError, StoreResult};
 
 use crate::common::*;
 
@@ -21,7 +20,7 @@ async fn provider_redelivery_returns_the_same_lead_and_creates_nothing() {
     let again = h.send(typeform_request(&body)).await;
     assert_eq!(again.lead_id(), first);
     assert_eq!(again.json()["status"], "queued");
-    assert_eq!(h.store.len(), 1);
+    assert_eq!(h.store.len().await, 1);
     assert_eq!(h.queue.lead_ids(), vec![first]);
 }
 
@@ -37,7 +36,7 @@ async fn provider_id_wins_over_different_bytes() {
         .send(tally_request(&serde_json::to_vec(&v).unwrap()))
         .await;
     assert_eq!(again.lead_id(), first);
-    assert_eq!(h.store.len(), 1);
+    assert_eq!(h.store.len().await, 1);
 }
 
 #[tokio::test]
@@ -57,7 +56,7 @@ async fn idempotency_key_header_maps_different_bodies_to_one_lead() {
     let first = h.send(with_key(lead_json("a@acme.io"))).await.lead_id();
     let second = h.send(with_key(lead_json("b@acme.io"))).await.lead_id();
     assert_eq!(first, second);
-    assert_eq!(h.store.len(), 1);
+    assert_eq!(h.store.len().await, 1);
     // The same key at another source is another lead.
     let other = post(
         "/v1/leads",
@@ -91,7 +90,7 @@ async fn content_hash_dedupes_retries_then_expires() {
     let first = h.send(generic_request(&body)).await.lead_id();
     h.clock.advance(SignedDuration::from_hours(71));
     assert_eq!(h.send(generic_request(&body)).await.lead_id(), first);
-    assert_eq!(h.store.len(), 1);
+    assert_eq!(h.store.len().await, 1);
     // After the content-hash TTL (72h) the same bytes are a new submission, and past the
     // 24h email window it is routed again.
     h.clock.advance(SignedDuration::from_hours(2));
@@ -99,7 +98,7 @@ async fn content_hash_dedupes_retries_then_expires() {
     let later_id = later.lead_id();
     assert_ne!(later_id, first);
     assert!(later.json().get("duplicate_of").is_none());
-    assert_eq!(h.store.len(), 2);
+    assert_eq!(h.store.len().await, 2);
     assert_eq!(h.queue.lead_ids().len(), 2);
 }
 
@@ -125,7 +124,7 @@ async fn same_email_within_the_window_links_to_the_first_lead() {
     let dup_id = answer["lead_id"].as_str().unwrap().to_owned();
     assert_ne!(dup_id, first);
     // Stored (nothing is dropped), but not routed again.
-    assert_eq!(h.store.len(), 2);
+    assert_eq!(h.store.len().await, 2);
     assert_eq!(h.queue.lead_ids(), vec![first.clone()]);
 
     // The window counts from the routed lead: 25h after it, the address is routed again.
@@ -167,31 +166,28 @@ async fn dedupe_window_is_configurable() {
     assert_eq!(h.queue.lead_ids().len(), 2);
 }
 
-/// A queue that fails until switched on.
-#[derive(Default)]
+/// A routing queue that fails until switched on, then records what it is given.
+#[derive(Default, Clone)]
 struct FlakyQueue {
-    working: AtomicBool,
-    ids: std::sync::Mutex<Vec<String>>,
+    working: Arc<AtomicBool>,
+    sent: HandedOn,
 }
 
-impl Enqueue for FlakyQueue {
-    fn enqueue<'a>(&'a self, lead: &'a Lead) -> BoxFuture<'a, Result<(), EnqueueError>> {
-        Box::pin(async move {
-            if !self.working.load(Ordering::SeqCst) {
-                return Err(EnqueueError::new("queue unavailable"));
-            }
-            self.ids.lock().unwrap().push(lead.id.clone());
-            Ok(())
-        })
+impl Outbox for FlakyQueue {
+    async fn send(&self, body: &str) -> StoreResult<()> {
+        if !self.working.load(Ordering::SeqCst) {
+            return Err(StoreError::backend("queue unavailable"));
+        }
+        self.sent.send(body).await
     }
 }
 
 #[tokio::test]
 async fn failed_hand_off_keeps_the_lead_received_and_redeliveries_do_not_enqueue() {
-    let store = Arc::new(MemoryStore::new());
-    let queue = Arc::new(FlakyQueue::default());
+    let store = Recorded::new(embedded_store());
+    let queue = FlakyQueue::default();
     let clock = Arc::new(switchboard_intake::FixedClock::new(now()));
-    let state = IntakeState::new(config(), store.clone(), queue.clone()).with_clock(clock);
+    let state = IntakeState::with_clock(config(), store.clone(), queue.clone(), clock);
     let app = router(state);
     let body = fixture("typeform.json");
 
@@ -203,7 +199,7 @@ async fn failed_hand_off_keeps_the_lead_received_and_redeliveries_do_not_enqueue
     );
     assert_eq!(a.json()["status"], "received");
     let id = a.lead_id();
-    assert_eq!(store.all()[0].status, LeadStatus::Received);
+    assert_eq!(store.all().await[0].status, LeadStatus::Received);
 
     // The queue is back; a redelivery answers with the same lead, still `received`, and
     // leaves the re-drive to the sweeper rather than enqueueing a second time.
@@ -211,14 +207,14 @@ async fn failed_hand_off_keeps_the_lead_received_and_redeliveries_do_not_enqueue
     let retry = send(&app, typeform_request(&body)).await;
     assert_eq!(retry.lead_id(), id);
     assert_eq!(retry.json()["status"], "received");
-    assert_eq!(store.len(), 1);
-    assert!(queue.ids.lock().unwrap().is_empty());
+    assert_eq!(store.len().await, 1);
+    assert!(queue.sent.lead_ids().is_empty());
 
     // A new submission goes through.
     let other = send(&app, tally_request(&fixture("tally.json")))
         .await
         .lead_id();
-    assert_eq!(*queue.ids.lock().unwrap(), vec![other]);
+    assert_eq!(queue.sent.lead_ids(), vec![other]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -237,7 +233,7 @@ async fn concurrent_deliveries_create_one_lead_and_route_one_per_email() {
         ids.push(t.await.unwrap());
     }
     assert!(ids.iter().all(|id| *id == ids[0]), "{ids:?}");
-    assert_eq!(h.store.len(), 1);
+    assert_eq!(h.store.len().await, 1);
     assert_eq!(h.queue.lead_ids(), vec![ids[0].clone()]);
 
     // Different submissions from one address at the same moment: one is routed, the
@@ -267,6 +263,6 @@ async fn concurrent_deliveries_create_one_lead_and_route_one_per_email() {
             .filter(|a| a.get("duplicate_of").is_some())
             .all(|a| a["duplicate_of"] == primary)
     );
-    assert_eq!(h.store.len(), 17);
+    assert_eq!(h.store.len().await, 17);
     assert_eq!(h.queue.lead_ids().len(), 2);
 }

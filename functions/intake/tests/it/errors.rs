@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use http::{Request, StatusCode};
-use switchboard_intake::store::BoxFuture;
-use switchboard_intake::{
-    Insert, IntakeState, LeadStore, MAX_BODY_BYTES, MemoryQueue, NewLead, StoreError, StoredLead,
-    router,
+use jiff::Timestamp;
+use switchboard_intake::{IntakeState, MAX_BODY_BYTES, router};
+use switchboard_store::{
+    Insert, LeadStatus, LeadStore, NewLead, StoreError, StoreResult, StoredLead,
 };
 
 use crate::common::*;
@@ -64,7 +64,7 @@ async fn unknown_source_is_401_never_404() {
         ))
         .await;
     assert_problem(&a, StatusCode::UNAUTHORIZED);
-    assert!(h.store.is_empty());
+    assert!(h.store.is_empty().await);
 }
 
 #[tokio::test]
@@ -94,7 +94,7 @@ async fn oversized_bodies_are_413_with_or_without_content_length() {
         ))
         .await;
     assert_problem(&a, StatusCode::UNAUTHORIZED);
-    assert!(h.store.is_empty());
+    assert!(h.store.is_empty().await);
 }
 
 #[tokio::test]
@@ -134,7 +134,7 @@ async fn wrong_content_type_is_415_after_authentication() {
         .body(Body::from(lead_json("a@acme.io")))
         .unwrap();
     assert_problem(&h.send(request).await, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert!(h.store.is_empty());
+    assert!(h.store.is_empty().await);
 }
 
 #[tokio::test]
@@ -152,7 +152,7 @@ async fn malformed_email_is_a_400_field_error() {
             .unwrap()
             .contains("not a valid email")
     );
-    assert!(h.store.is_empty());
+    assert!(h.store.is_empty().await);
     assert!(h.queue.lead_ids().is_empty());
 }
 
@@ -176,7 +176,7 @@ async fn no_email_and_no_usable_phone_is_422() {
             .collect();
         assert_eq!(fields, ["email", "phone"]);
     }
-    assert!(h.store.is_empty());
+    assert!(h.store.is_empty().await);
 }
 
 #[tokio::test]
@@ -199,7 +199,13 @@ async fn phone_only_lead_is_accepted_and_unknown_country_is_a_warning() {
         ))
         .await;
     let id = a.lead_id();
-    let stored = h.store.all().into_iter().find(|r| r.lead.id == id).unwrap();
+    let stored = h
+        .store
+        .all()
+        .await
+        .into_iter()
+        .find(|r| r.lead.id == id)
+        .unwrap();
     assert_eq!(stored.lead.phone.as_deref(), Some("+4930901820"));
     assert_eq!(stored.lead.country, None);
     assert_eq!(
@@ -251,7 +257,7 @@ async fn unparseable_payloads_are_400() {
         ))
         .await;
     assert_problem(&a, StatusCode::BAD_REQUEST);
-    assert!(h.store.is_empty());
+    assert!(h.store.is_empty().await);
 }
 
 #[tokio::test]
@@ -308,32 +314,46 @@ async fn health_unknown_routes_and_methods() {
     );
 }
 
-/// A store that is down.
+/// A store that is down: every call fails as a backend failure would.
 struct DownStore;
 
+fn down<T>(detail: &str) -> StoreResult<T> {
+    Err(StoreError::backend(format!("table unavailable: {detail}")))
+}
+
 impl LeadStore for DownStore {
-    fn insert_if_absent(&self, _: NewLead) -> BoxFuture<'_, Result<Insert, StoreError>> {
-        Box::pin(async { Err(StoreError::new("table unavailable: internal detail")) })
+    async fn insert_if_absent(&self, _: &NewLead, _: Timestamp) -> StoreResult<Insert> {
+        down("internal detail")
     }
-    fn get<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<Option<StoredLead>, StoreError>> {
-        Box::pin(async { Err(StoreError::new("table unavailable")) })
+    async fn get(&self, _: &str) -> StoreResult<Option<StoredLead>> {
+        down("get")
     }
-    fn latest_by_email<'a>(
-        &'a self,
-        _: &'a str,
-    ) -> BoxFuture<'a, Result<Option<StoredLead>, StoreError>> {
-        Box::pin(async { Err(StoreError::new("table unavailable")) })
+    async fn latest_by_email(&self, _: &str) -> StoreResult<Option<StoredLead>> {
+        down("latest_by_email")
     }
-    fn mark_queued<'a>(&'a self, _: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async { Err(StoreError::new("table unavailable")) })
+    async fn awaiting_routing(&self, _: Timestamp, _: usize) -> StoreResult<Vec<StoredLead>> {
+        down("awaiting_routing")
+    }
+    async fn set_status(
+        &self,
+        _: &str,
+        _: LeadStatus,
+        _: LeadStatus,
+        _: Timestamp,
+    ) -> StoreResult<StoredLead> {
+        down("set_status")
     }
 }
 
 #[tokio::test]
 async fn store_failure_is_503_so_the_provider_retries_and_nothing_is_enqueued() {
-    let queue = Arc::new(MemoryQueue::new());
-    let state = IntakeState::new(config(), Arc::new(DownStore), queue.clone())
-        .with_clock(Arc::new(switchboard_intake::FixedClock::new(now())));
+    let queue = HandedOn::default();
+    let state = IntakeState::with_clock(
+        config(),
+        DownStore,
+        queue.clone(),
+        Arc::new(switchboard_intake::FixedClock::new(now())),
+    );
     let app = router(state);
     let a = send(&app, typeform_request(&fixture("typeform.json"))).await;
     let p = assert_problem(&a, StatusCode::SERVICE_UNAVAILABLE);

@@ -156,5 +156,5 @@ async fn serves_intake_over_tcp() {
     )
     .await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    assert_eq!(h.store.len(), 2);
+    assert_eq!(h.store.len().await, 2);
 }

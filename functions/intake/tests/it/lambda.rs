@@ -55,13 +55,18 @@ async fn api_gateway_v2_base64_body_is_verified_over_decoded_bytes() {
         "{}",
         String::from_utf8_lossy(&a.body)
     );
-    let stored = h.store.all();
+    let stored = h.store.all().await;
     assert_eq!(
         stored[0].lead.email.as_deref(),
         Some("laura.mueller@example-industries.de")
     );
     assert_eq!(
-        stored[0].raw.body.as_bytes(),
+        stored[0]
+            .raw
+            .as_ref()
+            .expect("raw payload kept")
+            .body
+            .as_bytes(),
         body.as_slice(),
         "stored decoded, not base64"
     );
@@ -75,7 +80,7 @@ async fn api_gateway_v2_base64_body_is_verified_over_decoded_bytes() {
         &[("typeform-signature", sig.clone())],
     );
     assert_eq!(h.send(plain).await.status, StatusCode::ACCEPTED);
-    assert_eq!(h.store.len(), 1);
+    assert_eq!(h.store.len().await, 1);
 
     // A signature over the base64 text instead of the bytes does not verify.
     let b64_text = encode_base64(&body);
@@ -109,7 +114,7 @@ async fn function_url_event_with_calendly_signature() {
         "{}",
         String::from_utf8_lossy(&a.body)
     );
-    assert_eq!(h.store.all()[0].lead.country.as_deref(), Some("NG"));
+    assert_eq!(h.store.all().await[0].lead.country.as_deref(), Some("NG"));
 
     // Stale through the same path.
     let stale = t_v1_signature(CALENDLY_SECRET, NOW_SECS - 3600, &body);
@@ -121,7 +126,7 @@ async fn function_url_event_with_calendly_signature() {
         &[("calendly-webhook-signature", stale)],
     );
     assert_eq!(h.send(request).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(h.store.len(), 1);
+    assert_eq!(h.store.len().await, 1);
 }
 
 #[tokio::test]
@@ -203,5 +208,5 @@ async fn form_post_and_errors_through_lambda() {
         .await;
     assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(a.content_type(), "application/problem+json");
-    assert_eq!(h.store.len(), 1);
+    assert_eq!(h.store.len().await, 1);
 }

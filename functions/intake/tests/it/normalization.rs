@@ -9,10 +9,15 @@ use switchboard_routing::Scalar;
 
 use crate::common::*;
 
-async fn accept_generic(h: &Harness, body: serde_json::Value) -> switchboard_intake::StoredLead {
+async fn accept_generic(h: &Harness, body: serde_json::Value) -> switchboard_store::StoredLead {
     let a = h.send(generic_request(body.to_string().as_bytes())).await;
     let id = a.lead_id();
-    h.store.all().into_iter().find(|r| r.lead.id == id).unwrap()
+    h.store
+        .all()
+        .await
+        .into_iter()
+        .find(|r| r.lead.id == id)
+        .unwrap()
 }
 
 #[tokio::test]

@@ -3,13 +3,13 @@
 
 use http::StatusCode;
 use serde_json::Value;
-use switchboard_intake::StoredLead;
 use switchboard_routing::Scalar;
+use switchboard_store::StoredLead;
 
 use crate::common::*;
 
-fn only_lead(h: &Harness) -> StoredLead {
-    let all = h.store.all();
+async fn only_lead(h: &Harness) -> StoredLead {
+    let all = h.store.all().await;
     assert_eq!(all.len(), 1, "expected exactly one stored lead");
     all.into_iter().next().unwrap()
 }
@@ -30,7 +30,10 @@ async fn assert_refused(h: &Harness, request: http::Request<axum::body::Body>, d
     let p = a.json();
     assert_eq!(p["status"], 401);
     assert!(p["detail"].as_str().unwrap().contains(detail), "{p}");
-    assert!(h.store.is_empty(), "a refused request must write nothing");
+    assert!(
+        h.store.is_empty().await,
+        "a refused request must write nothing"
+    );
     assert!(h.queue.lead_ids().is_empty());
 }
 
@@ -53,7 +56,7 @@ async fn typeform_form_response_is_accepted_and_normalized() {
         format!("https://leads.example.com/v1/leads/{id}").as_str()
     );
 
-    let r = only_lead(&h);
+    let r = only_lead(&h).await;
     let l = &r.lead;
     assert_eq!(l.id, id);
     assert_eq!(l.received_at, now());
@@ -80,7 +83,7 @@ async fn typeform_form_response_is_accepted_and_normalized() {
         "typeform:provider:a3a12ec67a1365927098a606107fac15"
     );
     assert_eq!(
-        r.raw.body.as_bytes(),
+        r.raw.as_ref().expect("raw payload kept").body.as_bytes(),
         body.as_slice(),
         "original payload kept verbatim"
     );
@@ -143,7 +146,7 @@ async fn hubspot_contact_is_accepted_with_the_configured_public_url() {
         "{}",
         String::from_utf8_lossy(&a.body)
     );
-    let r = only_lead(&h);
+    let r = only_lead(&h).await;
     let l = &r.lead;
     assert_eq!(l.email.as_deref(), Some("tom.baker@northwind.co.uk"));
     assert_eq!(l.email_domain.as_deref(), Some("northwind.co.uk"));
@@ -300,7 +303,7 @@ async fn webflow_form_submission_is_accepted_with_numbers() {
         "{}",
         String::from_utf8_lossy(&a.body)
     );
-    let r = only_lead(&h);
+    let r = only_lead(&h).await;
     let l = &r.lead;
     assert_eq!(l.first_name.as_deref(), Some("Sofía"));
     assert_eq!(l.last_name.as_deref(), Some("García López"));
@@ -405,7 +408,7 @@ async fn tally_choice_ids_are_mapped_through_options() {
         "{}",
         String::from_utf8_lossy(&a.body)
     );
-    let r = only_lead(&h);
+    let r = only_lead(&h).await;
     let l = &r.lead;
     assert_eq!(l.email.as_deref(), Some("yuki.tanaka@example.co.jp"));
     assert_eq!(l.email_domain.as_deref(), Some("example.co.jp"));
@@ -480,7 +483,7 @@ async fn calendly_invitee_created_is_accepted() {
         "{}",
         String::from_utf8_lossy(&a.body)
     );
-    let r = only_lead(&h);
+    let r = only_lead(&h).await;
     let l = &r.lead;
     assert_eq!(
         l.email.as_deref(),
@@ -554,7 +557,7 @@ async fn jotform_multipart_raw_request_is_accepted_with_path_token() {
         "{}",
         String::from_utf8_lossy(&a.body)
     );
-    let r = only_lead(&h);
+    let r = only_lead(&h).await;
     let l = &r.lead;
     assert_eq!(l.first_name.as_deref(), Some("Priya"));
     assert_eq!(l.last_name.as_deref(), Some("Raman"));
@@ -619,7 +622,7 @@ async fn gravity_forms_entry_with_field_id_mapping() {
         "{}",
         String::from_utf8_lossy(&a.body)
     );
-    let r = only_lead(&h);
+    let r = only_lead(&h).await;
     let l = &r.lead;
     assert_eq!(l.email.as_deref(), Some("olivia.chen@maplesoft.ca"));
     assert_eq!(l.first_name.as_deref(), Some("Olivia"));
@@ -664,6 +667,7 @@ async fn zapier_and_make_json_including_a_wrapping_array() {
     let zap = h
         .store
         .all()
+        .await
         .into_iter()
         .find(|r| r.lead.id == zap_id)
         .unwrap();
@@ -677,6 +681,7 @@ async fn zapier_and_make_json_including_a_wrapping_array() {
     let make = h
         .store
         .all()
+        .await
         .into_iter()
         .find(|r| r.lead.id == make_id)
         .unwrap();
@@ -695,7 +700,7 @@ async fn zapier_and_make_json_including_a_wrapping_array() {
         .send(post("/v1/hooks/make", "application/json", &tok, two))
         .await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
-    assert_eq!(h.store.len(), 2);
+    assert_eq!(h.store.len().await, 2);
 }
 
 #[tokio::test]
@@ -715,7 +720,7 @@ async fn html_form_post_with_repeated_fields() {
         "{}",
         String::from_utf8_lossy(&a.body)
     );
-    let l = only_lead(&h).lead;
+    let l = only_lead(&h).await.lead;
     assert_eq!(l.email.as_deref(), Some("ahmed@gulf-trading.ae"));
     assert_eq!(l.country.as_deref(), Some("AE"));
     assert_eq!(l.company.as_deref(), Some("Gulf Trading"));
@@ -737,7 +742,7 @@ async fn browser_form_with_thank_you_url_gets_a_303() {
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER);
     assert_eq!(a.headers["location"], "https://example.com/thanks");
-    assert_eq!(h.store.len(), 1);
+    assert_eq!(h.store.len().await, 1);
 }
 
 #[tokio::test]
@@ -765,7 +770,7 @@ async fn web_to_lead_post_ignores_ret_url_and_maps_custom_fields() {
             .unwrap()
             .contains("/v1/leads/")
     );
-    let l = only_lead(&h).lead;
+    let l = only_lead(&h).await.lead;
     assert_eq!(l.email.as_deref(), Some("marie.dubois@lyon-conseil.fr"));
     assert_eq!(l.country.as_deref(), Some("FR"));
     assert_eq!(l.company.as_deref(), Some("Lyon Conseil"));
@@ -799,7 +804,7 @@ async fn generic_api_with_api_key_and_explicit_attributes() {
         );
     }
     // Same bytes twice: one lead (content hash).
-    let r = only_lead(&h);
+    let r = only_lead(&h).await;
     let l = &r.lead;
     assert_eq!(l.source.as_deref(), Some("api"));
     assert_eq!(l.country.as_deref(), Some("GH"));
@@ -851,7 +856,7 @@ async fn generic_api_with_hmac() {
         ))
         .await;
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(h.store.len(), 1);
+    assert_eq!(h.store.len().await, 1);
 }
 
 #[tokio::test]
@@ -863,5 +868,5 @@ async fn events_without_a_lead_are_acknowledged_not_stored() {
     let a = h.send(calendly_request(&body, NOW_SECS)).await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.json()["status"], "ignored");
-    assert!(h.store.is_empty());
+    assert!(h.store.is_empty().await);
 }

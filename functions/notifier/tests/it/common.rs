@@ -2,26 +2,23 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
-use jiff::Timestamp;
 use switchboard_notifier::channels::Senders;
 use switchboard_notifier::http::HttpClient;
 use switchboard_notifier::secrets::{NoRemote, Resolver};
 use switchboard_notifier::{Notifier, NotifyConfig, Origin, Setup};
 use switchboard_routing::{Lead, PolicyDocument};
 use switchboard_store::embedded::{EmbeddedStore, MemoryEvents};
-use switchboard_store::{Assignment, LeadStore, NotifyMessage, PolicyStore, Routed, Router};
+use switchboard_store::{
+    Assignment, LeadStore, NewLead, NotifyMessage, PolicyStore, Routed, Router,
+};
 
-/// A Monday, 10:00 UTC: decisions, links and signatures are made at this instant.
-pub fn monday() -> Timestamp {
-    "2026-06-01T10:00:00Z".parse().unwrap()
-}
+// Decisions, links and signatures are made at `monday`.
+pub use switchboard_testkit::monday;
 
 /// Ana works in Berlin (CEST in June), Bo in New York; Mia manages both.
 pub const POLICY: &str = "
@@ -37,15 +34,6 @@ pools:
 rules:
   - { id: everyone, pool: main }
 ";
-
-/// A fresh database file per store, in a directory per test process.
-pub fn temp_db() -> PathBuf {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let dir =
-        std::env::temp_dir().join(format!("switchboard-notifier-tests-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(format!("db-{}.redb", NEXT.fetch_add(1, Ordering::Relaxed)))
-}
 
 pub fn lead(id: &str) -> Lead {
     let mut lead = Lead::new(id, monday())
@@ -74,7 +62,10 @@ where
         store.set_active(v.version, None, monday()).await.unwrap();
     }
     store
-        .insert_if_absent(&lead(lead_id), &format!("key:{lead_id}"), monday())
+        .insert_if_absent(
+            &NewLead::new(lead(lead_id), &format!("key:{lead_id}")),
+            monday(),
+        )
         .await
         .unwrap();
     let router = Router::new(store.clone(), MemoryEvents::new());
@@ -226,5 +217,5 @@ pub async fn notifier(store: EmbeddedStore, yaml: &str) -> Notifier<EmbeddedStor
 }
 
 pub fn store() -> EmbeddedStore {
-    EmbeddedStore::open(temp_db()).unwrap()
+    switchboard_testkit::embedded_store()
 }

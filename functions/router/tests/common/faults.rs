@@ -13,14 +13,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use jiff::Timestamp;
-use switchboard_router::NotifyQueue;
-use switchboard_routing::{
-    Account, CompiledPolicy, DecisionRecord, Lead, PolicyDocument, RepState,
-};
+use switchboard_routing::{Account, CompiledPolicy, DecisionRecord, PolicyDocument, RepState};
 use switchboard_store::{
     AccountDirectory, ActivePolicy, Applied, Apply, Assignment, DomainEvent, EventPublisher,
-    ImportSummary, Insert, LeadStatus, LeadStore, PolicyStore, PolicySummary, PolicyVersion,
-    ReleaseOutcome, RoutingState, RoutingView, StoreError, StoreResult, StoredLead,
+    ImportSummary, Insert, LeadStatus, LeadStore, NewLead, Outbox, PolicyStore, PolicySummary,
+    PolicyVersion, ReleaseOutcome, RoutingState, RoutingView, StoreError, StoreResult, StoredLead,
 };
 use tokio::sync::Notify;
 
@@ -124,7 +121,7 @@ impl<E: EventPublisher> EventPublisher for Faulty<E> {
     }
 }
 
-impl<N: NotifyQueue> NotifyQueue for Faulty<N> {
+impl<N: Outbox> Outbox for Faulty<N> {
     async fn send(&self, body: &str) -> StoreResult<()> {
         self.fault.around(self.inner.send(body)).await
     }
@@ -230,11 +227,17 @@ impl<S: RoutingState> RoutingState for Faulty<S> {
 impl<S: LeadStore> LeadStore for Faulty<S> {
     fn insert_if_absent(
         &self,
-        lead: &Lead,
-        idempotency_key: &str,
+        new: &NewLead,
         now: Timestamp,
     ) -> impl Future<Output = StoreResult<Insert>> + Send {
-        self.inner.insert_if_absent(lead, idempotency_key, now)
+        self.inner.insert_if_absent(new, now)
+    }
+
+    fn latest_by_email(
+        &self,
+        email: &str,
+    ) -> impl Future<Output = StoreResult<Option<StoredLead>>> + Send {
+        self.inner.latest_by_email(email)
     }
 
     fn get(&self, lead_id: &str) -> impl Future<Output = StoreResult<Option<StoredLead>>> + Send {

@@ -1,14 +1,10 @@
 //! Policies, leads and the clock the scenarios share.
 
-use jiff::Timestamp;
-use switchboard_routing::{Lead, PolicyDocument};
-use switchboard_store::{Insert, LeadStore, PolicyStore};
-
-/// A Monday, 10:00 UTC: every decision in the scenarios is made at this instant, so two
-/// runs of the same deliveries produce identical records.
-pub fn monday() -> Timestamp {
-    "2026-06-01T10:00:00Z".parse().expect("timestamp")
-}
+use switchboard_routing::Lead;
+use switchboard_store::{Insert, LeadStore, NewLead};
+// Every decision in the scenarios is made at `monday`, so two runs of the same deliveries
+// produce identical records.
+pub use switchboard_testkit::{activate, monday};
 
 /// Leads from Germany go to a weighted pool; any other country matches no rule and is
 /// parked in triage (reason `no_rule_matched`).
@@ -30,24 +26,6 @@ rules:
 
 pub const REPS: [&str; 3] = ["ana", "bo", "cy"];
 
-pub fn doc(yaml: &str) -> PolicyDocument {
-    PolicyDocument::from_yaml(yaml).unwrap_or_else(|e| panic!("test policy is invalid: {e}"))
-}
-
-/// Stores `yaml` as a new version and activates it.
-pub async fn activate<P: PolicyStore>(store: &P, yaml: &str) -> u64 {
-    let stored = store
-        .put_version(&doc(yaml), Some("test"), monday())
-        .await
-        .expect("put policy");
-    let current = store.get_active().await.expect("active").map(|a| a.version);
-    store
-        .set_active(stored.version, current, monday())
-        .await
-        .expect("activate policy");
-    stored.version
-}
-
 pub fn lead(id: &str, country: &str) -> Lead {
     Lead::new(id, monday())
         .with_email(&format!("{}@example.org", id.to_ascii_lowercase()))
@@ -57,7 +35,10 @@ pub fn lead(id: &str, country: &str) -> Lead {
 /// Stores a lead as intake does (status `received`), asserting it is new.
 pub async fn insert<L: LeadStore>(store: &L, id: &str, country: &str) {
     let done = store
-        .insert_if_absent(&lead(id, country), &format!("key:{id}"), monday())
+        .insert_if_absent(
+            &NewLead::new(lead(id, country), &format!("key:{id}")),
+            monday(),
+        )
         .await
         .expect("insert lead");
     assert!(

@@ -14,24 +14,17 @@ pub mod state;
 
 use std::future::Future;
 
-use switchboard_router::{Handler, Notification, NotifyQueue};
+use switchboard_router::{Handler, Notification};
 use switchboard_store::{
-    AccountDirectory, DomainEvent, EventPublisher, LeadStore, PolicyStore, Router, RoutingState,
-    WorkQueue,
+    AccountDirectory, DomainEvent, EventPublisher, LeadStore, Outbox, PolicyStore, Router,
+    RoutingState, WorkQueue,
 };
-
-/// Says a test was skipped and why, on stderr past the harness's capture, so a skip is
-/// visible in a normal `cargo test` run instead of looking like a pass.
-pub fn skipped(why: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
-}
 
 /// Fresh, empty instances of one backend's adapters.
 pub trait Backend: Send + Sync + Sized + 'static {
     type Store: LeadStore + RoutingState + PolicyStore + AccountDirectory + Clone + 'static;
     type Events: EventPublisher + 'static;
-    type Notify: NotifyQueue + 'static;
+    type Notify: Outbox + 'static;
     /// The routing queue the scenarios deliver from.
     type Queue: WorkQueue + 'static;
 
@@ -59,11 +52,11 @@ pub async fn handler<H: Backend>(h: &H, store: H::Store) -> PlainHandler<H> {
 }
 
 /// Instantiates every scenario for a backend. `$backend` is an async expression giving
-/// `Option<impl Backend>`; `None` skips the tests with a message saying why.
+/// `Option<impl Backend>`; `None` skips the test (the backend has said why).
 #[macro_export]
 macro_rules! router_scenarios {
-    ($backend:expr, $why_skipped:expr) => {
-        $crate::router_scenarios!(@tests $backend, $why_skipped;
+    ($backend:expr) => {
+        $crate::router_scenarios!(@tests $backend;
             scenarios::good_batch_routes_every_lead,
             scenarios::mixed_batch_reports_exactly_the_bad_messages,
             scenarios::redelivered_messages_change_nothing,
@@ -80,12 +73,11 @@ macro_rules! router_scenarios {
             concurrency::concurrent_handlers_keep_every_invariant,
         );
     };
-    (@tests $backend:expr, $why_skipped:expr; $($module:ident :: $name:ident),+ $(,)?) => {
+    (@tests $backend:expr; $($module:ident :: $name:ident),+ $(,)?) => {
         $(
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $name() {
                 let Some(backend) = $backend.await else {
-                    common::skipped($why_skipped);
                     return;
                 };
                 common::$module::$name(&backend).await;

@@ -14,22 +14,31 @@ pub use sqs::{SqsOutbox, SqsQueue};
 
 use aws_smithy_http_client::tls;
 
-/// The SDK configuration from the environment (region, credentials, and
-/// `AWS_ENDPOINT_URL` for a local emulator), with the rustls HTTP client.
+/// The SDK configuration through `aws-config`'s loader: region and credentials from the
+/// environment, profiles, SSO or instance metadata, and `AWS_ENDPOINT_URL` for a local
+/// emulator, with the rustls HTTP client. For tools and tests on a developer's machine;
+/// the Lambda functions build theirs from the variables Lambda sets
+/// (`switchboard_lambda::sdk_config`), without the loader's credential chain.
 pub async fn sdk_config() -> aws_config::SdkConfig {
-    let http = aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(
-            tls::rustls_provider::CryptoMode::Ring,
-        ))
-        .build_https();
     aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(http)
+        .http_client(https_client())
         .load()
         .await
 }
 
-/// Formats an SDK error with its whole cause chain (the SDK's `Display` shows only the top).
-pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+/// The HTTPS client every SDK client uses: rustls with ring, so no second TLS stack and no
+/// C crypto build.
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
+}
+
+/// An error with its whole cause chain, `: `-separated: the SDK's (and hyper's) `Display`
+/// shows only the top ("dispatch failure"), and the cause is what an operator needs.
+pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     let mut out = e.to_string();
     let mut cause = e.source();
     while let Some(c) = cause {

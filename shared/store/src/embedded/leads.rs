@@ -2,51 +2,82 @@
 
 use jiff::Timestamp;
 use redb::ReadableDatabase;
-use switchboard_routing::Lead;
 
 use super::EmbeddedStore;
 use super::tables::{
-    AWAITING, IDEMPOTENCY, LEADS, awaiting_key, db_err, get_json, get_text, put_lead, put_text,
+    AWAITING, EMAILS, IDEMPOTENCY, LEADS, awaiting_key, db_err, get_json, get_text, put_json,
+    put_lead, put_text,
 };
 use crate::error::{StoreError, StoreResult};
-use crate::ports::leads::{Insert, LeadStatus, LeadStore, StoredLead, settable_status};
+use crate::ports::leads::{
+    EmailEntry, Insert, LeadStatus, LeadStore, NewLead, StoredLead, email_key, settable_status,
+};
 
 impl LeadStore for EmbeddedStore {
-    async fn insert_if_absent(
-        &self,
-        lead: &Lead,
-        idempotency_key: &str,
-        now: Timestamp,
-    ) -> StoreResult<Insert> {
-        let lead = lead.clone();
-        let key = idempotency_key.to_owned();
+    async fn insert_if_absent(&self, new: &NewLead, now: Timestamp) -> StoreResult<Insert> {
+        let new = new.clone();
         self.write(move |txn| {
             let mut keys = txn.open_table(IDEMPOTENCY).map_err(db_err)?;
             let mut leads = txn.open_table(LEADS).map_err(db_err)?;
             let mut awaiting = txn.open_table(AWAITING).map_err(db_err)?;
-            if let Some(existing_id) = get_text(&keys, &key)? {
-                let existing = get_json::<StoredLead>(&leads, &existing_id)?.ok_or_else(|| {
-                    StoreError::Invalid(format!("key {key:?} maps to missing lead"))
-                })?;
-                return Ok(Insert::Existing(existing));
+            let mut emails = txn.open_table(EMAILS).map_err(db_err)?;
+            let key = &new.idempotency_key;
+            if let Some(entry) = get_text(&keys, key)? {
+                let (existing_id, expires_at) = decode_key_entry(&entry)?;
+                if !NewLead::key_expired(expires_at, now) {
+                    let existing =
+                        get_json::<StoredLead>(&leads, existing_id)?.ok_or_else(|| {
+                            StoreError::Invalid(format!("key {key:?} maps to missing lead"))
+                        })?;
+                    return Ok(Insert::Existing(existing));
+                }
             }
-            if get_json::<StoredLead>(&leads, &lead.id)?.is_some() {
+            if get_json::<StoredLead>(&leads, &new.lead.id)?.is_some() {
                 return Err(StoreError::Conflict(format!(
                     "lead id {} is taken by another idempotency key",
-                    lead.id
+                    new.lead.id
                 )));
             }
-            let stored = StoredLead {
-                lead,
-                idempotency_key: key.clone(),
-                status: LeadStatus::Received,
-                bounced: Vec::new(),
-                decisions: 0,
-                updated_at: now,
-            };
-            put_text(&mut keys, &key, &stored.lead.id)?;
+            let mut stored = StoredLead::from_new(&new, now);
+            // The dedupe is decided here, inside the transaction that writes the lead:
+            // redb runs one write transaction at a time, so the entry read is the entry
+            // the commit replaces.
+            if let (Some(email), Some(since)) = (new.dedupe_email(), new.dedupe_since) {
+                let index_key = email_key(email);
+                let entry: Option<EmailEntry> = get_json(&emails, &index_key)?;
+                match EmailEntry::primary_within(entry.as_ref(), since) {
+                    Some(primary) => stored = stored.into_duplicate(primary),
+                    None => put_json(
+                        &mut emails,
+                        &index_key,
+                        &EmailEntry {
+                            lead_id: stored.lead.id.clone(),
+                            received_at: stored.lead.received_at,
+                        },
+                    )?,
+                }
+            }
+            put_text(
+                &mut keys,
+                key,
+                &encode_key_entry(&stored.lead.id, new.key_expires_at),
+            )?;
             put_lead(&mut leads, &mut awaiting, None, &stored)?;
             Ok(Insert::Created(stored))
+        })
+        .await
+    }
+
+    async fn latest_by_email(&self, email: &str) -> StoreResult<Option<StoredLead>> {
+        let index_key = email_key(email);
+        self.run(move |db| {
+            let txn = db.begin_read().map_err(db_err)?;
+            let emails = txn.open_table(EMAILS).map_err(db_err)?;
+            let Some(entry) = get_json::<EmailEntry>(&emails, &index_key)? else {
+                return Ok(None);
+            };
+            let leads = txn.open_table(LEADS).map_err(db_err)?;
+            get_json(&leads, &entry.lead_id)
         })
         .await
     }
@@ -123,4 +154,25 @@ impl LeadStore for EmbeddedStore {
         })
         .await
     }
+}
+
+/// An idempotency entry: the lead id, and the key's expiry when it has one. Entries written
+/// before keys could expire hold the id alone.
+fn encode_key_entry(lead_id: &str, expires_at: Option<Timestamp>) -> String {
+    match expires_at {
+        Some(at) => format!("{lead_id}\0{}", at.as_millisecond()),
+        None => lead_id.to_owned(),
+    }
+}
+
+fn decode_key_entry(entry: &str) -> StoreResult<(&str, Option<Timestamp>)> {
+    let Some((lead_id, ms)) = entry.split_once('\0') else {
+        return Ok((entry, None));
+    };
+    let at = ms
+        .parse::<i64>()
+        .ok()
+        .and_then(|ms| Timestamp::from_millisecond(ms).ok())
+        .ok_or_else(|| StoreError::Invalid(format!("idempotency entry expiry {ms:?}")))?;
+    Ok((lead_id, Some(at)))
 }

@@ -13,8 +13,10 @@ type Json = TableDefinition<'static, &'static str, &'static [u8]>;
 
 /// lead id → `StoredLead`
 pub const LEADS: Json = TableDefinition::new("leads");
-/// idempotency key → lead id (UTF-8)
+/// idempotency key → `lead id` or `lead id NUL expiry (epoch ms)` (UTF-8)
 pub const IDEMPOTENCY: Json = TableDefinition::new("idempotency_keys");
+/// `email_key(address)` → `EmailEntry`: the address's latest primary lead (email dedupe)
+pub const EMAILS: Json = TableDefinition::new("email_index");
 /// lead id → `Assignment`
 pub const ASSIGNMENTS: Json = TableDefinition::new("assignments");
 /// `lead id NUL decision number (10 digits)` → `DecisionRecord`
@@ -42,9 +44,10 @@ pub const ACCOUNT_DOMAINS: Json = TableDefinition::new("account_domains");
 /// normalized name → account id
 pub const ACCOUNT_NAMES: Json = TableDefinition::new("account_names");
 
-pub const ALL: [Json; 13] = [
+pub const ALL: [Json; 14] = [
     LEADS,
     IDEMPOTENCY,
+    EMAILS,
     ASSIGNMENTS,
     DECISIONS,
     REPS,

@@ -56,12 +56,147 @@ impl LeadStatus {
     }
 }
 
+/// A problem with one field of a submission: reported back to the sender (errors) or kept
+/// on the stored lead (warnings: values kept although they could not be normalized).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldIssue {
+    /// The lead field (`email`, `phone`, `country`, ...) or the provider's field name.
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldIssue {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldIssue {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// A lead to store with [`LeadStore::insert_if_absent`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewLead {
+    pub lead: Lead,
+    /// `{source_id}:{provider|header|hash}:{value}` at intake; any string elsewhere.
+    pub idempotency_key: String,
+    /// When the key stops mapping to this lead (`None`: never). After that instant the same
+    /// key stores a new lead.
+    pub key_expires_at: Option<Timestamp>,
+    /// Same-email dedupe: a lead whose (normalized) email was stored as a primary lead
+    /// received at or after this instant is stored as that lead's duplicate and never
+    /// routed. `None` (or a lead without email) turns the dedupe off for this insert.
+    pub dedupe_since: Option<Timestamp>,
+    /// Values that were kept but could not be normalized.
+    pub warnings: Vec<FieldIssue>,
+    /// The original request body, when the source keeps it for audit.
+    pub raw: Option<RawPayload>,
+}
+
+impl NewLead {
+    /// A lead under a key that never expires, without email dedupe.
+    pub fn new(lead: Lead, idempotency_key: impl Into<String>) -> Self {
+        NewLead {
+            lead,
+            idempotency_key: idempotency_key.into(),
+            key_expires_at: None,
+            dedupe_since: None,
+            warnings: Vec::new(),
+            raw: None,
+        }
+    }
+
+    /// Turns on same-email dedupe over leads received at or after `since`.
+    pub fn dedupe_since(mut self, since: Timestamp) -> Self {
+        self.dedupe_since = Some(since);
+        self
+    }
+
+    pub fn key_expires_at(mut self, at: Timestamp) -> Self {
+        self.key_expires_at = Some(at);
+        self
+    }
+
+    /// The email the dedupe indexes, when it applies to this insert.
+    pub fn dedupe_email(&self) -> Option<&str> {
+        self.dedupe_since.and(self.lead.email.as_deref())
+    }
+
+    /// True when an idempotency key written with `expires_at` no longer maps at `now`.
+    pub fn key_expired(expires_at: Option<Timestamp>, now: Timestamp) -> bool {
+        expires_at.is_some_and(|at| at <= now)
+    }
+}
+
+/// How [`RawPayload::body`] is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RawEncoding {
+    Utf8,
+    Base64,
+}
+
+/// The original request body, kept for audit, capped in size. Stored as data only: it is
+/// never rendered, evaluated or re-parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawPayload {
+    pub content_type: Option<String>,
+    pub encoding: RawEncoding,
+    pub body: String,
+    /// True when only the first `cap` bytes were kept.
+    pub truncated: bool,
+    pub original_len: usize,
+}
+
+impl RawPayload {
+    /// Keeps at most `cap` bytes: as text when they are UTF-8 (cut at a character
+    /// boundary), else base64.
+    pub fn capture(content_type: Option<&str>, bytes: &[u8], cap: usize) -> Self {
+        use base64::Engine as _;
+        let kept = &bytes[..bytes.len().min(cap)];
+        let (encoding, body, kept_len) = match std::str::from_utf8(kept) {
+            Ok(text) => (RawEncoding::Utf8, text.to_owned(), kept.len()),
+            // Only the cut split a character: keep the valid prefix as text.
+            Err(e) if e.error_len().is_none() => {
+                let valid = &kept[..e.valid_up_to()];
+                (
+                    RawEncoding::Utf8,
+                    String::from_utf8_lossy(valid).into_owned(),
+                    valid.len(),
+                )
+            }
+            Err(_) => (
+                RawEncoding::Base64,
+                base64::engine::general_purpose::STANDARD.encode(kept),
+                kept.len(),
+            ),
+        };
+        RawPayload {
+            content_type: content_type.map(|c| c.chars().take(200).collect()),
+            encoding,
+            body,
+            truncated: kept_len < bytes.len(),
+            original_len: bytes.len(),
+        }
+    }
+}
+
 /// A lead as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredLead {
     pub lead: Lead,
     pub idempotency_key: String,
     pub status: LeadStatus,
+    /// The earlier lead with the same email this one is a duplicate of (status
+    /// `duplicate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+    /// Values that were kept but could not be normalized.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<FieldIssue>,
+    /// The original request body, when the source keeps it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub raw: Option<RawPayload>,
     /// Reps this lead bounced from (rejected or let the SLA expire), oldest first. Routing
     /// passes them to the engine so the lead does not go straight back.
     #[serde(default)]
@@ -76,7 +211,8 @@ pub struct StoredLead {
 /// What [`LeadStore::insert_if_absent`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Insert {
-    /// Stored now with status `received`.
+    /// Stored now with status `received`, or `duplicate` when the email dedupe found an
+    /// earlier lead (named in `duplicate_of`).
     Created(StoredLead),
     /// The idempotency key already maps to this lead; nothing was written.
     Existing(StoredLead),
@@ -88,15 +224,85 @@ impl Insert {
             Insert::Created(l) | Insert::Existing(l) => l,
         }
     }
+
+    pub fn into_lead(self) -> StoredLead {
+        match self {
+            Insert::Created(l) | Insert::Existing(l) => l,
+        }
+    }
+}
+
+impl StoredLead {
+    /// The record a successful insert of `new` at `now` writes, before the email dedupe
+    /// has had its say (status `received`).
+    pub fn from_new(new: &NewLead, now: Timestamp) -> StoredLead {
+        StoredLead {
+            lead: new.lead.clone(),
+            idempotency_key: new.idempotency_key.clone(),
+            status: LeadStatus::Received,
+            duplicate_of: None,
+            warnings: new.warnings.clone(),
+            raw: new.raw.clone(),
+            bounced: Vec::new(),
+            decisions: 0,
+            updated_at: now,
+        }
+    }
+
+    /// Marks the record as a duplicate of `primary`.
+    pub fn into_duplicate(mut self, primary: &str) -> StoredLead {
+        self.status = LeadStatus::Duplicate;
+        self.duplicate_of = Some(primary.to_owned());
+        self
+    }
+}
+
+/// The email index's entry for one address: its latest primary lead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailEntry {
+    pub lead_id: String,
+    pub received_at: Timestamp,
+}
+
+impl EmailEntry {
+    /// What the insert of a lead does about an address with this entry (or none): the lead
+    /// is a duplicate of the entry's lead when that was received inside the window.
+    pub fn primary_within(entry: Option<&EmailEntry>, since: Timestamp) -> Option<&str> {
+        entry
+            .filter(|e| e.received_at >= since)
+            .map(|e| e.lead_id.as_str())
+    }
+}
+
+/// The email index's key for an address: a SHA-256 of it, so the address itself is not a
+/// key (keys show up in places values do not, such as metrics and access logs).
+pub fn email_key(email: &str) -> String {
+    use sha2::Digest as _;
+    hex_lower(&sha2::Sha256::digest(email.as_bytes()))
+}
+
+fn hex_lower(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::with_capacity(64), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
 }
 
 /// Lead storage.
 ///
 /// Contract:
 /// - **Atomic, idempotent insert.** [`insert_if_absent`](LeadStore::insert_if_absent)
-///   writes the lead and its idempotency key together or not at all. Any number of
-///   concurrent inserts with one key create one lead and all return it. A different key
-///   with an already used lead id is a [`Conflict`](crate::StoreError::Conflict).
+///   writes the lead, its idempotency key and (for a primary lead under dedupe) its email
+///   index entry together or not at all: one `TransactWriteItems` on DynamoDB, one
+///   transaction on the embedded store. Any number of concurrent inserts with one live
+///   key create one lead and all return it. A key past its `key_expires_at` maps to
+///   nothing: the next insert under it stores a new lead. A different key with an already
+///   used lead id is a [`Conflict`](crate::StoreError::Conflict).
+/// - **Same-email dedupe in the same step.** With `dedupe_since`, whether the lead
+///   duplicates the address's latest primary lead is decided inside that atomic write
+///   (conditioned on the email entry it read), so two concurrent submissions from one
+///   address never both become primary, and a crash never leaves a lead half-deduped.
 /// - **Conditional status changes.** [`set_status`](LeadStore::set_status) changes the
 ///   status only if it still is `from`; otherwise `Conflict` and nothing changes. It is for
 ///   transitions outside routing (`received → queued`, `parked → received`); `assigned`,
@@ -107,12 +313,18 @@ impl Insert {
 pub trait LeadStore: Send + Sync {
     fn insert_if_absent(
         &self,
-        lead: &Lead,
-        idempotency_key: &str,
+        new: &NewLead,
         now: Timestamp,
     ) -> impl Future<Output = StoreResult<Insert>> + Send;
 
     fn get(&self, lead_id: &str) -> impl Future<Output = StoreResult<Option<StoredLead>>> + Send;
+
+    /// The latest primary (not duplicate) lead stored under email dedupe with this
+    /// normalized address.
+    fn latest_by_email(
+        &self,
+        email: &str,
+    ) -> impl Future<Output = StoreResult<Option<StoredLead>>> + Send;
 
     /// Leads awaiting routing (`received` or `queued`) last updated before `updated_before`,
     /// oldest first, at most `limit`: the ones whose hand-off to routing was lost. Reads an
@@ -140,4 +352,40 @@ pub fn settable_status(to: LeadStatus) -> bool {
         to,
         LeadStatus::Received | LeadStatus::Queued | LeadStatus::Duplicate
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_payload_is_capped_at_a_character_boundary() {
+        let whole = RawPayload::capture(Some("application/json"), "{\"a\":1}".as_bytes(), 1024);
+        assert_eq!(
+            (whole.body.as_str(), whole.truncated, whole.original_len),
+            ("{\"a\":1}", false, 7)
+        );
+
+        // "é" is two bytes; a cap of 2 would split it, so only "a" is kept.
+        let cut = RawPayload::capture(None, "aé".as_bytes(), 2);
+        assert_eq!(
+            (cut.encoding, cut.body.as_str(), cut.truncated),
+            (RawEncoding::Utf8, "a", true)
+        );
+
+        let binary = RawPayload::capture(None, &[0xff, 0xfe, 0x00], 1024);
+        assert_eq!(
+            (binary.encoding, binary.body.as_str()),
+            (RawEncoding::Base64, "//4A")
+        );
+    }
+
+    #[test]
+    fn the_email_index_key_is_a_hash_not_the_address() {
+        let key = email_key("ana@example.org");
+        assert_eq!(key.len(), 64);
+        assert!(!key.contains("example"));
+        assert_eq!(key, email_key("ana@example.org"));
+        assert_ne!(key, email_key("bo@example.org"));
+    }
 }

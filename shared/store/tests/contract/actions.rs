@@ -12,6 +12,7 @@ use switchboard_store::{
     Assignment, AssignmentStatus, CloseOutcome, LeadStatus, LeadStore, NotifyKind, NotifyMessage,
     Routed, Router, RoutingState, WorkQueue,
 };
+use switchboard_testkit::drain_queue;
 
 use super::Harness;
 use super::fixtures::{activate, insert, monday};
@@ -79,21 +80,11 @@ impl<H: Harness> World<H> {
 
     /// Every notify message queued so far (removed from the queue).
     async fn notified(&self) -> Vec<NotifyMessage> {
-        let mut out = Vec::new();
-        loop {
-            let got = self
-                .notify
-                .receive(10, Duration::from_secs(30), Duration::ZERO)
-                .await
-                .expect("receive");
-            if got.is_empty() {
-                return out;
-            }
-            for m in got {
-                out.push(NotifyMessage::parse(&m.body).expect("notify message"));
-                self.notify.delete(&m.receipt).await.expect("delete");
-            }
-        }
+        drain_queue(&*self.notify)
+            .await
+            .iter()
+            .map(|body| NotifyMessage::parse(body).expect("notify message"))
+            .collect()
     }
 }
 

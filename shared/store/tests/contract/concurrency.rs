@@ -8,8 +8,8 @@ use switchboard_routing::DecisionRecord;
 use switchboard_routing::record::OutcomeRecord;
 use switchboard_store::embedded::MemoryEvents;
 use switchboard_store::{
-    AccountDirectory, AssignmentStatus, LeadStatus, LeadStore, PolicyStore, ReleaseOutcome,
-    RetryPolicy, RouteError, Routed, Router, RoutingState,
+    AccountDirectory, AssignmentStatus, LeadStatus, LeadStore, NewLead, PolicyStore,
+    ReleaseOutcome, RetryPolicy, RouteError, Routed, Router, RoutingState,
 };
 
 use super::Harness;
@@ -88,7 +88,7 @@ where
         tasks.push(tokio::spawn(async move {
             for id in chunk {
                 r.store
-                    .insert_if_absent(&lead(&id), &format!("key:{id}"), monday())
+                    .insert_if_absent(&NewLead::new(lead(&id), &format!("key:{id}")), monday())
                     .await
                     .expect("insert");
             }

@@ -1,22 +1,8 @@
 //! Policies, leads and clocks shared by the contract tests.
 
-use jiff::Timestamp;
-use switchboard_routing::{Lead, PolicyDocument};
-use switchboard_store::{LeadStore, PolicyStore};
-
-pub fn ts(s: &str) -> Timestamp {
-    s.parse()
-        .unwrap_or_else(|e| panic!("bad timestamp {s}: {e}"))
-}
-
-/// A Monday, 10:00 UTC.
-pub fn monday() -> Timestamp {
-    ts("2026-06-01T10:00:00Z")
-}
-
-pub fn doc(yaml: &str) -> PolicyDocument {
-    PolicyDocument::from_yaml(yaml).unwrap_or_else(|e| panic!("test policy is invalid: {e}"))
-}
+use switchboard_routing::Lead;
+use switchboard_store::{LeadStore, NewLead};
+pub use switchboard_testkit::{activate, monday, policy_doc as doc};
 
 /// Two reps with caps in a weighted pool; overflow to a third rep; then park in triage.
 /// SLA 15 minutes.
@@ -44,24 +30,6 @@ pools: [ { id: main, strategy: round_robin, members: [ana, bo] } ]
 rules: [ { id: all, pool: main } ]
 ";
 
-/// Stores `yaml` as a new version and activates it (from whatever is active).
-pub async fn activate<P: PolicyStore>(store: &P, yaml: &str) -> u64 {
-    let stored = store
-        .put_version(&doc(yaml), Some("test"), monday())
-        .await
-        .expect("put policy");
-    let current = store
-        .get_active()
-        .await
-        .expect("read active")
-        .map(|a| a.version);
-    store
-        .set_active(stored.version, current, monday())
-        .await
-        .expect("activate policy");
-    stored.version
-}
-
 pub fn lead(id: &str) -> Lead {
     Lead::new(id, monday())
         .with_email(&format!("{id}@example.org"))
@@ -71,7 +39,7 @@ pub fn lead(id: &str) -> Lead {
 /// Inserts a lead with key `key:<id>`, asserting it is new.
 pub async fn insert<L: LeadStore>(store: &L, id: &str) {
     let done = store
-        .insert_if_absent(&lead(id), &format!("key:{id}"), monday())
+        .insert_if_absent(&NewLead::new(lead(id), &format!("key:{id}")), monday())
         .await
         .expect("insert lead");
     assert!(

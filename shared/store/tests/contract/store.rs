@@ -10,7 +10,7 @@ use switchboard_routing::{
 };
 use switchboard_store::{
     AccountDirectory, Applied, Apply, Assignment, AssignmentStatus, Insert, LeadStatus, LeadStore,
-    PolicyStore, ReleaseOutcome, Routed, Router, RoutingState, StoreError, StoredLead,
+    NewLead, PolicyStore, ReleaseOutcome, Routed, Router, RoutingState, StoreError, StoredLead,
 };
 
 use super::Harness;
@@ -123,7 +123,7 @@ pub async fn lead_insert_is_idempotent<H: Harness>(h: &H) {
     let store = h.store().await;
     let now = monday();
     let first = store
-        .insert_if_absent(&lead("L1"), "form:1", now)
+        .insert_if_absent(&NewLead::new(lead("L1"), "form:1"), now)
         .await
         .expect("insert");
     let Insert::Created(created) = first else {
@@ -134,19 +134,24 @@ pub async fn lead_insert_is_idempotent<H: Harness>(h: &H) {
 
     // Same key, even with other content: the first lead comes back, nothing is written.
     let again = store
-        .insert_if_absent(&lead("L1").with_company("Other"), "form:1", now)
+        .insert_if_absent(
+            &NewLead::new(lead("L1").with_company("Other"), "form:1"),
+            now,
+        )
         .await
         .expect("insert again");
     assert_eq!(again, Insert::Existing(created.clone()));
     let other_id = store
-        .insert_if_absent(&lead("L9"), "form:1", now)
+        .insert_if_absent(&NewLead::new(lead("L9"), "form:1"), now)
         .await
         .expect("insert with the key of L1");
     assert_eq!(other_id, Insert::Existing(created.clone()));
     assert_eq!(store.get("L9").await.expect("get"), None);
 
     // The same lead id under another key is a conflict, not an overwrite.
-    let clash = store.insert_if_absent(&lead("L1"), "form:2", now).await;
+    let clash = store
+        .insert_if_absent(&NewLead::new(lead("L1"), "form:2"), now)
+        .await;
     assert!(matches!(clash, Err(StoreError::Conflict(_))), "{clash:?}");
     assert_eq!(store.get("L1").await.expect("get"), Some(created.clone()));
 
@@ -187,7 +192,7 @@ pub async fn concurrent_inserts_create_one_lead<H: Harness>(h: &H) {
         tasks.push(tokio::spawn(async move {
             // Different lead ids, one key: exactly one may win.
             store
-                .insert_if_absent(&lead(&format!("C{i}")), "form:same", monday())
+                .insert_if_absent(&NewLead::new(lead(&format!("C{i}")), "form:same"), monday())
                 .await
         }));
     }

@@ -8,7 +8,7 @@ use super::codec::{
 };
 use super::keys;
 use crate::error::{StoreError, StoreResult};
-use crate::ports::leads::{LeadStatus, StoredLead};
+use crate::ports::leads::{EmailEntry, LeadStatus, StoredLead};
 use crate::ports::routing::{Assignment, AssignmentStatus, CloseOutcome};
 
 pub fn lead_item(l: &StoredLead) -> StoreResult<Item> {
@@ -23,6 +23,17 @@ pub fn lead_item(l: &StoredLead) -> StoreResult<Item> {
         ("decisions", n(l.decisions)),
         ("updated_at", s(l.updated_at.to_string())),
     ];
+    // Absent rather than empty: most leads have none of these, and every byte of an item
+    // counts against its write units.
+    if let Some(primary) = &l.duplicate_of {
+        attrs.push(("duplicate_of", s(primary)));
+    }
+    if !l.warnings.is_empty() {
+        attrs.push(("warnings", json(&l.warnings)?));
+    }
+    if let Some(raw) = &l.raw {
+        attrs.push(("raw", json(raw)?));
+    }
     if l.status.awaits_routing() {
         attrs.push((keys::GSI1PK, s(keys::awaiting_pk(&l.lead.id))));
         attrs.push((keys::GSI1SK, s(keys::by_rep_sk(l.updated_at, &l.lead.id))));
@@ -37,9 +48,42 @@ pub fn stored_lead(item: &Item) -> StoreResult<StoredLead> {
         idempotency_key: get_s(item, "idem")?.to_owned(),
         status: LeadStatus::parse(status)
             .ok_or_else(|| StoreError::Invalid(format!("unknown lead status {status}")))?,
+        duplicate_of: opt_s(item, "duplicate_of")?.map(str::to_owned),
+        warnings: match opt_s(item, "warnings")? {
+            Some(text) => serde_json::from_str(text)?,
+            None => Vec::new(),
+        },
+        raw: opt_s(item, "raw")?.map(serde_json::from_str).transpose()?,
         bounced: codec::string_list(item, "bounced")?,
         decisions: get_n(item, "decisions")?,
         updated_at: get_ts(item, "updated_at")?,
+    })
+}
+
+/// An idempotency key item: the lead it maps to, and when it stops mapping (epoch ms, a
+/// number so a condition can compare it).
+pub fn key_item(new: &crate::NewLead) -> Item {
+    let mut attrs = vec![("lead_id", s(&new.lead.id))];
+    if let Some(at) = new.key_expires_at {
+        attrs.push(("expires_ms", n(at.as_millisecond())));
+    }
+    codec::item(keys::idempotency(&new.idempotency_key), attrs)
+}
+
+pub fn email_item(index_key: &str, entry: &EmailEntry) -> Item {
+    codec::item(
+        keys::email(index_key),
+        [
+            ("lead_id", s(&entry.lead_id)),
+            ("received_at", s(entry.received_at.to_string())),
+        ],
+    )
+}
+
+pub fn email_entry(item: &Item) -> StoreResult<EmailEntry> {
+    Ok(EmailEntry {
+        lead_id: get_s(item, "lead_id")?.to_owned(),
+        received_at: get_ts(item, "received_at")?,
     })
 }
 

@@ -31,6 +31,10 @@ pub fn assignment(lead_id: &str) -> (String, String) {
 pub fn decision(lead_id: &str, number: u32) -> (String, String) {
     (format!("LEAD#{lead_id}"), format!("DECISION#{number:010}"))
 }
+/// The email index entry of an address, keyed by [`crate::email_key`] (a hash).
+pub fn email(index_key: &str) -> (String, String) {
+    (format!("EMAIL#{index_key}"), "EMAIL".to_owned())
+}
 pub const DECISION_PREFIX: &str = "DECISION#";
 pub fn rep(id: &str) -> (String, String) {
     (format!("REP#{id}"), "STATE".to_owned())

@@ -1,15 +1,20 @@
-//! [`LeadStore`] on DynamoDB: the lead and its idempotency key written in one transaction.
+//! [`LeadStore`] on DynamoDB: the lead, its idempotency key and (under same-email dedupe)
+//! its email index entry or a check of it, written in one `TransactWriteItems`.
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, ReturnValue, TransactWriteItem};
 use jiff::Timestamp;
-use switchboard_routing::Lead;
 
-use super::codec::{self, Expr, get_s, s};
+use super::codec::{self, Expr, get_s, n, s};
 use super::errors::{self, TransactFailure, condition_failed};
 use super::{DynamoStore, items, keys};
 use crate::error::{StoreError, StoreResult};
-use crate::ports::leads::{Insert, LeadStatus, LeadStore, StoredLead, settable_status};
+use crate::ports::leads::{
+    EmailEntry, Insert, LeadStatus, LeadStore, NewLead, StoredLead, email_key, settable_status,
+};
+
+/// Rounds of read-decide-write an insert tries before reporting a conflict.
+const MAX_INSERT_ROUNDS: usize = 8;
 
 /// A put that succeeds only if no item has the key yet.
 pub(super) fn put_new(table: &str, item: codec::Item) -> StoreResult<TransactWriteItem> {
@@ -98,51 +103,72 @@ impl LeadStore for DynamoStore {
         Ok(out)
     }
 
-    async fn insert_if_absent(
-        &self,
-        lead: &Lead,
-        idempotency_key: &str,
-        now: Timestamp,
-    ) -> StoreResult<Insert> {
-        let stored = StoredLead {
-            lead: lead.clone(),
-            idempotency_key: idempotency_key.to_owned(),
-            status: LeadStatus::Received,
-            bounced: Vec::new(),
-            decisions: 0,
-            updated_at: now,
-        };
-        // A concurrent insert can cancel ours with a write conflict before its key is
-        // visible; a few rounds settle who won.
-        for _ in 0..4 {
-            let key_item = codec::item(
-                keys::idempotency(idempotency_key),
-                [("lead_id", s(&lead.id))],
-            );
-            let items = vec![
-                put_new(&self.table, key_item)?,
+    async fn insert_if_absent(&self, new: &NewLead, now: Timestamp) -> StoreResult<Insert> {
+        let index_key = new.dedupe_email().map(email_key);
+        // A round loses when a concurrent insert of the same key or address commits between
+        // our read of the email entry and our transaction; each loss means someone else
+        // settled the question, so a few rounds always suffice.
+        for _ in 0..MAX_INSERT_ROUNDS {
+            let entry = match &index_key {
+                Some(k) => self
+                    .get_item(keys::email(k))
+                    .await?
+                    .map(|item| items::email_entry(&item))
+                    .transpose()?,
+                None => None,
+            };
+            let mut stored = StoredLead::from_new(new, now);
+            let mut email_write = None;
+            if let (Some(k), Some(since)) = (&index_key, new.dedupe_since) {
+                match EmailEntry::primary_within(entry.as_ref(), since) {
+                    Some(primary) => {
+                        stored = stored.into_duplicate(primary);
+                        email_write = Some(self.email_unchanged(k, primary)?);
+                    }
+                    None => {
+                        let mine = EmailEntry {
+                            lead_id: new.lead.id.clone(),
+                            received_at: new.lead.received_at,
+                        };
+                        email_write = Some(self.put_email(k, &mine, entry.as_ref())?);
+                    }
+                }
+            }
+            let mut writes = vec![
+                self.put_key(new, now)?,
                 put_new(&self.table, items::lead_item(&stored)?)?,
             ];
-            match self.transact(items).await {
+            writes.extend(email_write);
+            match self.transact(writes).await {
                 Ok(()) => return Ok(Insert::Created(stored)),
                 Err(TransactFailure::Cancelled(reasons)) => {
-                    if let Some(existing) = self.lead_by_key(idempotency_key).await? {
+                    if let Some(existing) = self.lead_by_live_key(&new.idempotency_key, now).await?
+                    {
                         return Ok(Insert::Existing(existing));
                     }
                     if condition_failed(&reasons, 1) {
                         return Err(StoreError::Conflict(format!(
                             "lead id {} is taken by another idempotency key",
-                            lead.id
+                            new.lead.id
                         )));
                     }
+                    // The email entry moved, or a write conflict: read again and decide again.
                 }
                 Err(TransactFailure::Other(e)) => return Err(e),
             }
         }
         Err(StoreError::Conflict(format!(
             "insert of lead {} kept colliding",
-            lead.id
+            new.lead.id
         )))
+    }
+
+    async fn latest_by_email(&self, email: &str) -> StoreResult<Option<StoredLead>> {
+        let Some(item) = self.get_item(keys::email(&email_key(email))).await? else {
+            return Ok(None);
+        };
+        let entry = items::email_entry(&item)?;
+        self.get(&entry.lead_id).await
     }
 
     async fn get(&self, lead_id: &str) -> StoreResult<Option<StoredLead>> {
@@ -216,10 +242,15 @@ impl LeadStore for DynamoStore {
 }
 
 impl DynamoStore {
-    async fn lead_by_key(&self, key: &str) -> StoreResult<Option<StoredLead>> {
+    /// The lead a key maps to, unless the key has expired by `now`.
+    async fn lead_by_live_key(&self, key: &str, now: Timestamp) -> StoreResult<Option<StoredLead>> {
         let Some(item) = self.get_item(keys::idempotency(key)).await? else {
             return Ok(None);
         };
+        let expires_ms: Option<i64> = codec::opt_n(&item, "expires_ms")?;
+        if expires_ms.is_some_and(|ms| ms <= now.as_millisecond()) {
+            return Ok(None);
+        }
         let lead_id = get_s(&item, "lead_id")?;
         match self.get(lead_id).await? {
             Some(l) => Ok(Some(l)),
@@ -228,4 +259,83 @@ impl DynamoStore {
             ))),
         }
     }
+
+    /// The key item, written when no live key of that name exists.
+    fn put_key(&self, new: &NewLead, now: Timestamp) -> StoreResult<TransactWriteItem> {
+        let mut expr = Expr::new();
+        let condition = format!(
+            "attribute_not_exists({}) OR {} <= {}",
+            expr.name(keys::PK),
+            expr.name("expires_ms"),
+            expr.value("now_ms", n(now.as_millisecond())),
+        );
+        conditional_put(&self.table, items::key_item(new), condition, expr)
+    }
+
+    /// The address's entry naming the new primary lead, on condition that the entry is
+    /// still the one the dedupe was decided on.
+    fn put_email(
+        &self,
+        index_key: &str,
+        entry: &EmailEntry,
+        read: Option<&EmailEntry>,
+    ) -> StoreResult<TransactWriteItem> {
+        let mut expr = Expr::new();
+        let condition = match read {
+            None => format!("attribute_not_exists({})", expr.name(keys::PK)),
+            Some(old) => format!(
+                "{} = {}",
+                expr.name("lead_id"),
+                expr.value("old_lead", s(&old.lead_id))
+            ),
+        };
+        conditional_put(
+            &self.table,
+            items::email_item(index_key, entry),
+            condition,
+            expr,
+        )
+    }
+
+    /// A check that the address's entry still names `primary` (a duplicate's link).
+    fn email_unchanged(&self, index_key: &str, primary: &str) -> StoreResult<TransactWriteItem> {
+        let mut expr = Expr::new();
+        let condition = format!(
+            "{} = {}",
+            expr.name("lead_id"),
+            expr.value("primary", s(primary))
+        );
+        Ok(TransactWriteItem::builder()
+            .condition_check(
+                ConditionCheck::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(codec::key(keys::email(index_key))))
+                    .condition_expression(condition)
+                    .set_expression_attribute_names(expr.names())
+                    .set_expression_attribute_values(expr.values())
+                    .build()
+                    .map_err(errors::build)?,
+            )
+            .build())
+    }
+}
+
+fn conditional_put(
+    table: &str,
+    item: codec::Item,
+    condition: String,
+    expr: Expr,
+) -> StoreResult<TransactWriteItem> {
+    Ok(TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .condition_expression(condition)
+                .set_expression_attribute_names(expr.names())
+                .set_expression_attribute_values(expr.values())
+                .build()
+                .map_err(errors::build)?,
+        )
+        .build())
 }

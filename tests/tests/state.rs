@@ -3,9 +3,10 @@
 
 mod common;
 
-use common::{assigned, decide_at, lead, ts};
+use common::{assigned, decide_at, lead};
 use jiff::civil::date;
 use switchboard_routing::{PoolRecord, RepState, Snapshot, WindowCount};
+use switchboard_testkit::ts;
 
 fn pool_policy(members: &str, strategy: &str) -> switchboard_routing::CompiledPolicy {
     common::policy(&format!(

@@ -4,10 +4,11 @@
 
 mod common;
 
-use common::{Call, assigned, decide_at, decide_with, lead, path, skip, ts};
+use common::{Call, assigned, decide_at, decide_with, lead, path, skip};
 use jiff::civil::date;
 use switchboard_routing::decision::{RequirementRef, Skip, Verdict};
 use switchboard_routing::{AwayStatus, Outcome, ParkReason, Snapshot};
+use switchboard_testkit::ts;
 
 /// Two reps in one round-robin pool; `a` is tried first from an empty state.
 fn pair(rep_a: &str) -> switchboard_routing::CompiledPolicy {

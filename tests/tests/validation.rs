@@ -621,7 +621,7 @@ fn json_schema_is_an_object_describing_the_document() {
 
 #[test]
 fn demo_policy_round_trips_through_yaml() {
-    let text = include_str!("../../../cli/demo/policy.yaml");
+    let text = include_str!("../../cli/demo/policy.yaml");
     let doc = PolicyDocument::from_yaml(text).expect("demo parses");
     let again = PolicyDocument::from_yaml(&doc.to_yaml()).expect("re-serialized demo parses");
     assert_eq!(doc, again);

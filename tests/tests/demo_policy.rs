@@ -7,7 +7,7 @@ use switchboard_routing::{
 };
 
 fn demo() -> CompiledPolicy {
-    let text = include_str!("../../../cli/demo/policy.yaml");
+    let text = include_str!("../../cli/demo/policy.yaml");
     CompiledPolicy::from_yaml(text, 1).expect("demo policy is valid")
 }
 

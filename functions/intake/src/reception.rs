@@ -1,0 +1,99 @@
+//! Where an accepted lead goes: stored through the shared [`LeadStore`] port (idempotency
+//! and same-email dedupe in its one atomic insert), then handed to routing through an
+//! [`Outbox`] (the routing queue).
+//!
+//! [`Reception`] is object-safe so the router state does not carry the store's type, as
+//! [`RepDesk`](crate::actions::RepDesk) does for rep actions; [`PortReception`] is its one
+//! implementation, over the embedded store locally and DynamoDB/SQS on AWS.
+//!
+//! Intake stores first and enqueues second. If enqueueing fails, the lead stays stored
+//! with status `received`, the sender still gets its 202, and the sweep re-drives leads
+//! stuck in `received`. Redeliveries of a stored submission never enqueue again.
+
+use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
+use switchboard_store::{
+    Insert, LeadStatus, LeadStore, NewLead, Outbox, RouteRequest, StoreError, StoredLead,
+};
+
+use crate::clock::Clock;
+
+/// Stores and hands on leads, and reads them back.
+pub trait Reception: Send + Sync {
+    /// Stores `new` (or finds the lead its key maps to), then hands a new, primary lead on
+    /// for routing. `Existing` for a redelivery of a known submission.
+    fn receive(&self, new: NewLead) -> BoxFuture<'_, Result<Insert, StoreError>>;
+
+    fn lead<'a>(
+        &'a self,
+        lead_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<StoredLead>, StoreError>>;
+}
+
+/// [`Reception`] over a lead store and the routing queue.
+pub struct PortReception<S, Q> {
+    store: S,
+    routing: Q,
+    clock: Arc<dyn Clock>,
+}
+
+impl<S, Q> PortReception<S, Q> {
+    pub fn new(store: S, routing: Q, clock: Arc<dyn Clock>) -> Self {
+        PortReception {
+            store,
+            routing,
+            clock,
+        }
+    }
+}
+
+impl<S: LeadStore, Q: Outbox> Reception for PortReception<S, Q> {
+    fn receive(&self, new: NewLead) -> BoxFuture<'_, Result<Insert, StoreError>> {
+        Box::pin(async move {
+            let now = new.lead.received_at;
+            let inserted = self.store.insert_if_absent(&new, now).await?;
+            let Insert::Created(mut record) = inserted else {
+                return Ok(inserted);
+            };
+            // Only the delivery that created the lead hands it on: concurrent redeliveries
+            // would otherwise send duplicates. A duplicate is never routed.
+            if record.status != LeadStatus::Received {
+                return Ok(Insert::Created(record));
+            }
+            let request = RouteRequest {
+                lead_id: record.lead.id.clone(),
+            };
+            if let Err(e) = self.routing.send(&request.to_body()).await {
+                tracing::warn!(lead_id = %record.lead.id, error = %e, "hand-off for routing failed; lead kept as received");
+                return Ok(Insert::Created(record));
+            }
+            let queued_at = self.clock.now();
+            match self
+                .store
+                .set_status(
+                    &record.lead.id,
+                    LeadStatus::Received,
+                    LeadStatus::Queued,
+                    queued_at,
+                )
+                .await
+            {
+                Ok(updated) => record = updated,
+                // Routing already moved the lead on: its status is routing's now.
+                Err(StoreError::Conflict(_)) => record.status = LeadStatus::Queued,
+                Err(e) => {
+                    tracing::warn!(lead_id = %record.lead.id, error = %e, "lead enqueued but status not updated")
+                }
+            }
+            Ok(Insert::Created(record))
+        })
+    }
+
+    fn lead<'a>(
+        &'a self,
+        lead_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<StoredLead>, StoreError>> {
+        Box::pin(self.store.get(lead_id))
+    }
+}
