@@ -15,6 +15,7 @@ mod policies;
 mod queue;
 mod routing;
 mod tables;
+mod upgrade;
 mod writer;
 
 use std::path::Path;
@@ -50,6 +51,7 @@ impl EmbeddedStore {
         }
         txn.open_table(tables::POLICY_VERSIONS)
             .map_err(tables::db_err)?;
+        upgrade::upgrade(&txn)?;
         txn.commit().map_err(tables::db_err)?;
         let db = Arc::new(db);
         let writer = Arc::new(writer::Writer::start(db.clone())?);

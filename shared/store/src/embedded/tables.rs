@@ -44,7 +44,11 @@ pub const ACCOUNT_DOMAINS: Json = TableDefinition::new("account_domains");
 /// normalized name → account id
 pub const ACCOUNT_NAMES: Json = TableDefinition::new("account_names");
 
-pub const ALL: [Json; 14] = [
+/// `layout` → the file's layout version (see `upgrade`)
+pub const META: Json = TableDefinition::new("meta");
+
+pub const ALL: [Json; 15] = [
+    META,
     LEADS,
     IDEMPOTENCY,
     EMAILS,
