@@ -46,6 +46,44 @@ impl Harness for Aws {
 
 contract_tests!(harness());
 
+/// DynamoDB calls per stored lead under same-email dedupe, which docs/DATA-MODEL.md
+/// ("Inserting a lead") quotes: one read of the address's email entry and one transaction,
+/// for a new address and for a duplicate alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aws_calls_per_stored_lead() {
+    use contract::fixtures::monday;
+    use jiff::SignedDuration;
+    use switchboard_routing::Lead;
+    use switchboard_store::{LeadStatus, LeadStore, NewLead};
+    let Some(aws) = moto().await else {
+        return;
+    };
+    let counter = CallCounter::new();
+    let table = aws.table("switchboard").await;
+    let store = DynamoStore::new(aws.counted_dynamodb(&counter), &table);
+    const LEADS: usize = 10;
+    let since = monday() - SignedDuration::from_hours(24);
+    for i in 0..LEADS {
+        for (id, status) in [
+            (format!("P{i}"), LeadStatus::Received),
+            (format!("D{i}"), LeadStatus::Duplicate),
+        ] {
+            let lead = Lead::new(&id, monday()).with_email(&format!("p{i}@example.org"));
+            let new = NewLead::new(lead, format!("key:{id}")).dedupe_since(since);
+            let stored = store.insert_if_absent(&new, monday()).await.expect("insert");
+            assert_eq!(stored.lead().status, status, "{id}");
+        }
+    }
+    let calls = counter.snapshot();
+    println!("calls for {LEADS} primary and {LEADS} duplicate leads: {calls:?}");
+    assert_eq!(calls.get("DynamoDB.GetItem").copied(), Some(2 * LEADS as u64));
+    assert_eq!(
+        calls.get("DynamoDB.TransactWriteItems").copied(),
+        Some(2 * LEADS as u64)
+    );
+    assert_eq!(counter.total() as usize, 4 * LEADS);
+}
+
 /// Counts the AWS calls of routing leads with a warm policy cache, the number
 /// docs/DATA-MODEL.md quotes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

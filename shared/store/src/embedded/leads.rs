@@ -10,7 +10,7 @@ use super::tables::{
 };
 use crate::error::{StoreError, StoreResult};
 use crate::ports::leads::{
-    EmailEntry, Insert, LeadStatus, LeadStore, NewLead, StoredLead, email_key, settable_status,
+    EmailEntry, Insert, LeadStatus, LeadStore, NewLead, StoredLead, check_settable, email_key,
 };
 
 impl LeadStore for EmbeddedStore {
@@ -127,12 +127,7 @@ impl LeadStore for EmbeddedStore {
         to: LeadStatus,
         now: Timestamp,
     ) -> StoreResult<StoredLead> {
-        if !settable_status(to) {
-            return Err(StoreError::Invalid(format!(
-                "status {} is set by routing, not set_status",
-                to.as_str()
-            )));
-        }
+        check_settable(to)?;
         let id = lead_id.to_owned();
         self.write(move |txn| {
             let mut leads = txn.open_table(LEADS).map_err(db_err)?;

@@ -354,6 +354,19 @@ pub fn settable_status(to: LeadStatus) -> bool {
     )
 }
 
+/// `Invalid` for a status [`LeadStore::set_status`] must refuse: every store checks it
+/// before touching anything.
+pub fn check_settable(to: LeadStatus) -> StoreResult<()> {
+    if settable_status(to) {
+        Ok(())
+    } else {
+        Err(crate::StoreError::Invalid(format!(
+            "status {} is set by routing, not set_status",
+            to.as_str()
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,8 @@ use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
 use switchboard_routing::Account;
 
 use super::codec::{self, Item, get_json, get_s, json, s};
-use super::{DynamoStore, errors, keys};
+use super::keys::{self, Key};
+use super::{DynamoStore, errors};
 use crate::error::StoreResult;
 use crate::ports::accounts::{AccountDirectory, ImportSummary, index_keys};
 
@@ -15,7 +16,7 @@ use crate::ports::accounts::{AccountDirectory, ImportSummary, index_keys};
 const BATCH_WRITE_MAX: usize = 25;
 
 impl DynamoStore {
-    async fn account_at(&self, key: (String, String)) -> StoreResult<Option<Account>> {
+    async fn account_at(&self, key: Key) -> StoreResult<Option<Account>> {
         self.get_item(key)
             .await?
             .map(|item| get_json(&item, "account"))
@@ -55,7 +56,7 @@ fn put(item: Item) -> StoreResult<WriteRequest> {
         .build())
 }
 
-fn delete(key: (String, String)) -> StoreResult<WriteRequest> {
+fn delete(key: Key) -> StoreResult<WriteRequest> {
     Ok(WriteRequest::builder()
         .delete_request(
             DeleteRequest::builder()
@@ -113,7 +114,7 @@ impl AccountDirectory for DynamoStore {
         }
 
         // Entries an account held before and no longer claims, if still pointing at it.
-        let mut stale: Vec<((String, String), String)> = Vec::new();
+        let mut stale: Vec<(Key, String)> = Vec::new();
         for (id, old) in &previous {
             let (old_domains, old_name) = index_keys(old);
             for d in old_domains
@@ -126,15 +127,15 @@ impl AccountDirectory for DynamoStore {
                 stale.push((keys::account_name(&nm), id.clone()));
             }
         }
-        let current_owner: HashMap<(String, String), String> = self
+        let current_owner: HashMap<Key, String> = self
             .batch_get(stale.iter().map(|(k, _)| k.clone()).collect())
             .await?
             .iter()
             .map(|item| {
-                let key = (
-                    get_s(item, keys::PK)?.to_owned(),
-                    get_s(item, keys::SK)?.to_owned(),
-                );
+                let key = Key {
+                    pk: get_s(item, keys::PK)?.to_owned(),
+                    sk: get_s(item, keys::SK)?.to_owned(),
+                };
                 Ok((key, get_s(item, "account_id")?.to_owned()))
             })
             .collect::<StoreResult<_>>()?;

@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use jiff::Timestamp;
 use jiff::civil::Date;
 
+use super::keys::Key;
 use crate::error::{StoreError, StoreResult};
 
 pub type Item = HashMap<String, AttributeValue>;
@@ -18,7 +19,7 @@ pub fn n(v: impl std::fmt::Display) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
-pub fn key((pk, sk): (String, String)) -> Item {
+pub fn key(Key { pk, sk }: Key) -> Item {
     HashMap::from([
         (super::keys::PK.to_owned(), s(pk)),
         (super::keys::SK.to_owned(), s(sk)),
@@ -26,10 +27,7 @@ pub fn key((pk, sk): (String, String)) -> Item {
 }
 
 /// An item with its key and `attrs`.
-pub fn item(
-    k: (String, String),
-    attrs: impl IntoIterator<Item = (&'static str, AttributeValue)>,
-) -> Item {
+pub fn item(k: Key, attrs: impl IntoIterator<Item = (&'static str, AttributeValue)>) -> Item {
     let mut it = key(k);
     it.extend(attrs.into_iter().map(|(k, v)| (k.to_owned(), v)));
     it

@@ -12,17 +12,6 @@ use super::keys;
 use crate::error::{StoreError, StoreResult};
 use crate::ports::deliveries::{DeliveryKey, DeliveryLog};
 
-/// Sort key prefix of one `(assignment, kind)`. Assignment ids are `<lead>:<attempt>` and
-/// kinds snake_case words, so the `#` after each part ends it: `L:1#` never matches
-/// `L:10#`.
-fn sk_prefix(assignment_id: &str, kind: &str) -> String {
-    format!("NOTIFIED#{assignment_id}#{kind}#")
-}
-
-fn lead_pk(lead_id: &str) -> String {
-    keys::lead(lead_id).0
-}
-
 impl DeliveryLog for DynamoStore {
     async fn delivered_channels(
         &self,
@@ -30,9 +19,9 @@ impl DeliveryLog for DynamoStore {
         assignment_id: &str,
         kind: &str,
     ) -> StoreResult<Vec<String>> {
-        let prefix = sk_prefix(assignment_id, kind);
+        let prefix = keys::delivery_prefix(assignment_id, kind);
         let items = self
-            .query_prefix(&lead_pk(lead_id), &prefix, Some(keys::SK))
+            .query_prefix(&keys::lead_partition(lead_id), &prefix, Some(keys::SK))
             .await?;
         items
             .iter()
@@ -46,9 +35,8 @@ impl DeliveryLog for DynamoStore {
     }
 
     async fn record_delivered(&self, key: DeliveryKey<'_>, at: Timestamp) -> StoreResult<bool> {
-        let sk = format!("{}{}", sk_prefix(key.assignment_id, key.kind), key.channel);
         let item = codec::item(
-            (lead_pk(key.lead_id), sk),
+            keys::delivery(key.assignment_id, key.kind, key.channel, key.lead_id),
             [
                 ("channel", s(key.channel)),
                 ("delivered_at", s(at.to_string())),

@@ -113,7 +113,7 @@ pub fn assignment_item(a: &Assignment) -> Item {
         attrs.push(("outcome", s(o.as_str())));
     }
     if a.status == AssignmentStatus::Open {
-        attrs.push((keys::GSI1PK, s(format!("REP#{}", a.rep))));
+        attrs.push((keys::GSI1PK, s(keys::rep_partition(&a.rep))));
         attrs.push((keys::GSI1SK, s(keys::by_rep_sk(a.assigned_at, &a.lead_id))));
         if let (Some(due), None) = (a.sla_due, a.accepted_at) {
             attrs.push((
@@ -128,9 +128,9 @@ pub fn assignment_item(a: &Assignment) -> Item {
 
 pub fn assignment(item: &Item) -> StoreResult<Assignment> {
     let pk = get_s(item, keys::PK)?;
-    let lead_id = pk
-        .strip_prefix("LEAD#")
-        .ok_or_else(|| StoreError::Invalid(format!("assignment under key {pk}")))?;
+    let keys::Partition::Lead(lead_id) = keys::Partition::parse(pk) else {
+        return Err(StoreError::Invalid(format!("assignment under key {pk}")));
+    };
     let status = get_s(item, "status")?;
     Ok(Assignment {
         lead_id: lead_id.to_owned(),

@@ -19,51 +19,123 @@ pub const GSI2SK: &str = "gsi2sk";
 /// `DUE_SHARDS` keys per minute swept.
 pub const DUE_SHARDS: u32 = 4;
 
-pub fn lead(id: &str) -> (String, String) {
-    (format!("LEAD#{id}"), "LEAD".to_owned())
+/// The primary key of one item of the single table. Every key is built here, from the
+/// item's kind and ids, and every partition key read back is parsed by [`Partition`]: the
+/// `LEAD#`/`REP#`/... prefixes are written in this module only.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
 }
-pub fn idempotency(key: &str) -> (String, String) {
-    (format!("IDEM#{key}"), "IDEM".to_owned())
+
+impl Key {
+    fn new(pk: String, sk: &str) -> Key {
+        Key {
+            pk,
+            sk: sk.to_owned(),
+        }
+    }
 }
-pub fn assignment(lead_id: &str) -> (String, String) {
-    (format!("LEAD#{lead_id}"), "ASSIGNMENT".to_owned())
+
+/// What a partition key names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Partition<'a> {
+    /// A lead's item, assignment, decision records and delivery records.
+    Lead(&'a str),
+    Rep(&'a str),
+    Pool(&'a str),
+    Other,
 }
-pub fn decision(lead_id: &str, number: u32) -> (String, String) {
-    (format!("LEAD#{lead_id}"), format!("DECISION#{number:010}"))
+
+impl<'a> Partition<'a> {
+    pub fn parse(pk: &'a str) -> Partition<'a> {
+        if let Some(id) = pk.strip_prefix(LEAD) {
+            Partition::Lead(id)
+        } else if let Some(id) = pk.strip_prefix(REP) {
+            Partition::Rep(id)
+        } else if let Some(id) = pk.strip_prefix(POOL) {
+            Partition::Pool(id)
+        } else {
+            Partition::Other
+        }
+    }
+}
+
+const LEAD: &str = "LEAD#";
+const REP: &str = "REP#";
+const POOL: &str = "POOL#";
+
+/// The partition of everything about one lead.
+pub fn lead_partition(lead_id: &str) -> String {
+    format!("{LEAD}{lead_id}")
+}
+
+/// The partition of a rep's counters, which is also the `by_rep` index partition of its
+/// open assignments.
+pub fn rep_partition(rep: &str) -> String {
+    format!("{REP}{rep}")
+}
+
+pub fn lead(id: &str) -> Key {
+    Key::new(lead_partition(id), "LEAD")
+}
+pub fn idempotency(key: &str) -> Key {
+    Key::new(format!("IDEM#{key}"), "IDEM")
 }
 /// The email index entry of an address, keyed by [`crate::email_key`] (a hash).
-pub fn email(index_key: &str) -> (String, String) {
-    (format!("EMAIL#{index_key}"), "EMAIL".to_owned())
+pub fn email(index_key: &str) -> Key {
+    Key::new(format!("EMAIL#{index_key}"), "EMAIL")
+}
+pub fn assignment(lead_id: &str) -> Key {
+    Key::new(lead_partition(lead_id), "ASSIGNMENT")
 }
 pub const DECISION_PREFIX: &str = "DECISION#";
-pub fn rep(id: &str) -> (String, String) {
-    (format!("REP#{id}"), "STATE".to_owned())
+pub fn decision(lead_id: &str, number: u32) -> Key {
+    Key {
+        pk: lead_partition(lead_id),
+        sk: format!("{DECISION_PREFIX}{number:010}"),
+    }
 }
-pub fn pool(id: &str) -> (String, String) {
-    (format!("POOL#{id}"), "STATE".to_owned())
+/// Sort key prefix of the delivery records of one `(assignment, kind)`. Assignment ids are
+/// `<lead>:<attempt>` and kinds snake_case words, so the `#` after each part ends it:
+/// `L:1#` never matches `L:10#`.
+pub fn delivery_prefix(assignment_id: &str, kind: &str) -> String {
+    format!("NOTIFIED#{assignment_id}#{kind}#")
+}
+pub fn delivery(assignment_id: &str, kind: &str, channel: &str, lead_id: &str) -> Key {
+    Key {
+        pk: lead_partition(lead_id),
+        sk: format!("{}{channel}", delivery_prefix(assignment_id, kind)),
+    }
+}
+pub fn rep(id: &str) -> Key {
+    Key::new(rep_partition(id), "STATE")
+}
+pub fn pool(id: &str) -> Key {
+    Key::new(format!("{POOL}{id}"), "STATE")
 }
 pub const POLICY_PK: &str = "POLICY";
 pub const POLICY_VERSION_PREFIX: &str = "V#";
-pub fn policy_version(v: u64) -> (String, String) {
-    (
-        POLICY_PK.to_owned(),
-        format!("{POLICY_VERSION_PREFIX}{v:010}"),
-    )
+pub fn policy_version(v: u64) -> Key {
+    Key {
+        pk: POLICY_PK.to_owned(),
+        sk: format!("{POLICY_VERSION_PREFIX}{v:010}"),
+    }
 }
-pub fn policy_head() -> (String, String) {
-    (POLICY_PK.to_owned(), "HEAD".to_owned())
+pub fn policy_head() -> Key {
+    Key::new(POLICY_PK.to_owned(), "HEAD")
 }
-pub fn policy_active() -> (String, String) {
-    (POLICY_PK.to_owned(), "ACTIVE".to_owned())
+pub fn policy_active() -> Key {
+    Key::new(POLICY_PK.to_owned(), "ACTIVE")
 }
-pub fn account(id: &str) -> (String, String) {
-    (format!("ACCOUNT#{id}"), "ACCOUNT".to_owned())
+pub fn account(id: &str) -> Key {
+    Key::new(format!("ACCOUNT#{id}"), "ACCOUNT")
 }
-pub fn account_domain(domain: &str) -> (String, String) {
-    (format!("DOMAIN#{domain}"), "DOMAIN".to_owned())
+pub fn account_domain(domain: &str) -> Key {
+    Key::new(format!("DOMAIN#{domain}"), "DOMAIN")
 }
-pub fn account_name(name: &str) -> (String, String) {
-    (format!("NAME#{name}"), "NAME".to_owned())
+pub fn account_name(name: &str) -> Key {
+    Key::new(format!("NAME#{name}"), "NAME")
 }
 
 /// Sort key of the `by_rep` index: assignment time, then lead.
@@ -109,4 +181,36 @@ pub fn shard(lead_id: &str) -> u32 {
         h = h.wrapping_mul(0x0100_0193);
     }
     h % DUE_SHARDS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partitions_parse_back_to_what_built_them() {
+        assert_eq!(Partition::parse(&lead("L:1").pk), Partition::Lead("L:1"));
+        assert_eq!(
+            Partition::parse(&assignment("L2").pk),
+            Partition::Lead("L2")
+        );
+        assert_eq!(Partition::parse(&rep("ana").pk), Partition::Rep("ana"));
+        assert_eq!(Partition::parse(&rep_partition("bo")), Partition::Rep("bo"));
+        assert_eq!(Partition::parse(&pool("main").pk), Partition::Pool("main"));
+        assert_eq!(Partition::parse(&policy_head().pk), Partition::Other);
+        assert_eq!(Partition::parse(&email("ab12").pk), Partition::Other);
+    }
+
+    #[test]
+    fn decision_and_delivery_sort_keys_order_and_prefix_correctly() {
+        assert!(decision("L", 9).sk < decision("L", 10).sk);
+        let one = delivery("L:1", "assigned", "slack", "L");
+        assert!(one.sk.starts_with(&delivery_prefix("L:1", "assigned")));
+        assert!(!one.sk.starts_with(&delivery_prefix("L:10", "assigned")));
+        assert!(
+            !delivery("L:10", "assigned", "slack", "L")
+                .sk
+                .starts_with(&delivery_prefix("L:1", "assigned"))
+        );
+    }
 }

@@ -10,7 +10,7 @@ use super::errors::{self, TransactFailure, condition_failed};
 use super::{DynamoStore, items, keys};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::leads::{
-    EmailEntry, Insert, LeadStatus, LeadStore, NewLead, StoredLead, email_key, settable_status,
+    EmailEntry, Insert, LeadStatus, LeadStore, NewLead, StoredLead, check_settable, email_key,
 };
 
 /// Rounds of read-decide-write an insert tries before reporting a conflict.
@@ -20,17 +20,7 @@ const MAX_INSERT_ROUNDS: usize = 8;
 pub(super) fn put_new(table: &str, item: codec::Item) -> StoreResult<TransactWriteItem> {
     let mut expr = Expr::new();
     let condition = format!("attribute_not_exists({})", expr.name(keys::PK));
-    Ok(TransactWriteItem::builder()
-        .put(
-            Put::builder()
-                .table_name(table)
-                .set_item(Some(item))
-                .condition_expression(condition)
-                .set_expression_attribute_names(expr.names())
-                .build()
-                .map_err(errors::build)?,
-        )
-        .build())
+    conditional_put(table, item, condition, expr)
 }
 
 /// The part of an update expression that keeps a lead's entry in the awaiting-routing
@@ -185,12 +175,7 @@ impl LeadStore for DynamoStore {
         to: LeadStatus,
         now: Timestamp,
     ) -> StoreResult<StoredLead> {
-        if !settable_status(to) {
-            return Err(StoreError::Invalid(format!(
-                "status {} is set by routing, not set_status",
-                to.as_str()
-            )));
-        }
+        check_settable(to)?;
         let mut expr = Expr::new();
         let mut update = format!(
             "SET {} = {}, {} = {}",

@@ -51,7 +51,7 @@ impl DynamoStore {
         &self.table
     }
 
-    async fn get_item(&self, key: (String, String)) -> StoreResult<Option<Item>> {
+    async fn get_item(&self, key: keys::Key) -> StoreResult<Option<Item>> {
         let out = self
             .client
             .get_item()
@@ -65,7 +65,7 @@ impl DynamoStore {
     }
 
     /// Strongly consistent reads of many items; missing items are simply absent.
-    async fn batch_get(&self, keys: Vec<(String, String)>) -> StoreResult<Vec<Item>> {
+    async fn batch_get(&self, keys: Vec<keys::Key>) -> StoreResult<Vec<Item>> {
         let mut found = Vec::with_capacity(keys.len());
         for chunk in keys.chunks(BATCH_GET_MAX) {
             let mut pending: Vec<Item> = chunk.iter().cloned().map(codec::key).collect();

@@ -34,7 +34,7 @@ const MAX_DUE_WINDOW: SignedDuration = SignedDuration::from_hours(24);
 
 fn update(
     table: &str,
-    key: (String, String),
+    key: keys::Key,
     set: String,
     condition: Option<String>,
     expr: &Expr,
@@ -214,16 +214,22 @@ impl RoutingState for DynamoStore {
         for item in &found {
             let pk = codec::get_s(item, keys::PK)?;
             let sk = codec::get_s(item, keys::SK)?;
-            if (pk, sk) == (lead_key.0.as_str(), lead_key.1.as_str()) {
-                lead = Some(items::stored_lead(item)?);
-            } else if (pk, sk) == (assignment_key.0.as_str(), assignment_key.1.as_str()) {
-                assignment = Some(items::assignment(item)?);
-            } else if let Some(rep) = pk.strip_prefix("REP#") {
-                if let Some(state) = snapshot.rep_mut(policy, rep) {
-                    *state = items::rep_state(item)?;
+            match keys::Partition::parse(pk) {
+                keys::Partition::Lead(_) if sk == lead_key.sk => {
+                    lead = Some(items::stored_lead(item)?);
                 }
-            } else if let Some(pool) = pk.strip_prefix("POOL#") {
-                snapshot.set_pool_record(policy, pool, &items::pool_record(item)?);
+                keys::Partition::Lead(_) if sk == assignment_key.sk => {
+                    assignment = Some(items::assignment(item)?);
+                }
+                keys::Partition::Rep(rep) => {
+                    if let Some(state) = snapshot.rep_mut(policy, rep) {
+                        *state = items::rep_state(item)?;
+                    }
+                }
+                keys::Partition::Pool(pool) => {
+                    snapshot.set_pool_record(policy, pool, &items::pool_record(item)?);
+                }
+                _ => {}
             }
         }
         Ok(RoutingView {
@@ -339,7 +345,7 @@ impl RoutingState for DynamoStore {
     }
 
     async fn decisions(&self, lead_id: &str) -> StoreResult<Vec<DecisionRecord>> {
-        let (pk, _) = keys::lead(lead_id);
+        let pk = keys::lead_partition(lead_id);
         self.query_prefix(&pk, keys::DECISION_PREFIX, None)
             .await?
             .iter()
@@ -359,7 +365,7 @@ impl RoutingState for DynamoStore {
         let condition = format!(
             "{} = {}",
             e.name(keys::GSI1PK),
-            e.value("rep", s(format!("REP#{rep}")))
+            e.value("rep", s(keys::rep_partition(rep)))
         );
         self.query_index(keys::GSI_BY_REP, &condition, &e, None, "Query by_rep")
             .await?
