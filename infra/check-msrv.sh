@@ -17,7 +17,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 # Files that state the minimum in prose; each must name exactly the workspace's value.
-stated_in=(README.md)
+stated_in=(README.md docs/DEPLOY.md)
 
 meta="$(mktemp -t check-msrv.XXXXXX.json)"
 trap 'rm -f "$meta"' EXIT

@@ -54,6 +54,14 @@ fn with_attr(key: &str, v: impl Into<Scalar>) -> Lead {
     lead("l").with_attr(key, v)
 }
 
+/// One condition against a table of leads, each row saying whether the rule must match.
+#[track_caller]
+fn assert_table(cond: &str, rows: &[(Lead, bool)]) {
+    for (i, (lead, want)) in rows.iter().enumerate() {
+        assert_eq!(matches(cond, lead), *want, "row {i} of `{cond}`: {lead:?}");
+    }
+}
+
 // ---- eq ----
 
 #[test]
@@ -258,41 +266,57 @@ fn string_operators_do_not_match_numbers() {
 
 #[test]
 fn gte_and_lt_form_a_half_open_range() {
-    let cond = "{ field: employees, gte: 100, lt: 1000 }";
-    assert!(!matches(cond, &with_attr("employees", 99.0)));
-    assert!(matches(cond, &with_attr("employees", 100.0)));
-    assert!(matches(cond, &with_attr("employees", 999.5)));
-    assert!(!matches(cond, &with_attr("employees", 1000.0)));
+    assert_table(
+        "{ field: employees, gte: 100, lt: 1000 }",
+        &[
+            (with_attr("employees", 99.0), false),
+            (with_attr("employees", 100.0), true),
+            (with_attr("employees", 999.5), true),
+            (with_attr("employees", 1000.0), false),
+        ],
+    );
 }
 
 #[test]
 fn gt_and_lte_form_the_other_half_open_range() {
-    let cond = "{ field: employees, gt: 100, lte: 1000 }";
-    assert!(!matches(cond, &with_attr("employees", 100.0)));
-    assert!(matches(cond, &with_attr("employees", 100.5)));
-    assert!(matches(cond, &with_attr("employees", 1000.0)));
-    assert!(!matches(cond, &with_attr("employees", 1000.5)));
+    assert_table(
+        "{ field: employees, gt: 100, lte: 1000 }",
+        &[
+            (with_attr("employees", 100.0), false),
+            (with_attr("employees", 100.5), true),
+            (with_attr("employees", 1000.0), true),
+            (with_attr("employees", 1000.5), false),
+        ],
+    );
 }
 
 #[test]
 fn ranges_coerce_numeric_text_and_reject_other_values() {
-    let cond = "{ field: employees, gte: 1000 }";
-    assert!(matches(cond, &with_attr("employees", "5000")));
-    assert!(matches(cond, &with_attr("employees", " 1000 ")));
-    assert!(!matches(cond, &with_attr("employees", "999")));
-    // Not numbers: thousands separators, words, booleans, a missing field.
-    assert!(!matches(cond, &with_attr("employees", "5,000")));
-    assert!(!matches(cond, &with_attr("employees", "many")));
-    assert!(!matches(cond, &with_attr("employees", true)));
-    assert!(!matches(cond, &lead("l")));
+    assert_table(
+        "{ field: employees, gte: 1000 }",
+        &[
+            (with_attr("employees", "5000"), true),
+            (with_attr("employees", " 1000 "), true),
+            (with_attr("employees", "999"), false),
+            // Not numbers: thousands separators, words, booleans, a missing field.
+            (with_attr("employees", "5,000"), false),
+            (with_attr("employees", "many"), false),
+            (with_attr("employees", true), false),
+            (lead("l"), false),
+        ],
+    );
 }
 
 #[test]
 fn ranges_accept_negative_and_fractional_bounds() {
-    let cond = "{ field: score, gt: -0.5, lt: 0.5 }";
-    assert!(matches(cond, &with_attr("score", 0.0)));
-    assert!(matches(cond, &with_attr("score", "-0.25")));
-    assert!(!matches(cond, &with_attr("score", -0.5)));
+    assert_table(
+        "{ field: score, gt: -0.5, lt: 0.5 }",
+        &[
+            (with_attr("score", 0.0), true),
+            (with_attr("score", "-0.25"), true),
+            (with_attr("score", -0.5), false),
+        ],
+    );
 }
 
 // ---- exists ----
@@ -350,10 +374,14 @@ fn regex_does_not_match_missing_or_non_text_fields() {
 
 #[test]
 fn several_operators_in_one_test_must_all_hold() {
-    let cond = "{ field: email_domain, suffix: .de, prefix: acme }";
-    assert!(matches(cond, &lead("l").with_email("x@acme.de")));
-    assert!(!matches(cond, &lead("l").with_email("x@globex.de")));
-    assert!(!matches(cond, &lead("l").with_email("x@acme.com")));
+    assert_table(
+        "{ field: email_domain, suffix: .de, prefix: acme }",
+        &[
+            (lead("l").with_email("x@acme.de"), true),
+            (lead("l").with_email("x@globex.de"), false),
+            (lead("l").with_email("x@acme.com"), false),
+        ],
+    );
 }
 
 #[test]
@@ -365,16 +393,21 @@ fn all_any_not_nest() {
         { any: [ { field: employees, gte: 500 }, { field: segment, eq: enterprise } ] }
     ] }";
     let base = || lead("l").with_country("AT").with_email("x@firma.at");
-    assert!(matches(cond, &base().with_attr("employees", 800.0)));
-    assert!(matches(cond, &base().with_attr("segment", "Enterprise")));
-    assert!(!matches(cond, &base().with_attr("employees", 20.0)));
-    assert!(!matches(
-        cond,
-        &base().with_country("FR").with_attr("employees", 800.0)
-    ));
     let mut free = base().with_attr("employees", 800.0);
     free.free_mail = true;
-    assert!(!matches(cond, &free));
+    assert_table(
+        cond,
+        &[
+            (base().with_attr("employees", 800.0), true),
+            (base().with_attr("segment", "Enterprise"), true),
+            (base().with_attr("employees", 20.0), false),
+            (
+                base().with_country("FR").with_attr("employees", 800.0),
+                false,
+            ),
+            (free, false),
+        ],
+    );
 }
 
 #[test]

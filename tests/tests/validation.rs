@@ -41,6 +41,21 @@ fn with_rules(rules: &str) -> String {
     format!("{REPS_POOLS}rules:\n{rules}")
 }
 
+/// One test per row: a policy that must not compile, the issues it must report (exactly one
+/// at each path, its message containing the text) and, with `total`, how many in all.
+macro_rules! invalid_policies {
+    ($($name:ident: $yaml:expr => [$(($path:expr, $needle:expr)),+ $(,)?] $(, total $n:expr)?;)+) => {
+        $(
+            #[test]
+            fn $name() {
+                let all = issues(&$yaml);
+                $(assert_issue(&all, $path, $needle);)+
+                $(assert_eq!(all.len(), $n, "{all:#?}");)?
+            }
+        )+
+    };
+}
+
 #[test]
 fn the_base_policy_is_valid() {
     // Guards every test below: each one breaks exactly one thing in a valid policy.
@@ -51,33 +66,196 @@ fn the_base_policy_is_valid() {
     .expect("valid");
 }
 
-// ---- references ----
-
-#[test]
-fn unknown_pool_in_a_rule_and_its_fallbacks() {
-    let all = issues(&with_rules(
-        "  - { id: r, pool: salse, fallbacks: [backup, nobody] }\n",
-    ));
-    assert_issue(&all, "rules[0].pool", "unknown pool `salse`");
-    assert_issue(&all, "rules[0].fallbacks[1]", "unknown pool `nobody`");
-    assert_eq!(all.len(), 2, "{all:#?}");
-}
-
-#[test]
-fn unknown_rep_in_a_pool_and_as_manager() {
-    let all = issues(
+invalid_policies! {
+    // ---- references ----
+    unknown_pool_in_a_rule_and_its_fallbacks:
+        with_rules(
+            "  - { id: r, pool: salse, fallbacks: [backup, nobody] }\n",
+        ) => [
+        ("rules[0].pool", "unknown pool `salse`"),
+        ("rules[0].fallbacks[1]", "unknown pool `nobody`"),
+    ], total 2;
+    unknown_rep_in_a_pool_and_as_manager:
         "triage_pool: triage
 reps:
   - { id: ann, manager: boss }
 pools:
   - { id: p, members: [ann, { rep: zed, weight: 2 }] }
 rules: [{ id: r, pool: p }]
+" => [
+        ("pools[0].members[1]", "unknown rep `zed`"),
+        ("reps[0].manager", "unknown rep `boss`"),
+    ], total 2;
+    park_in_must_not_be_a_routing_pool:
+        with_rules("  - { id: r, pool: sales, park_in: backup }\n") => [
+        ("rules[0].park_in", "routing pool"),
+    ];
+    // ---- duplicates and empties ----
+    duplicate_rep_pool_and_rule_ids:
+        "triage_pool: triage
+reps: [{ id: ann }, { id: bob }, { id: ann }]
+pools:
+  - { id: p, members: [ann, bob, ann] }
+  - { id: p, members: [bob] }
+rules:
+  - { id: r, when: { field: country, eq: DE }, pool: p }
+  - { id: r, pool: p }
+" => [
+        ("reps[2].id", "duplicate rep id `ann`"),
+        ("pools[0].members[2]", "listed twice"),
+        ("pools[1].id", "duplicate pool id `p`"),
+        ("rules[1].id", "duplicate rule id `r`"),
+    ];
+    empty_pool_and_empty_ids:
+        "triage_pool: triage
+reps: [{ id: ann }, { id: ' ' }]
+pools:
+  - { id: p, members: [ann] }
+  - { id: empty, members: [] }
+  - { id: '', members: [ann] }
+rules: [{ id: '', pool: p }]
+" => [
+        ("pools[1].members", "no members"),
+        ("reps[1].id", "must not be empty"),
+        ("pools[2].id", "must not be empty"),
+        ("rules[0].id", "must not be empty"),
+    ];
+    empty_triage_pool_name:
+        "triage_pool: ''\nreps: [{ id: a }]\npools: [{ id: p, members: [a] }]\nrules: []\n" => [
+        ("triage_pool", "must not be empty"),
+    ];
+    // ---- caps and weights ----
+    caps_must_be_positive:
+        "triage_pool: triage
+reps:
+  - { id: a, caps: { max_open: 0, max_per_day: -1, max_per_week: 0 } }
+  - { id: b, caps: { max_open: 1, max_per_day: 1, max_per_week: 1 } }
+pools: [{ id: p, members: [a, b] }]
+rules: [{ id: r, pool: p }]
+" => [
+        ("reps[0].caps.max_open", "positive"),
+        ("reps[0].caps.max_per_day", "got -1"),
+        ("reps[0].caps.max_per_week", "positive"),
+    ], total 3;
+    weights_must_be_positive:
+        "triage_pool: triage
+reps: [{ id: a }, { id: b }, { id: c }]
+pools: [{ id: p, members: [{ rep: a, weight: 0 }, { rep: b, weight: -2 }, { rep: c, weight: 3 }] }]
+rules: [{ id: r, pool: p }]
+" => [
+        ("pools[0].members[0].weight", "got 0"),
+        ("pools[0].members[1].weight", "got -2"),
+    ], total 2;
+    // An explicit weight of 1 is fine anywhere: only the other two are issues.
+    weights_need_a_weighted_pool:
+        "triage_pool: triage
+reps: [{ id: a }, { id: b }]
+pools:
+  - { id: rr, strategy: round_robin, members: [a, { rep: b, weight: 2 }] }
+  - { id: ll, strategy: least_loaded, members: [{ rep: a, weight: 5 }] }
+  - { id: ok, strategy: round_robin, members: [{ rep: a, weight: 1 }] }
+rules: [{ id: r, pool: rr }]
+" => [
+        ("pools[0].members[1].weight", "weighted_round_robin"),
+        ("pools[1].members[0].weight", "weighted_round_robin"),
+    ], total 2;
+    catch_up_needs_a_weighted_pool:
+        "triage_pool: triage
+reps: [{ id: a }]
+pools: [{ id: p, strategy: least_loaded, catch_up: true, members: [a] }]
+rules: [{ id: r, pool: p }]
+" => [
+        ("pools[0].catch_up", "weighted_round_robin"),
+    ];
+    // ---- time ----
+    unknown_time_zone:
+        "triage_pool: triage
+reps: [{ id: a, time_zone: Europe/Berlin }, { id: b, time_zone: Mars/Olympus_Mons }, { id: c, time_zone: CEST+2 }]
+pools: [{ id: p, members: [a, b, c] }]
+rules: [{ id: r, pool: p }]
+" => [
+        ("reps[1].time_zone", "Mars/Olympus_Mons"),
+        ("reps[2].time_zone", "unknown time zone"),
+    ], total 2;
+    invalid_away_windows_and_holidays:
+        "triage_pool: triage
+reps:
+  - id: a
+    away:
+      - { from: '2026-06-05T00:00:00Z', until: '2026-06-01T00:00:00Z' }
+      - { from: 'next tuesday', until: '2026-06-01T00:00:00Z' }
+      - { from: '2026-06-01T00:00:00Z', until: '2026-06-31T00:00:00Z' }
+    holidays: ['2026-12-25', '25.12.2026']
+pools: [{ id: p, members: [a] }]
+rules: [{ id: r, pool: p }]
+" => [
+        ("reps[0].away[0]", "`until` must be after `from`"),
+        ("reps[0].away[1].from", "next tuesday"),
+        ("reps[0].away[2].until", "RFC 3339"),
+        ("reps[0].holidays[1]", "25.12.2026"),
+    ], total 4;
+    invalid_and_non_positive_slas:
+        format!(
+            "default_sla: soon\n{}",
+            with_rules(
+                "  - { id: r, pool: sales, sla: 0m }\n  - { id: s, pool: backup, sla: 1 fortnight }\n"
+            )
+        ) => [
+        ("default_sla", "soon"),
+        ("rules[0].sla", "must be positive"),
+        ("rules[1].sla", "not a duration"),
+    ];
+    // ---- conditions ----
+    bad_regex_is_reported_at_its_path_even_when_nested:
+        with_rules(
+            "  - { id: r, when: { field: email, regex: '(unclosed' }, pool: sales }
+  - id: s
+    when: { all: [ { field: country, eq: DE }, { not: { field: company, regex: '[z-a]' } } ] }
+    pool: backup
 ",
-    );
-    assert_issue(&all, "pools[0].members[1]", "unknown rep `zed`");
-    assert_issue(&all, "reps[0].manager", "unknown rep `boss`");
-    assert_eq!(all.len(), 2, "{all:#?}");
+        ) => [
+        ("rules[0].when.regex", "invalid regex"),
+        ("rules[1].when.all[1].not.regex", "invalid regex"),
+    ];
+    malformed_condition_operands:
+        with_rules(
+            "  - id: r
+    when:
+      any:
+        - { field: country, in: [] }
+        - { field: country, in: [DE, 49] }
+        - { field: country, in: [true] }
+        - { field: company, prefix: '' }
+        - { field: employees, gte: 1000, lte: 10 }
+        - { field: employees, gt: .inf }
+        - { field: country }
+        - { field: '', exists: true }
+    pool: sales
+",
+        ) => [
+        ("rules[0].when.any[0].in", "at least one value"),
+        ("rules[0].when.any[1].in", "mixes text and numbers"),
+        ("rules[0].when.any[2].in", "not booleans"),
+        ("rules[0].when.any[3].prefix", "must not be empty"),
+        ("rules[0].when.any[4].gte", "empty range"),
+        ("rules[0].when.any[5].gt", "finite"),
+        ("rules[0].when.any[6].field", "no operator"),
+        ("rules[0].when.any[7].field", "empty"),
+    ];
+    too_many_lead_derived_tags_and_an_empty_field:
+        with_rules(
+            "  - id: r
+    pool: sales
+    require:
+      from_lead: [{ field: a }, { field: b }, { field: c }, { field: d }, { field: e }, { field: '' }]
+",
+        ) => [
+        ("rules[0].require.from_lead", "at most 4"),
+        ("rules[0].require.from_lead[5].field", "empty"),
+    ];
 }
+
+// ---- references ----
 
 #[test]
 fn the_triage_pool_cannot_be_a_routing_target_or_a_pool_id() {
@@ -99,58 +277,6 @@ rules: [{ id: r, pool: p, fallbacks: [triage] }]
 
     let all = issues(&with_rules("  - { id: r, pool: triage }\n"));
     assert_issue(&all, "rules[0].pool", "triage pool");
-}
-
-#[test]
-fn park_in_must_not_be_a_routing_pool() {
-    let all = issues(&with_rules("  - { id: r, pool: sales, park_in: backup }\n"));
-    assert_issue(&all, "rules[0].park_in", "routing pool");
-}
-
-// ---- duplicates and empties ----
-
-#[test]
-fn duplicate_rep_pool_and_rule_ids() {
-    let all = issues(
-        "triage_pool: triage
-reps: [{ id: ann }, { id: bob }, { id: ann }]
-pools:
-  - { id: p, members: [ann, bob, ann] }
-  - { id: p, members: [bob] }
-rules:
-  - { id: r, when: { field: country, eq: DE }, pool: p }
-  - { id: r, pool: p }
-",
-    );
-    assert_issue(&all, "reps[2].id", "duplicate rep id `ann`");
-    assert_issue(&all, "pools[0].members[2]", "listed twice");
-    assert_issue(&all, "pools[1].id", "duplicate pool id `p`");
-    assert_issue(&all, "rules[1].id", "duplicate rule id `r`");
-}
-
-#[test]
-fn empty_pool_and_empty_ids() {
-    let all = issues(
-        "triage_pool: triage
-reps: [{ id: ann }, { id: ' ' }]
-pools:
-  - { id: p, members: [ann] }
-  - { id: empty, members: [] }
-  - { id: '', members: [ann] }
-rules: [{ id: '', pool: p }]
-",
-    );
-    assert_issue(&all, "pools[1].members", "no members");
-    assert_issue(&all, "reps[1].id", "must not be empty");
-    assert_issue(&all, "pools[2].id", "must not be empty");
-    assert_issue(&all, "rules[0].id", "must not be empty");
-}
-
-#[test]
-fn empty_triage_pool_name() {
-    let all =
-        issues("triage_pool: ''\nreps: [{ id: a }]\npools: [{ id: p, members: [a] }]\nrules: []\n");
-    assert_issue(&all, "triage_pool", "must not be empty");
 }
 
 // ---- shadowing and cycles ----
@@ -221,87 +347,7 @@ fn the_same_pool_twice_in_a_waterfall_is_a_fallback_cycle() {
     );
 }
 
-// ---- caps and weights ----
-
-#[test]
-fn caps_must_be_positive() {
-    let all = issues(
-        "triage_pool: triage
-reps:
-  - { id: a, caps: { max_open: 0, max_per_day: -1, max_per_week: 0 } }
-  - { id: b, caps: { max_open: 1, max_per_day: 1, max_per_week: 1 } }
-pools: [{ id: p, members: [a, b] }]
-rules: [{ id: r, pool: p }]
-",
-    );
-    assert_issue(&all, "reps[0].caps.max_open", "positive");
-    assert_issue(&all, "reps[0].caps.max_per_day", "got -1");
-    assert_issue(&all, "reps[0].caps.max_per_week", "positive");
-    assert_eq!(all.len(), 3, "{all:#?}");
-}
-
-#[test]
-fn weights_must_be_positive() {
-    let all = issues(
-        "triage_pool: triage
-reps: [{ id: a }, { id: b }, { id: c }]
-pools: [{ id: p, members: [{ rep: a, weight: 0 }, { rep: b, weight: -2 }, { rep: c, weight: 3 }] }]
-rules: [{ id: r, pool: p }]
-",
-    );
-    assert_issue(&all, "pools[0].members[0].weight", "got 0");
-    assert_issue(&all, "pools[0].members[1].weight", "got -2");
-    assert_eq!(all.len(), 2, "{all:#?}");
-}
-
-#[test]
-fn weights_need_a_weighted_pool() {
-    let all = issues(
-        "triage_pool: triage
-reps: [{ id: a }, { id: b }]
-pools:
-  - { id: rr, strategy: round_robin, members: [a, { rep: b, weight: 2 }] }
-  - { id: ll, strategy: least_loaded, members: [{ rep: a, weight: 5 }] }
-  - { id: ok, strategy: round_robin, members: [{ rep: a, weight: 1 }] }
-rules: [{ id: r, pool: rr }]
-",
-    );
-    assert_issue(&all, "pools[0].members[1].weight", "weighted_round_robin");
-    assert_issue(&all, "pools[1].members[0].weight", "weighted_round_robin");
-    assert_eq!(
-        all.len(),
-        2,
-        "an explicit weight of 1 is fine anywhere: {all:#?}"
-    );
-}
-
-#[test]
-fn catch_up_needs_a_weighted_pool() {
-    let all = issues(
-        "triage_pool: triage
-reps: [{ id: a }]
-pools: [{ id: p, strategy: least_loaded, catch_up: true, members: [a] }]
-rules: [{ id: r, pool: p }]
-",
-    );
-    assert_issue(&all, "pools[0].catch_up", "weighted_round_robin");
-}
-
 // ---- time ----
-
-#[test]
-fn unknown_time_zone() {
-    let all = issues(
-        "triage_pool: triage
-reps: [{ id: a, time_zone: Europe/Berlin }, { id: b, time_zone: Mars/Olympus_Mons }, { id: c, time_zone: CEST+2 }]
-pools: [{ id: p, members: [a, b, c] }]
-rules: [{ id: r, pool: p }]
-",
-    );
-    assert_issue(&all, "reps[1].time_zone", "Mars/Olympus_Mons");
-    assert_issue(&all, "reps[2].time_zone", "unknown time zone");
-    assert_eq!(all.len(), 2, "{all:#?}");
-}
 
 #[test]
 fn invalid_working_hours_name_the_day_key() {
@@ -360,96 +406,6 @@ rules: [{ id: r, pool: p }]
         1,
     )
     .expect("valid hours");
-}
-
-#[test]
-fn invalid_away_windows_and_holidays() {
-    let all = issues(
-        "triage_pool: triage
-reps:
-  - id: a
-    away:
-      - { from: '2026-06-05T00:00:00Z', until: '2026-06-01T00:00:00Z' }
-      - { from: 'next tuesday', until: '2026-06-01T00:00:00Z' }
-      - { from: '2026-06-01T00:00:00Z', until: '2026-06-31T00:00:00Z' }
-    holidays: ['2026-12-25', '25.12.2026']
-pools: [{ id: p, members: [a] }]
-rules: [{ id: r, pool: p }]
-",
-    );
-    assert_issue(&all, "reps[0].away[0]", "`until` must be after `from`");
-    assert_issue(&all, "reps[0].away[1].from", "next tuesday");
-    assert_issue(&all, "reps[0].away[2].until", "RFC 3339");
-    assert_issue(&all, "reps[0].holidays[1]", "25.12.2026");
-    assert_eq!(all.len(), 4, "{all:#?}");
-}
-
-#[test]
-fn invalid_and_non_positive_slas() {
-    let all = issues(&format!(
-        "default_sla: soon\n{}",
-        with_rules(
-            "  - { id: r, pool: sales, sla: 0m }\n  - { id: s, pool: backup, sla: 1 fortnight }\n"
-        )
-    ));
-    assert_issue(&all, "default_sla", "soon");
-    assert_issue(&all, "rules[0].sla", "must be positive");
-    assert_issue(&all, "rules[1].sla", "not a duration");
-}
-
-// ---- conditions ----
-
-#[test]
-fn bad_regex_is_reported_at_its_path_even_when_nested() {
-    let all = issues(&with_rules(
-        "  - { id: r, when: { field: email, regex: '(unclosed' }, pool: sales }
-  - id: s
-    when: { all: [ { field: country, eq: DE }, { not: { field: company, regex: '[z-a]' } } ] }
-    pool: backup
-",
-    ));
-    assert_issue(&all, "rules[0].when.regex", "invalid regex");
-    assert_issue(&all, "rules[1].when.all[1].not.regex", "invalid regex");
-}
-
-#[test]
-fn malformed_condition_operands() {
-    let all = issues(&with_rules(
-        "  - id: r
-    when:
-      any:
-        - { field: country, in: [] }
-        - { field: country, in: [DE, 49] }
-        - { field: country, in: [true] }
-        - { field: company, prefix: '' }
-        - { field: employees, gte: 1000, lte: 10 }
-        - { field: employees, gt: .inf }
-        - { field: country }
-        - { field: '', exists: true }
-    pool: sales
-",
-    ));
-    assert_issue(&all, "rules[0].when.any[0].in", "at least one value");
-    assert_issue(&all, "rules[0].when.any[1].in", "mixes text and numbers");
-    assert_issue(&all, "rules[0].when.any[2].in", "not booleans");
-    assert_issue(&all, "rules[0].when.any[3].prefix", "must not be empty");
-    assert_issue(&all, "rules[0].when.any[4].gte", "empty range");
-    assert_issue(&all, "rules[0].when.any[5].gt", "finite");
-    assert_issue(&all, "rules[0].when.any[6].field", "no operator");
-    assert_issue(&all, "rules[0].when.any[7].field", "empty");
-}
-
-#[test]
-fn too_many_lead_derived_tags_and_an_empty_field() {
-    let all = issues(&with_rules(
-        "  - id: r
-    pool: sales
-    require:
-      from_lead: [{ field: a }, { field: b }, { field: c }, { field: d }, { field: e }, { field: '' }]
-",
-    ));
-    assert_issue(&all, "rules[0].require.from_lead", "at most 4");
-    assert_issue(&all, "rules[0].require.from_lead[5].field", "empty");
 }
 
 // ---- all at once ----

@@ -7,15 +7,8 @@ pub fn demo_policy() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/policy.yaml")
 }
 
-/// A fresh scratch directory per test.
-pub fn scratch(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli-it")
-        .join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create scratch dir");
-    dir
-}
+/// A fresh scratch directory per test; owner-only, as the local server keeps lead data there.
+pub use switchboard_testkit::scratch_dir as scratch;
 
 /// Runs `switchboard` with `args`, optionally feeding `stdin`.
 pub fn run_with_stdin(args: &[&str], stdin: Option<&str>) -> Output {

@@ -180,3 +180,148 @@ fn inconsistent(lead_id: &str, why: impl Into<String>) -> AfterRoutingError {
         why: why.into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embedded::{EmbeddedStore, MemoryEvents, MemoryQueue, QueueConfig};
+    use crate::ports::leads::{LeadStore, NewLead};
+    use crate::ports::policies::PolicyStore;
+    use crate::ports::queue::WorkQueue;
+    use std::time::Duration;
+    use switchboard_routing::{Lead, PolicyDocument};
+
+    /// Germany goes to one rep; anything else matches no rule and parks in triage.
+    const POLICY: &str = "
+name: after-routing
+triage_pool: triage
+reps:
+  - { id: ana, caps: { max_open: 5 } }
+pools:
+  - { id: main, strategy: round_robin, members: [ana] }
+rules:
+  - { id: germany, when: { field: country, eq: DE }, pool: main }
+";
+
+    fn monday() -> Timestamp {
+        "2026-06-01T10:00:00Z".parse().unwrap()
+    }
+
+    struct Fixture {
+        router: Router<EmbeddedStore, MemoryEvents>,
+        notify: MemoryQueue,
+        dir: std::path::PathBuf,
+    }
+
+    impl Drop for Fixture {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    async fn fixture(name: &str) -> Fixture {
+        let dir = std::env::temp_dir().join(format!(
+            "switchboard-after-routing-{name}-{}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store = EmbeddedStore::open(dir.join("db.redb")).unwrap();
+        let doc = PolicyDocument::from_yaml(POLICY).unwrap();
+        let v = store.put_version(&doc, None, monday()).await.unwrap();
+        store.set_active(v.version, None, monday()).await.unwrap();
+        for (id, country) in [("DE-1", "DE"), ("FR-1", "FR")] {
+            let lead = Lead::new(id, monday())
+                .with_email(&format!("{id}@example.org"))
+                .with_country(country);
+            store
+                .insert_if_absent(&NewLead::new(lead, id), monday())
+                .await
+                .unwrap();
+        }
+        Fixture {
+            router: Router::new(store, MemoryEvents::new()),
+            notify: MemoryQueue::new(QueueConfig { max_receives: 5 }),
+            dir,
+        }
+    }
+
+    impl Fixture {
+        async fn route(&self, lead_id: &str) -> Done {
+            let routed = self.router.route_lead(lead_id, monday()).await.unwrap();
+            after_routing(&self.router, &self.notify, lead_id, routed, monday())
+                .await
+                .unwrap()
+        }
+
+        async fn notified(&self) -> Vec<NotifyMessage> {
+            let got = self
+                .notify
+                .receive(10, Duration::from_secs(60), Duration::ZERO)
+                .await
+                .unwrap();
+            for m in &got {
+                self.notify.delete(&m.receipt).await.unwrap();
+            }
+            got.iter()
+                .map(|m| NotifyMessage::parse(&m.body).unwrap())
+                .collect()
+        }
+    }
+
+    #[tokio::test]
+    async fn an_open_assignment_is_notified_on_every_delivery() {
+        let f = fixture("assigned").await;
+        let Done::Assigned {
+            assignment,
+            decided: true,
+        } = f.route("DE-1").await
+        else {
+            panic!("the first delivery decides");
+        };
+        assert_eq!(
+            f.notified().await,
+            [NotifyMessage::for_assignment(&assignment)]
+        );
+        assert_eq!(
+            f.route("DE-1").await,
+            Done::Assigned {
+                assignment: assignment.clone(),
+                decided: false
+            }
+        );
+        assert_eq!(
+            f.notified().await,
+            [NotifyMessage::for_assignment(&assignment)]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_parked_lead_gets_its_event_again_and_no_notification() {
+        let f = fixture("parked").await;
+        assert_eq!(
+            f.route("FR-1").await,
+            Done::Parked {
+                pool: "triage".into(),
+                decided: true
+            }
+        );
+        let first = f.router.events.events();
+        let parked = first.last().expect("lead.parked").clone();
+        assert_eq!(parked.kind, "lead.parked");
+        assert_eq!(
+            f.route("FR-1").await,
+            Done::Parked {
+                pool: "triage".into(),
+                decided: false
+            }
+        );
+        let again = f.router.events.events();
+        assert_eq!(again.len(), first.len() + 1);
+        let republished = again.last().unwrap();
+        assert_eq!(
+            (&republished.id, &republished.kind, &republished.detail),
+            (&parked.id, &parked.kind, &parked.detail)
+        );
+        assert!(f.notified().await.is_empty());
+    }
+}

@@ -70,13 +70,19 @@ async fn aws_calls_per_stored_lead() {
         ] {
             let lead = Lead::new(&id, monday()).with_email(&format!("p{i}@example.org"));
             let new = NewLead::new(lead, format!("key:{id}")).dedupe_since(since);
-            let stored = store.insert_if_absent(&new, monday()).await.expect("insert");
+            let stored = store
+                .insert_if_absent(&new, monday())
+                .await
+                .expect("insert");
             assert_eq!(stored.lead().status, status, "{id}");
         }
     }
     let calls = counter.snapshot();
     println!("calls for {LEADS} primary and {LEADS} duplicate leads: {calls:?}");
-    assert_eq!(calls.get("DynamoDB.GetItem").copied(), Some(2 * LEADS as u64));
+    assert_eq!(
+        calls.get("DynamoDB.GetItem").copied(),
+        Some(2 * LEADS as u64)
+    );
     assert_eq!(
         calls.get("DynamoDB.TransactWriteItems").copied(),
         Some(2 * LEADS as u64)

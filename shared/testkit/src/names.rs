@@ -14,3 +14,13 @@ pub fn unique(prefix: &str) -> String {
         NEXT.fetch_add(1, Ordering::Relaxed)
     )
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_differ_within_a_process() {
+        let a = super::unique("t");
+        assert!(a.starts_with(&format!("t-{}-", std::process::id())), "{a}");
+        assert_ne!(a, super::unique("t"));
+    }
+}

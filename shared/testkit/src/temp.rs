@@ -82,3 +82,35 @@ pub fn scratch_dir(name: &str) -> PathBuf {
     owner_only_dir(&dir);
     dir
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path)
+            .expect("metadata")
+            .permissions()
+            .mode()
+            & 0o777
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn lead_data_is_readable_by_its_owner_only() {
+        let db = temp_db();
+        assert_eq!(mode(&db), 0o600);
+        assert_eq!(mode(db.parent().expect("a directory")), 0o700);
+        assert_eq!(mode(&scratch_dir("kit")), 0o700);
+    }
+
+    #[test]
+    fn every_path_is_fresh() {
+        assert_ne!(temp_db(), temp_db());
+        assert_ne!(scratch_dir("kit"), scratch_dir("kit"));
+        // The empty owner-only file is a database redb accepts.
+        embedded_store();
+    }
+}

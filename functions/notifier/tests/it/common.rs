@@ -63,7 +63,7 @@ where
     }
     store
         .insert_if_absent(
-            &NewLead::new(lead(lead_id), &format!("key:{lead_id}")),
+            &NewLead::new(lead(lead_id), format!("key:{lead_id}")),
             monday(),
         )
         .await

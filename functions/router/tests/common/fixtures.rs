@@ -36,7 +36,7 @@ pub fn lead(id: &str, country: &str) -> Lead {
 pub async fn insert<L: LeadStore>(store: &L, id: &str, country: &str) {
     let done = store
         .insert_if_absent(
-            &NewLead::new(lead(id, country), &format!("key:{id}")),
+            &NewLead::new(lead(id, country), format!("key:{id}")),
             monday(),
         )
         .await

@@ -88,7 +88,7 @@ where
         tasks.push(tokio::spawn(async move {
             for id in chunk {
                 r.store
-                    .insert_if_absent(&NewLead::new(lead(&id), &format!("key:{id}")), monday())
+                    .insert_if_absent(&NewLead::new(lead(&id), format!("key:{id}")), monday())
                     .await
                     .expect("insert");
             }

@@ -39,7 +39,7 @@ pub fn lead(id: &str) -> Lead {
 /// Inserts a lead with key `key:<id>`, asserting it is new.
 pub async fn insert<L: LeadStore>(store: &L, id: &str) {
     let done = store
-        .insert_if_absent(&NewLead::new(lead(id), &format!("key:{id}")), monday())
+        .insert_if_absent(&NewLead::new(lead(id), format!("key:{id}")), monday())
         .await
         .expect("insert lead");
     assert!(
