@@ -91,19 +91,18 @@ impl Reception for LaneReception {
                 .note(&self.pipeline.store, &new.lead)
                 .await;
             let result = self.inner.receive(new).await;
-            match &result {
-                Ok(Insert::Created(stored)) if stored.lead.id == lead_id => {
-                    if stored.status == LeadStatus::Received {
-                        // Stored but not handed on.
-                        self.pipeline.lanes.forget(&lead_id);
-                        self.pipeline.redrive.add(&lead_id, false);
-                    } else if stored.status != LeadStatus::Queued {
-                        self.pipeline.lanes.forget(&lead_id);
-                    }
-                }
-                // A redelivery (the lead stored under its key has another id) or a failure:
-                // this lead id was never handed on.
-                _ => self.pipeline.lanes.forget(&lead_id),
+            let status = match &result {
+                Ok(Insert::Created(stored)) => Some(stored.status),
+                // A redelivery (the key maps to an earlier lead) or a failure: this lead id
+                // was never handed on.
+                _ => None,
+            };
+            if status != Some(LeadStatus::Queued) {
+                self.pipeline.lanes.forget(&lead_id);
+            }
+            if status == Some(LeadStatus::Received) {
+                // Stored, but the hand-off failed.
+                self.pipeline.redrive.add(&lead_id, false);
             }
             result
         })

@@ -42,19 +42,12 @@ impl LeadStore for EmbeddedStore {
             // The dedupe is decided here, inside the transaction that writes the lead:
             // redb runs one write transaction at a time, so the entry read is the entry
             // the commit replaces.
-            if let (Some(email), Some(since)) = (new.dedupe_email(), new.dedupe_since) {
+            if let Some((email, since)) = new.dedupe() {
                 let index_key = email_key(email);
                 let entry: Option<EmailEntry> = get_json(&emails, &index_key)?;
                 match EmailEntry::primary_within(entry.as_ref(), since) {
                     Some(primary) => stored = stored.into_duplicate(primary),
-                    None => put_json(
-                        &mut emails,
-                        &index_key,
-                        &EmailEntry {
-                            lead_id: stored.lead.id.clone(),
-                            received_at: stored.lead.received_at,
-                        },
-                    )?,
+                    None => put_json(&mut emails, &index_key, &EmailEntry::of(&stored.lead))?,
                 }
             }
             put_text(

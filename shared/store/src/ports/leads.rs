@@ -117,9 +117,10 @@ impl NewLead {
         self
     }
 
-    /// The email the dedupe indexes, when it applies to this insert.
-    pub fn dedupe_email(&self) -> Option<&str> {
-        self.dedupe_since.and(self.lead.email.as_deref())
+    /// The email the dedupe indexes and the start of its window, when the dedupe applies
+    /// to this insert (it is on and the lead has an email).
+    pub fn dedupe(&self) -> Option<(&str, Timestamp)> {
+        Some((self.lead.email.as_deref()?, self.dedupe_since?))
     }
 
     /// True when an idempotency key written with `expires_at` no longer maps at `now`.
@@ -265,6 +266,14 @@ pub struct EmailEntry {
 }
 
 impl EmailEntry {
+    /// The entry naming `lead` as its address's primary.
+    pub fn of(lead: &Lead) -> EmailEntry {
+        EmailEntry {
+            lead_id: lead.id.clone(),
+            received_at: lead.received_at,
+        }
+    }
+
     /// What the insert of a lead does about an address with this entry (or none): the lead
     /// is a duplicate of the entry's lead when that was received inside the window.
     pub fn primary_within(entry: Option<&EmailEntry>, since: Timestamp) -> Option<&str> {

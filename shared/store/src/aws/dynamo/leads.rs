@@ -94,32 +94,26 @@ impl LeadStore for DynamoStore {
     }
 
     async fn insert_if_absent(&self, new: &NewLead, now: Timestamp) -> StoreResult<Insert> {
-        let index_key = new.dedupe_email().map(email_key);
+        let dedupe = new.dedupe().map(|(email, since)| (email_key(email), since));
         // A round loses when a concurrent insert of the same key or address commits between
         // our read of the email entry and our transaction; each loss means someone else
         // settled the question, so a few rounds always suffice.
         for _ in 0..MAX_INSERT_ROUNDS {
-            let entry = match &index_key {
-                Some(k) => self
+            let mut stored = StoredLead::from_new(new, now);
+            let mut email_write = None;
+            if let Some((k, since)) = &dedupe {
+                let entry = self
                     .get_item(keys::email(k))
                     .await?
                     .map(|item| items::email_entry(&item))
-                    .transpose()?,
-                None => None,
-            };
-            let mut stored = StoredLead::from_new(new, now);
-            let mut email_write = None;
-            if let (Some(k), Some(since)) = (&index_key, new.dedupe_since) {
-                match EmailEntry::primary_within(entry.as_ref(), since) {
+                    .transpose()?;
+                match EmailEntry::primary_within(entry.as_ref(), *since) {
                     Some(primary) => {
                         stored = stored.into_duplicate(primary);
                         email_write = Some(self.email_unchanged(k, primary)?);
                     }
                     None => {
-                        let mine = EmailEntry {
-                            lead_id: new.lead.id.clone(),
-                            received_at: new.lead.received_at,
-                        };
+                        let mine = EmailEntry::of(&new.lead);
                         email_write = Some(self.put_email(k, &mine, entry.as_ref())?);
                     }
                 }
