@@ -7,7 +7,7 @@ mod common;
 use common::{Call, assigned, decide_at, decide_with, lead, path, skip};
 use jiff::civil::date;
 use switchboard_routing::decision::{RequirementRef, Skip, Verdict};
-use switchboard_routing::{AwayStatus, Outcome, ParkReason, Snapshot};
+use switchboard_routing::{AwayStatus, Outcome, ParkReason, RepId, Snapshot};
 use switchboard_testkit::ts;
 
 /// Two reps in one round-robin pool; `a` is tried first from an empty state.
@@ -521,7 +521,7 @@ rules: [{ id: r, pool: p }]
 #[test]
 fn bounced_rep_is_skipped_while_a_teammate_can_take_the_lead() {
     let policy = pair("{ id: a }");
-    let bounced = ["a".to_owned()];
+    let bounced = [RepId::from("a")];
     let d = decide_with(
         &policy,
         &Snapshot::empty(&policy),
@@ -539,7 +539,7 @@ fn bounced_rep_is_skipped_while_a_teammate_can_take_the_lead() {
 #[test]
 fn bounced_rep_is_skipped_while_a_fallback_pool_can_take_the_lead() {
     let policy = capped("{ max_open: 9 }", "UTC");
-    let bounced = ["a".to_owned()];
+    let bounced = [RepId::from("a")];
     let d = decide_with(
         &policy,
         &Snapshot::empty(&policy),
@@ -561,7 +561,7 @@ fn bounced_rep_is_offered_again_on_a_rebounce_pass_when_nobody_else_can() {
         since: ts("2026-05-01T00:00:00Z"),
         until: None,
     });
-    let bounced = ["a".to_owned()];
+    let bounced = [RepId::from("a")];
     let d = decide_with(
         &policy,
         &state,
@@ -588,7 +588,7 @@ fn every_rep_bounced_and_unavailable_parks_after_the_rebounce_pass() {
         since: ts("2026-05-01T00:00:00Z"),
         until: None,
     });
-    let bounced = ["a".to_owned()];
+    let bounced = [RepId::from("a")];
     let d = decide_with(
         &policy,
         &state,

@@ -34,7 +34,7 @@ fn demo_policy_routes_german_lead_to_dach_pool() {
     println!("{}", serde_json::to_string_pretty(&rec).unwrap());
     assert_eq!(rec.rule.as_deref(), Some("dach"));
     let rep = policy.rep_id(d.assigned_rep().expect("assigned"));
-    assert!(["anna", "jonas"].contains(&rep), "{rep}");
+    assert!(["anna", "jonas"].contains(&rep.as_str()), "{rep}");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use switchboard_routing::decision::ParkReason;
-use switchboard_routing::{CompiledPolicy, DecideInput, Lead, Outcome, Snapshot, decide};
+use switchboard_routing::{CompiledPolicy, DecideInput, Lead, Outcome, RepId, Snapshot, decide};
 
 const POLICY: &str = "
 name: esc
@@ -25,7 +25,7 @@ fn ts(s: &str) -> Timestamp {
 
 fn run(policy: &CompiledPolicy, bounced: &[&str], now: Timestamp) -> switchboard_routing::Decision {
     let lead = Lead::new("L1", now).with_email("a@example.org");
-    let bounced: Vec<String> = bounced.iter().map(|s| s.to_string()).collect();
+    let bounced: Vec<RepId> = bounced.iter().map(|s| RepId::from(*s)).collect();
     decide(
         policy,
         &Snapshot::empty(policy),

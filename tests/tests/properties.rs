@@ -16,7 +16,7 @@ use switchboard_routing::policy::{LeadTagDoc, PolicyDocument, RequireDoc, Strate
 use switchboard_routing::record::OutcomeRecord;
 use switchboard_routing::{
     Account, AwayStatus, CompiledPolicy, Decision, DecisionRecord, Lead, Outcome, ParkReason,
-    Scalar, Snapshot,
+    RepId, Scalar, Snapshot,
 };
 
 const ZONES: [&str; 6] = [
@@ -293,7 +293,7 @@ struct Routed<'a> {
     before: &'a Snapshot,
     lead: &'a Lead,
     account: Option<&'a Account>,
-    bounced: &'a [String],
+    bounced: &'a [RepId],
     now: Timestamp,
     decision: &'a Decision,
 }
@@ -336,7 +336,11 @@ fn simulate(
             owner: Some(format!("rep{}", o % n)),
             ..Account::default()
         });
-        let bounced: Vec<String> = ev.bounced.iter().map(|b| format!("rep{}", b % n)).collect();
+        let bounced: Vec<RepId> = ev
+            .bounced
+            .iter()
+            .map(|b| RepId::from(format!("rep{}", b % n)))
+            .collect();
         let decision = common::decide_one(&policy, &state, &lead, account.as_ref(), &bounced, now);
         let mut after = state.clone();
         after.apply(&decision.change);
@@ -473,14 +477,14 @@ proptest! {
                     match pool {
                         Some(p) => {
                             let id = r.policy.pool_id(p);
-                            prop_assert!(id == rule.pool || rule.fallbacks.iter().any(|f| f == id));
+                            prop_assert!(*id == rule.pool || rule.fallbacks.iter().any(|f| f == id));
                             prop_assert!(r.policy.pools()[p as usize].members.iter().any(|m| m.rep == rep));
                             let keeps_state = r.policy.pools()[p as usize].strategy != StrategyKind::LeastLoaded;
                             prop_assert_eq!(d.change.pool.is_some(), keeps_state);
                         }
                         None => {
                             prop_assert!(rule.sticky, "only a sticky rule assigns outside a pool");
-                            prop_assert_eq!(r.account.and_then(|a| a.owner.as_deref()), Some(r.policy.rep_id(rep)));
+                            prop_assert_eq!(r.account.and_then(|a| a.owner.as_deref()), Some(r.policy.rep_id(rep).as_str()));
                             prop_assert!(d.change.pool.is_none());
                         }
                     }
@@ -663,7 +667,7 @@ proptest! {
             owner: Some(format!("rep{o}")),
             ..Account::default()
         });
-        let bounced: Vec<String> = (0..case.reps).filter(|&i| case.bounced[i]).map(|i| format!("rep{i}")).collect();
+        let bounced: Vec<RepId> = (0..case.reps).filter(|&i| case.bounced[i]).map(|i| RepId::from(format!("rep{i}"))).collect();
         let d = common::decide_one(&policy, &state, &lead, account.as_ref(), &bounced, now);
 
         // Who the waterfall reaches, and who of them is available.

@@ -5,7 +5,9 @@
 mod common;
 
 use switchboard_routing::record::{CandidateRecord, OutcomeRecord};
-use switchboard_routing::{Account, AwayStatus, CompiledPolicy, DecisionRecord, Lead, Snapshot};
+use switchboard_routing::{
+    Account, AwayStatus, CompiledPolicy, DecisionRecord, Lead, RepId, Snapshot,
+};
 use switchboard_testkit::ts;
 
 fn policy(yaml: &str) -> CompiledPolicy {
@@ -17,7 +19,7 @@ fn record_of(
     state: &Snapshot,
     lead: &Lead,
     account: Option<&Account>,
-    bounced: &[String],
+    bounced: &[RepId],
     now: &str,
 ) -> DecisionRecord {
     let d = common::decide_one(policy, state, lead, account, bounced, ts(now));
@@ -95,7 +97,7 @@ fn every_skip_reason_has_its_code_and_a_detail_with_the_numbers() {
         &state,
         &lead,
         None,
-        &["bounced".to_owned()],
+        &[RepId::from("bounced")],
         "2026-06-01T22:30:00Z",
     );
 
@@ -341,7 +343,7 @@ rules: [{ id: r, pool: p }]
         &state,
         &Lead::new("l", ts("2026-06-01T10:00:00Z")),
         None,
-        &["a".to_owned()],
+        &[RepId::from("a")],
         "2026-06-01T10:00:00Z",
     );
     assert_eq!(rec.steps.len(), 2);

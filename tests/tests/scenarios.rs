@@ -11,7 +11,7 @@ use serde::Deserialize;
 use switchboard_routing::record::{CandidateRecord, OutcomeRecord};
 use switchboard_routing::{
     Account, AccountIndex, AwayStatus, CompiledPolicy, DecideInput, DecisionRecord, Lead,
-    PolicyDocument, Snapshot, decide, match_account,
+    PolicyDocument, RepId, Snapshot, decide, match_account,
 };
 
 #[derive(Debug, Deserialize)]
@@ -38,7 +38,7 @@ struct Step {
     set: Set,
     lead: Lead,
     #[serde(default)]
-    bounced: Vec<String>,
+    bounced: Vec<RepId>,
     expect: Expect,
 }
 

@@ -1,7 +1,7 @@
 //! What admin operations return (and the admin routes send as JSON).
 
 use serde::{Deserialize, Serialize};
-use switchboard_routing::DecisionRecord;
+use switchboard_routing::{DecisionRecord, LeadId};
 use switchboard_store::{ActivePolicy, Assignment, PolicySummary, StoredLead};
 
 /// The result of `policy apply`.
@@ -32,7 +32,7 @@ pub struct LeadReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeadLetterView {
     pub id: String,
-    pub lead_id: Option<String>,
+    pub lead_id: Option<LeadId>,
     pub body: String,
 }
 

@@ -60,7 +60,7 @@ pub fn run(cmd: DlqCommand) -> anyhow::Result<ExitCode> {
             for d in &dead {
                 table.row(vec![
                     d.id.clone(),
-                    d.lead_id.clone().unwrap_or_else(|| "-".into()),
+                    d.lead_id.as_deref().unwrap_or("-").to_owned(),
                     d.body.clone(),
                 ]);
             }

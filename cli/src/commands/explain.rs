@@ -12,7 +12,7 @@ use switchboard_cli::formats::state::StateFile;
 use switchboard_cli::formats::{accounts::parse_accounts, read_text};
 use switchboard_cli::render::decision::render_decision;
 use switchboard_routing::{
-    AccountIndex, DecideInput, DecisionRecord, Lead, Snapshot, decide, match_account,
+    AccountIndex, DecideInput, DecisionRecord, Lead, RepId, Snapshot, decide, match_account,
 };
 
 /// Arguments of `explain` (its help text lives on the command in `main.rs`).
@@ -65,13 +65,14 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
         }
     }
 
+    let bounced: Vec<RepId> = args.bounced.iter().map(RepId::from).collect();
     let decision = decide(
         &policy,
         &state,
         &DecideInput {
             lead: &lead,
             account: match_account(&index, &lead),
-            bounced: &args.bounced,
+            bounced: &bounced,
             now,
         },
     );

@@ -62,7 +62,7 @@ impl LeadGenerator<'_> {
         leads.sort_by_key(|l| l.received_at);
         let width = count.to_string().len().max(5);
         for (i, lead) in leads.iter_mut().enumerate() {
-            lead.id = format!("L-{:0width$}", i + 1);
+            lead.id = format!("L-{:0width$}", i + 1).into();
         }
         leads
     }

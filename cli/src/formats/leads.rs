@@ -123,7 +123,7 @@ fn lead_from_row(headers: &[String], row: &csv::StringRecord) -> anyhow::Result<
     for (name, cell) in headers.iter().zip(row.iter()) {
         let text = || (!cell.is_empty()).then(|| cell.to_owned());
         match name.to_ascii_lowercase().as_str() {
-            "id" => lead.id = cell.to_owned(),
+            "id" => lead.id = cell.into(),
             "received_at" if !cell.is_empty() => {
                 let ts: Timestamp = cell
                     .parse()
@@ -131,7 +131,7 @@ fn lead_from_row(headers: &[String], row: &csv::StringRecord) -> anyhow::Result<
                 received_at = Some(ts);
             }
             "received_at" => {}
-            "email" => lead.email = text().map(|e| e.to_ascii_lowercase()),
+            "email" => lead.email = text().map(|e| e.to_ascii_lowercase().into()),
             "email_domain" => lead.email_domain = text().map(|d| d.to_ascii_lowercase()),
             "country" => lead.country = text().map(|c| c.to_ascii_uppercase()),
             "company" => lead.company = text(),
@@ -179,9 +179,9 @@ pub fn write_leads_csv(out: &mut dyn std::io::Write, leads: &[Lead]) -> anyhow::
     for l in leads {
         let opt = |o: &Option<String>| o.clone().unwrap_or_default();
         let mut row = vec![
-            l.id.clone(),
+            l.id.to_string(),
             l.received_at.to_string(),
-            opt(&l.email),
+            l.email.as_deref().unwrap_or_default().to_owned(),
             opt(&l.country),
             opt(&l.company),
             opt(&l.phone),

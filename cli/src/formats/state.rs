@@ -10,17 +10,17 @@ use std::collections::BTreeMap;
 
 use anyhow::bail;
 use serde::{Deserialize, Serialize};
-use switchboard_routing::{CompiledPolicy, PoolRecord, RepState, Snapshot};
+use switchboard_routing::{CompiledPolicy, PoolId, PoolRecord, RepId, RepState, Snapshot};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StateFile {
     /// Counters per rep id; reps not listed start empty.
     #[serde(default)]
-    pub reps: BTreeMap<String, RepState>,
+    pub reps: BTreeMap<RepId, RepState>,
     /// Strategy state per pool id; pools not listed start at the beginning.
     #[serde(default)]
-    pub pools: BTreeMap<String, PoolRecord>,
+    pub pools: BTreeMap<PoolId, PoolRecord>,
 }
 
 impl StateFile {

@@ -107,7 +107,7 @@ pub fn render_decision(policy: &CompiledPolicy, lead: &Lead, rec: &DecisionRecor
         ]);
         for c in &step.candidates {
             t.row(vec![
-                c.rep.clone(),
+                c.rep.to_string(),
                 name(&c.rep),
                 c.status.clone(),
                 c.reason.clone().unwrap_or_default(),

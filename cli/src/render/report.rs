@@ -128,7 +128,11 @@ fn parks(out: &mut String, r: &Report) {
         ("leads", Align::Right),
     ]);
     for p in &r.parks {
-        t.row(vec![p.reason.clone(), p.pool.clone(), p.leads.to_string()]);
+        t.row(vec![
+            p.reason.clone(),
+            p.pool.to_string(),
+            p.leads.to_string(),
+        ]);
     }
     out.push_str(&t.render(2));
     out.push('\n');
@@ -154,7 +158,7 @@ fn pools(out: &mut String, r: &Report) {
         ]);
         for m in &p.reps {
             t.row(vec![
-                m.rep.clone(),
+                m.rep.to_string(),
                 m.weight.to_string(),
                 format!("{:.1}%", m.share * 100.0),
                 m.assigned.to_string(),
@@ -194,7 +198,7 @@ fn reps(out: &mut String, r: &Report) {
             None => rep.peak_open.to_string(),
         };
         let mut row = vec![
-            rep.rep.clone(),
+            rep.rep.to_string(),
             rep.assigned.to_string(),
             rep.by_account_owner.to_string(),
             peak,

@@ -25,7 +25,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use jiff::Timestamp;
-use switchboard_routing::{DecideInput, Lead, Snapshot, decide};
+use switchboard_routing::{DecideInput, Lead, LeadId, Snapshot, decide};
 use switchboard_store::embedded::EmbeddedStore;
 use switchboard_store::{CompiledPolicies, LeadStore, PolicyStore, Received, StoreResult};
 use tokio::sync::OwnedSemaphorePermit;
@@ -35,7 +35,7 @@ pub type Key = (u64, u32);
 
 /// A delivered route request waiting in a lane, with the worker slot it holds.
 pub struct Pending {
-    pub lead_id: String,
+    pub lead_id: LeadId,
     pub message: Received,
     pub slot: OwnedSemaphorePermit,
 }
@@ -55,7 +55,7 @@ pub struct Lanes {
     policies: CompiledPolicies,
     active: Mutex<Option<(Instant, Option<u64>)>>,
     /// Lanes of leads handed on and not yet delivered to a router.
-    pending: Mutex<HashMap<String, Key>>,
+    pending: Mutex<HashMap<LeadId, Key>>,
     lanes: Mutex<HashMap<Key, Lane>>,
 }
 

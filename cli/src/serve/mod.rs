@@ -38,6 +38,7 @@ use std::time::Duration;
 use anyhow::Context;
 use jiff::Timestamp;
 use switchboard_intake::{Clock, IntakeState, Secret, SystemClock};
+use switchboard_routing::LeadId;
 use switchboard_store::embedded::EmbeddedStore;
 use switchboard_store::{LeadStore, PolicyStore};
 use tokio::net::TcpListener;
@@ -210,7 +211,7 @@ struct Opened {
     store: EmbeddedStore,
     /// Leads stored as `received` or `queued`: their route requests were in the previous
     /// process's in-memory queue (or never reached it), so the sweep re-drives them.
-    awaiting: Vec<String>,
+    awaiting: Vec<LeadId>,
     seeded: Option<Seeded>,
 }
 

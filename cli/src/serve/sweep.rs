@@ -143,10 +143,7 @@ pub async fn tick(pipeline: &Pipeline, redrive_after: Duration, now: Timestamp) 
         if !at_once && young {
             continue;
         }
-        let body = RouteRequest {
-            lead_id: lead_id.clone(),
-        }
-        .to_body();
+        let body = RouteRequest::new(lead_id.as_str()).to_body();
         match pipeline.routing.send(&body).await {
             Ok(_) => {
                 pipeline.redrive.remove(&lead_id);

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use switchboard_routing::{PoolId, RepId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -72,13 +73,13 @@ pub struct ParkRow {
     /// `no_eligible_rep`, `no_rule_matched` or `kill_switch`.
     pub reason: String,
     /// The parking pool (the rule's `park_in` or the triage pool).
-    pub pool: String,
+    pub pool: PoolId,
     pub leads: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PoolReport {
-    pub pool: String,
+    pub pool: PoolId,
     /// `round_robin`, `weighted_round_robin` or `least_loaded`.
     pub strategy: String,
     /// Leads this pool's strategy assigned (as target or as fallback).
@@ -91,7 +92,7 @@ pub struct PoolReport {
 /// A member's share of a pool's leads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PoolRepRow {
-    pub rep: String,
+    pub rep: RepId,
     pub weight: u32,
     /// `weight / total weight of the pool`.
     pub share: f64,
@@ -111,7 +112,7 @@ pub struct PoolRepRow {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepRow {
-    pub rep: String,
+    pub rep: RepId,
     pub name: String,
     /// All assignments (account ownership and every pool).
     pub assigned: u64,

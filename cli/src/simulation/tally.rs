@@ -290,7 +290,7 @@ impl<'a> Tally<'a> {
                 .into_iter()
                 .map(|((reason, pool), leads)| ParkRow {
                     reason: reason.to_owned(),
-                    pool,
+                    pool: pool.into(),
                     leads,
                 })
                 .collect(),

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use switchboard_cli::admin::{Admin, ops};
 use switchboard_cli::serve::{self, ServeOptions};
+use switchboard_routing::LeadId;
 use switchboard_store::WorkQueue;
 
 use crate::common::scratch;
@@ -34,9 +35,9 @@ async fn messages_naming_no_lead_are_dead_lettered() {
         assert!(tokio::time::Instant::now() < deadline, "{dead:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let mut leads: Vec<Option<String>> = dead.iter().map(|d| d.lead_id.clone()).collect();
+    let mut leads: Vec<Option<LeadId>> = dead.iter().map(|d| d.lead_id.clone()).collect();
     leads.sort();
-    assert_eq!(leads, [None, Some("no-such-lead".to_owned())]);
+    assert_eq!(leads, [None, Some(LeadId::from("no-such-lead"))]);
     let stats = running.pipeline().stats.view(routing.len(), dead.len());
     assert_eq!(stats.route_failures, 6, "{stats:?}");
     assert_eq!(stats.routed, 0);

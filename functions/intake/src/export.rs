@@ -47,12 +47,12 @@ pub fn write_csv<W: io::Write>(leads: &[StoredLead], writer: W) -> Result<(), cs
         let l = &r.lead;
         let attributes = serde_json::to_string(&l.attributes).unwrap_or_default();
         let row = [
-            l.id.clone(),
+            l.id.to_string(),
             l.received_at.to_string(),
             r.status.as_str().to_owned(),
-            r.duplicate_of.clone().unwrap_or_default(),
+            r.duplicate_of.as_deref().unwrap_or_default().to_owned(),
             l.source.clone().unwrap_or_default(),
-            l.email.clone().unwrap_or_default(),
+            l.email.as_deref().unwrap_or_default().to_owned(),
             l.email_domain.clone().unwrap_or_default(),
             l.free_mail.to_string(),
             l.phone.clone().unwrap_or_default(),

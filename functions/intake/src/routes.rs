@@ -19,6 +19,7 @@ use axum::{Json, Router};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use serde::Serialize;
+use switchboard_routing::LeadId;
 
 use crate::auth::{self, AuthError};
 use crate::body;
@@ -62,20 +63,20 @@ async fn healthz() -> Response {
 /// The 202 answer.
 #[derive(Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
 pub struct Accepted {
-    pub lead_id: String,
+    pub lead_id: LeadId,
     pub status: String,
     pub status_url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duplicate_of: Option<String>,
+    pub duplicate_of: Option<LeadId>,
 }
 
 /// The `GET /v1/leads/{id}` answer.
 #[derive(Debug, Serialize, serde::Deserialize, PartialEq)]
 pub struct LeadView {
-    pub lead_id: String,
+    pub lead_id: LeadId,
     pub status: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duplicate_of: Option<String>,
+    pub duplicate_of: Option<LeadId>,
     pub lead: Lead,
     pub warnings: Vec<FieldIssue>,
 }

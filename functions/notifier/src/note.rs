@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 use switchboard_routing::PolicyDocument;
+use switchboard_routing::{Email, LeadId, RepId};
 use switchboard_store::action_link::{ActionClaim, LinkAction, sign};
 use switchboard_store::{NotifyKind, NotifyMessage, StoredLead};
 
@@ -14,7 +15,7 @@ use crate::config::NotifyConfig;
 /// A rep as the message shows them.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Person {
-    pub id: String,
+    pub id: RepId,
     /// The policy's name, else the id.
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -27,13 +28,13 @@ pub struct Person {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LeadSummary {
-    pub id: String,
+    pub id: LeadId,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub company: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub email: Option<Email>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub phone: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -69,22 +70,22 @@ impl LeadSummary {
             (Some(n), Some(c)) => format!("{n} ({c})"),
             (Some(n), None) => n.clone(),
             (None, Some(c)) => c.clone(),
-            (None, None) => self.email.clone().unwrap_or_else(|| self.id.clone()),
+            (None, None) => self.email.as_deref().unwrap_or(&self.id).to_owned(),
         }
     }
 
     /// `(label, value)` of each known field, in display order.
     pub fn fields(&self) -> Vec<(&'static str, &str)> {
         [
-            ("Name", &self.name),
-            ("Company", &self.company),
-            ("Email", &self.email),
-            ("Phone", &self.phone),
-            ("Country", &self.country),
-            ("Source", &self.source),
+            ("Name", self.name.as_deref()),
+            ("Company", self.company.as_deref()),
+            ("Email", self.email.as_deref()),
+            ("Phone", self.phone.as_deref()),
+            ("Country", self.country.as_deref()),
+            ("Source", self.source.as_deref()),
         ]
         .into_iter()
-        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
         .collect()
     }
 }
@@ -234,7 +235,7 @@ pub fn person(policy: Option<&PolicyDocument>, config: &NotifyConfig, id: &str) 
         .unwrap_or(id)
         .to_owned();
     Person {
-        id: id.to_owned(),
+        id: RepId::from(id),
         name,
         email: identity
             .and_then(|i| i.email.clone())

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use jiff::Timestamp;
-use switchboard_routing::PolicyDocument;
 use switchboard_routing::record::OutcomeRecord;
+use switchboard_routing::{LeadId, PolicyDocument};
 use switchboard_store::{
     DeliveryKey, DeliveryLog, LeadStore, NotifyKind, NotifyMessage, PolicyStore, RoutingState,
     StoreError,
@@ -35,7 +35,7 @@ pub enum Notified {
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
     #[error("lead {0} does not exist")]
-    LeadMissing(String),
+    LeadMissing(LeadId),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// Some channels failed; the others (`sent`) took the message and are recorded.

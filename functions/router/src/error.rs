@@ -1,6 +1,7 @@
 //! Why a message was not finished.
 
 use switchboard_lambda::MessageFailure;
+use switchboard_routing::LeadId;
 use switchboard_store::{AfterRoutingError, RouteError};
 
 use crate::message::BodyError;
@@ -35,7 +36,7 @@ impl MessageFailure for MessageError {
 /// A message that did not finish, with the lead it named (once parsed), for the log.
 #[derive(Debug)]
 pub(crate) struct Unfinished {
-    pub lead_id: Option<String>,
+    pub lead_id: Option<LeadId>,
     pub error: MessageError,
 }
 

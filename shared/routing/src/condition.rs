@@ -170,7 +170,7 @@ impl<'a> MatchContext<'a> {
         let lead = self.lead;
         let text = |o: &'a Option<String>| o.as_deref().map(Value::Text);
         match field {
-            FieldRef::Email => text(&lead.email),
+            FieldRef::Email => lead.email.as_deref().map(Value::Text),
             FieldRef::EmailDomain => text(&lead.email_domain),
             FieldRef::FreeMail => Some(Value::Bool(lead.free_mail)),
             FieldRef::Phone => text(&lead.phone),

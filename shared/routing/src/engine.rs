@@ -13,6 +13,7 @@ use crate::decision::{
     AccountInfo, Candidate, Decision, Outcome, ParkReason, PoolChange, RepChange, RequirementRef,
     Skip, StateChange, Step, StepKind, Verdict, WindowChange,
 };
+use crate::ids::RepId;
 use crate::lead::Lead;
 use crate::policy::{
     CompiledPolicy, MAX_FROM_LEAD, PoolIdx, RepIdx, Requirement, RuleSpec, SlaClock, StrategyKind,
@@ -27,7 +28,7 @@ pub struct DecideInput<'a> {
     /// The account the lead matched, if any (see [`crate::match_account`]).
     pub account: Option<(&'a Account, MatchedBy)>,
     /// Rep ids this lead was already assigned to and bounced from (rejected or SLA expired).
-    pub bounced: &'a [String],
+    pub bounced: &'a [RepId],
     pub now: Timestamp,
 }
 

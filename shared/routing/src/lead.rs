@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::ids::{Email, LeadId};
+
 /// A scalar value of a lead attribute or a condition operand.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
@@ -62,7 +64,7 @@ impl From<bool> for Scalar {
 #[serde(deny_unknown_fields)]
 pub struct Lead {
     /// Stable lead id assigned at intake (idempotent per submission).
-    pub id: String,
+    pub id: LeadId,
     /// When intake accepted the lead; simulations replay in this order.
     #[serde(default = "epoch")]
     pub received_at: Timestamp,
@@ -71,7 +73,7 @@ pub struct Lead {
     pub source: Option<String>,
     /// Trimmed, lower-cased, syntax-checked address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub email: Option<Email>,
     /// Registrable domain of the email (public suffix list), lower-case.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_domain: Option<String>,
@@ -102,7 +104,7 @@ fn epoch() -> Timestamp {
 
 impl Lead {
     /// A lead with only an id and a receive time; fill the rest with the builder-style setters.
-    pub fn new(id: impl Into<String>, received_at: Timestamp) -> Self {
+    pub fn new(id: impl Into<LeadId>, received_at: Timestamp) -> Self {
         Lead {
             id: id.into(),
             received_at,
@@ -113,7 +115,7 @@ impl Lead {
     pub fn with_email(mut self, email: &str) -> Self {
         let email = email.trim().to_ascii_lowercase();
         self.email_domain = email.rsplit_once('@').map(|(_, d)| d.to_owned());
-        self.email = Some(email);
+        self.email = Some(Email::from(email));
         self
     }
 

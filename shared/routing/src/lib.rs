@@ -9,6 +9,7 @@ pub mod condition;
 pub mod decision;
 mod engine;
 pub mod hours;
+pub mod ids;
 pub mod lead;
 pub mod policy;
 pub mod record;
@@ -20,6 +21,7 @@ pub use account::{
 };
 pub use decision::{Decision, Outcome, ParkReason, Skip, StateChange, Verdict};
 pub use engine::{DecideInput, decide};
+pub use ids::{Email, LeadId, PoolId, RepId};
 pub use lead::{Lead, Scalar};
 pub use policy::{CompiledPolicy, PolicyDocument, PolicyError, StrategyKind};
 pub use record::DecisionRecord;

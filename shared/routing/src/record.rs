@@ -8,6 +8,7 @@ use crate::account::MatchedBy;
 use crate::decision::{
     Decision, Outcome, ParkReason, RequirementRef, Skip, StepKind, Verdict, WindowChange,
 };
+use crate::ids::{LeadId, PoolId, RepId};
 use crate::lead::Lead;
 use crate::policy::{CompiledPolicy, StrategyKind};
 use crate::state::{PoolRecord, pool_record};
@@ -16,15 +17,15 @@ use crate::state::{PoolRecord, pool_record};
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum OutcomeRecord {
     Assigned {
-        rep: String,
+        rep: RepId,
         /// Absent when the account owner took the lead.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        pool: Option<String>,
+        pool: Option<PoolId>,
         /// `account_owner`, `round_robin`, `weighted_round_robin` or `least_loaded`.
         via: String,
     },
     Parked {
-        pool: String,
+        pool: PoolId,
         reason: ParkReason,
     },
 }
@@ -34,12 +35,12 @@ pub struct AccountRecord {
     pub id: String,
     pub matched_by: MatchedBy,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
+    pub owner: Option<RepId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CandidateRecord {
-    pub rep: String,
+    pub rep: RepId,
     /// `picked`, `eligible` or `skipped`.
     pub status: String,
     /// Machine-readable reason when skipped: `at_cap`, `daily_cap`, `weekly_cap`, `away`,
@@ -55,20 +56,20 @@ pub struct StepRecord {
     /// `account_owner` or `pool`.
     pub step: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pool: Option<String>,
+    pub pool: Option<PoolId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub strategy: Option<StrategyKind>,
     /// Second pass offering the lead again to reps it bounced from.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rebounce: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub picked: Option<String>,
+    pub picked: Option<RepId>,
     pub candidates: Vec<CandidateRecord>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepChangeRecord {
-    pub rep: String,
+    pub rep: RepId,
     pub open_before: u32,
     pub open_after: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -80,7 +81,7 @@ pub struct RepChangeRecord {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PoolChangeRecord {
-    pub pool: String,
+    pub pool: PoolId,
     pub version_before: u64,
     pub after: PoolRecord,
 }
@@ -97,7 +98,7 @@ pub struct ChangeRecord {
 /// A decision, explained.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DecisionRecord {
-    pub lead_id: String,
+    pub lead_id: LeadId,
     pub policy_version: u64,
     pub decided_at: Timestamp,
     pub outcome: OutcomeRecord,
@@ -259,10 +260,7 @@ impl DecisionRecord {
                 },
             },
             Outcome::Parked { reason } => OutcomeRecord::Parked {
-                pool: d
-                    .park_in
-                    .clone()
-                    .unwrap_or_else(|| policy.triage_pool().to_owned()),
+                pool: PoolId::from(d.park_in.as_deref().unwrap_or(policy.triage_pool())),
                 reason,
             },
         };

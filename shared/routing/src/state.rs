@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
+use crate::ids::RepId;
 use crate::policy::CompiledPolicy;
 
 /// A count within a calendar window (a day, or an ISO week identified by its Monday).
@@ -78,9 +79,9 @@ pub struct PoolState {
 pub struct PoolRecord {
     pub version: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_rep: Option<String>,
+    pub last_rep: Option<RepId>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub credits: BTreeMap<String, i64>,
+    pub credits: BTreeMap<RepId, i64>,
 }
 
 /// Everything a decision reads, for one compiled policy.

@@ -15,6 +15,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
+use switchboard_routing::{LeadId, RepId};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -43,9 +44,9 @@ impl LinkAction {
 /// The signed content of a link: one action by one rep on one assignment (lead and attempt).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActionClaim {
-    pub lead_id: String,
+    pub lead_id: LeadId,
     pub attempt: u32,
-    pub rep: String,
+    pub rep: RepId,
     pub action: LinkAction,
     pub expires_at: Timestamp,
 }
@@ -86,9 +87,9 @@ fn mac(secret: &[u8], payload: &[u8]) -> HmacSha256 {
 pub fn sign(secret: &[u8], claim: &ActionClaim) -> String {
     let payload = Payload {
         v: VERSION,
-        l: claim.lead_id.clone(),
+        l: claim.lead_id.to_string(),
         n: claim.attempt,
-        r: claim.rep.clone(),
+        r: claim.rep.to_string(),
         a: claim.action,
         e: claim.expires_at.as_second(),
     };
@@ -124,9 +125,9 @@ pub fn verify(secret: &[u8], token: &str, now: Timestamp) -> Result<ActionClaim,
         });
     }
     Ok(ActionClaim {
-        lead_id: payload.l,
+        lead_id: payload.l.into(),
         attempt: payload.n,
-        rep: payload.r,
+        rep: payload.r.into(),
         action: payload.a,
         expires_at,
     })

@@ -14,6 +14,7 @@
 
 use jiff::Timestamp;
 use serde_json::json;
+use switchboard_routing::PoolId;
 use switchboard_routing::record::OutcomeRecord;
 
 use crate::error::StoreError;
@@ -34,7 +35,7 @@ pub enum Done {
         decided: bool,
     },
     /// The lead waits in `pool` for manual handling; `decided` as above.
-    Parked { pool: String, decided: bool },
+    Parked { pool: PoolId, decided: bool },
     /// The lead needs no routing (a duplicate, or closed).
     NotRouted(LeadStatus),
 }
@@ -139,7 +140,7 @@ async fn republish_parked<S, E>(
     router: &Router<S, E>,
     lead_id: &str,
     now: Timestamp,
-) -> Result<String, AfterRoutingError>
+) -> Result<PoolId, AfterRoutingError>
 where
     S: RoutingState,
     E: EventPublisher,

@@ -4,6 +4,7 @@
 //! Rust inside one write transaction ([`rep_change_holds`], [`pool_change_holds`]); the
 //! DynamoDB store encodes the same checks as condition expressions.
 
+use switchboard_routing::LeadId;
 use switchboard_routing::decision::WindowChange;
 use switchboard_routing::record::{OutcomeRecord, PoolChangeRecord, RepChangeRecord};
 use switchboard_routing::{DecisionRecord, PoolRecord, RepState, WindowCount};
@@ -15,7 +16,7 @@ use crate::ports::routing::{Assignment, AssignmentStatus};
 /// One decision, ready to apply atomically.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Apply {
-    pub lead_id: String,
+    pub lead_id: LeadId,
     /// The lead's decision count when it was read; the write requires it unchanged.
     pub expected_decisions: u32,
     /// `Assigned` or `Parked`.

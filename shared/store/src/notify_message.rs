@@ -11,6 +11,7 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use switchboard_routing::{LeadId, PoolId, RepId};
 
 use crate::ports::routing::Assignment;
 
@@ -69,16 +70,16 @@ pub struct NotifyMessage {
     /// `<lead id>:<attempt>` of the assignment the message is about: one per decision that
     /// assigned the lead, so a re-route is a new notification and a redelivery is not.
     pub assignment_id: String,
-    pub lead_id: String,
+    pub lead_id: LeadId,
     /// The rep of the assignment (for `reassigned_away`, the one who lost it).
-    pub rep: String,
+    pub rep: RepId,
     /// Who is told when it is not `rep`: the manager of an `escalated` message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recipient: Option<String>,
+    pub recipient: Option<RepId>,
     /// The pool the lead was assigned from; absent when the account owner took it. The
     /// notifier falls back to the pool's channels when the addressee has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pool: Option<String>,
+    pub pool: Option<PoolId>,
     pub attempt: u32,
     /// The policy version that decided; the notifier reads the reps' names, emails and
     /// time zones from it.
@@ -91,7 +92,7 @@ pub struct NotifyMessage {
     pub reason: Option<String>,
     /// `reassigned_away`: the rep who has the lead now.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_rep: Option<String>,
+    pub next_rep: Option<RepId>,
 }
 
 impl NotifyMessage {
@@ -130,7 +131,7 @@ impl NotifyMessage {
     ) -> NotifyMessage {
         NotifyMessage {
             reason: Some(reason.into()),
-            next_rep: next_rep.map(str::to_owned),
+            next_rep: next_rep.map(RepId::from),
             ..NotifyMessage::about(NotifyKind::ReassignedAway, old)
         }
     }
@@ -142,7 +143,7 @@ impl NotifyMessage {
         reason: impl Into<String>,
     ) -> NotifyMessage {
         NotifyMessage {
-            recipient: manager.map(str::to_owned),
+            recipient: manager.map(RepId::from),
             reason: Some(reason.into()),
             ..NotifyMessage::about(NotifyKind::Escalated, a)
         }

@@ -3,6 +3,7 @@
 //! local router workers).
 
 use serde::{Deserialize, Serialize};
+use switchboard_routing::LeadId;
 
 /// DynamoDB limits a partition key to 2048 bytes and the lead's key is `LEAD#<id>`; ids
 /// far below that are the only ones any producer makes (intake uses UUIDs).
@@ -16,7 +17,7 @@ pub const MAX_LEAD_ID_BYTES: usize = 1024;
 /// ignore fields they do not know, so a producer can add some without a lockstep deploy.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RouteRequest {
-    pub lead_id: String,
+    pub lead_id: LeadId,
 }
 
 /// Why a routing queue message body is not a [`RouteRequest`]. Such a message is poison:
@@ -32,7 +33,7 @@ pub enum RouteRequestError {
 }
 
 impl RouteRequest {
-    pub fn new(lead_id: impl Into<String>) -> Self {
+    pub fn new(lead_id: impl Into<LeadId>) -> Self {
         RouteRequest {
             lead_id: lead_id.into(),
         }

@@ -9,8 +9,8 @@ use switchboard_routing::policy::{
     CapsDoc, MemberDoc, PolicyDocument, PoolDoc, RepDoc, RuleDoc, StrategyKind,
 };
 use switchboard_routing::{
-    Account, CompiledPolicy, DecideInput, Decision, DecisionRecord, Lead, MatchedBy, Snapshot,
-    decide,
+    Account, CompiledPolicy, DecideInput, Decision, DecisionRecord, Lead, MatchedBy, RepId,
+    Snapshot, decide,
 };
 
 /// Compiles a policy that the test expects to be valid, showing every issue otherwise.
@@ -28,7 +28,7 @@ pub fn lead(id: &str) -> Lead {
 
 pub struct Call<'a> {
     pub account: Option<&'a Account>,
-    pub bounced: &'a [String],
+    pub bounced: &'a [RepId],
     pub now: Timestamp,
 }
 
@@ -79,7 +79,7 @@ pub fn decide_at(
 
 /// Id of the assigned rep, or `None` when parked.
 pub fn assigned<'p>(policy: &'p CompiledPolicy, d: &Decision) -> Option<&'p str> {
-    d.assigned_rep().map(|r| policy.rep_id(r))
+    d.assigned_rep().map(|r| policy.rep_id(r).as_str())
 }
 
 /// The verdict of the first time `rep` was considered in the decision.
@@ -205,7 +205,7 @@ pub fn decide_one(
     state: &Snapshot,
     lead: &Lead,
     account: Option<&Account>,
-    bounced: &[String],
+    bounced: &[RepId],
     now: Timestamp,
 ) -> Decision {
     decide_with(

@@ -8,7 +8,7 @@ use super::{free_mail, text};
 /// A checked email address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
-    pub address: String,
+    pub address: switchboard_routing::Email,
     /// Registrable domain ("eTLD+1"): `mail.sales.acme.co.uk` → `acme.co.uk`.
     pub domain: String,
     pub free_mail: bool,
@@ -38,7 +38,7 @@ pub fn normalize(raw: &str) -> Result<Email, EmailError> {
     Ok(Email {
         free_mail: free_mail::is_free_mail(domain) || free_mail::is_free_mail(host),
         domain: domain.to_owned(),
-        address,
+        address: address.into(),
     })
 }
 

@@ -94,7 +94,7 @@ impl Desk {
             Routed::Decided {
                 assignment: Some(a),
                 ..
-            } => a.rep,
+            } => a.rep.into_string(),
             other => panic!("{other:?}"),
         }
     }

@@ -144,7 +144,7 @@ impl LeadStore for Recorded {
     async fn insert_if_absent(&self, new: &NewLead, now: Timestamp) -> StoreResult<Insert> {
         let done = self.inner.insert_if_absent(new, now).await?;
         if let Insert::Created(l) = &done {
-            self.created.lock().unwrap().push(l.lead.id.clone());
+            self.created.lock().unwrap().push(l.lead.id.to_string());
         }
         Ok(done)
     }
@@ -192,7 +192,7 @@ impl HandedOn {
 impl Outbox for HandedOn {
     async fn send(&self, body: &str) -> StoreResult<()> {
         let request = RouteRequest::parse(body).expect("intake sends route requests");
-        self.ids.lock().unwrap().push(request.lead_id);
+        self.ids.lock().unwrap().push(request.lead_id.into_string());
         Ok(())
     }
 }

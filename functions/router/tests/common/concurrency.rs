@@ -186,7 +186,7 @@ pub async fn concurrent_handlers_keep_every_invariant<H: Backend>(h: &H) {
         "one notification id per assignment"
     );
     for (id, note) in &by_assignment {
-        let a = state.assignments[&note.lead_id]
+        let a = state.assignments[note.lead_id.as_str()]
             .as_ref()
             .expect("assignment");
         assert_eq!((&a.rep, a.attempt), (&note.rep, note.attempt), "{id}");

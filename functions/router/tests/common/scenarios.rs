@@ -72,7 +72,10 @@ pub async fn good_batch_routes_every_lead<H: Backend>(h: &H) {
         let event = &events[&format!("lead.assigned:{id}:1")];
         assert_eq!(event.detail["rep"], a.rep.as_str());
         let n = &notifications[&format!("{id}:1")];
-        assert_eq!((&n.lead_id, &n.rep, n.attempt), (id, &a.rep, 1));
+        assert_eq!(
+            (n.lead_id.as_str(), &n.rep, n.attempt),
+            (id.as_str(), &a.rep, 1)
+        );
         assert_eq!(n.sla_due, a.sla_due);
         *per_rep.entry(a.rep.clone()).or_insert(0) += 1;
     }

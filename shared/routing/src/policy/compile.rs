@@ -13,6 +13,7 @@ use super::{
 };
 use crate::condition::{FieldRef, FieldTable, Matcher};
 use crate::hours::WeeklyHours;
+use crate::ids::{PoolId, RepId};
 
 struct Ctx {
     issues: Vec<Issue>,
@@ -189,7 +190,7 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         }
         holidays.sort_unstable();
         reps.push(RepSpec {
-            id: r.id.clone(),
+            id: RepId::from(&r.id),
             name: if r.name.is_empty() {
                 r.id.clone()
             } else {
@@ -270,7 +271,7 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         }
         let total_weight = members.iter().map(|m| m.weight as i64).sum();
         pools.push(PoolSpec {
-            id: pd.id.clone(),
+            id: PoolId::from(&pd.id),
             strategy: pd.strategy,
             catch_up: pd.catch_up,
             members,

@@ -19,6 +19,7 @@ pub use error::{Issue, PolicyError};
 
 use crate::condition::{FieldRef, Matcher};
 use crate::hours::WeeklyHours;
+use crate::ids::{PoolId, RepId};
 
 pub type RepIdx = u32;
 pub type PoolIdx = u32;
@@ -45,7 +46,7 @@ pub struct AwayWindow {
 /// A rep, compiled.
 #[derive(Debug, Clone)]
 pub struct RepSpec {
-    pub id: String,
+    pub id: RepId,
     pub name: String,
     pub email: Option<String>,
     pub manager: Option<RepIdx>,
@@ -68,7 +69,7 @@ pub struct Member {
 /// A pool, compiled.
 #[derive(Debug, Clone)]
 pub struct PoolSpec {
-    pub id: String,
+    pub id: PoolId,
     pub strategy: StrategyKind,
     pub catch_up: bool,
     pub members: Vec<Member>,
@@ -172,7 +173,7 @@ impl CompiledPolicy {
         self.escalation.as_ref()
     }
     /// The manager of a rep, by id.
-    pub fn manager_of(&self, rep: &str) -> Option<&str> {
+    pub fn manager_of(&self, rep: &str) -> Option<&RepId> {
         let r = self.rep_index(rep)?;
         self.reps[r as usize].manager.map(|m| self.rep_id(m))
     }
@@ -195,10 +196,10 @@ impl CompiledPolicy {
     pub fn pool_index(&self, id: &str) -> Option<PoolIdx> {
         self.pool_by_id.get(id).copied()
     }
-    pub fn rep_id(&self, idx: RepIdx) -> &str {
+    pub fn rep_id(&self, idx: RepIdx) -> &RepId {
         &self.reps[idx as usize].id
     }
-    pub fn pool_id(&self, idx: PoolIdx) -> &str {
+    pub fn pool_id(&self, idx: PoolIdx) -> &PoolId {
         &self.pools[idx as usize].id
     }
     /// The rep's time zone.

@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use serde::Serialize;
+use switchboard_routing::{LeadId, PoolId, RepId};
 
 use super::Target;
 use crate::ports::leads::LeadStatus;
@@ -13,13 +14,13 @@ use crate::ports::routing::{Assignment, AssignmentStatus, CloseOutcome};
 pub enum Next {
     /// Assigned to another rep (or, when nobody else could take it, the same one again).
     Rep {
-        rep: String,
+        rep: RepId,
         attempt: u32,
         #[serde(skip_serializing_if = "Option::is_none")]
         sla_due: Option<Timestamp>,
     },
     /// Parked for manual handling; `escalated` when it bounced too often.
-    Parked { pool: String, escalated: bool },
+    Parked { pool: PoolId, escalated: bool },
     /// Not routed yet (routing was contended or failed); the sweep re-drives it.
     Pending,
 }
@@ -49,28 +50,28 @@ pub enum Answer {
     },
     /// The lead is closed already (by `rep`).
     AlreadyClosed {
-        lead_id: String,
-        rep: String,
+        lead_id: LeadId,
+        rep: RepId,
         #[serde(skip_serializing_if = "Option::is_none")]
         outcome: Option<CloseOutcome>,
     },
     /// The rep had the lead, but it moved on (SLA expired, rejected, reassigned); it is
     /// with `now_with` now, or with nobody (`lead_status` says where it is).
     MovedOn {
-        lead_id: String,
+        lead_id: LeadId,
         #[serde(skip_serializing_if = "Option::is_none")]
-        now_with: Option<String>,
+        now_with: Option<RepId>,
         lead_status: LeadStatus,
     },
     /// The lead is not assigned to this rep (and was not at the named attempt).
     NotYours {
-        lead_id: String,
+        lead_id: LeadId,
         #[serde(skip_serializing_if = "Option::is_none")]
-        owner: Option<String>,
+        owner: Option<RepId>,
     },
     /// The lead has no assignment (not routed yet, parked, or a duplicate).
     NotAssigned {
-        lead_id: String,
+        lead_id: LeadId,
         lead_status: LeadStatus,
     },
 }

@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::json;
 use switchboard_routing::AwayStatus;
+use switchboard_routing::RepId;
 
 use super::{ActionError, Desk};
 use crate::ports::accounts::AccountDirectory;
@@ -17,7 +18,7 @@ use crate::ports::routing::RoutingState;
 /// The rep's availability after the change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AwayAnswer {
-    pub rep: String,
+    pub rep: RepId,
     pub away: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub until: Option<Timestamp>,
@@ -52,7 +53,7 @@ where
         self.publish_rep("rep.away", rep, now, json!({ "rep": rep, "until": until }))
             .await?;
         Ok(AwayAnswer {
-            rep: rep.to_owned(),
+            rep: RepId::from(rep),
             away: true,
             until,
         })
@@ -63,7 +64,7 @@ where
         self.publish_rep("rep.back", rep, now, json!({ "rep": rep }))
             .await?;
         Ok(AwayAnswer {
-            rep: rep.to_owned(),
+            rep: RepId::from(rep),
             away: false,
             until: None,
         })

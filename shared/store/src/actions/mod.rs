@@ -34,13 +34,14 @@ use crate::ports::policies::PolicyStore;
 use crate::ports::queue::Outbox;
 use crate::ports::routing::{Assignment, AssignmentStatus, RoutingState};
 use crate::router::Router;
+use switchboard_routing::{LeadId, RepId};
 
 /// Who acts on which assignment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
-    pub lead_id: String,
+    pub lead_id: LeadId,
     /// The rep acting; only the assigned rep may act on an assignment.
-    pub rep: String,
+    pub rep: RepId,
     /// The attempt (decision number) the rep was notified about. `None` acts on the
     /// current assignment, whichever attempt it is (the API, where the rep looks at the
     /// lead as it is now).
@@ -48,7 +49,7 @@ pub struct Target {
 }
 
 impl Target {
-    pub fn new(lead_id: impl Into<String>, rep: impl Into<String>, attempt: Option<u32>) -> Self {
+    pub fn new(lead_id: impl Into<LeadId>, rep: impl Into<RepId>, attempt: Option<u32>) -> Self {
         Target {
             lead_id: lead_id.into(),
             rep: rep.into(),
@@ -60,10 +61,10 @@ impl Target {
 #[derive(Debug, thiserror::Error)]
 pub enum ActionError {
     #[error("lead {0} does not exist")]
-    LeadNotFound(String),
+    LeadNotFound(LeadId),
     /// Every try lost a race with another writer; the caller may try again.
     #[error("lead {0} kept changing while the action was tried")]
-    Contended(String),
+    Contended(LeadId),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

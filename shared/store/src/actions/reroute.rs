@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 use serde_json::json;
+use switchboard_routing::PoolId;
 use switchboard_routing::decision::ParkReason;
 use switchboard_routing::record::OutcomeRecord;
 
@@ -179,7 +180,7 @@ async fn escalate<S, E, N>(
         Ok(policy) => {
             let notify_manager = policy.escalation().is_none_or(|e| e.notify_manager);
             notify_manager
-                .then(|| policy.manager_of(&old.rep).map(str::to_owned))
+                .then(|| policy.manager_of(&old.rep).cloned())
                 .flatten()
         }
         Err(e) => {
@@ -192,7 +193,7 @@ async fn escalate<S, E, N>(
         _ => format!("nobody can take it (last: {why}); parked in {pool}"),
     };
     let mut notice = NotifyMessage::escalated(old, manager.as_deref(), text);
-    notice.pool = Some(pool.to_owned());
+    notice.pool = Some(PoolId::from(pool));
     send(desk.notify, &notice).await;
     publish(
         &desk.router.events,

@@ -6,6 +6,7 @@ use redb::{ReadableDatabase, WriteTransaction};
 use switchboard_routing::{
     AwayStatus, CompiledPolicy, DecisionRecord, PoolRecord, RepState, Snapshot,
 };
+use switchboard_routing::{PoolId, RepId};
 
 use super::EmbeddedStore;
 use super::tables::{
@@ -21,8 +22,8 @@ use crate::ports::routing::{
 
 impl RoutingState for EmbeddedStore {
     async fn load(&self, policy: &CompiledPolicy, lead_id: &str) -> StoreResult<RoutingView> {
-        let rep_ids: Vec<String> = policy.reps().iter().map(|r| r.id.clone()).collect();
-        let pool_ids: Vec<String> = policy.pools().iter().map(|p| p.id.clone()).collect();
+        let rep_ids: Vec<RepId> = policy.reps().iter().map(|r| r.id.clone()).collect();
+        let pool_ids: Vec<PoolId> = policy.pools().iter().map(|p| p.id.clone()).collect();
         let lead_id = lead_id.to_owned();
         let (lead, assignment, reps, pools) = self
             .run(move |db| {

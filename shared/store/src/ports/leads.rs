@@ -1,6 +1,7 @@
 //! Lead storage: insert once per idempotency key, read, and move the status along.
 
 use std::future::Future;
+use switchboard_routing::{LeadId, RepId};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -191,7 +192,7 @@ pub struct StoredLead {
     /// The earlier lead with the same email this one is a duplicate of (status
     /// `duplicate`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duplicate_of: Option<String>,
+    pub duplicate_of: Option<LeadId>,
     /// Values that were kept but could not be normalized.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<FieldIssue>,
@@ -201,7 +202,7 @@ pub struct StoredLead {
     /// Reps this lead bounced from (rejected or let the SLA expire), oldest first. Routing
     /// passes them to the engine so the lead does not go straight back.
     #[serde(default)]
-    pub bounced: Vec<String>,
+    pub bounced: Vec<RepId>,
     /// How many decisions were applied to the lead. Applying a decision requires the count
     /// it was decided under, so two deciders of one lead cannot both win.
     #[serde(default)]
@@ -253,7 +254,7 @@ impl StoredLead {
     /// Marks the record as a duplicate of `primary`.
     pub fn into_duplicate(mut self, primary: &str) -> StoredLead {
         self.status = LeadStatus::Duplicate;
-        self.duplicate_of = Some(primary.to_owned());
+        self.duplicate_of = Some(LeadId::from(primary));
         self
     }
 }
@@ -261,7 +262,7 @@ impl StoredLead {
 /// The email index's entry for one address: its latest primary lead.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmailEntry {
-    pub lead_id: String,
+    pub lead_id: LeadId,
     pub received_at: Timestamp,
 }
 

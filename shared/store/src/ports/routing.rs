@@ -2,6 +2,7 @@
 //! assignment) and the atomic write of a decision, its release and its acceptance.
 
 use std::future::Future;
+use switchboard_routing::{LeadId, PoolId, RepId};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -45,11 +46,11 @@ impl AssignmentStatus {
 /// The current owner of a lead. One per lead: a re-route replaces a released assignment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assignment {
-    pub lead_id: String,
-    pub rep: String,
+    pub lead_id: LeadId,
+    pub rep: RepId,
     /// `None` when the account owner took the lead.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pool: Option<String>,
+    pub pool: Option<PoolId>,
     /// The number of the decision that made this assignment (1 for the first).
     pub attempt: u32,
     pub policy_version: u64,

@@ -169,7 +169,7 @@ pub async fn concurrent_routing_keeps_every_invariant<H: Harness>(h: &H) {
                     Ok(Routed::Decided {
                         assignment: Some(a),
                         ..
-                    }) => mine.push(a.lead_id),
+                    }) => mine.push(a.lead_id.into_string()),
                     Ok(_) => {}
                     Err(RouteError::Contended { .. }) => {
                         contended.fetch_add(1, Ordering::Relaxed);
@@ -214,7 +214,7 @@ pub async fn concurrent_routing_keeps_every_invariant<H: Harness>(h: &H) {
         match (&decisions[0].outcome, &assignment, lead.status) {
             (OutcomeRecord::Assigned { rep, .. }, Some(a), LeadStatus::Assigned) => {
                 assert_eq!((&a.rep, a.status), (rep, AssignmentStatus::Open), "{id}");
-                *open_by_rep.entry(a.rep.clone()).or_default() += 1;
+                *open_by_rep.entry(a.rep.to_string()).or_default() += 1;
             }
             (OutcomeRecord::Assigned { rep, .. }, Some(a), LeadStatus::Closed) => {
                 assert_eq!((&a.rep, a.status), (rep, AssignmentStatus::Closed), "{id}");
@@ -292,7 +292,7 @@ pub async fn concurrent_weighted_shares_stay_exact<H: Harness>(h: &H) {
             .await
             .expect("read")
             .expect("assigned");
-        *counts.entry(a.rep).or_default() += 1;
+        *counts.entry(a.rep.into_string()).or_default() += 1;
         records.extend(r.store.decisions(id).await.expect("decisions"));
     }
     assert_eq!(assert_pool_chain(&records, "fair"), n as u64);

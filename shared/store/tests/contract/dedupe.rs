@@ -56,7 +56,10 @@ pub async fn same_email_in_the_window_is_a_duplicate<H: Harness>(h: &H) {
 
     // The address's latest primary is still the first lead.
     let latest = store.latest_by_email(email).await.expect("latest");
-    assert_eq!(latest.map(|l| l.lead.id), Some("D1".to_owned()));
+    assert_eq!(
+        latest.map(|l| l.lead.id.into_string()),
+        Some("D1".to_owned())
+    );
 
     // Past the window (measured from the primary, not from the duplicate): a new primary.
     let t2 = t0 + WINDOW + SignedDuration::from_secs(1);
@@ -66,7 +69,10 @@ pub async fn same_email_in_the_window_is_a_duplicate<H: Harness>(h: &H) {
         (LeadStatus::Received, None)
     );
     let latest = store.latest_by_email(email).await.expect("latest");
-    assert_eq!(latest.map(|l| l.lead.id), Some("D3".to_owned()));
+    assert_eq!(
+        latest.map(|l| l.lead.id.into_string()),
+        Some("D3".to_owned())
+    );
 
     // Other addresses, and inserts without dedupe, are not affected.
     let other = created(&store, from("bo@example.org", "D4", t2), t2).await;
@@ -80,7 +86,7 @@ pub async fn same_email_in_the_window_is_a_duplicate<H: Harness>(h: &H) {
     assert_eq!(unchecked.status, LeadStatus::Received);
     let latest = store.latest_by_email(email).await.expect("latest");
     assert_eq!(
-        latest.map(|l| l.lead.id),
+        latest.map(|l| l.lead.id.into_string()),
         Some("D3".to_owned()),
         "an insert without dedupe does not take over the address"
     );

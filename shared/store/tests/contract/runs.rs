@@ -129,7 +129,7 @@ pub async fn racing_runs_never_exceed_a_cap<H: Harness>(h: &H) {
         match r.store.assignment(id).await.expect("read") {
             Some(a) => {
                 assert_eq!(a.status, AssignmentStatus::Open);
-                *open.entry(a.rep).or_default() += 1;
+                *open.entry(a.rep.into_string()).or_default() += 1;
             }
             None => assert_eq!(lead.status, LeadStatus::Parked, "{id}"),
         }

@@ -110,7 +110,7 @@ fn serial(yaml: &str, n: usize, now: Timestamp) -> Vec<Option<String>> {
             };
             let d = decide(&policy, &state, &input);
             state.apply(&d.change);
-            d.assigned_rep().map(|r| policy.rep_id(r).to_owned())
+            d.assigned_rep().map(|r| policy.rep_id(r).to_string())
         })
         .collect()
 }
@@ -386,7 +386,7 @@ pub async fn caps_are_never_exceeded<H: Harness>(h: &H) {
     let mut got = Vec::new();
     for id in ids {
         insert(&r.store, id).await;
-        got.push(route(&r, id, now).await.map(|a| a.rep));
+        got.push(route(&r, id, now).await.map(|a| a.rep.into_string()));
     }
     assert_eq!(got, serial(CAPPED, 6, now));
     // Whatever the order, the caps decide the split: two each in main, one in overflow,
@@ -455,7 +455,7 @@ pub async fn release_frees_capacity_exactly_once<H: Harness>(h: &H) {
         let r = r.clone();
         async move { r.store.rep_state(&rep).await.expect("rep").open }
     };
-    let before = open(a1.rep.clone()).await;
+    let before = open(a1.rep.to_string()).await;
 
     let later = now + SignedDuration::from_mins(3);
     let closed = r
@@ -467,7 +467,7 @@ pub async fn release_frees_capacity_exactly_once<H: Harness>(h: &H) {
         (closed.status, closed.ended_at),
         (AssignmentStatus::Closed, Some(later))
     );
-    assert_eq!(open(a1.rep.clone()).await, before - 1);
+    assert_eq!(open(a1.rep.to_string()).await, before - 1);
     assert_eq!(
         r.store.get("L1").await.expect("get").map(|l| l.status),
         Some(LeadStatus::Closed)
@@ -481,7 +481,7 @@ pub async fn release_frees_capacity_exactly_once<H: Harness>(h: &H) {
             .expect("again"),
         None
     );
-    assert_eq!(open(a1.rep.clone()).await, before - 1);
+    assert_eq!(open(a1.rep.to_string()).await, before - 1);
     // A closed lead is not routed again.
     assert_eq!(
         r.route_lead("L1", later).await.expect("route closed"),
@@ -495,7 +495,7 @@ pub async fn release_frees_capacity_exactly_once<H: Harness>(h: &H) {
     );
 
     // Eight concurrent releases of one assignment free one unit of capacity.
-    let before = open(a2.rep.clone()).await;
+    let before = open(a2.rep.to_string()).await;
     let mut tasks = Vec::new();
     for _ in 0..8 {
         let r = r.clone();
@@ -513,7 +513,7 @@ pub async fn release_frees_capacity_exactly_once<H: Harness>(h: &H) {
         freed += usize::from(t.await.expect("task"));
     }
     assert_eq!(freed, 1);
-    assert_eq!(open(a2.rep.clone()).await, before - 1);
+    assert_eq!(open(a2.rep.to_string()).await, before - 1);
 }
 
 pub async fn rejected_lead_is_routed_to_someone_else<H: Harness>(h: &H) {

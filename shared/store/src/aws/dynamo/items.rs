@@ -2,6 +2,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use switchboard_routing::{AwayStatus, PoolRecord, RepState, WindowCount};
+use switchboard_routing::{LeadId, PoolId, RepId};
 
 use super::codec::{
     self, Item, get_json, get_n, get_s, get_ts, json, n, opt_date, opt_n, opt_s, opt_ts, s,
@@ -48,13 +49,16 @@ pub fn stored_lead(item: &Item) -> StoreResult<StoredLead> {
         idempotency_key: get_s(item, "idem")?.to_owned(),
         status: LeadStatus::parse(status)
             .ok_or_else(|| StoreError::Invalid(format!("unknown lead status {status}")))?,
-        duplicate_of: opt_s(item, "duplicate_of")?.map(str::to_owned),
+        duplicate_of: opt_s(item, "duplicate_of")?.map(LeadId::from),
         warnings: match opt_s(item, "warnings")? {
             Some(text) => serde_json::from_str(text)?,
             None => Vec::new(),
         },
         raw: opt_s(item, "raw")?.map(serde_json::from_str).transpose()?,
-        bounced: codec::string_list(item, "bounced")?,
+        bounced: codec::string_list(item, "bounced")?
+            .into_iter()
+            .map(RepId::from)
+            .collect(),
         decisions: get_n(item, "decisions")?,
         updated_at: get_ts(item, "updated_at")?,
     })
@@ -82,7 +86,7 @@ pub fn email_item(index_key: &str, entry: &EmailEntry) -> Item {
 
 pub fn email_entry(item: &Item) -> StoreResult<EmailEntry> {
     Ok(EmailEntry {
-        lead_id: get_s(item, "lead_id")?.to_owned(),
+        lead_id: LeadId::from(get_s(item, "lead_id")?),
         received_at: get_ts(item, "received_at")?,
     })
 }
@@ -133,9 +137,9 @@ pub fn assignment(item: &Item) -> StoreResult<Assignment> {
     };
     let status = get_s(item, "status")?;
     Ok(Assignment {
-        lead_id: lead_id.to_owned(),
-        rep: get_s(item, "rep")?.to_owned(),
-        pool: opt_s(item, "pool")?.map(str::to_owned),
+        lead_id: LeadId::from(lead_id),
+        rep: RepId::from(get_s(item, "rep")?),
+        pool: opt_s(item, "pool")?.map(PoolId::from),
         attempt: get_n(item, "attempt")?,
         policy_version: get_n(item, "policy_version")?,
         assigned_at: get_ts(item, "assigned_at")?,
