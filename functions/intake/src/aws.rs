@@ -2,6 +2,7 @@
 //! the same store ports the local process uses over the embedded store, so both run one
 //! implementation of idempotency and dedupe.
 
+use switchboard_lambda::Vars;
 use switchboard_store::aws::{DynamoStore, SqsOutbox};
 
 use crate::config::IntakeConfig;
@@ -23,31 +24,23 @@ pub struct AwsSettings {
     pub routing_dlq_url: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum AwsSettingsError {
-    #[error("environment variable {0} is not set or empty")]
-    Missing(&'static str),
-}
+/// A setting is missing.
+pub use switchboard_lambda::EnvError as AwsSettingsError;
 
 impl AwsSettings {
     pub fn from_env() -> Result<AwsSettings, AwsSettingsError> {
-        AwsSettings::from_lookup(|name| std::env::var(name).ok())
+        AwsSettings::from_lookup(switchboard_lambda::env::var)
     }
 
     /// Reads the settings through `lookup` (the environment in production).
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<AwsSettings, AwsSettingsError> {
-        let optional = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let required = |name: &'static str| optional(name).ok_or(AwsSettingsError::Missing(name));
+        let vars = Vars::new(lookup);
         Ok(AwsSettings {
-            table: required(TABLE)?,
-            routing_queue_url: required(ROUTING_QUEUE_URL)?,
-            routing_dlq_url: optional(ROUTING_DLQ_URL),
+            table: vars.required(TABLE)?,
+            routing_queue_url: vars.required(ROUTING_QUEUE_URL)?,
+            routing_dlq_url: vars.optional(ROUTING_DLQ_URL),
         })
     }
 }
@@ -68,15 +61,7 @@ pub fn aws_state(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let vars: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        move |k| vars.get(k).cloned()
-    }
+    use switchboard_lambda::lookup_in as lookup;
 
     #[test]
     fn reads_every_setting_and_trims() {

@@ -116,7 +116,7 @@ impl HttpClient {
                 .client
                 .request(request)
                 .await
-                .map_err(|e| HttpError::Transport(chain(&e)))?;
+                .map_err(|e| HttpError::Transport(crate::describe(&e)))?;
             let status = response.status();
             let body = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
                 .collect()
@@ -130,17 +130,4 @@ impl HttpClient {
             .await
             .map_err(|_| HttpError::Timeout(self.timeout))?
     }
-}
-
-/// hyper's `Display` shows only the top error ("client error (Connect)"); the cause is
-/// what an operator needs.
-fn chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        out.push_str(": ");
-        out.push_str(&c.to_string());
-        cause = c.source();
-    }
-    out
 }

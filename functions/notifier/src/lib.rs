@@ -28,6 +28,5 @@ pub use setup::{Setup, SetupError};
 #[cfg(feature = "aws")]
 pub use switchboard_lambda::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 
-/// An error with its whole cause chain (the SDKs' `Display` shows only the top).
-#[cfg(feature = "aws")]
-pub(crate) use switchboard_store::aws::describe;
+/// An error with its whole cause chain (the SDKs' and hyper's `Display` show only the top).
+pub(crate) use switchboard_store::describe;

@@ -37,15 +37,7 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let vars: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        move |k| vars.get(k).cloned()
-    }
+    use switchboard_lambda::lookup_in as lookup;
 
     #[test]
     fn reads_every_setting() {

@@ -1,6 +1,6 @@
 //! The function's configuration, from its environment.
 
-use jiff::SignedDuration;
+use switchboard_lambda::Vars;
 use switchboard_store::sweeper::SweepConfig;
 
 pub const TABLE: &str = "SWITCHBOARD_TABLE";
@@ -21,42 +21,25 @@ pub struct Config {
     pub sweep: SweepConfig,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ConfigError {
-    #[error("environment variable {0} is not set or empty")]
-    Missing(&'static str),
-    #[error("environment variable {name} is not a positive duration like `15m`: {value}")]
-    Duration { name: &'static str, value: String },
-}
+/// A setting is missing or not valid.
+pub use switchboard_lambda::EnvError as ConfigError;
 
 impl Config {
     pub fn from_env() -> Result<Config, ConfigError> {
-        Config::from_lookup(|name| std::env::var(name).ok())
+        Config::from_lookup(switchboard_lambda::env::var)
     }
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let optional = |name: &'static str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
-        let required = |name: &'static str| optional(name).ok_or(ConfigError::Missing(name));
-        let duration = |name: &'static str, default: SignedDuration| match optional(name) {
-            None => Ok(default),
-            Some(value) => match value.parse::<SignedDuration>() {
-                Ok(d) if d > SignedDuration::ZERO => Ok(d),
-                _ => Err(ConfigError::Duration { name, value }),
-            },
-        };
+        let vars = Vars::new(lookup);
         let defaults = SweepConfig::default();
         Ok(Config {
-            table: required(TABLE)?,
-            event_bus: required(EVENT_BUS)?,
-            routing_queue_url: required(ROUTING_QUEUE_URL)?,
-            notify_queue_url: required(NOTIFY_QUEUE_URL)?,
+            table: vars.required(TABLE)?,
+            event_bus: vars.required(EVENT_BUS)?,
+            routing_queue_url: vars.required(ROUTING_QUEUE_URL)?,
+            notify_queue_url: vars.required(NOTIFY_QUEUE_URL)?,
             sweep: SweepConfig {
-                lookback: duration(LOOKBACK, defaults.lookback)?,
-                redrive_after: duration(REDRIVE_AFTER, defaults.redrive_after)?,
+                lookback: vars.duration(LOOKBACK, defaults.lookback)?,
+                redrive_after: vars.duration(REDRIVE_AFTER, defaults.redrive_after)?,
                 ..defaults
             },
         })
@@ -66,15 +49,8 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
-
-    fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let vars: HashMap<String, String> = vars
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        move |k| vars.get(k).cloned()
-    }
+    use jiff::SignedDuration;
+    use switchboard_lambda::lookup_in as lookup;
 
     const BASE: [(&str, &str); 4] = [
         (TABLE, "t"),
@@ -104,7 +80,7 @@ mod tests {
         vars.push((LOOKBACK, "-5m"));
         assert!(matches!(
             Config::from_lookup(lookup(&vars)),
-            Err(ConfigError::Duration { name: LOOKBACK, .. })
+            Err(ConfigError::Invalid { name: LOOKBACK, .. })
         ));
     }
 }

@@ -1,6 +1,10 @@
 //! Settings from the environment, read through a lookup function so tests pass a map
 //! instead of mutating the process environment.
 
+use std::collections::HashMap;
+
+use jiff::SignedDuration;
+
 /// Reads the process environment; the lookup every function passes in production.
 pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok()
@@ -36,19 +40,56 @@ impl<L: Fn(&str) -> Option<String>> Vars<L> {
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty())
     }
+
+    /// A positive duration such as `15m` or `90s`; `default` when unset.
+    pub fn duration(
+        &self,
+        name: &'static str,
+        default: SignedDuration,
+    ) -> Result<SignedDuration, EnvError> {
+        let Some(value) = self.optional(name) else {
+            return Ok(default);
+        };
+        match value.parse::<SignedDuration>() {
+            Ok(d) if d > SignedDuration::ZERO => Ok(d),
+            _ => Err(EnvError::Invalid {
+                name,
+                why: format!("`{value}` is not a positive duration like `15m`"),
+            }),
+        }
+    }
+}
+
+/// A fixed environment of `(name, value)` pairs, for tests and tools that read settings
+/// without touching the process environment.
+pub fn lookup_in(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> + use<> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    move |name: &str| map.get(name).cloned()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     fn vars(pairs: &[(&str, &str)]) -> Vars<impl Fn(&str) -> Option<String>> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect();
-        Vars::new(move |k: &str| map.get(k).cloned())
+        Vars::new(lookup_in(pairs))
+    }
+
+    #[test]
+    fn durations_are_positive_with_a_default() {
+        let v = vars(&[("D", "90s"), ("NEG", "-5m"), ("BAD", "soon")]);
+        let default = SignedDuration::from_mins(15);
+        assert_eq!(v.duration("D", default), Ok(SignedDuration::from_secs(90)));
+        assert_eq!(v.duration("UNSET", default), Ok(default));
+        for name in ["NEG", "BAD"] {
+            assert!(matches!(
+                v.duration(name, default),
+                Err(EnvError::Invalid { name: n, .. }) if n == name
+            ));
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod runtime;
 mod sdk;
 mod sqs;
 
-pub use env::{EnvError, Vars};
+pub use env::{EnvError, Vars, lookup_in};
 pub use logging::{LogSettings, init_tracing, init_with};
 pub use runtime::{RuntimeError, deadline_instant, run};
 pub use sdk::{sdk_config, sdk_config_from};

@@ -55,3 +55,17 @@ impl From<serde_json::Error> for StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// An error with its whole cause chain, `: `-separated: the SDK's (and hyper's) `Display`
+/// shows only the top ("dispatch failure", "client error (Connect)"), and the cause is what
+/// an operator needs.
+pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}

@@ -25,7 +25,7 @@ pub mod sweeper;
 
 pub use after_routing::{AfterRoutingError, Done, after_routing};
 pub use apply::Apply;
-pub use error::{StoreError, StoreResult};
+pub use error::{StoreError, StoreResult, describe};
 pub use notify_message::{NotifyKind, NotifyMessage};
 pub use policy_cache::CompiledPolicies;
 pub use ports::accounts::{AccountDirectory, ImportSummary};

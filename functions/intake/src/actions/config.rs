@@ -3,6 +3,7 @@
 //! with the Slack member id of each rep.
 
 use std::collections::BTreeMap;
+use switchboard_lambda::Vars;
 
 use http::HeaderMap;
 use serde::Deserialize;
@@ -89,12 +90,8 @@ impl ActionsConfig {
     pub fn from_lookup(
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<ActionsConfig, ActionsConfigError> {
-        let lookup = &lookup;
-        let get = |name: &str| {
-            lookup(name)
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
-        };
+        let vars = Vars::new(lookup);
+        let get = |name: &str| vars.optional(name);
         let admin_keys = get(ADMIN_KEYS)
             .map(|v| list(&v).map(Secret::new).collect())
             .unwrap_or_default();

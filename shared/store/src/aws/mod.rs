@@ -36,15 +36,4 @@ pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient 
         .build_https()
 }
 
-/// An error with its whole cause chain, `: `-separated: the SDK's (and hyper's) `Display`
-/// shows only the top ("dispatch failure"), and the cause is what an operator needs.
-pub fn describe(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut out = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        out.push_str(": ");
-        out.push_str(&c.to_string());
-        cause = c.source();
-    }
-    out
-}
+pub use crate::error::describe;
