@@ -12,13 +12,34 @@ use switchboard_router::aws::{AwsClients, aws_handler};
 use switchboard_router::{Config, Notification, RouteRequest};
 use switchboard_store::aws::{CallCounter, DynamoStore, SqsOutbox, SqsQueue};
 use switchboard_store::{DomainEvent, Outbox, ReleaseOutcome, RoutingState, StoreResult};
+use switchboard_testkit::fault_proxy::{FaultCounts, FaultPlan, FaultProxy};
 use switchboard_testkit::moto::{BusProbe, Moto, drain, moto};
 use switchboard_testkit::unique;
 
-struct Aws(Moto);
+/// The AWS adapters on the emulator; with `faults`, every call of the adapters under test
+/// goes through a proxy that injects throttling, 500s, lost and late replies once armed.
+/// The routing queue the scenarios deliver from is always reached directly: the test plays
+/// SQS's event source there, not an adapter under test.
+struct Aws(Moto, Option<Faults>);
+
+struct Faults {
+    proxy: FaultProxy,
+    direct: Moto,
+}
 
 async fn backend() -> Option<Aws> {
-    moto().await.map(Aws)
+    moto().await.map(|m| Aws(m, None))
+}
+
+async fn faulty_backend() -> Option<Aws> {
+    let direct = moto().await?;
+    let plan = FaultPlan::mixed(FaultPlan::seed_from_env(20261204));
+    println!(
+        "fault proxy seed {} (SWITCHBOARD_FAULT_SEED replays it)",
+        plan.seed
+    );
+    let proxy = FaultProxy::start(&direct.endpoint(), plan).await;
+    Some(Aws(direct.through(&proxy), Some(Faults { proxy, direct })))
 }
 
 /// The production notify sender, and a reader of the queue it sends to.
@@ -77,13 +98,39 @@ impl Backend for Aws {
     }
 
     async fn queue(&self, max_receives: u32) -> SqsQueue {
-        SqsQueue::create(self.0.sqs(), &unique("routing"), max_receives)
+        let moto = self.1.as_ref().map_or(&self.0, |f| &f.direct);
+        SqsQueue::create(moto.sqs(), &unique("routing"), max_receives)
             .await
             .expect("create routing queue")
+    }
+
+    fn arm_faults(&self) {
+        if let Some(f) = &self.1 {
+            f.proxy.arm();
+        }
+    }
+
+    fn disarm_faults(&self) -> Option<FaultCounts> {
+        let f = self.1.as_ref()?;
+        f.proxy.disarm();
+        Some(f.proxy.counts())
     }
 }
 
 router_scenarios!(backend());
+
+/// The concurrency scenario (8 concurrent invocations, every message delivered twice,
+/// capacity for two thirds of the leads) with about one AWS call in nine failing the way
+/// AWS fails: throttled, 500, applied but the reply lost, applied but the reply too late.
+/// The same invariants hold: no cap overrun, no double assignment, one decision per lead,
+/// one notification and one event per decision.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn aws_faults_keep_every_invariant() {
+    let Some(backend) = faulty_backend().await else {
+        return;
+    };
+    common::concurrency::concurrent_handlers_keep_every_invariant(&backend).await;
+}
 
 /// Counts every AWS call the production handler (`aws_handler`, as `main` builds it) makes
 /// per lead, by operation, with a warm policy cache: the numbers docs/ROUTER.md quotes.

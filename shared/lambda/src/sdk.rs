@@ -4,10 +4,20 @@
 //! `AWS_REGION`, credentials from the execution role's keys in the environment. Reading
 //! them directly skips its credential chain (profile files, SSO, STS web identity,
 //! container and instance metadata), which is code in the zip and work at start-up.
-//! Everything else (retries, timeouts, the identity cache, sleep and time) is what the SDK
-//! clients default to for the latest behaviour version, as with the loader.
+//! Retries are the SDK's standard mode (3 attempts); the identity cache, sleep and time are
+//! what the clients default to for the latest behaviour version, as with the loader.
+//!
+//! Timeouts are set here, because the SDK sets none beyond connecting: a call that never
+//! answers would hold the invocation until Lambda kills it, and with it every message of
+//! the batch. An attempt gets [`ATTEMPT_TIMEOUT`], the call with its retries
+//! [`OPERATION_TIMEOUT`], below the shortest function timeout in template.yaml (intake's
+//! 10 s), so a slow dependency ends as an error the handler reports (a 503 problem, a
+//! batch item failure) instead of a killed invocation.
+
+use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -22,6 +32,13 @@ pub const SECRET_ACCESS_KEY: &str = "AWS_SECRET_ACCESS_KEY";
 pub const SESSION_TOKEN: &str = "AWS_SESSION_TOKEN";
 /// Every service's endpoint, for a local emulator (moto). Unset in Lambda.
 pub const ENDPOINT_URL: &str = "AWS_ENDPOINT_URL";
+
+/// Connecting to a regional endpoint takes milliseconds; seconds mean it is not answering.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// One attempt of a DynamoDB, SQS or EventBridge call (single-digit milliseconds normally).
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(3);
+/// A call with all its attempts and back-off.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(8);
 
 /// Names the credentials' origin in the SDK's logs.
 const PROVIDER_NAME: &str = "LambdaEnvironment";
@@ -48,6 +65,13 @@ pub fn sdk_config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<SdkCon
         .region(Region::new(vars.required(REGION)?))
         .credentials_provider(SharedCredentialsProvider::new(credentials))
         .retry_config(RetryConfig::standard())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .operation_timeout(OPERATION_TIMEOUT)
+                .build(),
+        )
         .http_client(switchboard_store::aws::https_client());
     builder.set_endpoint_url(vars.optional(ENDPOINT_URL));
     Ok(builder.build())
@@ -58,14 +82,7 @@ mod tests {
     use super::*;
     use aws_credential_types::provider::ProvideCredentials as _;
 
-    fn lookup(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(k, _)| *k == name)
-                .map(|(_, v)| (*v).to_owned())
-        }
-    }
+    use crate::env::lookup_in as lookup;
 
     const LAMBDA: &[(&str, &str)] = &[
         (REGION, "eu-central-1"),
@@ -80,6 +97,10 @@ mod tests {
         assert_eq!(config.region().map(|r| r.as_ref()), Some("eu-central-1"));
         assert_eq!(config.endpoint_url(), None);
         assert!(config.http_client().is_some());
+        let timeouts = config.timeout_config().expect("timeouts");
+        assert_eq!(timeouts.connect_timeout(), Some(CONNECT_TIMEOUT));
+        assert_eq!(timeouts.operation_attempt_timeout(), Some(ATTEMPT_TIMEOUT));
+        assert_eq!(timeouts.operation_timeout(), Some(OPERATION_TIMEOUT));
         let credentials = config
             .credentials_provider()
             .expect("credentials")

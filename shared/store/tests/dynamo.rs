@@ -149,3 +149,106 @@ async fn aws_calls_per_routed_lead() {
     assert_eq!(per("EventBridge.PutEvents"), 1.0);
     assert_eq!(counter.total() as usize, 5 * LEADS);
 }
+
+/// Intake's insert through AWS's failures: about one DynamoDB call in nine is throttled,
+/// fails with a 500, takes effect with its reply lost, or answers after the client gave up.
+/// Each submission is retried by its caller until it gets an answer (a form retrying on
+/// 503), each try with a new lead id and the submission's one idempotency key, three
+/// submissions per address, six at a time. After: one stored lead per key, the one every
+/// answer named; no lead of a try that was not answered; exactly one primary per address
+/// and every other submission a duplicate of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn aws_faults_on_insert_keep_one_lead_per_key_and_one_primary_per_address() {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use contract::fixtures::monday;
+    use jiff::SignedDuration;
+    use switchboard_routing::Lead;
+    use switchboard_store::{LeadStatus, LeadStore, NewLead};
+    use switchboard_testkit::fault_proxy::{FaultPlan, FaultProxy};
+
+    let Some(direct) = moto().await else {
+        return;
+    };
+    let plan = FaultPlan::mixed(FaultPlan::seed_from_env(41_226));
+    println!(
+        "fault proxy seed {} (SWITCHBOARD_FAULT_SEED replays it)",
+        plan.seed
+    );
+    let proxy = FaultProxy::start(&direct.endpoint(), plan).await;
+    let table = direct.table("switchboard").await;
+    let store = Arc::new(DynamoStore::new(direct.through(&proxy).dynamodb(), &table));
+    const ADDRESSES: usize = 20;
+    const PER_ADDRESS: usize = 3;
+    const TRIES: usize = 20;
+    let since = monday() - SignedDuration::from_hours(24);
+    proxy.arm();
+    let semaphore = Arc::new(tokio::sync::Semaphore::new(6));
+    let mut submissions = Vec::new();
+    for s in 0..ADDRESSES * PER_ADDRESS {
+        let (store, semaphore) = (store.clone(), semaphore.clone());
+        submissions.push(tokio::spawn(async move {
+            let _permit = semaphore.acquire().await.expect("permit");
+            let email = format!("p{}@example.org", s % ADDRESSES);
+            let mut tried = Vec::new();
+            for t in 0..TRIES {
+                let id = format!("S{s}-try{t}");
+                tried.push(id.clone());
+                let lead = Lead::new(&id, monday()).with_email(&email);
+                let new = NewLead::new(lead, format!("key:S{s}")).dedupe_since(since);
+                if let Ok(answer) = store.insert_if_absent(&new, monday()).await {
+                    return (s, email, answer.into_lead(), tried);
+                }
+            }
+            panic!("submission S{s}: no answer in {TRIES} tries");
+        }));
+    }
+    let mut answers = Vec::new();
+    for s in submissions {
+        answers.push(s.await.expect("submission"));
+    }
+    let faults = proxy.counts();
+    proxy.disarm();
+    println!("faults injected: {faults:?}");
+    assert!(faults.lost_reply > 0 && faults.slow_reply > 0, "{faults:?}");
+
+    let mut primaries: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (s, email, answered, tried) in &answers {
+        let stored = store
+            .get(&answered.lead.id)
+            .await
+            .expect("get")
+            .expect("the answered lead is stored");
+        assert_eq!(&stored, answered, "S{s}");
+        for id in tried.iter().filter(|id| **id != answered.lead.id) {
+            assert_eq!(store.get(id).await.expect("get"), None, "S{s}: {id} stored");
+        }
+        if stored.status == LeadStatus::Received {
+            primaries
+                .entry(email.clone())
+                .or_default()
+                .push(stored.lead.id.to_string());
+        }
+    }
+    assert_eq!(primaries.len(), ADDRESSES, "{primaries:?}");
+    for (_, email, answered, _) in &answers {
+        let [primary] = primaries[email].as_slice() else {
+            panic!("{email}: primaries {:?}", primaries[email]);
+        };
+        match answered.status {
+            LeadStatus::Received => assert_eq!(answered.lead.id, *primary),
+            LeadStatus::Duplicate => assert_eq!(
+                answered.duplicate_of.as_deref(),
+                Some(primary.as_str()),
+                "{email}"
+            ),
+            other => panic!("{email}: {other:?}"),
+        }
+        let latest = store.latest_by_email(email).await.expect("latest");
+        assert_eq!(
+            latest.map(|l| l.lead.id.into_string()).as_ref(),
+            Some(primary)
+        );
+    }
+}

@@ -1,6 +1,7 @@
 //! The pieces every test suite of the workspace needs, written once: names no other test
 //! uses, the instants the fixtures are pinned to, temporary embedded stores, policy activation, queue draining, and (feature
-//! `aws`) the moto harness with its skip rule, tables, queues, buses and queue draining.
+//! `aws`) the moto harness with its skip rule, tables, queues, buses and queue draining,
+//! and a proxy that injects AWS faults in front of it.
 
 mod clock;
 mod names;
@@ -8,6 +9,8 @@ mod policy;
 mod queue;
 mod temp;
 
+#[cfg(feature = "aws")]
+pub mod fault_proxy;
 #[cfg(feature = "aws")]
 pub mod moto;
 

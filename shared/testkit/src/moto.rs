@@ -3,12 +3,17 @@
 //! without it, so a plain `cargo test` passes on a machine with no emulator.
 
 use std::sync::Mutex;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
 
 use aws_config::SdkConfig;
 use aws_sdk_sqs::types::QueueAttributeName;
 use switchboard_store::aws::{CallCounter, DynamoStore, EventBridgePublisher, dynamo};
 use switchboard_store::{DomainEvent, EventPublisher, StoreResult};
 
+use crate::fault_proxy::FaultProxy;
 use crate::unique;
 
 /// Why a moto test did not run.
@@ -102,6 +107,43 @@ pub async fn drain(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
 }
 
 impl Moto {
+    /// The emulator reached through `proxy`, with clients that retry as the functions' do
+    /// (the SDK's standard mode: 3 attempts), with shorter back-off so a test is quick,
+    /// and an attempt timeout below the proxy's slow replies. A call whose attempts all
+    /// fail reaches the adapter as an error, as in production.
+    pub fn through(&self, proxy: &FaultProxy) -> Moto {
+        // A fresh configuration rather than a copy: the loader's per-service settings
+        // would read `AWS_ENDPOINT_URL` again for each client and win over the proxy.
+        let c = &self.config;
+        let mut builder = SdkConfig::builder();
+        builder.set_behavior_version(c.behavior_version());
+        builder.set_region(c.region().cloned());
+        builder.set_credentials_provider(c.credentials_provider());
+        builder.set_http_client(c.http_client());
+        builder.set_sleep_impl(c.sleep_impl());
+        builder.set_time_source(c.time_source());
+        let config = builder
+            .endpoint_url(&proxy.url)
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(3)
+                    .with_initial_backoff(Duration::from_millis(5))
+                    .with_max_backoff(Duration::from_millis(100)),
+            )
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .operation_attempt_timeout(Duration::from_millis(1500))
+                    .build(),
+            )
+            .build();
+        Moto { config }
+    }
+
+    /// The endpoint the harness talks to (`AWS_ENDPOINT_URL`).
+    pub fn endpoint(&self) -> String {
+        std::env::var("AWS_ENDPOINT_URL").expect("the harness runs with AWS_ENDPOINT_URL")
+    }
+
     pub fn dynamodb(&self) -> aws_sdk_dynamodb::Client {
         aws_sdk_dynamodb::Client::new(&self.config)
     }

@@ -75,6 +75,7 @@ pub async fn concurrent_handlers_keep_every_invariant<H: Backend>(h: &H) {
     }
 
     let handler = Arc::new(handler(h, store.clone()).await);
+    h.arm_faults();
     // By message id: a standard queue may hand one message to two receivers at once, and
     // both copies then finish.
     let finished = Arc::new(Mutex::new(HashSet::new()));
@@ -120,6 +121,17 @@ pub async fn concurrent_handlers_keep_every_invariant<H: Backend>(h: &H) {
     }
     for i in invocations {
         i.await.expect("invocation task");
+    }
+    if let Some(faults) = h.disarm_faults() {
+        println!("faults injected into the adapters' calls: {faults:?}");
+        // Every kind fired, or the run proved less than it claims.
+        assert!(
+            faults.throttled > 0
+                && faults.server_error > 0
+                && faults.lost_reply > 0
+                && faults.slow_reply > 0,
+            "{faults:?}"
+        );
     }
     println!(
         "{n} leads x 2 deliveries by {INVOCATIONS} concurrent invocations in {:?}; \

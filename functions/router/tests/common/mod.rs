@@ -19,6 +19,7 @@ use switchboard_store::{
     AccountDirectory, DomainEvent, EventPublisher, LeadStore, Outbox, PolicyStore, Router,
     RoutingState, WorkQueue,
 };
+use switchboard_testkit::fault_proxy::FaultCounts;
 
 /// Fresh, empty instances of one backend's adapters.
 pub trait Backend: Send + Sync + Sized + 'static {
@@ -40,6 +41,15 @@ pub trait Backend: Send + Sync + Sized + 'static {
     fn notified(&self, notify: &Self::Notify) -> impl Future<Output = Vec<Notification>> + Send;
     /// A routing queue whose messages go to its dead-letter queue after `max_receives`.
     fn queue(&self, max_receives: u32) -> impl Future<Output = Self::Queue> + Send;
+
+    /// Starts injecting faults into the adapters' calls, when this backend has a fault
+    /// proxy in front of its service (scenarios arm it once their data is set up).
+    fn arm_faults(&self) {}
+
+    /// Stops injecting faults; returns what was injected, `None` without a proxy.
+    fn disarm_faults(&self) -> Option<FaultCounts> {
+        None
+    }
 }
 
 pub type PlainHandler<H> =
