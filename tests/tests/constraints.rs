@@ -304,7 +304,7 @@ rules: [{ id: all, pool: p, park_in: overflow-queue }]
     assert_eq!(
         d.outcome,
         Outcome::Parked {
-            reason: ParkReason::NoEligibleRep
+            reason: ParkReason::AllAtCap
         }
     );
     assert_eq!(d.park_in.as_deref(), Some("overflow-queue"));
@@ -391,7 +391,7 @@ fn a_required_tag_nobody_has_parks_the_lead_and_warns_at_compile_time() {
     assert_eq!(
         d.outcome,
         Outcome::Parked {
-            reason: ParkReason::NoEligibleRep
+            reason: ParkReason::NoSkilledRep
         }
     );
     assert_eq!(d.park_in.as_deref(), Some("triage"));
@@ -422,7 +422,7 @@ fn from_lead_territory_requires_the_tag_built_from_the_leads_field() {
     assert_eq!(
         d.outcome,
         Outcome::Parked {
-            reason: ParkReason::NoEligibleRep
+            reason: ParkReason::NoSkilledRep
         }
     );
 
@@ -601,7 +601,7 @@ fn every_rep_bounced_and_unavailable_parks_after_the_rebounce_pass() {
     assert_eq!(
         d.outcome,
         Outcome::Parked {
-            reason: ParkReason::NoEligibleRep
+            reason: ParkReason::NoneAvailable
         }
     );
     assert_eq!(path(&policy, &d), ["pool:p", "pool:p+rebounce"]);

@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -500,15 +500,41 @@ proptest! {
                             prop_assert_eq!(park_in, "triage");
                             prop_assert!(d.steps.is_empty());
                         }
-                        ParkReason::NoEligibleRep => {
+                        ParkReason::KillSwitch => prop_assert!(false, "kill switch is off"),
+                        ParkReason::Escalated => prop_assert!(false, "no escalation configured"),
+                        waterfall => {
                             let rule = &r.doc.rules[d.rule.unwrap() as usize];
                             prop_assert_eq!(park_in, rule.park_in.as_deref().unwrap_or("triage"));
                             // Every candidate of every step was passed over, for a reason.
                             prop_assert!(d.candidates.iter().all(|c| matches!(c.verdict, Verdict::Skipped(_))));
                             prop_assert!(!d.steps.is_empty());
+                            // The park reason names what the reps' reasons have in common.
+                            let kinds: BTreeSet<&str> = d
+                                .candidates
+                                .iter()
+                                .filter_map(|c| match &c.verdict {
+                                    Verdict::Skipped(Skip::BouncedBefore) => None,
+                                    Verdict::Skipped(Skip::AtCap { .. } | Skip::DailyCap { .. } | Skip::WeeklyCap { .. }) => Some("cap"),
+                                    Verdict::Skipped(Skip::OutsideHours { .. } | Skip::Holiday { .. }) => Some("hours"),
+                                    Verdict::Skipped(Skip::Away { .. } | Skip::OutOfOffice { .. }) => Some("away"),
+                                    Verdict::Skipped(Skip::LacksSkill(_)) => Some("skill"),
+                                    other => panic!("{other:?} in a parking decision"),
+                                })
+                                .collect();
+                            let only = |k: &str| kinds.len() == 1 && kinds.contains(k);
+                            let expected = match waterfall {
+                                ParkReason::AllAtCap => only("cap"),
+                                ParkReason::AllOutsideHours => only("hours"),
+                                ParkReason::AllAway => only("away"),
+                                ParkReason::NoSkilledRep => only("skill"),
+                                ParkReason::NoReps => kinds.is_empty(),
+                                ParkReason::NoneAvailable => kinds.len() > 1 && !kinds.contains("skill"),
+                                ParkReason::NoEligibleRep => kinds.len() > 1 && kinds.contains("skill"),
+                                _ => false,
+                            };
+                            prop_assert!(expected, "{:?} for {:?}", waterfall, kinds);
+                            prop_assert_eq!(waterfall.is_temporary(), !kinds.is_empty() && !kinds.contains("skill"));
                         }
-                        ParkReason::KillSwitch => prop_assert!(false, "kill switch is off"),
-                        ParkReason::Escalated => prop_assert!(false, "no escalation configured"),
                     }
                     let rec = DecisionRecord::new(r.policy, r.lead, d);
                     match rec.outcome {
@@ -687,7 +713,9 @@ proptest! {
             prop_assert!(case.bounced[rep]);
             prop_assert!(picked_step.unwrap().rebounce, "picked outside the rebounce pass");
         } else {
-            prop_assert_eq!(d.outcome, Outcome::Parked { reason: ParkReason::NoEligibleRep });
+            // Nobody available: everyone reachable is away, or nobody is reachable.
+            let expected = if reachable.is_empty() { ParkReason::NoReps } else { ParkReason::AllAway };
+            prop_assert_eq!(d.outcome, Outcome::Parked { reason: expected });
         }
         // On the first pass every bounced rep shows up as bounced_before.
         for st in d.steps.iter().filter(|s| !s.rebounce) {

@@ -30,12 +30,7 @@ mod tests {
         ] {
             assert_eq!(serde_json::to_value(s).unwrap(), strategy_name(s));
         }
-        for r in [
-            ParkReason::KillSwitch,
-            ParkReason::NoRuleMatched,
-            ParkReason::NoEligibleRep,
-            ParkReason::Escalated,
-        ] {
+        for r in ParkReason::ALL {
             assert_eq!(serde_json::to_value(r).unwrap(), park_reason_name(r));
         }
     }

@@ -124,7 +124,7 @@ rules:
         let r = run_with_work_time("90m");
         assert_eq!((r.outcome.assigned, r.outcome.parked), (2, 1));
         assert_eq!(r.reps[0].skipped.get("at_cap"), Some(&1));
-        assert_eq!(r.parks[0].reason, "no_eligible_rep");
+        assert_eq!(r.parks[0].reason, "all_at_cap");
         assert!(r.accounted_for());
     }
 

@@ -70,7 +70,7 @@ pub struct RuleRow {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ParkRow {
-    /// `no_eligible_rep`, `no_rule_matched` or `kill_switch`.
+    /// A park reason: `all_at_cap`, `no_rule`, `kill_switch`, ... (docs/POLICY.md).
     pub reason: String,
     /// The parking pool (the rule's `park_in` or the triage pool).
     pub pool: PoolId,

@@ -64,9 +64,83 @@ impl ParkReason {
     pub fn as_str(&self) -> &'static str {
         match self {
             ParkReason::KillSwitch => "kill_switch",
-            ParkReason::NoRuleMatched => "no_rule_matched",
+            ParkReason::NoRuleMatched => "no_rule",
+            ParkReason::AllAtCap => "all_at_cap",
+            ParkReason::AllOutsideHours => "all_outside_hours",
+            ParkReason::AllAway => "all_away",
+            ParkReason::NoneAvailable => "none_available",
+            ParkReason::NoSkilledRep => "no_skilled_rep",
+            ParkReason::NoReps => "no_reps",
             ParkReason::NoEligibleRep => "no_eligible_rep",
             ParkReason::Escalated => "escalated",
+        }
+    }
+
+    /// Every reason, for tables and documentation.
+    pub const ALL: [ParkReason; 10] = [
+        ParkReason::KillSwitch,
+        ParkReason::NoRuleMatched,
+        ParkReason::AllAtCap,
+        ParkReason::AllOutsideHours,
+        ParkReason::AllAway,
+        ParkReason::NoneAvailable,
+        ParkReason::NoSkilledRep,
+        ParkReason::NoReps,
+        ParkReason::NoEligibleRep,
+        ParkReason::Escalated,
+    ];
+
+    pub fn parse(s: &str) -> Option<ParkReason> {
+        match s {
+            "no_rule_matched" => Some(ParkReason::NoRuleMatched),
+            _ => ParkReason::ALL.into_iter().find(|r| r.as_str() == s),
+        }
+    }
+
+    /// Parked only because reps were busy, off or away: the same lead routes once one of
+    /// them is back, without anyone changing the policy.
+    pub fn is_temporary(self) -> bool {
+        matches!(
+            self,
+            ParkReason::AllAtCap
+                | ParkReason::AllOutsideHours
+                | ParkReason::AllAway
+                | ParkReason::NoneAvailable
+        )
+    }
+
+    /// The reason nobody of `skips` (every rep the waterfall considered, with why they
+    /// could not take the lead) could take it. Bounce skips are left out: a rep skipped for
+    /// a bounce was considered again on the second pass, with its real reason.
+    pub fn unavailable<'a>(skips: impl IntoIterator<Item = &'a Skip>) -> ParkReason {
+        #[derive(PartialEq, Clone, Copy)]
+        enum Kind {
+            Cap,
+            Hours,
+            Away,
+            Skill,
+        }
+        let mut kinds: Vec<Kind> = Vec::with_capacity(4);
+        for skip in skips {
+            let kind = match skip {
+                Skip::BouncedBefore => continue,
+                Skip::AtCap { .. } | Skip::DailyCap { .. } | Skip::WeeklyCap { .. } => Kind::Cap,
+                Skip::OutsideHours { .. } | Skip::Holiday { .. } => Kind::Hours,
+                Skip::Away { .. } | Skip::OutOfOffice { .. } => Kind::Away,
+                Skip::LacksSkill(_) => Kind::Skill,
+            };
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        match kinds.as_slice() {
+            [] => ParkReason::NoReps,
+            [Kind::Cap] => ParkReason::AllAtCap,
+            [Kind::Hours] => ParkReason::AllOutsideHours,
+            [Kind::Away] => ParkReason::AllAway,
+            [Kind::Skill] => ParkReason::NoSkilledRep,
+            mixed if !mixed.contains(&Kind::Skill) => ParkReason::NoneAvailable,
+            _ => ParkReason::NoEligibleRep,
         }
     }
 }
@@ -121,10 +195,25 @@ pub enum ParkReason {
     /// The policy's kill switch is on.
     KillSwitch,
     /// No rule matched the lead.
+    #[serde(rename = "no_rule", alias = "no_rule_matched")]
     NoRuleMatched,
-    /// Nobody in the rule's waterfall could take the lead.
+    /// Every rep of the waterfall was at one of their caps (open, daily or weekly).
+    AllAtCap,
+    /// Every rep of the waterfall was outside working hours or on a holiday.
+    AllOutsideHours,
+    /// Every rep of the waterfall was away or out of office.
+    AllAway,
+    /// Every rep of the waterfall was unavailable for a while (a mix of caps, hours and
+    /// absences): someone can take the lead later without a policy change.
+    NoneAvailable,
+    /// Every rep of the waterfall lacked a skill the rule requires.
+    NoSkilledRep,
+    /// The rule's pools have no members.
+    NoReps,
+    /// Nobody in the rule's waterfall could take the lead, for reasons of more than one
+    /// kind, skills among them (each rep's reason is in the decision).
     NoEligibleRep,
-    /// The lead bounced as often as the policy's escalation allows (`escalation.after_bounces`).
+    /// The lead bounced as often as the policy's escalation allows (`escalated.after_bounces`).
     Escalated,
 }
 

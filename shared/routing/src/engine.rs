@@ -135,8 +135,12 @@ pub fn decide(policy: &CompiledPolicy, state: &Snapshot, input: &DecideInput<'_>
             }
         }
     }
+    let skips = d.candidates.iter().filter_map(|c| match &c.verdict {
+        Verdict::Skipped(skip) => Some(skip),
+        _ => None,
+    });
     d.outcome = Outcome::Parked {
-        reason: ParkReason::NoEligibleRep,
+        reason: ParkReason::unavailable(skips),
     };
     d.park_in = Some(rule.park_in.clone());
     d

@@ -7,7 +7,7 @@ use switchboard_store::{Insert, LeadStore, NewLead};
 pub use switchboard_testkit::{activate, monday};
 
 /// Leads from Germany go to a weighted pool; any other country matches no rule and is
-/// parked in triage (reason `no_rule_matched`).
+/// parked in triage (reason `no_rule`).
 pub const POLICY: &str = "
 name: router-tests
 triage_pool: triage
