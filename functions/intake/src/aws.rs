@@ -2,10 +2,16 @@
 //! the same store ports the local process uses over the embedded store, so both run one
 //! implementation of idempotency and dedupe.
 
-use switchboard_lambda::Vars;
-use switchboard_store::aws::{DynamoStore, SqsOutbox};
+use std::sync::Arc;
 
+use futures_util::future::BoxFuture;
+use switchboard_lambda::{MetricLine, Vars};
+use switchboard_store::aws::{DynamoStore, SqsOutbox};
+use switchboard_store::{Insert, LeadStatus, NewLead, StoreError, StoredLead};
+
+use crate::clock::{Clock, SystemClock};
 use crate::config::IntakeConfig;
+use crate::reception::{PortReception, Reception};
 use crate::state::IntakeState;
 
 /// The DynamoDB table of the store.
@@ -55,7 +61,39 @@ pub fn aws_state(
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &settings.table);
     // Intake only sends: it needs (and is granted) nothing but SendMessage.
     let routing = SqsOutbox::new(aws_sdk_sqs::Client::new(sdk), &settings.routing_queue_url);
-    IntakeState::new(config, store, routing)
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let reception = PortReception::new(store, routing, clock.clone());
+    IntakeState::from_reception(config, Arc::new(Metered(reception)), clock)
+}
+
+/// Intake's CloudWatch metrics around the reception: each lead stored now, by source, and
+/// whether it was a duplicate of an earlier lead from the same address. A redelivered
+/// submission (same idempotency key) stored nothing and counts nothing.
+struct Metered<R>(R);
+
+impl<R: Reception> Reception for Metered<R> {
+    fn receive(&self, new: NewLead) -> BoxFuture<'_, Result<Insert, StoreError>> {
+        Box::pin(async move {
+            let inserted = self.0.receive(new).await?;
+            if let Insert::Created(stored) = &inserted {
+                let source = stored.lead.source.as_deref().unwrap_or("unknown");
+                let duplicate = u64::from(stored.status == LeadStatus::Duplicate);
+                MetricLine::at(stored.lead.received_at)
+                    .dimension("Source", source)
+                    .count("LeadsReceived", 1)
+                    .count("LeadsDuplicate", duplicate)
+                    .emit();
+            }
+            Ok(inserted)
+        })
+    }
+
+    fn lead<'a>(
+        &'a self,
+        lead_id: &'a str,
+    ) -> BoxFuture<'a, Result<Option<StoredLead>, StoreError>> {
+        self.0.lead(lead_id)
+    }
 }
 
 #[cfg(test)]

@@ -103,7 +103,14 @@ where
     pub async fn route(&self, lead_id: &str) -> Result<Done, MessageError> {
         let now = (self.clock)();
         let routed = self.router.route_lead(lead_id, now).await?;
-        Ok(after_routing(&self.router, &self.notify, lead_id, routed, now).await?)
+        let metrics = crate::metrics::decision_metrics(&routed);
+        let done = after_routing(&self.router, &self.notify, lead_id, routed, now).await?;
+        // After the notification is on its way: a message that fails later is decided
+        // again by a redelivery, which emits nothing (it decides nothing).
+        for line in &metrics {
+            line.emit();
+        }
+        Ok(done)
     }
 }
 

@@ -12,6 +12,7 @@ pub mod config;
 mod error;
 mod handler;
 mod message;
+pub mod metrics;
 
 pub use config::{Config, ConfigError};
 pub use error::{BatchError, MessageError};

@@ -2,6 +2,7 @@
 //! production, the embedded adapters in tests).
 
 use jiff::Timestamp;
+use switchboard_lambda::MetricLine;
 use switchboard_store::actions::Desk;
 use switchboard_store::sweeper::{SweepConfig, SweepReport, sweep};
 use switchboard_store::{
@@ -57,6 +58,12 @@ where
             failures = report.failures,
             "sweep done"
         );
+        MetricLine::at(clock)
+            .count("SlaExpired", report.expired as u64)
+            .count("LeadsReassigned", report.reassigned as u64)
+            .count("LeadsEscalated", report.escalated as u64)
+            .count("SweepFailures", report.failures as u64)
+            .emit();
         Ok(report)
     }
 }

@@ -7,16 +7,19 @@
 //! - [`sdk_config`]: the AWS SDK configuration from the variables Lambda sets;
 //! - [`run_batch`]: an SQS batch with a deadline, per-message parsing, poison vs retry,
 //!   and partial batch failures;
-//! - [`run`]: the runtime loop, with each invocation's deadline.
+//! - [`run`]: the runtime loop, with each invocation's deadline;
+//! - [`metrics`]: CloudWatch metrics as Embedded Metric Format lines on stdout.
 
 pub mod env;
 mod logging;
+pub mod metrics;
 mod runtime;
 mod sdk;
 mod sqs;
 
 pub use env::{EnvError, Vars, lookup_in};
 pub use logging::{LogSettings, init_tracing, init_with};
+pub use metrics::MetricLine;
 pub use runtime::{RuntimeError, deadline_instant, run};
 pub use sdk::{sdk_config, sdk_config_from};
 pub use sqs::{BatchError, Deadline, Message, MessageFailure, run_batch};

@@ -4,6 +4,7 @@
 //! Rust inside one write transaction ([`rep_change_holds`], [`pool_change_holds`]); the
 //! DynamoDB store encodes the same checks as condition expressions.
 
+use jiff::Timestamp;
 use switchboard_routing::LeadId;
 use switchboard_routing::decision::WindowChange;
 use switchboard_routing::record::{OutcomeRecord, PoolChangeRecord, RepChangeRecord};
@@ -17,6 +18,8 @@ use crate::ports::routing::{Assignment, AssignmentStatus};
 #[derive(Debug, Clone, PartialEq)]
 pub struct Apply {
     pub lead_id: LeadId,
+    /// When intake received the lead: with the decision's time, the time to assign.
+    pub received_at: Timestamp,
     /// The lead's decision count when it was read; the write requires it unchanged.
     pub expected_decisions: u32,
     /// `Assigned` or `Parked`.
@@ -78,6 +81,7 @@ impl Apply {
         }
         Ok(Apply {
             lead_id: lead.lead.id.clone(),
+            received_at: lead.lead.received_at,
             expected_decisions: lead.decisions,
             lead_status,
             assignment,

@@ -72,6 +72,9 @@ pub enum Routed {
         assignment: Option<Assignment>,
         /// 1 when the first attempt committed.
         attempts: u32,
+        /// When intake received the lead (the decision's `decided_at` minus this is the
+        /// time to assign or to park).
+        received_at: Timestamp,
     },
     /// The lead already had an open or closed assignment; nothing changed.
     Existing(Assignment),
@@ -175,6 +178,7 @@ where
                         record: Box::new(apply.record),
                         assignment: apply.assignment,
                         attempts: attempt,
+                        received_at: apply.received_at,
                     });
                 }
                 Ok(Applied::AlreadyAssigned(a)) => {

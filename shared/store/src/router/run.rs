@@ -57,6 +57,7 @@ where
                             record: Box::new(apply.record),
                             assignment: apply.assignment,
                             attempts: 1,
+                            received_at: apply.received_at,
                         }),
                         Err(e) => Err(e.into()),
                     });
