@@ -20,10 +20,13 @@ use keshvar::CountryIterator;
 
 #[path = "src/normalize/country/key.rs"]
 mod key;
+#[path = "src/normalize/punctuation.rs"]
+mod punctuation;
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=src/normalize/country/key.rs");
+    println!("cargo::rerun-if-changed=src/normalize/punctuation.rs");
 
     let countries: Vec<keshvar::Country> = CountryIterator::new().collect();
     let mut alpha2: Vec<String> = countries.iter().map(|c| c.alpha2().to_string()).collect();

@@ -461,6 +461,9 @@ NOT_SET_BY_TEMPLATE = {
     # The sweeper's optional tuning (read-back window, re-drive age); defaults apply.
     "SWITCHBOARD_SWEEP_LOOKBACK",
     "SWITCHBOARD_REDRIVE_AFTER",
+    # The local process's opt-in to personal data in its log channel (the notifier crate
+    # names it for `switchboard serve`); the Lambda logs ids only and never reads it.
+    "SWITCHBOARD_LOG_PERSONAL_DATA",
 }
 
 

@@ -110,7 +110,22 @@ impl RemoteAdmin {
             .await
     }
 
+    /// The server takes the version to activate; without one, the version the active one
+    /// replaced, as the history shows it.
     pub async fn rollback(&self, version: Option<u64>) -> Result<ActivePolicy, AdminError> {
+        let version = match version {
+            Some(v) => v,
+            None => {
+                let active = self
+                    .policy_history()
+                    .await?
+                    .active
+                    .ok_or_else(|| AdminError::NotFound("no active policy".into()))?;
+                active.previous.ok_or_else(|| {
+                    AdminError::NotFound(format!("version {} replaced no version", active.version))
+                })?
+            }
+        };
         let body = serde_json::json!({ "version": version });
         self.call_json(Method::POST, "/admin/policy/rollback", &body)
             .await

@@ -11,7 +11,6 @@ pub mod policy;
 pub mod serve;
 pub mod simulate;
 
-use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
@@ -39,7 +38,15 @@ pub fn create_output(path: &Path) -> anyhow::Result<Box<dyn Write>> {
     if path.as_os_str() == "-" {
         return Ok(Box::new(BufWriter::new(std::io::stdout().lock())));
     }
-    let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    // Outputs can hold lead data (a simulation's decisions name each lead's email and
+    // company), so a new file is readable by its owner only.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
+        .open(path)
+        .with_context(|| format!("creating {}", path.display()))?;
     Ok(Box::new(BufWriter::new(file)))
 }
 

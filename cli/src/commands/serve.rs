@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use switchboard_cli::serve::{self, ServeOptions, StartInfo};
+use switchboard_cli::serve::{self, EdgeLimits, ServeOptions, StartInfo};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Args)]
@@ -44,6 +44,26 @@ pub struct ServeArgs {
     /// Age after which the sweep re-drives a lead whose hand-off failed.
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = duration)]
     redrive_after: Duration,
+    /// Time a client has to send a request's head (request line and headers).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration)]
+    header_timeout: Duration,
+    /// Time a client has to send a request's body, counted from its head.
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
+    body_timeout: Duration,
+    /// How long a keep-alive connection may sit with no request before it is closed.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = duration)]
+    idle_timeout: Duration,
+    /// Open connections at most; beyond, new ones get a 503 and are closed.
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// On Ctrl-C or SIGTERM, how long requests in progress may take to finish before their
+    /// connections are closed. A second Ctrl-C or SIGTERM exits at once.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration)]
+    shutdown_deadline: Duration,
+    /// Let the log channel show leads' names, emails and companies and reps' reasons (as
+    /// `SWITCHBOARD_LOG_PERSONAL_DATA=1` does): for debugging on one's own machine only.
+    #[arg(long)]
+    log_personal_data: bool,
 }
 
 fn duration(s: &str) -> Result<Duration, String> {
@@ -67,6 +87,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         max_receives: args.max_receives,
         sweep_interval: args.sweep_interval,
         redrive_after: args.redrive_after,
+        log_personal_data: args.log_personal_data,
+        http: EdgeLimits {
+            header_timeout: args.header_timeout,
+            body_timeout: args.body_timeout,
+            idle_timeout: args.idle_timeout,
+            max_connections: args.max_connections as usize,
+            shutdown_deadline: args.shutdown_deadline,
+            ..EdgeLimits::default()
+        },
         ..ServeOptions::new(args.data_dir)
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -78,23 +107,45 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         print!("{}", banner(&running.info));
         use std::io::Write;
         std::io::stdout().flush()?;
-        stop_signal().await?;
+        let mut signals = StopSignals::install()?;
+        signals.next().await;
         tracing::info!("stopping");
-        running.shutdown().await?;
+        tokio::select! {
+            stopped = running.shutdown() => stopped?,
+            // The store is crash-safe: what was committed stays, the rest was never
+            // acknowledged, and the next start re-drives leads awaiting routing.
+            () = signals.next() => {
+                tracing::warn!("stopping at once (second signal)");
+                return Ok(ExitCode::from(130));
+            }
+        }
         println!("stopped");
         Ok(ExitCode::SUCCESS)
     })
 }
 
-/// Ctrl-C or SIGTERM.
-async fn stop_signal() -> anyhow::Result<()> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => r.context("waiting for Ctrl-C")?,
-        _ = term.recv() => {}
+/// Ctrl-C or SIGTERM, as often as they come. Installed once, before the first wait, so a
+/// second signal during the shutdown is seen (and not the default action's kill).
+struct StopSignals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    fn install() -> anyhow::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(StopSignals {
+            term: signal(SignalKind::terminate()).context("installing the SIGTERM handler")?,
+            int: signal(SignalKind::interrupt()).context("installing the Ctrl-C handler")?,
+        })
     }
-    Ok(())
+
+    async fn next(&mut self) {
+        tokio::select! {
+            _ = self.term.recv() => {}
+            _ = self.int.recv() => {}
+        }
+    }
 }
 
 /// What to do next: where to post a lead and how to see its decision.

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use switchboard_routing::record::OutcomeRecord;
-use switchboard_routing::{CompiledPolicy, DecisionRecord, Lead};
+use switchboard_routing::{CompiledPolicy, DecisionRecord, Lead, ParkReason};
 
 use crate::render::table::{Align, Table};
 
@@ -58,11 +58,7 @@ pub fn render_decision(policy: &CompiledPolicy, lead: &Lead, rec: &DecisionRecor
             let _ = writeln!(out, "  account     none matched");
         }
     }
-    let _ = writeln!(
-        out,
-        "  rule        {}",
-        rec.rule.as_deref().unwrap_or("none")
-    );
+    let _ = writeln!(out, "  rule        {}", rule_line(rec));
     let outcome = match &rec.outcome {
         OutcomeRecord::Assigned { rep, pool, via } => match pool {
             Some(p) => format!("assigned to {rep} in pool {p} by {via}"),
@@ -148,4 +144,23 @@ pub fn render_decision(policy: &CompiledPolicy, lead: &Lead, rec: &DecisionRecor
         );
     }
     out
+}
+
+/// The rule a decision matched, or why it has none: an escalated lead or the kill switch
+/// parks before any rule is looked at, which "none" would misstate.
+fn rule_line(rec: &DecisionRecord) -> String {
+    if let Some(rule) = &rec.rule {
+        return rule.clone();
+    }
+    match &rec.outcome {
+        OutcomeRecord::Parked {
+            reason: ParkReason::Escalated,
+            ..
+        } => "not applied: the lead bounced too often and was escalated".into(),
+        OutcomeRecord::Parked {
+            reason: ParkReason::KillSwitch,
+            ..
+        } => "not applied: the kill switch is on".into(),
+        _ => "none matched".into(),
+    }
 }

@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 use switchboard_routing::CompiledPolicy;
+use switchboard_routing::record::OutcomeRecord;
+use switchboard_store::{Assignment, AssignmentStatus};
 
 use crate::admin::LeadReport;
 use crate::render::decision::render_decision;
@@ -47,7 +49,7 @@ pub fn render_lead(report: &LeadReport, policies: &HashMap<u64, CompiledPolicy>)
                 out,
                 "  assignment  {} ({pool}), {}, attempt {}, policy version {}, assigned {}",
                 a.rep,
-                a.status.as_str(),
+                assignment_status(a),
                 a.attempt,
                 a.policy_version,
                 a.assigned_at
@@ -74,12 +76,209 @@ pub fn render_lead(report: &LeadReport, policies: &HashMap<u64, CompiledPolicy>)
             i + 1,
             record.policy_version
         );
-        match policies.get(&record.policy_version) {
+        let policy = policies.get(&record.policy_version);
+        match policy {
             Some(policy) => out.push_str(&render_decision(policy, lead, record)),
             None => {
                 let _ = writeln!(out, "{}", record.summary);
             }
         }
+        // A decision that parked a lead taken from a rep escalated it (see the store's
+        // re-route): say who was told, as the notification did.
+        let previous = i.checked_sub(1).map(|p| &report.decisions[p].outcome);
+        if let (
+            OutcomeRecord::Parked { pool, .. },
+            Some(OutcomeRecord::Assigned { rep: last_rep, .. }),
+        ) = (&record.outcome, previous)
+        {
+            let _ = writeln!(out, "  told        {}", told(policy, last_rep, pool));
+        }
     }
     out
+}
+
+/// The assignment's state as the rep lived it. The store keeps `released` for every
+/// assignment that went back to routing; one that was never accepted and ended at or
+/// after its SLA deadline was ended by the sweep, so it expired.
+pub fn assignment_status(a: &Assignment) -> String {
+    match a.status {
+        AssignmentStatus::Open => "open".into(),
+        AssignmentStatus::Closed => match a.outcome {
+            Some(o) => format!("closed ({})", o.as_str()),
+            None => "closed".into(),
+        },
+        AssignmentStatus::Released => {
+            let expired = a.accepted_at.is_none()
+                && matches!((a.sla_due, a.ended_at), (Some(due), Some(end)) if end >= due);
+            if expired {
+                "expired (not accepted by its SLA deadline)".into()
+            } else {
+                "rejected or released by the rep".into()
+            }
+        }
+    }
+}
+
+/// Who the escalation of a lead taken from `last_rep` and parked in `pool` reached: the
+/// rep's manager when the policy notifies managers and the rep has one, else the pool's
+/// channels.
+fn told(policy: Option<&CompiledPolicy>, last_rep: &str, pool: &str) -> String {
+    let Some(policy) = policy else {
+        return format!(
+            "{last_rep}'s manager or pool {pool}'s channels (policy version not found)"
+        );
+    };
+    let notify_manager = policy.escalation().is_none_or(|e| e.notify_manager);
+    let manager = notify_manager
+        .then(|| policy.manager_of(last_rep))
+        .flatten();
+    match manager {
+        Some(m) => {
+            let name = policy
+                .rep_index(m)
+                .map(|i| policy.reps()[i as usize].name.trim())
+                .filter(|n| !n.is_empty())
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            format!(
+                "manager {m}{name}, who manages {last_rep}; {last_rep} was told the lead moved on"
+            )
+        }
+        None if notify_manager => format!(
+            "the channels of pool {pool} ({last_rep} has no manager); {last_rep} was told the lead moved on"
+        ),
+        None => format!(
+            "the channels of pool {pool} (this policy does not notify managers); {last_rep} was told the lead moved on"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::{SignedDuration, Timestamp};
+    use switchboard_routing::{Lead, PolicyDocument};
+    use switchboard_store::embedded::MemoryEvents;
+    use switchboard_store::{
+        LeadStore, NewLead, PolicyStore, ReleaseOutcome, Router, RoutingState,
+    };
+
+    /// One bounce escalates; ana's manager is mia.
+    const POLICY: &str = "
+name: lead-show
+triage_pool: triage
+default_sla: 10m
+escalation: { after_bounces: 1 }
+reps:
+  - { id: ana, name: Ana Rep, manager: mia }
+  - { id: mia, name: Mia Boss }
+pools: [ { id: main, strategy: round_robin, members: [ana] } ]
+rules: [ { id: all, pool: main } ]
+";
+
+    fn at(minutes: i64) -> Timestamp {
+        "2026-06-01T10:00:00Z".parse::<Timestamp>().unwrap() + SignedDuration::from_mins(minutes)
+    }
+
+    /// Routes one lead to ana, ends her assignment with `outcome` after `minutes` and
+    /// routes it again (it escalates), then renders `lead show`.
+    async fn shown(outcome: ReleaseOutcome, minutes: i64, accept: bool) -> String {
+        let store = switchboard_testkit::embedded_store();
+        let doc = PolicyDocument::from_yaml(POLICY).unwrap();
+        let v = store.put_version(&doc, None, at(0)).await.unwrap();
+        store.set_active(v.version, None, at(0)).await.unwrap();
+        let lead = Lead::new("L-1", at(0)).with_email("l1@example.org");
+        store
+            .insert_if_absent(&NewLead::new(lead, "L-1"), at(0))
+            .await
+            .unwrap();
+        let router = Router::new(store.clone(), MemoryEvents::new());
+        router.route_lead("L-1", at(0)).await.unwrap();
+        if accept {
+            store.accept("L-1", "ana", at(1)).await.unwrap();
+        }
+        store
+            .end_attempt("L-1", 1, outcome, None, at(minutes))
+            .await
+            .unwrap()
+            .expect("ended");
+        router.route_lead("L-1", at(minutes)).await.unwrap();
+        let report = LeadReport {
+            lead: store.get("L-1").await.unwrap().unwrap(),
+            assignment: store.assignment("L-1").await.unwrap(),
+            decisions: store.decisions("L-1").await.unwrap(),
+        };
+        let policy = CompiledPolicy::compile(doc, v.version).unwrap();
+        render_lead(&report, &HashMap::from([(v.version, policy)]))
+    }
+
+    #[tokio::test]
+    async fn an_ended_assignment_shows_how_it_ended_and_an_escalation_who_was_told() {
+        // (how ana's assignment ended, minutes after assignment, accepted first, shown as)
+        let cases = [
+            (
+                ReleaseOutcome::Expired,
+                10,
+                false,
+                "expired (not accepted by its SLA deadline)",
+            ),
+            (
+                ReleaseOutcome::Rejected,
+                3,
+                false,
+                "rejected or released by the rep",
+            ),
+            (
+                ReleaseOutcome::Released,
+                30,
+                true,
+                "rejected or released by the rep",
+            ),
+        ];
+        for (outcome, minutes, accept, status) in cases {
+            let text = shown(outcome, minutes, accept).await;
+            assert!(
+                text.contains(&format!(
+                    "  assignment  ana (pool main), {status}, attempt 1"
+                )),
+                "{outcome:?}:\n{text}"
+            );
+            assert!(
+                text.contains(
+                    "  rule        not applied: the lead bounced too often and was escalated"
+                ),
+                "{text}"
+            );
+            assert!(
+                text.contains("  told        manager mia (Mia Boss), who manages ana"),
+                "{text}"
+            );
+            assert!(!text.contains("rule        none"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_closed_assignment_shows_its_outcome() {
+        let a = Assignment {
+            lead_id: "L-2".into(),
+            rep: "ana".into(),
+            pool: None,
+            attempt: 1,
+            policy_version: 1,
+            assigned_at: at(0),
+            sla_due: Some(at(10)),
+            accepted_at: Some(at(1)),
+            status: AssignmentStatus::Closed,
+            ended_at: Some(at(20)),
+            outcome: Some(switchboard_store::CloseOutcome::Won),
+        };
+        assert_eq!(assignment_status(&a), "closed (won)");
+        let open = Assignment {
+            status: AssignmentStatus::Open,
+            ended_at: None,
+            outcome: None,
+            ..a
+        };
+        assert_eq!(assignment_status(&open), "open");
+    }
 }

@@ -8,7 +8,8 @@ pub struct LoggedEvents;
 
 impl EventPublisher for LoggedEvents {
     async fn publish(&self, event: &DomainEvent) -> StoreResult<()> {
-        tracing::debug!(id = %event.id, kind = %event.kind, detail = %event.detail, "event");
+        // Not the detail: it holds a rep's free-text reason for a reject or release.
+        tracing::debug!(id = %event.id, kind = %event.kind, "event");
         Ok(())
     }
 }

@@ -22,6 +22,7 @@ mod events;
 pub mod files;
 pub mod http;
 mod lanes;
+pub mod listener;
 mod notifier;
 pub mod pipeline;
 pub mod queues;
@@ -46,6 +47,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::admin::open_store;
+pub use listener::EdgeLimits;
 use pipeline::Pipeline;
 use queues::LaneReception;
 use seed::{DemoKeys, Seeded};
@@ -72,6 +74,10 @@ pub struct ServeOptions {
     /// The Slack app's signing secret for `/v1/slack/interactivity` (else the
     /// `SWITCHBOARD_SLACK_SIGNING_SECRET` environment variable; neither: Slack is off).
     pub slack_signing_secret: Option<String>,
+    /// Timeouts, the connection cap and the shutdown deadline of the HTTP listener.
+    pub http: EdgeLimits,
+    /// The log channel shows personal data (else only with `SWITCHBOARD_LOG_PERSONAL_DATA`).
+    pub log_personal_data: bool,
 }
 
 impl ServeOptions {
@@ -88,6 +94,8 @@ impl ServeOptions {
             sweep_interval: Duration::from_secs(30),
             redrive_after: Duration::from_secs(60),
             slack_signing_secret: None,
+            http: EdgeLimits::default(),
+            log_personal_data: false,
         }
     }
 }
@@ -127,7 +135,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let intake = seed::intake_config(dir, options.intake_config.as_deref())?;
     let store = opened.store;
     let pipeline = Arc::new(Pipeline::new(store.clone(), options.max_receives));
-    let notifier = Arc::new(notifier::load(dir, store.clone()).await?);
+    let notifier = Arc::new(notifier::load(dir, store.clone(), options.log_personal_data).await?);
     for lead_id in &opened.awaiting {
         pipeline.redrive.add(lead_id, true);
     }
@@ -163,15 +171,6 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         intake: state.intake.with_actions(actions),
         ..state
     };
-    let (http_stop, mut http_rx) = watch::channel(false);
-    let app = http::app(state);
-    let http = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = http_rx.wait_for(|s| *s).await;
-            })
-            .await
-    });
     let stages = Stages::spawn(&pipeline, &options, notifier);
 
     let server_info = discovery::ServerInfo {
@@ -181,6 +180,12 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     };
     discovery::write(dir, &server_info)
         .with_context(|| format!("writing {}", discovery::path(dir).display()))?;
+    // Connections are accepted only once serve.json is written: a client that sees
+    // `/healthz` answer can count on the admin commands finding this server. (Until then
+    // they wait in the listen queue.)
+    let (http_stop, http_rx) = watch::channel(false);
+    let app = http::app(state);
+    let http = tokio::spawn(listener::serve(listener, app, options.http, http_rx));
     let info = StartInfo {
         url,
         data_dir: dir.clone(),
@@ -307,8 +312,11 @@ impl Running {
         &self.pipeline
     }
 
-    /// Stops in order: HTTP (requests in progress finish), then the stages (leads still
-    /// queued are re-driven by the next start). Returns once the store is closed.
+    /// Stops in order: HTTP (no new connections; requests in progress finish, up to the
+    /// listener's shutdown deadline, after which the connections still open are closed,
+    /// their requests unanswered), then the stages (leads still queued are re-driven by
+    /// the next start). A lead is acknowledged (202) only once stored, so nothing
+    /// acknowledged is lost. Returns once the store is closed.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         let _ = self.http_stop.send(true);
         // Waiting requests answer with what they have.

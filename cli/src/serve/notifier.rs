@@ -7,13 +7,17 @@
 //! fails is left on the queue, so it is delivered again after the visibility timeout and,
 //! after the queue's maximum receives, lands in its dead letters; channels that took it
 //! are not repeated.
+//!
+//! The log channel writes ids only (lead, assignment, rep, pool, attempt, kind, SLA
+//! deadline). Setting `SWITCHBOARD_LOG_PERSONAL_DATA=1` adds the note's text (the lead's
+//! name or email, company, a rep's reason) for debugging on one's own machine.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use switchboard_notifier::channels::Senders;
+use switchboard_notifier::channels::{LogDetail, Senders};
 use switchboard_notifier::http::HttpClient;
 use switchboard_notifier::secrets::{NoRemote, Resolver};
 use switchboard_notifier::{Notified, Notifier, NotifyConfig, Origin, Setup};
@@ -31,7 +35,12 @@ pub type LocalNotifier = Notifier<EmbeddedStore>;
 
 /// Reads `dir/notify.yaml` (when present), resolves its secrets and builds the notifier.
 /// A config that does not validate stops the start with the list of its problems.
-pub async fn load(dir: &Path, store: EmbeddedStore) -> anyhow::Result<LocalNotifier> {
+/// `personal_data`: the log channel shows the note's text (`--log-personal-data`).
+pub async fn load(
+    dir: &Path,
+    store: EmbeddedStore,
+    personal_data: bool,
+) -> anyhow::Result<LocalNotifier> {
     let file = dir.join(CONFIG_FILE);
     let setup = match std::fs::read_to_string(&file) {
         Ok(text) => {
@@ -45,10 +54,21 @@ pub async fn load(dir: &Path, store: EmbeddedStore) -> anyhow::Result<LocalNotif
         Err(e) => return Err(e).with_context(|| format!("reading {}", file.display())),
     };
     let http = HttpClient::new().context("building the notifier's HTTP client")?;
+    let log = if personal_data {
+        LogDetail::PersonalData
+    } else {
+        LogDetail::from_env_value(std::env::var(LogDetail::ENV).ok().as_deref())
+    };
+    if log == LogDetail::PersonalData {
+        tracing::warn!(
+            "personal data logging is on (--log-personal-data or {}): the log shows leads' names, emails and reps' reasons",
+            LogDetail::ENV
+        );
+    }
     Ok(Notifier::new(
         store,
         Arc::new(setup),
-        Senders::http_only(http),
+        Senders::http_only(http).with_log_detail(log),
     ))
 }
 

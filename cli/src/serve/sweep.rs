@@ -138,6 +138,14 @@ pub async fn tick(pipeline: &Pipeline, redrive_after: Duration, now: Timestamp) 
             pipeline.redrive.remove(&lead_id);
             continue;
         };
+        // Touched at this tick's time: the SLA pass just re-drove it from the store's
+        // index and marked it queued. A second route request would route it once but
+        // notify its rep twice (the second delivery finds the assignment and notifies
+        // again), so it leaves the list as handed on.
+        if lead.updated_at >= now {
+            pipeline.redrive.remove(&lead_id);
+            continue;
+        }
         let age = now.duration_since(lead.updated_at);
         let young = age.is_negative() || age.unsigned_abs() < redrive_after;
         if !at_once && young {
@@ -154,4 +162,37 @@ pub async fn tick(pipeline: &Pipeline, redrive_after: Duration, now: Timestamp) 
         }
     }
     sent
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use switchboard_routing::Lead;
+    use switchboard_store::{LeadStatus, NewLead};
+
+    /// A lead found awaiting routing at start-up and old enough for the store's index
+    /// re-drive is handed on by one of the two passes of a tick, not both: two route
+    /// requests would notify its rep twice.
+    #[tokio::test]
+    async fn a_lead_on_both_redrive_paths_is_handed_on_once() {
+        let pipeline = Pipeline::new(switchboard_testkit::embedded_store(), 5);
+        let now = Timestamp::now();
+        let long_ago = now - jiff::SignedDuration::from_mins(10);
+        let lead = Lead::new("L-both", long_ago).with_email("both@example.org");
+        pipeline
+            .store
+            .insert_if_absent(&NewLead::new(lead, "L-both"), long_ago)
+            .await
+            .unwrap();
+        pipeline.redrive.add("L-both", true);
+        let config = SweepConfig::new(Duration::from_secs(30), Duration::from_secs(60));
+
+        let report = sla_tick(&pipeline, &config.sla, now).await.unwrap();
+        assert_eq!(report.redriven, 1);
+        assert_eq!(tick(&pipeline, config.redrive_after, now).await, 0);
+        assert_eq!(pipeline.routing.len(), 1, "one route request");
+        assert!(pipeline.redrive.is_empty());
+        let stored = pipeline.store.get("L-both").await.unwrap().unwrap();
+        assert_eq!(stored.status, LeadStatus::Queued);
+    }
 }

@@ -199,3 +199,178 @@ pub fn rep(view: &Value) -> String {
         .unwrap_or_else(|| panic!("not assigned: {view}"))
         .to_owned()
 }
+
+/// Process control and raw reads for the reliability suite.
+impl Server {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// `host:port`, for raw TCP clients.
+    pub fn authority(&self) -> &str {
+        self.url.strip_prefix("http://").expect("http:// URL")
+    }
+
+    /// The admin token of this start (each start makes a new one), from `serve.json`.
+    pub fn admin_token(&self) -> String {
+        let text = std::fs::read_to_string(self.data_dir.join("serve.json")).unwrap();
+        let info: Value = serde_json::from_str(&text).unwrap();
+        info["admin_token"].as_str().unwrap().to_owned()
+    }
+
+    /// SIGKILL: no shutdown code runs, as in a power cut of the process.
+    pub fn kill_hard(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM, then waits at most `within` for the exit. `None`: still running (dropping
+    /// the server then kills it).
+    pub fn terminate_within(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+        assert!(sent.success());
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The process's resident set size in KiB (`VmRSS` of `/proc/<pid>/status`); `None`
+    /// where there is no `/proc`.
+    pub fn rss_kib(&self) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    }
+}
+
+/// The ids of every lead in the data directory's store, read from the file itself (no
+/// server may hold it), so leads stored without an answer reaching the client count too.
+pub fn stored_lead_ids(data_dir: &Path) -> Vec<String> {
+    use redb::{ReadableDatabase, ReadableTable};
+    let leads: redb::TableDefinition<'static, &'static str, &'static [u8]> =
+        redb::TableDefinition::new("leads");
+    let db = redb::Database::open(data_dir.join("switchboard.redb")).expect("store opens");
+    let txn = db.begin_read().unwrap();
+    let table = txn.open_table(leads).unwrap();
+    table
+        .iter()
+        .unwrap()
+        .map(|entry| entry.unwrap().0.value().to_owned())
+        .collect()
+}
+
+/// An answer read off a raw socket.
+#[derive(Debug)]
+pub struct RawResponse {
+    pub status: u16,
+    /// Names lowercased, in the order received.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Parses one HTTP/1.1 answer from the start of `bytes`; `None` while incomplete. Bodies
+/// are framed by `content-length` or chunked; without either they run to the end. The
+/// answer to a HEAD request has no body, whatever its `content-length` says.
+pub fn parse_response(bytes: &[u8], at_end: bool, to_head: bool) -> Option<RawResponse> {
+    let end = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&bytes[..end]).into_owned();
+    let mut lines = head.split("\r\n");
+    let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let rest = &bytes[end + 4..];
+    let find = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+    let body = if to_head {
+        Vec::new()
+    } else if let Some(len) = find("content-length") {
+        let len: usize = len.parse().ok()?;
+        rest.get(..len)?.to_vec()
+    } else if find("transfer-encoding").is_some_and(|v| v.eq_ignore_ascii_case("chunked")) {
+        let mut body = Vec::new();
+        let mut at = rest;
+        loop {
+            let line_end = at.windows(2).position(|w| w == b"\r\n")?;
+            let size_text = String::from_utf8_lossy(&at[..line_end]).into_owned();
+            let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
+            at = &at[line_end + 2..];
+            if size == 0 {
+                break;
+            }
+            body.extend_from_slice(at.get(..size)?);
+            at = at.get(size + 2..)?;
+        }
+        body
+    } else if at_end {
+        rest.to_vec()
+    } else {
+        return None;
+    };
+    Some(RawResponse {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// Sends `request` as written (nothing is checked or added) on a new connection and
+/// reads one answer. `Err` says what happened instead: no connection, or the connection
+/// ended (or `wait` passed) before a whole answer arrived, with what had arrived.
+pub fn raw_request(authority: &str, request: &[u8], wait: Duration) -> Result<RawResponse, String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(authority).map_err(|e| format!("connect: {e}"))?;
+    s.set_read_timeout(Some(wait)).unwrap();
+    // The server may answer and close before reading all of an oversized request; the
+    // answer is still there to read.
+    let written = s.write_all(request);
+    let to_head = request.starts_with(b"HEAD ");
+    let mut got = Vec::new();
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        if let Some(r) = parse_response(&got, false, to_head) {
+            return Ok(r);
+        }
+        match s.read(&mut buf) {
+            Ok(0) => {
+                return parse_response(&got, true, to_head).ok_or_else(|| {
+                    format!(
+                        "closed after {} byte(s) (write: {written:?}): {}",
+                        got.len(),
+                        String::from_utf8_lossy(&got)
+                    )
+                });
+            }
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) => {
+                return Err(format!(
+                    "{e} after {} byte(s) (write: {written:?}): {}",
+                    got.len(),
+                    String::from_utf8_lossy(&got)
+                ));
+            }
+        }
+    }
+}

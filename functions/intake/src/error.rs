@@ -29,6 +29,9 @@ pub enum IntakeError {
     MissingContact(Vec<FieldIssue>),
     #[error("no lead with this id")]
     LeadNotFound,
+    /// A rep action named a rep the account directory does not know.
+    #[error("no rep with this id")]
+    RepNotFound,
     #[error("no such route")]
     RouteNotFound,
     #[error("this method is not allowed on this route")]

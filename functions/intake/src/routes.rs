@@ -41,6 +41,7 @@ pub fn router(state: IntakeState) -> Router {
         .merge(crate::actions::routes())
         .fallback(|| async { IntakeError::RouteNotFound })
         .method_not_allowed_fallback(|| async { IntakeError::MethodNotAllowed })
+        .layer(axum::middleware::map_response(crate::problem::problem_edge))
         .layer(axum::middleware::map_response(common_headers))
         .with_state(state)
 }

@@ -4,7 +4,7 @@
 use switchboard_lambda::{EnvError, Vars};
 use switchboard_store::aws::DynamoStore;
 
-use crate::channels::Senders;
+use crate::channels::{LogDetail, Senders};
 use crate::config::{NotifyConfig, Origin};
 use crate::handler::Handler;
 use crate::http::HttpClient;
@@ -155,6 +155,9 @@ pub async fn aws_handler(
     let senders = Senders {
         http: HttpClient::new()?,
         ses: Some(clients.sesv2.clone()),
+        // CloudWatch keeps what a function logs; personal data is only ever opted in to
+        // on one's own machine (`switchboard serve`).
+        log: LogDetail::Ids,
     };
     let store = DynamoStore::new(clients.dynamodb, table);
     Ok(Handler::new(Notifier::new(

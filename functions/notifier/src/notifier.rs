@@ -145,17 +145,18 @@ where
         for (name, channel) in pending {
             match channel.send(name, &self.senders, &note, now).await {
                 Ok(()) => {
-                    if channel.records_delivery() {
-                        let key = DeliveryKey {
-                            lead_id: &message.lead_id,
-                            assignment_id: &message.assignment_id,
-                            kind,
-                            channel: name,
-                        };
-                        // Unrecorded, the channel gets the message again on the retry:
-                        // at least once rather than possibly never.
-                        self.store.record_delivered(key, now).await?;
-                    }
+                    // Every channel, the log too: messages are sent at least once (a
+                    // redelivered route request notifies again), and this record is what
+                    // makes the same notification reach a channel once.
+                    let key = DeliveryKey {
+                        lead_id: &message.lead_id,
+                        assignment_id: &message.assignment_id,
+                        kind,
+                        channel: name,
+                    };
+                    // Unrecorded, the channel gets the message again on the retry: at
+                    // least once rather than possibly never.
+                    self.store.record_delivered(key, now).await?;
                     sent.push(name.to_owned());
                 }
                 Err(e) => failed.push((name.to_owned(), e)),

@@ -38,7 +38,8 @@ pub use ports::leads::{
 pub use ports::policies::{ActivePolicy, PolicyStore, PolicySummary, PolicyVersion};
 pub use ports::queue::{DeadLetter, Outbox, Received, WorkQueue};
 pub use ports::routing::{
-    Applied, Assignment, AssignmentStatus, CloseOutcome, ReleaseOutcome, RoutingState, RoutingView,
+    Applied, Assignment, AssignmentStatus, CloseOutcome, LeadRouting, ReleaseOutcome, RoutingState,
+    RoutingView,
 };
 pub use route_request::{MAX_LEAD_ID_BYTES, RouteRequest, RouteRequestError};
 pub use router::{RetryPolicy, RouteError, Routed, Router};

@@ -12,8 +12,9 @@ use http::{HeaderMap, Uri};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use switchboard_intake::IntakeError;
 use switchboard_intake::auth::{self, AuthError};
+use switchboard_intake::problem::{Problem, ProblemType};
+use switchboard_intake::{FieldIssue, IntakeError};
 use switchboard_routing::Account;
 
 use super::{ServeState, query_param};
@@ -53,8 +54,23 @@ async fn require_admin(
     }
 }
 
-fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, AdminError> {
-    serde_json::from_slice(body).map_err(|e| AdminError::invalid(format!("request body: {e}")))
+/// The body as `T`, or the 422 problem to answer. The problem names the field at fault
+/// when serde does (an unknown or a missing field), else `body`.
+fn json_body<T: DeserializeOwned>(body: &Bytes) -> Result<T, Problem> {
+    serde_json::from_slice(body).map_err(|e| {
+        let message = e.to_string();
+        let field = ["unknown field `", "missing field `"]
+            .iter()
+            .find_map(|prefix| message.strip_prefix(prefix))
+            .and_then(|rest| rest.split_once('`'))
+            .map_or("body", |(field, _)| field)
+            .to_owned();
+        Problem::new(
+            ProblemType::InvalidBody,
+            format!("request body: {message}"),
+            vec![FieldIssue::new(field, message)],
+        )
+    })
 }
 
 fn answer<T: serde::Serialize>(result: Result<T, AdminError>) -> Response {
@@ -64,7 +80,10 @@ fn answer<T: serde::Serialize>(result: Result<T, AdminError>) -> Response {
     }
 }
 
+// Every body refuses fields it does not know: a misspelt field must not be read as absent
+// (`{"verison": 1}` rolling back to whatever came before).
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ApplyRequest {
     document: String,
     #[serde(default)]
@@ -72,14 +91,12 @@ struct ApplyRequest {
 }
 
 async fn apply_policy(State(state): State<ServeState>, body: Bytes) -> Response {
-    answer(
-        async {
-            let req: ApplyRequest = json_body(&body)?;
-            let store = &state.pipeline.store;
-            ops::apply_policy(store, &req.document, req.note.as_deref(), Timestamp::now()).await
-        }
-        .await,
-    )
+    let req: ApplyRequest = match json_body(&body) {
+        Ok(v) => v,
+        Err(refused) => return refused.into_response(),
+    };
+    let store = &state.pipeline.store;
+    answer(ops::apply_policy(store, &req.document, req.note.as_deref(), Timestamp::now()).await)
 }
 
 async fn active_policy(State(state): State<ServeState>) -> Response {
@@ -98,30 +115,28 @@ async fn policy_history(State(state): State<ServeState>) -> Response {
     answer(ops::policy_history(&state.pipeline.store).await)
 }
 
+/// The version to activate is required: the client resolves "the previous one" from the
+/// history it was shown, so a request never rolls back further than its sender saw.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RollbackRequest {
-    #[serde(default)]
-    version: Option<u64>,
+    version: u64,
 }
 
 async fn rollback(State(state): State<ServeState>, body: Bytes) -> Response {
-    answer(
-        async {
-            let req: RollbackRequest = json_body(&body)?;
-            ops::rollback(&state.pipeline.store, req.version, Timestamp::now()).await
-        }
-        .await,
-    )
+    let req: RollbackRequest = match json_body(&body) {
+        Ok(v) => v,
+        Err(refused) => return refused.into_response(),
+    };
+    answer(ops::rollback(&state.pipeline.store, Some(req.version), Timestamp::now()).await)
 }
 
 async fn import_accounts(State(state): State<ServeState>, body: Bytes) -> Response {
-    answer(
-        async {
-            let accounts: Vec<Account> = json_body(&body)?;
-            ops::import_accounts(&state.pipeline.store, &accounts).await
-        }
-        .await,
-    )
+    let accounts: Vec<Account> = match json_body(&body) {
+        Ok(v) => v,
+        Err(refused) => return refused.into_response(),
+    };
+    answer(ops::import_accounts(&state.pipeline.store, &accounts).await)
 }
 
 async fn lead(State(state): State<ServeState>, path: Option<Path<String>>) -> Response {
@@ -139,18 +154,17 @@ async fn dead_letters(State(state): State<ServeState>, uri: Uri) -> Response {
 }
 
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RedriveRequest {
     max: usize,
 }
 
 async fn redrive(State(state): State<ServeState>, body: Bytes) -> Response {
-    answer(
-        async {
-            let req: RedriveRequest = json_body(&body)?;
-            ops::redrive(&state.pipeline.routing, req.max).await
-        }
-        .await,
-    )
+    let req: RedriveRequest = match json_body(&body) {
+        Ok(v) => v,
+        Err(refused) => return refused.into_response(),
+    };
+    answer(ops::redrive(&state.pipeline.routing, req.max).await)
 }
 
 async fn stats(State(state): State<ServeState>) -> Response {

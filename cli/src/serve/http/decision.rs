@@ -1,7 +1,7 @@
 //! `GET /v1/leads/{id}/decision`: where routing is with a lead. Intake's
 //! `GET /v1/leads/{id}` reads through intake's lead contract, which knows intake's part of
-//! the pipeline only; this route reads the routing ports for the status, the assignment
-//! and every decision record.
+//! the pipeline only; this route reads the status, the assignment and every decision record
+//! through the routing port, in one consistent read.
 
 use std::time::Duration;
 
@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use switchboard_intake::auth::{self, AuthError};
 use switchboard_intake::{GenericAuth, IntakeConfig, IntakeError, ProviderKind};
 use switchboard_routing::DecisionRecord;
-use switchboard_store::{Assignment, LeadStore, RoutingState, StoredLead};
+use switchboard_store::{Assignment, LeadRouting, RoutingState};
 
 use super::{ServeState, query_param};
 
@@ -63,21 +63,19 @@ async fn decision(
 
     // Registered before the read, so a decision stored in between still wakes us.
     let mut waiter = (!wait.is_zero()).then(|| state.pipeline.completions.register(&lead_id));
-    let mut lead = read_lead(store, &lead_id, &access).await?;
+    let mut routing = read_routing(store, &lead_id, &access).await?;
     if let Some(w) = waiter.as_mut()
-        && lead.status.awaits_routing()
+        && routing.lead.status.awaits_routing()
     {
         w.wait(wait).await;
-        lead = read_lead(store, &lead_id, &access).await?;
+        routing = read_routing(store, &lead_id, &access).await?;
     }
     drop(waiter);
-    let assignment = store.assignment(&lead_id).await?;
-    let decisions = store.decisions(&lead_id).await?;
     Ok(DecisionView {
         lead_id,
-        status: lead.status.as_str().to_owned(),
-        assignment,
-        decisions,
+        status: routing.lead.status.as_str().to_owned(),
+        assignment: routing.assignment,
+        decisions: routing.decisions,
     })
 }
 
@@ -109,23 +107,28 @@ fn access(config: &IntakeConfig, headers: &HeaderMap) -> Result<Access, IntakeEr
     }
 }
 
-/// A lead the key may not read answers 404, as an unknown id does.
-async fn read_lead<S: LeadStore>(
+/// The lead with its routing from one read, so the status, the assignment and the
+/// decisions agree. A lead the key may not read answers 404, as an unknown id does.
+async fn read_routing<S: RoutingState>(
     store: &S,
     lead_id: &str,
     access: &Access,
-) -> Result<StoredLead, IntakeError> {
-    let lead = store.get(lead_id).await?.ok_or(IntakeError::LeadNotFound)?;
+) -> Result<LeadRouting, IntakeError> {
+    let routing = store
+        .lead_routing(lead_id)
+        .await?
+        .ok_or(IntakeError::LeadNotFound)?;
     let visible = match access {
         Access::All => true,
-        Access::Sources(own) => lead
+        Access::Sources(own) => routing
+            .lead
             .lead
             .source
             .as_deref()
             .is_some_and(|s| own.iter().any(|o| o == s)),
     };
     if visible {
-        Ok(lead)
+        Ok(routing)
     } else {
         Err(IntakeError::LeadNotFound)
     }

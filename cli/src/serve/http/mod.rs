@@ -15,6 +15,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::response::Response;
 use http::{HeaderValue, header};
+use switchboard_intake::problem::problem_edge;
 use switchboard_intake::{IntakeState, Secret};
 
 use super::pipeline::Pipeline;
@@ -32,9 +33,13 @@ pub fn app(state: ServeState) -> Router {
     let local = Router::new()
         .merge(decision::routes())
         .merge(admin::routes(state.clone()))
-        .layer(axum::middleware::map_response(common_headers))
         .with_state(state.clone());
-    switchboard_intake::router(state.intake).merge(local)
+    // Over the merged router, so the framework's refusals on every route (and on no
+    // route) are problem documents too.
+    switchboard_intake::router(state.intake)
+        .merge(local)
+        .layer(axum::middleware::map_response(problem_edge))
+        .layer(axum::middleware::map_response(common_headers))
 }
 
 /// As on intake's routes: answers are data for machines, never cached or sniffed.

@@ -1,36 +1,25 @@
-//! The one place where an [`AdminError`] becomes an HTTP status and a problem document, in
-//! the same RFC 9457 format as intake's errors (intake's own errors keep their mapping in
-//! `switchboard_intake::problem`).
+//! [`AdminError`] as a problem document. Which problem type each error is lives here; the
+//! statuses, the document and its headers are `switchboard_intake::problem`'s, the one
+//! table every route of this process answers from.
 
-use axum::Json;
 use axum::response::{IntoResponse, Response};
-use http::{HeaderValue, StatusCode, header};
 use switchboard_intake::FieldIssue;
-use switchboard_intake::problem::Problem;
+use switchboard_intake::problem::{Problem, ProblemType};
 
 use crate::admin::AdminError;
 
-const PROBLEM_JSON: &str = "application/problem+json";
-
-fn classify(e: &AdminError) -> (StatusCode, &'static str, &'static str) {
+fn problem_type(e: &AdminError) -> ProblemType {
     match e {
-        AdminError::Invalid { .. } => (
-            StatusCode::BAD_REQUEST,
-            "invalid-document",
-            "Invalid document",
-        ),
-        AdminError::NotFound(_) => (StatusCode::NOT_FOUND, "not-found", "Not found"),
-        AdminError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict"),
-        AdminError::Unavailable(_) | AdminError::Store(_) | AdminError::Remote(_) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "Temporarily unavailable",
-        ),
+        AdminError::Invalid { .. } => ProblemType::InvalidDocument,
+        AdminError::NotFound(_) => ProblemType::NotFound,
+        AdminError::Conflict(_) => ProblemType::Conflict,
+        AdminError::Unavailable(_) | AdminError::Store(_) | AdminError::Remote(_) => {
+            ProblemType::Unavailable
+        }
     }
 }
 
 pub fn problem(e: &AdminError) -> Problem {
-    let (status, slug, title) = classify(e);
     let errors = match e {
         AdminError::Invalid { issues, .. } => issues
             .iter()
@@ -38,25 +27,14 @@ pub fn problem(e: &AdminError) -> Problem {
             .collect(),
         _ => Vec::new(),
     };
-    Problem {
-        kind: format!("urn:switchboard:problem:{slug}"),
-        title: title.to_owned(),
-        status: status.as_u16(),
-        detail: e.to_string(),
-        errors,
-    }
+    Problem::new(problem_type(e), e.to_string(), errors)
 }
 
 impl IntoResponse for AdminError {
     fn into_response(self) -> Response {
-        let (status, _, _) = classify(&self);
-        if status.is_server_error() {
+        if problem_type(&self).status().is_server_error() {
             tracing::error!(error = %self, "admin operation failed");
         }
-        let mut response = (status, Json(problem(&self))).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
-        response
+        problem(&self).into_response()
     }
 }

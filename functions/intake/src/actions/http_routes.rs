@@ -159,6 +159,7 @@ async fn run(
 pub(super) fn action_error(e: ActionError) -> IntakeError {
     match e {
         ActionError::LeadNotFound(_) => IntakeError::LeadNotFound,
+        ActionError::RepNotFound(_) => IntakeError::RepNotFound,
         other => IntakeError::ActionUnavailable(other.to_string()),
     }
 }

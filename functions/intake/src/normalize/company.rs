@@ -4,6 +4,7 @@
 //! Only the end of the name is touched, and a name that is nothing but a legal form is
 //! kept as written.
 
+use super::punctuation::fold_punctuation;
 use super::text;
 
 /// Legal forms as normalized token sequences (lower-case, dots and commas removed).
@@ -83,6 +84,7 @@ const LEGAL_FORMS: &[&[&str]] = &[
 fn normalize_token(token: &str) -> String {
     token
         .chars()
+        .map(fold_punctuation)
         .filter(|c| !matches!(c, '.' | ','))
         .flat_map(char::to_lowercase)
         .collect()
@@ -117,7 +119,7 @@ pub fn clean(raw: &str) -> Option<String> {
     }
     let name = tokens
         .join(" ")
-        .trim_end_matches([',', '-', '&', ' '])
+        .trim_end_matches(|c| matches!(fold_punctuation(c), ',' | '-' | '&' | ' '))
         .to_owned();
     Some(if name.is_empty() { line } else { name })
 }
@@ -142,6 +144,11 @@ mod tests {
             ("GmbH", "GmbH"),
             ("Nordisk A/S", "Nordisk"),
             ("Acme Co., Ltd.", "Acme"),
+            // Typographic punctuation and spaces, as pasted from documents.
+            ("Acme –", "Acme"),
+            ("Acme —", "Acme"),
+            ("Acme\u{A0}GmbH", "Acme"),
+            ("O’Reilly Media, Inc.", "O’Reilly Media"),
         ];
         for (raw, want) in cases {
             assert_eq!(clean(raw).as_deref(), Some(want), "{raw}");

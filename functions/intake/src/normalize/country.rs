@@ -15,6 +15,8 @@
 mod key;
 
 use key::{fold_diacritics, lookup_key};
+// For `key`, which reaches it as `super::punctuation` here and in `build.rs`.
+use super::punctuation;
 
 /// `ALPHA2`, `ALPHA3`, `NAME_TEXT`, `NAME_ENDS`, `NAME_CODES` (see build.rs).
 mod table {
@@ -187,6 +189,34 @@ mod tests {
             ("🇫🇷", "FR"),
             ("Korea, Republic of", "KR"),
             ("St. Lucia", "LC"),
+        ];
+        for (raw, code) in cases {
+            assert_eq!(resolve(raw).as_deref(), Some(code), "{raw}");
+        }
+        for unknown in ["", "Atlantis", "XX", "ZZZ", "🇽🇽", "Earth"] {
+            assert_eq!(resolve(unknown), None, "{unknown}");
+        }
+    }
+
+    /// Names as they arrive from word processors, phones and web pages.
+    #[test]
+    fn typographic_punctuation_is_read_as_plain() {
+        let cases = [
+            ("Côte d'Ivoire", "CI"),
+            ("Côte d’Ivoire", "CI"),
+            ("Côte d‘Ivoire", "CI"),
+            ("Côte dʼIvoire", "CI"),
+            ("Cote d’Ivoire", "CI"),
+            ("CÔTE D’IVOIRE", "CI"),
+            ("Côte\u{A0}d’Ivoire", "CI"),
+            ("Guinea-Bissau", "GW"),
+            ("Guinea–Bissau", "GW"),
+            ("Guinea‑Bissau", "GW"),
+            ("Guinea—Bissau", "GW"),
+            ("Timor‐Leste", "TL"),
+            ("Korea,\u{202F}Republic of", "KR"),
+            ("United\u{A0}Kingdom", "GB"),
+            ("Lao People’s Democratic Republic", "LA"),
         ];
         for (raw, code) in cases {
             assert_eq!(resolve(raw).as_deref(), Some(code), "{raw}");

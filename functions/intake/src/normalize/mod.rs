@@ -13,6 +13,7 @@ pub mod fields;
 pub mod free_mail;
 pub mod names;
 pub mod phone;
+pub mod punctuation;
 pub mod text;
 
 use jiff::Timestamp;

@@ -47,6 +47,8 @@ pub struct Senders {
     pub http: HttpClient,
     #[cfg(feature = "aws")]
     pub ses: Option<aws_sdk_sesv2::Client>,
+    /// What the log channel writes; ids only unless someone debugging locally opted in.
+    pub log: LogDetail,
 }
 
 impl Senders {
@@ -56,6 +58,42 @@ impl Senders {
             http,
             #[cfg(feature = "aws")]
             ses: None,
+            log: LogDetail::Ids,
+        }
+    }
+
+    pub fn with_log_detail(mut self, log: LogDetail) -> Senders {
+        self.log = log;
+        self
+    }
+}
+
+/// What the log channel writes about a lead. Logs are kept longer and read by more people
+/// than the channels a rep reads, so by default they carry ids only: never a lead's name,
+/// company, email, phone or a rep's free-text reason.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LogDetail {
+    /// Lead, assignment, rep, pool, attempt, kind and SLA deadline: ids and times.
+    #[default]
+    Ids,
+    /// Also the note's text (the lead's name or email, company, the reason given): an
+    /// explicit opt-in for debugging on one's own machine.
+    PersonalData,
+}
+
+impl LogDetail {
+    /// The environment variable that opts in to [`LogDetail::PersonalData`].
+    pub const ENV: &'static str = "SWITCHBOARD_LOG_PERSONAL_DATA";
+
+    /// `PersonalData` when `value` (of [`LogDetail::ENV`]) is `1`, `true` or `yes`.
+    pub fn from_env_value(value: Option<&str>) -> LogDetail {
+        let on = value.is_some_and(|v| {
+            matches!(v.trim().to_ascii_lowercase().as_str(), "1" | "true" | "yes")
+        });
+        if on {
+            LogDetail::PersonalData
+        } else {
+            LogDetail::Ids
         }
     }
 }
@@ -121,12 +159,6 @@ impl Channel {
         }
     }
 
-    /// Whether a delivery is recorded: not for the log, where a second line on a
-    /// redelivery costs nothing and a record would cost a write per message.
-    pub fn records_delivery(&self) -> bool {
-        !matches!(self, Channel::Log)
-    }
-
     pub async fn send(
         &self,
         name: &str,
@@ -151,26 +183,36 @@ impl Channel {
                 webhook::send(&senders.http, url, secret, note, now).await
             }
             Channel::Log => {
-                log(name, note);
+                log(name, note, senders.log);
                 Ok(())
             }
         }
     }
 }
 
-fn log(channel: &str, note: &Note) {
+fn log(channel: &str, note: &Note, detail: LogDetail) {
     let m = &note.message;
+    let sla_due = m
+        .sla_due
+        .map_or_else(|| "-".to_owned(), |due| due.to_string());
+    let to = note.addressee.as_ref().map_or("-", |p| p.id.as_str());
+    let pool = m.pool.as_deref().unwrap_or("-");
+    // The note's text only on request: it names the lead and quotes the rep.
+    let text = match detail {
+        LogDetail::Ids => String::new(),
+        LogDetail::PersonalData => format!(": {}", note.headline()),
+    };
     tracing::info!(
         target: "switchboard::notify",
         channel,
         kind = %m.kind,
-        assignment_id = %m.assignment_id,
         lead_id = %m.lead_id,
         rep = %m.rep,
-        to = note.addressee.as_ref().map_or("-", |p| p.id.as_str()),
-        pool = m.pool.as_deref().unwrap_or("-"),
-        sla_due = %note.sla.as_ref().map_or_else(|| "-".to_owned(), |s| s.describe()),
-        "notify: {}",
-        note.headline()
+        pool,
+        attempt = m.attempt,
+        sla_due,
+        assignment_id = %m.assignment_id,
+        to,
+        "notify{text}"
     );
 }

@@ -209,6 +209,7 @@ pub fn senders() -> Senders {
     Senders {
         http: HttpClient::new().expect("http client"),
         ses: None,
+        log: switchboard_notifier::channels::LogDetail::Ids,
     }
 }
 

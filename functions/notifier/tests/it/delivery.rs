@@ -172,7 +172,7 @@ async fn a_message_about_an_ended_assignment_is_not_sent() {
 }
 
 #[tokio::test]
-async fn without_a_route_the_log_takes_it() {
+async fn without_a_route_the_log_takes_it_once() {
     let store = store();
     let a = routed(&store, "L-log").await;
     let n = notifier(store, "").await;
@@ -182,6 +182,16 @@ async fn without_a_route_the_log_takes_it() {
         Notified::Delivered {
             sent: vec!["_log".into()],
             already: vec![]
+        }
+    );
+    // A second route request for the lead (two re-drives, a redelivery) enqueues the same
+    // notification again; the log writes it once, as every other channel does.
+    let again = n.notify(&message(&a)).await.unwrap();
+    assert_eq!(
+        again,
+        Notified::Delivered {
+            sent: vec![],
+            already: vec!["_log".into()]
         }
     );
 }

@@ -16,8 +16,9 @@ use jiff::Timestamp;
 use switchboard_routing::{Account, CompiledPolicy, DecisionRecord, PolicyDocument, RepState};
 use switchboard_store::{
     AccountDirectory, ActivePolicy, Applied, Apply, Assignment, DomainEvent, EventPublisher,
-    ImportSummary, Insert, LeadStatus, LeadStore, NewLead, Outbox, PolicyStore, PolicySummary,
-    PolicyVersion, ReleaseOutcome, RoutingState, RoutingView, StoreError, StoreResult, StoredLead,
+    ImportSummary, Insert, LeadRouting, LeadStatus, LeadStore, NewLead, Outbox, PolicyStore,
+    PolicySummary, PolicyVersion, ReleaseOutcome, RoutingState, RoutingView, StoreError,
+    StoreResult, StoredLead,
 };
 use tokio::sync::Notify;
 
@@ -201,6 +202,13 @@ impl<S: RoutingState> RoutingState for Faulty<S> {
         lead_id: &str,
     ) -> impl Future<Output = StoreResult<Vec<DecisionRecord>>> + Send {
         self.inner.decisions(lead_id)
+    }
+
+    fn lead_routing(
+        &self,
+        lead_id: &str,
+    ) -> impl Future<Output = StoreResult<Option<LeadRouting>>> + Send {
+        self.inner.lead_routing(lead_id)
     }
 
     fn rep_state(&self, rep: &str) -> impl Future<Output = StoreResult<RepState>> + Send {

@@ -48,6 +48,7 @@ where
         until: Option<Timestamp>,
         now: Timestamp,
     ) -> Result<AwayAnswer, ActionError> {
+        self.known_rep(rep).await?;
         let away = AwayStatus { since: now, until };
         self.store().set_away(rep, Some(away)).await?;
         self.publish_rep("rep.away", rep, now, json!({ "rep": rep, "until": until }))
@@ -60,6 +61,7 @@ where
     }
 
     pub async fn set_back(&self, rep: &str, now: Timestamp) -> Result<AwayAnswer, ActionError> {
+        self.known_rep(rep).await?;
         self.store().set_away(rep, None).await?;
         self.publish_rep("rep.back", rep, now, json!({ "rep": rep }))
             .await?;
@@ -68,6 +70,19 @@ where
             away: false,
             until: None,
         })
+    }
+
+    /// Availability is only stored for reps the active policy routes to: anything else is a
+    /// typo (or a rep long gone), and storing it would answer "away" for someone routing
+    /// never sees. Without an active policy no rep is known.
+    async fn known_rep(&self, rep: &str) -> Result<(), ActionError> {
+        let unknown = || ActionError::RepNotFound(RepId::from(rep));
+        let active = self.store().get_active().await?.ok_or_else(unknown)?;
+        let policy = self.router.policy(active.version).await?;
+        match policy.rep_index(rep) {
+            Some(_) => Ok(()),
+            None => Err(unknown()),
+        }
     }
 
     async fn publish_rep(

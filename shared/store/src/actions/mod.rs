@@ -62,6 +62,9 @@ impl Target {
 pub enum ActionError {
     #[error("lead {0} does not exist")]
     LeadNotFound(LeadId),
+    /// Away and back name a rep the active policy does not have.
+    #[error("rep {0} is not in the active policy")]
+    RepNotFound(RepId),
     /// Every try lost a race with another writer; the caller may try again.
     #[error("lead {0} kept changing while the action was tried")]
     Contended(LeadId),

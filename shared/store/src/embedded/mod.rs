@@ -41,9 +41,43 @@ impl std::fmt::Debug for EmbeddedStore {
     }
 }
 
+/// Creates `path` (empty, mode 0600) when missing, and takes group and other access away
+/// from an existing file. redb initializes an empty file as a new database.
+#[cfg(unix)]
+fn owner_only(path: &Path) -> StoreResult<()> {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let failed = |what: &str, e| StoreError::backend_from(format!("{what} {}", path.display()), e);
+    let file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| failed("cannot open", e))?;
+    let mode = file
+        .metadata()
+        .map_err(|e| failed("cannot read the mode of", e))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        file.set_permissions(std::fs::Permissions::from_mode(mode & 0o700))
+            .map_err(|e| failed("cannot restrict the mode of", e))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn owner_only(_path: &Path) -> StoreResult<()> {
+    Ok(())
+}
+
 impl EmbeddedStore {
     /// Opens the store at `path`, creating the file and its tables when missing.
+    ///
+    /// The file holds every lead, so it is readable and writable by its owner only: created
+    /// so, and an existing file's group and other bits are cleared on open (files written
+    /// by earlier versions were readable by everyone).
     pub fn open(path: impl AsRef<Path>) -> StoreResult<EmbeddedStore> {
+        owner_only(path.as_ref())?;
         let db = Database::create(path.as_ref()).map_err(tables::db_err)?;
         let txn = db.begin_write().map_err(tables::db_err)?;
         for def in tables::ALL {
@@ -77,5 +111,44 @@ impl EmbeddedStore {
         tokio::task::spawn_blocking(move || work(&db))
             .await
             .map_err(|e| StoreError::backend_from("embedded store task failed", e))?
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn the_store_file_is_readable_by_its_owner_only() {
+        let dir =
+            std::env::temp_dir().join(format!("switchboard-store-mode-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // (file, mode it has before the open: none when absent)
+        let cases = [
+            ("new.redb", None),
+            ("old.redb", Some(0o644)),
+            ("wide.redb", Some(0o666)),
+            ("private.redb", Some(0o600)),
+        ];
+        for (name, before) in cases {
+            let path = dir.join(name);
+            if let Some(m) = before {
+                std::fs::write(&path, b"").unwrap();
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(m)).unwrap();
+            }
+            let store = EmbeddedStore::open(&path).unwrap();
+            assert_eq!(mode(&path), 0o600, "{name} after the open");
+            drop(store);
+            // A second open (the file now a database) finds nothing to change.
+            EmbeddedStore::open(&path).unwrap();
+            assert_eq!(mode(&path), 0o600, "{name} after a reopen");
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -17,7 +17,8 @@ use crate::apply::{Apply, pool_change_holds, rep_after, rep_change_holds};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::leads::{LeadStatus, StoredLead};
 use crate::ports::routing::{
-    Applied, Assignment, AssignmentStatus, CloseOutcome, ReleaseOutcome, RoutingState, RoutingView,
+    Applied, Assignment, AssignmentStatus, CloseOutcome, LeadRouting, ReleaseOutcome, RoutingState,
+    RoutingView,
 };
 
 impl RoutingState for EmbeddedStore {
@@ -143,6 +144,35 @@ impl RoutingState for EmbeddedStore {
                 out.push(serde_json::from_slice(v.value())?);
             }
             Ok(out)
+        })
+        .await
+    }
+
+    async fn lead_routing(&self, lead_id: &str) -> StoreResult<Option<LeadRouting>> {
+        let lead_id = lead_id.to_owned();
+        self.run(move |db| {
+            // One read transaction: the lead, its assignment and its decisions are from
+            // the same commit.
+            let txn = db.begin_read().map_err(db_err)?;
+            let leads = txn.open_table(LEADS).map_err(db_err)?;
+            let Some(lead) = get_json::<StoredLead>(&leads, &lead_id)? else {
+                return Ok(None);
+            };
+            let assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
+            let assignment: Option<Assignment> = get_json(&assignments, &lead_id)?;
+            let t = txn.open_table(DECISIONS).map_err(db_err)?;
+            let from = format!("{lead_id}\0");
+            let to = format!("{lead_id}\u{1}");
+            let mut decisions = Vec::new();
+            for row in t.range(from.as_str()..to.as_str()).map_err(db_err)? {
+                let (_, v) = row.map_err(db_err)?;
+                decisions.push(serde_json::from_slice(v.value())?);
+            }
+            Ok(Some(LeadRouting {
+                lead,
+                assignment,
+                decisions,
+            }))
         })
         .await
     }

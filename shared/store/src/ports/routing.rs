@@ -113,6 +113,16 @@ pub struct RoutingView {
     pub snapshot: Snapshot,
 }
 
+/// A lead with its routing, read at one point in time: the status, the assignment and the
+/// decisions always agree with each other (never `received` beside an open assignment).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadRouting {
+    pub lead: StoredLead,
+    pub assignment: Option<Assignment>,
+    /// Every decision made for the lead, oldest first.
+    pub decisions: Vec<DecisionRecord>,
+}
+
 /// What [`RoutingState::apply`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Applied {
@@ -238,6 +248,14 @@ pub trait RoutingState: Send + Sync {
 
     /// The rep's counters (all zero for a rep never assigned).
     fn rep_state(&self, rep: &str) -> impl Future<Output = StoreResult<RepState>> + Send;
+
+    /// The lead, its assignment and its decisions from one consistent read (`None` for an
+    /// unknown lead). Reading the three separately can mix two moments of a lead that
+    /// routing, an action or the SLA sweep is changing.
+    fn lead_routing(
+        &self,
+        lead_id: &str,
+    ) -> impl Future<Output = StoreResult<Option<LeadRouting>>> + Send;
 
     /// The rep's open assignments, for the counter audit and the rep's inbox.
     fn open_assignments(

@@ -86,6 +86,18 @@ async fn world<S: LeadStore + RoutingState>(
             .push(store.assignment(id).await.expect("assignment"));
         w.decisions
             .push(store.decisions(id).await.expect("decisions"));
+        // At rest, the one-read view of a lead is the three separate reads.
+        let routing = store.lead_routing(id).await.expect("lead routing");
+        let last = w.leads.len() - 1;
+        match (&w.leads[last], routing) {
+            (None, None) => {}
+            (Some(lead), Some(r)) => {
+                assert_eq!(&r.lead, lead, "{id}");
+                assert_eq!(r.assignment, w.assignments[last], "{id}");
+                assert_eq!(r.decisions, w.decisions[last], "{id}");
+            }
+            (lead, routing) => panic!("{id}: get {lead:?}, lead_routing {routing:?}"),
+        }
     }
     for rep in policy.reps() {
         w.reps

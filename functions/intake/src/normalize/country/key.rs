@@ -4,10 +4,14 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-/// Lower-case, `&` as `and`, `St.` as `saint`, commas and brackets dropped, so that
-/// `Korea, Republic of` and `Korea (Republic of)` look the same.
+// `super` is the intake's `normalize::country` (which imports it) or `build.rs`.
+use super::punctuation::fold_punctuation_str;
+
+/// Lower-case, typographic punctuation as ASCII (`d’Ivoire` as `d'ivoire`), `&` as `and`,
+/// `St.` as `saint`, commas and brackets dropped, so that `Korea, Republic of` and
+/// `Korea (Republic of)` look the same.
 pub fn lookup_key(line: &str) -> String {
-    let lower = line.to_lowercase().replace('&', " and ");
+    let lower = fold_punctuation_str(&line.to_lowercase()).replace('&', " and ");
     let spaced: String = lower
         .chars()
         .map(|c| {

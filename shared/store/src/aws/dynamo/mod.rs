@@ -165,6 +165,27 @@ impl DynamoStore {
                 .collect::<Vec<_>>()
                 .join(", ")
         });
+        self.query_pages(&condition, &expr, projection).await
+    }
+
+    /// Every item of a partition, in sort key order.
+    async fn query_partition(&self, pk: &str) -> StoreResult<Vec<Item>> {
+        let mut expr = codec::Expr::new();
+        let condition = format!(
+            "{} = {}",
+            expr.name(keys::PK),
+            expr.value("pk", codec::s(pk))
+        );
+        self.query_pages(&condition, &expr, None).await
+    }
+
+    /// Every page of a strongly consistent query.
+    async fn query_pages(
+        &self,
+        condition: &str,
+        expr: &codec::Expr,
+        projection: Option<String>,
+    ) -> StoreResult<Vec<Item>> {
         let mut out = Vec::new();
         let mut start = None;
         loop {
@@ -172,7 +193,7 @@ impl DynamoStore {
                 .client
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression(&condition)
+                .key_condition_expression(condition)
                 .set_projection_expression(projection.clone())
                 .set_expression_attribute_names(expr.names())
                 .set_expression_attribute_values(expr.values())

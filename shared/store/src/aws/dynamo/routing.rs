@@ -25,7 +25,8 @@ use crate::apply::Apply;
 use crate::error::{StoreError, StoreResult};
 use crate::ports::leads::LeadStatus;
 use crate::ports::routing::{
-    Applied, Assignment, AssignmentStatus, CloseOutcome, ReleaseOutcome, RoutingState, RoutingView,
+    Applied, Assignment, AssignmentStatus, CloseOutcome, LeadRouting, ReleaseOutcome, RoutingState,
+    RoutingView,
 };
 
 /// The longest window [`RoutingState::due`] reads in one call (each minute costs
@@ -351,6 +352,34 @@ impl RoutingState for DynamoStore {
             .iter()
             .map(|item| get_json(item, "record"))
             .collect()
+    }
+
+    /// One strongly consistent Query on the lead's partition, which holds the lead, its
+    /// assignment and its decisions: a single request instead of three reads at three
+    /// moments. (A partition larger than one page, 1 MB, would take more than one.)
+    async fn lead_routing(&self, lead_id: &str) -> StoreResult<Option<LeadRouting>> {
+        let lead_key = keys::lead(lead_id);
+        let assignment_key = keys::assignment(lead_id);
+        let found = self.query_partition(&keys::lead_partition(lead_id)).await?;
+        let mut lead = None;
+        let mut assignment = None;
+        let mut decisions = Vec::new();
+        // Sort keys come in order, so decisions stay oldest first.
+        for item in &found {
+            let sk = codec::get_s(item, keys::SK)?;
+            if sk == lead_key.sk {
+                lead = Some(items::stored_lead(item)?);
+            } else if sk == assignment_key.sk {
+                assignment = Some(items::assignment(item)?);
+            } else if sk.starts_with(keys::DECISION_PREFIX) {
+                decisions.push(get_json(item, "record")?);
+            }
+        }
+        Ok(lead.map(|lead| LeadRouting {
+            lead,
+            assignment,
+            decisions,
+        }))
     }
 
     async fn rep_state(&self, rep: &str) -> StoreResult<RepState> {
