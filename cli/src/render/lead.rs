@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use switchboard_routing::CompiledPolicy;
 use switchboard_routing::record::OutcomeRecord;
-use switchboard_store::{Assignment, AssignmentStatus};
+use switchboard_store::{Assignment, AssignmentStatus, ReleaseOutcome};
 
 use crate::admin::LeadReport;
 use crate::render::decision::render_decision;
@@ -97,25 +97,26 @@ pub fn render_lead(report: &LeadReport, policies: &HashMap<u64, CompiledPolicy>)
     out
 }
 
-/// The assignment's state as the rep lived it. The store keeps `released` for every
-/// assignment that went back to routing; one that was never accepted and ended at or
-/// after its SLA deadline was ended by the sweep, so it expired.
+/// The assignment's state as the rep lived it: how it ended, as the store recorded it.
+/// Assignments ended before the store recorded that say only that they went back to
+/// routing.
 pub fn assignment_status(a: &Assignment) -> String {
-    match a.status {
-        AssignmentStatus::Open => "open".into(),
-        AssignmentStatus::Closed => match a.outcome {
+    match (a.status, a.ended_as) {
+        (AssignmentStatus::Open, _) => "open".into(),
+        (AssignmentStatus::Closed, _) => match a.outcome {
             Some(o) => format!("closed ({})", o.as_str()),
             None => "closed".into(),
         },
-        AssignmentStatus::Released => {
-            let expired = a.accepted_at.is_none()
-                && matches!((a.sla_due, a.ended_at), (Some(due), Some(end)) if end >= due);
-            if expired {
-                "expired (not accepted by its SLA deadline)".into()
-            } else {
-                "rejected or released by the rep".into()
-            }
+        (AssignmentStatus::Released, Some(ReleaseOutcome::Expired)) => {
+            "expired (not accepted by its SLA deadline)".into()
         }
+        (AssignmentStatus::Released, Some(ReleaseOutcome::Rejected)) => {
+            "rejected by the rep".into()
+        }
+        (AssignmentStatus::Released, Some(ReleaseOutcome::Released)) => {
+            "given back by the rep".into()
+        }
+        (AssignmentStatus::Released, _) => "released back to routing".into(),
     }
 }
 
@@ -222,18 +223,8 @@ rules: [ { id: all, pool: main } ]
                 false,
                 "expired (not accepted by its SLA deadline)",
             ),
-            (
-                ReleaseOutcome::Rejected,
-                3,
-                false,
-                "rejected or released by the rep",
-            ),
-            (
-                ReleaseOutcome::Released,
-                30,
-                true,
-                "rejected or released by the rep",
-            ),
+            (ReleaseOutcome::Rejected, 3, false, "rejected by the rep"),
+            (ReleaseOutcome::Released, 30, true, "given back by the rep"),
         ];
         for (outcome, minutes, accept, status) in cases {
             let text = shown(outcome, minutes, accept).await;
@@ -271,6 +262,7 @@ rules: [ { id: all, pool: main } ]
             status: AssignmentStatus::Closed,
             ended_at: Some(at(20)),
             outcome: Some(switchboard_store::CloseOutcome::Won),
+            ended_as: Some(ReleaseOutcome::Closed),
         };
         assert_eq!(assignment_status(&a), "closed (won)");
         let open = Assignment {

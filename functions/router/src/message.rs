@@ -76,6 +76,7 @@ mod tests {
             status: AssignmentStatus::Open,
             ended_at: None,
             outcome: None,
+            ended_as: None,
         };
         let n = Notification::for_assignment(&a);
         assert_eq!(n.assignment_id, "L-1:2");

@@ -55,6 +55,7 @@ impl Apply {
                     status: AssignmentStatus::Open,
                     ended_at: None,
                     outcome: None,
+                    ended_as: None,
                 };
                 (LeadStatus::Assigned, Some(assignment))
             }

@@ -191,6 +191,7 @@ mod tests {
             status: AssignmentStatus::Open,
             ended_at: None,
             outcome: None,
+            ended_as: None,
         }
     }
 

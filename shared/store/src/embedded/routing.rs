@@ -406,6 +406,7 @@ fn release_in(
         lead.status = LeadStatus::Closed;
     }
     a.ended_at = Some(now);
+    a.ended_as = Some(outcome);
     put_json(&mut assignments, lead_id, &a)?;
     lead.updated_at = now;
     put_lead(&mut leads, &mut awaiting, Some(&old), &lead)?;

@@ -66,6 +66,10 @@ pub struct Assignment {
     /// with the rep who had it, for outcome-aware routing and reporting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<CloseOutcome>,
+    /// How it ended (`rejected`, `expired`, `released`, `closed`); `None` while open, and
+    /// for assignments ended before this was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_as: Option<ReleaseOutcome>,
 }
 
 /// The business outcome of a closed lead.
@@ -149,6 +153,26 @@ pub enum ReleaseOutcome {
 }
 
 impl ReleaseOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseOutcome::Closed => "closed",
+            ReleaseOutcome::Rejected => "rejected",
+            ReleaseOutcome::Expired => "expired",
+            ReleaseOutcome::Released => "released",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ReleaseOutcome> {
+        [
+            ReleaseOutcome::Closed,
+            ReleaseOutcome::Rejected,
+            ReleaseOutcome::Expired,
+            ReleaseOutcome::Released,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
+
     /// True when the lead goes back to routing with the rep noted as bounced.
     pub fn bounces(self) -> bool {
         !matches!(self, ReleaseOutcome::Closed)

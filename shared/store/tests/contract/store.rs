@@ -539,7 +539,13 @@ pub async fn rejected_lead_is_routed_to_someone_else<H: Harness>(h: &H) {
         .await
         .expect("reject")
         .expect("was open");
-    assert_eq!(released.status, AssignmentStatus::Released);
+    assert_eq!(
+        (released.status, released.ended_as),
+        (AssignmentStatus::Released, Some(ReleaseOutcome::Rejected))
+    );
+    // How it ended is stored with it, for `lead show` and the reports.
+    let stored = r.store.assignment("L1").await.expect("read").expect("kept");
+    assert_eq!(stored.ended_as, Some(ReleaseOutcome::Rejected));
     let lead = r.store.get("L1").await.expect("get").expect("L1");
     assert_eq!(
         (lead.status, lead.bounced.clone()),
@@ -626,7 +632,10 @@ pub async fn accept_and_expiry_have_one_winner<H: Harness>(h: &H) {
         .release("L2", ReleaseOutcome::Expired, upto(16))
         .await
         .expect("expire");
-    assert_eq!(expired.map(|a| a.rep), Some(l2.rep.clone()));
+    assert_eq!(
+        expired.map(|a| (a.rep, a.ended_as)),
+        Some((l2.rep.clone(), Some(ReleaseOutcome::Expired)))
+    );
     let too_late = r.store.accept("L2", &l2.rep, upto(17)).await;
     assert!(too_late.is_err(), "{too_late:?}");
 

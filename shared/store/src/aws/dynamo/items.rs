@@ -10,7 +10,7 @@ use super::codec::{
 use super::keys;
 use crate::error::{StoreError, StoreResult};
 use crate::ports::leads::{EmailEntry, LeadStatus, StoredLead};
-use crate::ports::routing::{Assignment, AssignmentStatus, CloseOutcome};
+use crate::ports::routing::{Assignment, AssignmentStatus, CloseOutcome, ReleaseOutcome};
 
 pub fn lead_item(l: &StoredLead) -> StoreResult<Item> {
     let mut attrs = vec![
@@ -116,6 +116,9 @@ pub fn assignment_item(a: &Assignment) -> Item {
     if let Some(o) = a.outcome {
         attrs.push(("outcome", s(o.as_str())));
     }
+    if let Some(o) = a.ended_as {
+        attrs.push(("ended_as", s(o.as_str())));
+    }
     if a.status == AssignmentStatus::Open {
         attrs.push((keys::GSI1PK, s(keys::rep_partition(&a.rep))));
         attrs.push((keys::GSI1SK, s(keys::by_rep_sk(a.assigned_at, &a.lead_id))));
@@ -152,6 +155,12 @@ pub fn assignment(item: &Item) -> StoreResult<Assignment> {
             .map(|o| {
                 CloseOutcome::parse(o)
                     .ok_or_else(|| StoreError::Invalid(format!("unknown close outcome {o}")))
+            })
+            .transpose()?,
+        ended_as: opt_s(item, "ended_as")?
+            .map(|o| {
+                ReleaseOutcome::parse(o)
+                    .ok_or_else(|| StoreError::Invalid(format!("unknown end {o}")))
             })
             .transpose()?,
     })

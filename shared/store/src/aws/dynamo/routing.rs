@@ -482,6 +482,7 @@ impl DynamoStore {
             ended.outcome = close;
         }
         ended.ended_at = Some(now);
+        ended.ended_as = Some(outcome);
 
         // 1. The assignment, still open and the same one that was read.
         let mut e = Expr::new();
