@@ -90,6 +90,11 @@ rules: [{ id: r, pool: p }]
         with_rules("  - { id: r, pool: sales, park_in: backup }\n") => [
         ("rules[0].park_in", "routing pool"),
     ];
+    // ---- settings ----
+    sla_reminder_beyond_the_deadline:
+        format!("sla_warning_percent: 100\n{}", with_rules("  - { id: r, pool: sales }\n")) => [
+        ("sla_warning_percent", "from 1 to 99"),
+    ], total 1;
     // ---- duplicates and empties ----
     duplicate_rep_pool_and_rule_ids:
         "triage_pool: triage
@@ -545,6 +550,7 @@ fn json_schema_is_an_object_describing_the_document() {
             "reps",
             "rules",
             "sla_clock",
+            "sla_warning_percent",
             "triage_pool"
         ]
     );

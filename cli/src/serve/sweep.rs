@@ -78,6 +78,8 @@ impl SweepConfig {
                 // due while the process was stopped is still found after a restart.
                 lookback: jiff::SignedDuration::from_hours(24),
                 redrive_after: redrive,
+                interval: jiff::SignedDuration::try_from(interval)
+                    .unwrap_or(jiff::SignedDuration::from_secs(30)),
                 ..Default::default()
             },
         }
@@ -88,13 +90,20 @@ impl SweepConfig {
 pub async fn run(pipeline: Arc<Pipeline>, config: SweepConfig, mut stop: watch::Receiver<bool>) {
     let mut ticks = tokio::time::interval(config.interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut sla = config.sla.clone();
+    let mut last: Option<Timestamp> = None;
     loop {
         tokio::select! {
             _ = ticks.tick() => {}
             _ = stop.wait_for(|s| *s) => return,
         }
         let now = Timestamp::now();
-        sla_tick(&pipeline, &config.sla, now).await;
+        // SLA reminders that fell since the previous pass, however late this one runs.
+        if let Some(last) = last {
+            sla.interval = now.duration_since(last);
+        }
+        last = Some(now);
+        sla_tick(&pipeline, &sla, now).await;
         let sent = tick(&pipeline, config.redrive_after, now).await;
         if sent > 0 {
             tracing::info!(leads = sent, "sweep re-drove leads awaiting routing");

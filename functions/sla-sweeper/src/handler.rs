@@ -53,6 +53,7 @@ where
             accepted_first = report.accepted_first,
             reassigned = report.reassigned,
             escalated = report.escalated,
+            warned = report.warned,
             pending = report.pending,
             redriven = report.redriven,
             failures = report.failures,
@@ -62,6 +63,7 @@ where
             .count("SlaExpired", report.expired as u64)
             .count("LeadsReassigned", report.reassigned as u64)
             .count("LeadsEscalated", report.escalated as u64)
+            .count("SlaWarnings", report.warned as u64)
             .count("SweepFailures", report.failures as u64)
             .emit();
         Ok(report)

@@ -127,6 +127,7 @@ fn big_policy() -> PolicyDocument {
         triage_pool: "triage".into(),
         default_sla: Some("15m".into()),
         sla_clock: Default::default(),
+        sla_warning_percent: switchboard_routing::policy::DEFAULT_SLA_WARNING_PERCENT,
         escalation: None,
         reps,
         pools,

@@ -8,7 +8,15 @@
 //!    `lead.sla_breached` and routes the lead again without the reps it bounced from
 //!    ([`crate::actions::reroute`]: notifies the old and the new rep, escalates when the
 //!    policy's bounce limit is reached or nobody can take it).
-//! 2. **Re-drive.** Sends a route request for every lead still awaiting routing that was
+//! 2. **Warn.** Reminds the assigned rep of an open, unaccepted assignment once the share
+//!    of its SLA the policy names (`sla_warning_percent`, default 75) has passed: a pass
+//!    sends an `sla_warning` notification for each assignment whose warning time fell
+//!    since the previous pass (`interval` ago). The candidates are read from the same due
+//!    index, up to the longest SLA's remaining share ahead, so the cost grows with the
+//!    leads due soon. A pass that does not run (the process was down) sends no late
+//!    reminders; the notifier sends each reminder once per channel however often it is
+//!    asked.
+//! 3. **Re-drive.** Sends a route request for every lead still awaiting routing that was
 //!    last touched more than `redrive_after` ago ([`LeadStore::awaiting_routing`]): its
 //!    hand-off to the routing queue was lost. The lead is marked `queued` again so the
 //!    next pass waits another `redrive_after` before sending it again.
@@ -20,6 +28,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use serde_json::json;
 
+use crate::NotifyMessage;
 use crate::actions::{Desk, Next, reroute};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::accounts::AccountDirectory;
@@ -44,6 +53,9 @@ pub struct SweepConfig {
     pub max_pages: usize,
     /// A lead awaiting routing this long since its last change is re-driven.
     pub redrive_after: SignedDuration,
+    /// Time between passes: a pass sends the SLA reminders that fell due since the
+    /// previous one.
+    pub interval: SignedDuration,
     pub redrive_batch: usize,
 }
 
@@ -55,6 +67,7 @@ impl Default for SweepConfig {
             max_pages: 10,
             redrive_after: SignedDuration::from_mins(2),
             redrive_batch: 100,
+            interval: SignedDuration::from_mins(1),
         }
     }
 }
@@ -68,6 +81,8 @@ pub struct SweepReport {
     pub accepted_first: usize,
     pub reassigned: usize,
     pub escalated: usize,
+    /// SLA reminders sent to the assigned reps.
+    pub warned: usize,
     /// Expired leads whose re-route did not happen in this pass (re-driven later).
     pub pending: usize,
     pub redriven: usize,
@@ -91,6 +106,7 @@ where
 {
     let mut report = SweepReport::default();
     expire_due(desk, config, now, &mut report).await?;
+    warn_due(desk, config, now, &mut report).await?;
     redrive(&desk.router.store, routing, config, now, &mut report).await?;
     Ok(report)
 }
@@ -154,6 +170,68 @@ where
         // A page of failures would come back the same: leave it to the next pass.
         if !full || !progressed {
             break;
+        }
+    }
+    Ok(())
+}
+
+async fn warn_due<S, E, N>(
+    desk: &Desk<'_, S, E, N>,
+    config: &SweepConfig,
+    now: Timestamp,
+    report: &mut SweepReport,
+) -> StoreResult<()>
+where
+    S: LeadStore + RoutingState + PolicyStore + AccountDirectory,
+    E: EventPublisher,
+    N: Outbox,
+{
+    let store = &desk.router.store;
+    let Some(active) = store.get_active().await? else {
+        return Ok(());
+    };
+    let policy = desk.router.policy(active.version).await?;
+    let (Some(share), Some(longest)) = (policy.sla_warning_share(), policy.longest_sla()) else {
+        return Ok(());
+    };
+    // A reminder falls at `assigned + share × sla`, so an assignment due later than the
+    // longest SLA's remaining share (plus one interval) cannot be reminded yet.
+    let ahead = SignedDuration::from_secs_f64(longest.as_secs_f64() * (1.0 - share));
+    let to = now + ahead + config.interval;
+    let since = now - config.interval;
+    let mut from = now;
+    for _ in 0..config.max_pages.max(1) {
+        let due = store.due(from, to, config.batch).await?;
+        let full = due.len() >= config.batch;
+        for a in &due {
+            let Some(sla_due) = a.sla_due else { continue };
+            let sla = sla_due.duration_since(a.assigned_at);
+            let warn_at = a.assigned_at + SignedDuration::from_secs_f64(sla.as_secs_f64() * share);
+            if !(warn_at > since && warn_at <= now) {
+                continue;
+            }
+            let body = match NotifyMessage::sla_warning(a).to_body() {
+                Ok(body) => body,
+                Err(e) => {
+                    report.failures += 1;
+                    tracing::error!(lead_id = %a.lead_id, error = %e, "cannot encode the SLA reminder");
+                    continue;
+                }
+            };
+            match desk.notify.send(&body).await {
+                Ok(()) => report.warned += 1,
+                Err(e) => {
+                    report.failures += 1;
+                    tracing::error!(lead_id = %a.lead_id, attempt = a.attempt, error = %e, "SLA reminder not sent");
+                }
+            }
+        }
+        match due.last().and_then(|a| a.sla_due) {
+            // `due` reads `[from, to)` in due order: the next page starts after the last
+            // deadline read (assignments sharing it were all on this page or come again,
+            // and the notifier sends a reminder once).
+            Some(last) if full => from = last,
+            _ => break,
         }
     }
     Ok(())

@@ -175,6 +175,7 @@ pub fn document(reps: Vec<RepDoc>, pools: Vec<PoolDoc>, rules: Vec<RuleDoc>) -> 
         triage_pool: "triage".to_owned(),
         default_sla: None,
         sla_clock: Default::default(),
+        sla_warning_percent: switchboard_routing::policy::DEFAULT_SLA_WARNING_PERCENT,
         escalation: None,
         reps,
         pools,

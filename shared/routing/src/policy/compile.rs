@@ -440,6 +440,16 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         ctx.warn("rules", "policy has no rules: every lead parks in triage");
     }
 
+    if !(0..=99).contains(&doc.sla_warning_percent) {
+        ctx.err(
+            "sla_warning_percent",
+            format!(
+                "must be a whole percentage from 1 to 99 (0 turns reminders off), got {}",
+                doc.sla_warning_percent
+            ),
+        );
+    }
+
     let escalation = doc.escalation.as_ref().and_then(|e| {
         let to_pool = e.to_pool.clone().unwrap_or_else(|| doc.triage_pool.clone());
         if to_pool.trim().is_empty() {

@@ -27,6 +27,13 @@ pub struct PolicyDocument {
     /// assigned rep's working hours, in the rep's time zone, skipping holidays).
     #[serde(default, skip_serializing_if = "SlaClock::is_wall")]
     pub sla_clock: SlaClock,
+    /// When the assigned rep is reminded to accept, as a percentage of the SLA (default
+    /// 75: a 20-minute SLA warns at 15 minutes); 0 turns the reminder off.
+    #[serde(
+        default = "default_sla_warning",
+        skip_serializing_if = "is_default_sla_warning"
+    )]
+    pub sla_warning_percent: i64,
     /// What happens to a lead that keeps bouncing (SLA expired, rejected, released).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalation: Option<EscalationDoc>,
@@ -71,6 +78,16 @@ pub struct EscalationDoc {
 
 fn yes() -> bool {
     true
+}
+
+pub const DEFAULT_SLA_WARNING_PERCENT: i64 = 75;
+
+fn default_sla_warning() -> i64 {
+    DEFAULT_SLA_WARNING_PERCENT
+}
+
+fn is_default_sla_warning(p: &i64) -> bool {
+    *p == DEFAULT_SLA_WARNING_PERCENT
 }
 
 /// A sales rep and their standing constraints.

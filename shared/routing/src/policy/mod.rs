@@ -12,8 +12,8 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 pub use document::{
-    AwayDoc, CapsDoc, EscalationDoc, LeadTagDoc, MemberDoc, PolicyDocument, PoolDoc, RepDoc,
-    RequireDoc, RuleDoc, SlaClock, StrategyKind,
+    AwayDoc, CapsDoc, DEFAULT_SLA_WARNING_PERCENT, EscalationDoc, LeadTagDoc, MemberDoc,
+    PolicyDocument, PoolDoc, RepDoc, RequireDoc, RuleDoc, SlaClock, StrategyKind,
 };
 pub use error::{Issue, PolicyError};
 
@@ -168,6 +168,19 @@ impl CompiledPolicy {
     }
     pub fn sla_clock(&self) -> SlaClock {
         self.document.sla_clock
+    }
+    /// The share of an SLA after which the rep is reminded (`None`: no reminders).
+    pub fn sla_warning_share(&self) -> Option<f64> {
+        let p = self.document.sla_warning_percent;
+        (1..=99).contains(&p).then(|| p as f64 / 100.0)
+    }
+    /// The longest SLA any rule (or the default) gives.
+    pub fn longest_sla(&self) -> Option<SignedDuration> {
+        self.rules
+            .iter()
+            .filter_map(|r| r.sla)
+            .chain(self.default_sla)
+            .max()
     }
     pub fn escalation(&self) -> Option<&Escalation> {
         self.escalation.as_ref()

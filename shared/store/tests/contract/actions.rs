@@ -538,3 +538,44 @@ pub async fn sweep_redrives_leads_never_enqueued<H: Harness>(h: &H) {
         0
     );
 }
+
+/// The reminder at 75 % of the SLA (the policy's default): one pass sends it, to the rep
+/// who has the lead, when its time fell since the pass before; never for an accepted lead.
+pub async fn sweep_reminds_the_rep_before_the_sla<H: Harness>(h: &H) {
+    let w = World::new(h).await;
+    let desk = w.desk();
+    let t0 = monday();
+    // SLA 5 minutes: W1's reminder falls at 3m45s, W2's at 4m45s.
+    let w1 = w.route("W1", t0).await;
+    let w2 = w.route("W2", t0 + mins(1)).await;
+    // W3 is accepted before its reminder (4m45s) and is never reminded.
+    let w3 = w.route("W3", t0 + mins(1)).await;
+    w.router
+        .store
+        .accept("W3", &w3.rep, t0 + mins(2))
+        .await
+        .expect("accept");
+    let mut reminded = Vec::new();
+    // One pass a minute, as the schedule runs them.
+    for m in 1..=5 {
+        let report = sweep(&desk, &*w.routing, &config(), t0 + mins(m))
+            .await
+            .expect("sweep");
+        let sent: Vec<(i64, String, String)> = w
+            .notified()
+            .await
+            .into_iter()
+            .filter(|n| n.kind == NotifyKind::SlaWarning)
+            .map(|n| (m, n.lead_id.to_string(), n.rep.to_string()))
+            .collect();
+        assert_eq!(report.warned, sent.len(), "minute {m}: {report:?}");
+        reminded.extend(sent);
+    }
+    assert_eq!(
+        reminded,
+        [
+            (4, "W1".to_owned(), w1.rep.to_string()),
+            (5, "W2".to_owned(), w2.rep.to_string()),
+        ]
+    );
+}

@@ -70,6 +70,7 @@ macro_rules! contract_tests {
             actions::actions_are_conditional_on_the_assignment,
             actions::away_status_is_persisted_and_routing_skips_it,
             actions::sweep_reassigns_then_escalates,
+            actions::sweep_reminds_the_rep_before_the_sla,
             actions::accept_racing_the_sweep_has_one_winner,
             actions::sweep_redrives_leads_never_enqueued,
         );
