@@ -11,6 +11,8 @@
 //! and every name key (as `country/key.rs` folds it) with its alpha-2 code, sorted for
 //! binary search, stored as one string and end offsets (a slice of `&str` would cost a
 //! pointer and a relocation per name).
+//!
+//! It also writes the phone-number metadata grouped by calling code (`build_phone.rs`).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -23,10 +25,17 @@ mod key;
 #[path = "src/normalize/punctuation.rs"]
 mod punctuation;
 
+// The phone-number metadata split by calling code (`src/normalize/phone.rs`).
+#[path = "build_phone.rs"]
+mod phone;
+
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
     println!("cargo::rerun-if-changed=src/normalize/country/key.rs");
     println!("cargo::rerun-if-changed=src/normalize/punctuation.rs");
+    println!("cargo::rerun-if-changed=build_phone.rs");
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+    phone::write(&out_dir);
 
     let countries: Vec<keshvar::Country> = CountryIterator::new().collect();
     let mut alpha2: Vec<String> = countries.iter().map(|c| c.alpha2().to_string()).collect();
@@ -134,6 +143,5 @@ fn main() {
     )
     .unwrap();
 
-    let path = PathBuf::from(std::env::var_os("OUT_DIR").unwrap()).join("country_table.rs");
-    std::fs::write(path, out).unwrap();
+    std::fs::write(out_dir.join("country_table.rs"), out).unwrap();
 }
