@@ -73,6 +73,12 @@ enum Command {
     /// Stored leads of a data directory.
     #[command(subcommand)]
     Lead(commands::lead::LeadCommand),
+    /// Reports over stored leads: health and fairness.
+    #[command(subcommand)]
+    Report(commands::report::ReportCommand),
+    /// The triage queue: parked leads and why.
+    #[command(subcommand)]
+    Triage(commands::triage::TriageCommand),
     /// The dead letters of a running server's routing queue.
     #[command(subcommand)]
     Dlq(commands::dlq::DlqCommand),
@@ -98,6 +104,8 @@ fn main() -> ExitCode {
         Command::Accounts(c) => commands::accounts::run(c),
         Command::Lead(c) => commands::lead::run(c),
         Command::Dlq(c) => commands::dlq::run(c),
+        Command::Report(c) => commands::report::run(c),
+        Command::Triage(c) => commands::triage::run(c),
         Command::BenchLoad(a) => commands::bench_load::run(a),
     };
     match result {

@@ -24,7 +24,7 @@ violation and exits 1 if there is any. The rules:
                   function's crate reads (string literals in its src/) is set on it
   schedule        the SLA sweeper runs at rate(1 minute), its timeout under the interval
   api             the intake routes exist and reach the intake function, admin routes
-                  require IAM, throttling is set, access logs never carry the path
+                  require a JWT authorizer (/v1/admin) or IAM (/v1/iam/admin), throttling is set, access logs never carry the path
 """
 
 from __future__ import annotations
@@ -452,9 +452,13 @@ def check_env(r: Report, res: dict) -> None:
 NOT_SET_BY_TEMPLATE = {
     # The local process points intake at a file; the Lambda gets the text itself.
     "SWITCHBOARD_INTAKE_CONFIG_FILE",
-    # Optional for intake, which only sends to the routing queue and never reads its
-    # dead letters; the function's role has no permission on the dead-letter queue.
+    # Optional on the sweeper, which only sends to the routing queue.
     "SWITCHBOARD_ROUTING_DLQ_URL",
+    # The admin API's JWT claim and group names; the defaults match the user pool the
+    # template creates (docs/ADMIN.md).
+    "SWITCHBOARD_ADMIN_GROUPS_CLAIM",
+    "SWITCHBOARD_ADMIN_GROUP",
+    "SWITCHBOARD_VIEWER_GROUP",
     # The notifier's configuration given inline, for small setups; the stack gives the
     # name of an SSM parameter instead (SWITCHBOARD_NOTIFY_CONFIG_PARAM).
     "SWITCHBOARD_NOTIFY_CONFIG",
@@ -520,12 +524,22 @@ def check_api(r: Report, res: dict) -> None:
             target = refs_in(((op or {}).get("x-amazon-apigateway-integration") or {}).get("uri"))
             if INTAKE_FUNCTION not in target:
                 r.fail("api", f"{api_name}: route {method.upper()} {path} does not reach {INTAKE_FUNCTION}")
+        # Admin routes: /v1/admin/... for people needs a JWT authorizer of the API,
+        # /v1/iam/admin/... for the CLI needs IAM. Anything else under either is open.
+        schemes = ((props(api).get("Body") or {}).get("components") or {}).get("securitySchemes") or {}
+        jwt = {n for n, sch in schemes.items()
+               if ((sch or {}).get("x-amazon-apigateway-authorizer") or {}).get("type") == "jwt"}
         for path, ops in paths.items():
-            if not path.startswith("/v1/admin"):
+            if path.startswith("/v1/admin"):
+                need, what = jwt, "a JWT authorizer"
+            elif path.startswith("/v1/iam/admin"):
+                need, what = {"AWS_IAM"}, "IAM (AWS_IAM)"
+            else:
                 continue
             for method, op in ops.items():
-                if isinstance(op, dict) and not any("AWS_IAM" in s for s in op.get("security") or []):
-                    r.fail("api", f"{api_name}: admin route {method} {path} does not require IAM (AWS_IAM)")
+                names = {n for sec in (op.get("security") or []) for n in sec} if isinstance(op, dict) else set()
+                if isinstance(op, dict) and not names & need:
+                    r.fail("api", f"{api_name}: admin route {method} {path} does not require {what}")
         stages = [props(s) for s in of_type(res, "AWS::ApiGatewayV2::Stage").values() if ref(props(s).get("ApiId")) == api_name]
         if not stages:
             r.fail("api", f"{api_name} has no stage")

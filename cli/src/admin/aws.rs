@@ -7,9 +7,11 @@ use switchboard_routing::Account;
 use switchboard_store::aws::{DynamoStore, SqsQueue, sdk_config};
 use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion};
 
-use super::error::AdminError;
+use super::AdminError;
 use super::ops;
-use super::types::{DeadLetterView, LeadReport, PolicyApplied, PolicyHistory, Redriven};
+use super::{DeadLetterView, LeadReport, PolicyApplied, PolicyHistory, Redriven};
+use switchboard_admin::{Page, TriageItem};
+use switchboard_routing::report::HealthReport;
 
 /// Where a deployment keeps its data: the stack's outputs name them.
 #[derive(Debug, Clone)]
@@ -62,6 +64,19 @@ impl AwsAdmin {
 
     pub async fn lead(&self, lead_id: &str) -> Result<LeadReport, AdminError> {
         ops::lead_report(&self.store, lead_id).await
+    }
+
+    pub async fn health(&self, window: (Timestamp, Timestamp)) -> Result<HealthReport, AdminError> {
+        switchboard_admin::health(&self.store, window, Timestamp::now()).await
+    }
+
+    pub async fn triage(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<TriageItem>, AdminError> {
+        let after = switchboard_admin::cursor(after)?;
+        switchboard_admin::triage(&self.store, after.as_ref(), limit).await
     }
 
     pub async fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetterView>, AdminError> {

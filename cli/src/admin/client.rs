@@ -2,14 +2,17 @@
 
 use bytes::Bytes;
 use http::{Method, StatusCode};
+use jiff::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use switchboard_intake::problem::Problem;
+use switchboard_admin::{Page, TriageItem};
+use switchboard_http::Problem;
 use switchboard_routing::Account;
+use switchboard_routing::report::HealthReport;
 use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion};
 
-use super::error::{AdminError, PolicyIssue};
-use super::types::{DeadLetterView, LeadReport, PolicyApplied, PolicyHistory, Redriven};
+use super::{AdminError, PolicyIssue};
+use super::{DeadLetterView, LeadReport, PolicyApplied, PolicyHistory, Redriven};
 use crate::http_client::{self, ClientError};
 
 pub struct RemoteAdmin {
@@ -94,19 +97,20 @@ impl RemoteAdmin {
         note: Option<&str>,
     ) -> Result<PolicyApplied, AdminError> {
         let body = serde_json::json!({ "document": text, "note": note });
-        self.call_json(Method::POST, "/admin/policy", &body).await
+        self.call_json(Method::POST, "/v1/admin/policy", &body)
+            .await
     }
 
     pub async fn policy_version(&self, version: Option<u64>) -> Result<PolicyVersion, AdminError> {
         let path = match version {
-            Some(v) => format!("/admin/policy/versions/{v}"),
-            None => "/admin/policy/active".to_owned(),
+            Some(v) => format!("/v1/admin/policy/versions/{v}"),
+            None => "/v1/admin/policy/active".to_owned(),
         };
         self.call(Method::GET, &path, "", Bytes::new()).await
     }
 
     pub async fn policy_history(&self) -> Result<PolicyHistory, AdminError> {
-        self.call(Method::GET, "/admin/policy/history", "", Bytes::new())
+        self.call(Method::GET, "/v1/admin/policy/history", "", Bytes::new())
             .await
     }
 
@@ -127,24 +131,48 @@ impl RemoteAdmin {
             }
         };
         let body = serde_json::json!({ "version": version });
-        self.call_json(Method::POST, "/admin/policy/rollback", &body)
+        self.call_json(Method::POST, "/v1/admin/policy/rollback", &body)
             .await
     }
 
     pub async fn import_accounts(&self, accounts: &[Account]) -> Result<ImportSummary, AdminError> {
-        self.call_json(Method::POST, "/admin/accounts", &accounts)
+        self.call_json(Method::POST, "/v1/admin/accounts", &accounts)
             .await
     }
 
     pub async fn lead(&self, lead_id: &str) -> Result<LeadReport, AdminError> {
-        let path = format!("/admin/leads/{}", encode_segment(lead_id));
+        let path = format!("/v1/admin/leads/{}", encode_segment(lead_id));
+        self.call(Method::GET, &path, "", Bytes::new()).await
+    }
+
+    pub async fn health(
+        &self,
+        (from, to): (Timestamp, Timestamp),
+    ) -> Result<HealthReport, AdminError> {
+        let path = format!(
+            "/v1/admin/reports/health?from={}&to={}",
+            encode_segment(&from.to_string()),
+            encode_segment(&to.to_string())
+        );
+        self.call(Method::GET, &path, "", Bytes::new()).await
+    }
+
+    pub async fn triage(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<TriageItem>, AdminError> {
+        let mut path = format!("/v1/admin/triage?limit={limit}");
+        if let Some(after) = after {
+            path.push_str(&format!("&after={}", encode_segment(after)));
+        }
         self.call(Method::GET, &path, "", Bytes::new()).await
     }
 
     pub async fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetterView>, AdminError> {
         self.call(
             Method::GET,
-            &format!("/admin/dlq?max={max}"),
+            &format!("/v1/admin/dlq?max={max}"),
             "",
             Bytes::new(),
         )
@@ -153,7 +181,7 @@ impl RemoteAdmin {
 
     pub async fn redrive(&self, max: usize) -> Result<Redriven, AdminError> {
         let body = serde_json::json!({ "max": max });
-        self.call_json(Method::POST, "/admin/dlq/redrive", &body)
+        self.call_json(Method::POST, "/v1/admin/dlq/redrive", &body)
             .await
     }
 }

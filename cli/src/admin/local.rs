@@ -5,9 +5,11 @@ use switchboard_routing::Account;
 use switchboard_store::embedded::EmbeddedStore;
 use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion};
 
-use super::error::AdminError;
+use super::AdminError;
 use super::ops;
-use super::types::{LeadReport, PolicyApplied, PolicyHistory};
+use super::{LeadReport, PolicyApplied, PolicyHistory};
+use switchboard_admin::{Page, TriageItem};
+use switchboard_routing::report::HealthReport;
 
 pub struct LocalAdmin {
     store: EmbeddedStore,
@@ -44,5 +46,18 @@ impl LocalAdmin {
 
     pub async fn lead(&self, lead_id: &str) -> Result<LeadReport, AdminError> {
         ops::lead_report(&self.store, lead_id).await
+    }
+
+    pub async fn health(&self, window: (Timestamp, Timestamp)) -> Result<HealthReport, AdminError> {
+        switchboard_admin::health(&self.store, window, Timestamp::now()).await
+    }
+
+    pub async fn triage(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<TriageItem>, AdminError> {
+        let after = switchboard_admin::cursor(after)?;
+        switchboard_admin::triage(&self.store, after.as_ref(), limit).await
     }
 }

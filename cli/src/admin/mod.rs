@@ -10,15 +10,14 @@
 
 mod aws;
 mod client;
-mod error;
 mod local;
-pub mod ops;
 mod target;
-mod types;
 
 pub use aws::{AwsAdmin, AwsTarget};
 pub use client::RemoteAdmin;
-pub use error::{AdminError, PolicyIssue};
 pub use local::LocalAdmin;
+pub use switchboard_admin::{
+    AdminError, DeadLetterView, LeadReport, PolicyApplied, PolicyHistory, PolicyIssue, Redriven,
+    ops,
+};
 pub use target::{Admin, STORE_FILE, open_store};
-pub use types::{DeadLetterView, LeadReport, PolicyApplied, PolicyHistory, Redriven};

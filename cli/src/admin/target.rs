@@ -3,15 +3,18 @@
 
 use std::path::Path;
 
+use jiff::Timestamp;
+use switchboard_admin::{Page, TriageItem};
 use switchboard_routing::Account;
+use switchboard_routing::report::HealthReport;
 use switchboard_store::embedded::EmbeddedStore;
 use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion, StoreError};
 
+use super::AdminError;
 use super::aws::{AwsAdmin, AwsTarget};
 use super::client::RemoteAdmin;
-use super::error::AdminError;
 use super::local::LocalAdmin;
-use super::types::{DeadLetterView, LeadReport, PolicyApplied, PolicyHistory, Redriven};
+use super::{DeadLetterView, LeadReport, PolicyApplied, PolicyHistory, Redriven};
 use crate::serve::discovery;
 
 /// The embedded store's file in a data directory.
@@ -142,6 +145,28 @@ impl Admin {
             Admin::Local(a) => a.lead(lead_id).await,
             Admin::Remote(a) => a.lead(lead_id).await,
             Admin::Aws(a) => a.lead(lead_id).await,
+        }
+    }
+
+    /// The health and fairness report over the leads received in `[from, to)`.
+    pub async fn health(&self, window: (Timestamp, Timestamp)) -> Result<HealthReport, AdminError> {
+        match self {
+            Admin::Local(a) => a.health(window).await,
+            Admin::Remote(a) => a.health(window).await,
+            Admin::Aws(a) => a.health(window).await,
+        }
+    }
+
+    /// A page of the parked leads, oldest parked first.
+    pub async fn triage(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<TriageItem>, AdminError> {
+        match self {
+            Admin::Local(a) => a.triage(after, limit).await,
+            Admin::Remote(a) => a.triage(after, limit).await,
+            Admin::Aws(a) => a.triage(after, limit).await,
         }
     }
 

@@ -8,8 +8,10 @@ pub mod dlq;
 pub mod explain;
 pub mod lead;
 pub mod policy;
+pub mod report;
 pub mod serve;
 pub mod simulate;
+pub mod triage;
 
 use std::io::{BufWriter, Write};
 use std::path::Path;

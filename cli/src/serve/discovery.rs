@@ -1,5 +1,5 @@
 //! `serve.json` in the data directory: where the server that holds the store listens, and
-//! the admin token its admin routes require. The admin commands read it to reach the
+//! the admin and viewer tokens its admin routes take. The admin commands read it to reach the
 //! server (the store file can only be open in one process). Written readable by the owner
 //! only, removed on a clean shutdown; a stale file (the server crashed) is detected by
 //! the refused connection.
@@ -15,6 +15,9 @@ pub struct ServerInfo {
     /// `http://127.0.0.1:<port>`
     pub url: String,
     pub admin_token: String,
+    /// Reads every admin route, changes nothing.
+    #[serde(default)]
+    pub viewer_token: String,
     pub pid: u32,
 }
 

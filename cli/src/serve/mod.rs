@@ -38,6 +38,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use jiff::Timestamp;
+use switchboard_admin::TokenAuth;
 use switchboard_intake::{Clock, IntakeState, Secret, SystemClock};
 use switchboard_routing::LeadId;
 use switchboard_store::embedded::EmbeddedStore;
@@ -150,6 +151,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         config.public_base_url = Some(url.clone());
     }
     let admin_token = files::random_token("at_local_")?;
+    let viewer_token = files::random_token("vt_local_")?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let state = http::ServeState {
         pipeline: pipeline.clone(),
@@ -158,7 +160,10 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
             Arc::new(LaneReception::new(pipeline.clone(), clock.clone())),
             clock,
         ),
-        admin_token: Arc::new(Secret::new(admin_token.clone())),
+        admin_auth: TokenAuth {
+            admin: Arc::new(Secret::new(admin_token.clone())),
+            viewer: Some(Arc::new(Secret::new(viewer_token.clone()))),
+        },
     };
     let actions = actions::state(
         &pipeline,
@@ -176,6 +181,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let server_info = discovery::ServerInfo {
         url: url.clone(),
         admin_token: admin_token.clone(),
+        viewer_token,
         pid: std::process::id(),
     };
     discovery::write(dir, &server_info)

@@ -1,4 +1,4 @@
-//! Counters of the local pipeline, served at `GET /admin/stats`.
+//! Counters of the local pipeline, served at `GET /v1/admin/stats`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

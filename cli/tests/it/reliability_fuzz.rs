@@ -229,29 +229,34 @@ fn base(which: usize, n: usize, f: &Fixtures, rng: &mut Rng) -> Case {
         12 => Case::new("POST", "/v1/hooks/api", Some(API_KEY), Some(fresh_lead)),
         13 => Case::new(
             "POST",
-            "/admin/policy",
+            "/v1/admin/policy",
             admin,
             Some(json!({"document": SMALL_POLICY, "note": "fuzz"})),
         ),
-        14 => Case::new("GET", "/admin/policy/active", admin, None),
-        15 => Case::new("GET", "/admin/policy/versions/1", admin, None),
-        16 => Case::new("GET", "/admin/policy/history", admin, None),
+        14 => Case::new("GET", "/v1/admin/policy/active", admin, None),
+        15 => Case::new("GET", "/v1/admin/policy/versions/1", admin, None),
+        16 => Case::new("GET", "/v1/admin/policy/history", admin, None),
         17 => Case::new(
             "POST",
-            "/admin/policy/rollback",
+            "/v1/admin/policy/rollback",
             admin,
             Some(json!({"version": 1})),
         ),
         18 => Case::new(
             "POST",
-            "/admin/accounts",
+            "/v1/admin/accounts",
             admin,
             Some(json!([{"id": "ACC-F", "name": "Fuzz Works", "domains": ["fuzz-1.example"]}])),
         ),
-        19 => Case::new("GET", &format!("/admin/leads/{lead}"), admin, None),
-        20 => Case::new("GET", "/admin/dlq?max=5", admin, None),
-        21 => Case::new("POST", "/admin/dlq/redrive", admin, Some(json!({"max": 1}))),
-        22 => Case::new("GET", "/admin/stats", admin, None),
+        19 => Case::new("GET", &format!("/v1/admin/leads/{lead}"), admin, None),
+        20 => Case::new("GET", "/v1/admin/dlq?max=5", admin, None),
+        21 => Case::new(
+            "POST",
+            "/v1/admin/dlq/redrive",
+            admin,
+            Some(json!({"max": 1})),
+        ),
+        22 => Case::new("GET", "/v1/admin/stats", admin, None),
         _ => Case::new("GET", "/healthz", None, None),
     }
 }
@@ -606,7 +611,7 @@ fn edge_errors_are_problem_documents() {
     let cases = [
         Case::new("GET", "/v1/leads/%FF%FE", read, None),
         Case::new("GET", "/v1/leads/%FF%FE/decision", read, None),
-        Case::new("GET", "/admin/leads/%FF%FE", Some(&admin), None),
+        Case::new("GET", "/v1/admin/leads/%FF%FE", Some(&admin), None),
         Case::new(
             "POST",
             "/v1/leads/%FF%FE/accept",
@@ -619,8 +624,8 @@ fn edge_errors_are_problem_documents() {
             Some(&admin),
             Some(json!({})),
         ),
-        Case::new("GET", "/admin/stats", Some(&admin), None).with_method("DELETE"),
-        Case::new("GET", "/admin/policy/rollback", Some(&admin), None),
+        Case::new("GET", "/v1/admin/stats", Some(&admin), None).with_method("DELETE"),
+        Case::new("GET", "/v1/admin/policy/rollback", Some(&admin), None),
         Case::new("GET", "/v1/leads/x/accept", Some(&admin), None),
         Case::new("GET", "/v1/reps/desk-1/away", Some(&admin), None),
         Case::new(
@@ -651,13 +656,13 @@ fn edge_errors_are_problem_documents() {
     }
     // A misspelled field is refused, and nothing is rolled back.
     let history = |server: &Server| {
-        let c = Case::new("GET", "/admin/policy/history", Some(&admin), None);
+        let c = Case::new("GET", "/v1/admin/policy/history", Some(&admin), None);
         let r = raw_request(server.authority(), &c.bytes(), ANSWER_WITHIN).unwrap();
         serde_json::from_slice::<Value>(&r.body).unwrap()["active"].clone()
     };
     let policy = Case::new(
         "POST",
-        "/admin/policy",
+        "/v1/admin/policy",
         Some(&admin),
         Some(json!({"document": SMALL_POLICY})),
     );
@@ -671,7 +676,7 @@ fn edge_errors_are_problem_documents() {
     let before = history(&server);
     let typo = Case::new(
         "POST",
-        "/admin/policy/rollback",
+        "/v1/admin/policy/rollback",
         Some(&admin),
         Some(json!({"verison": 1})),
     );

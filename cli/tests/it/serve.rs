@@ -101,7 +101,7 @@ async fn leads_are_routed_explained_and_survive_a_restart() {
     }
     let (_, after) = server.decision(&retried_id, READ_KEY, 0).await;
     assert_eq!(after, before, "a retry changed the lead's routing");
-    let (_, stats) = admin_get(&server, "/admin/stats").await;
+    let (_, stats) = admin_get(&server, "/v1/admin/stats").await;
     assert_eq!(stats["routed"], ids.len() + 1, "{stats}");
 
     server.stop();
@@ -262,7 +262,7 @@ async fn a_lead_that_cannot_be_routed_reaches_the_dead_letters_and_is_redriven()
         view["status"], "queued",
         "the lead stays stored, awaiting routing: {view}"
     );
-    let (_, stats) = admin_get(&server, "/admin/stats").await;
+    let (_, stats) = admin_get(&server, "/v1/admin/stats").await;
     assert!(stats["route_failures"].as_u64().unwrap() >= 2, "{stats}");
 
     // Fix the cause, then re-drive.
@@ -344,13 +344,13 @@ async fn the_decision_route_and_admin_routes_check_keys() {
     let (status, problem) = server
         .call(
             Method::GET,
-            "/admin/stats",
+            "/v1/admin/stats",
             &[("authorization", "Bearer test-read-key")],
             Default::default(),
         )
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
-    let (status, problem) = admin_get(&server, "/admin/policy/versions/9").await;
+    let (status, problem) = admin_get(&server, "/v1/admin/policy/versions/9").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(problem["type"], "urn:switchboard:problem:not-found");
 

@@ -153,7 +153,7 @@ async fn every_refusal_is_a_problem_document_with_its_status() {
             None,
         ),
         (
-            request("GET", "/admin/leads/%FF%FE", Some(&admin), ""),
+            request("GET", "/v1/admin/leads/%FF%FE", Some(&admin), ""),
             400,
             "bad-request",
             None,
@@ -171,13 +171,13 @@ async fn every_refusal_is_a_problem_document_with_its_status() {
             None,
         ),
         (
-            request("GET", "/admin/policy/rollback", Some(&admin), ""),
+            request("GET", "/v1/admin/policy/rollback", Some(&admin), ""),
             405,
             "method-not-allowed",
             Some("POST"),
         ),
         (
-            request("DELETE", "/admin/policy", Some(&admin), ""),
+            request("DELETE", "/v1/admin/policy", Some(&admin), ""),
             405,
             "method-not-allowed",
             Some("POST"),
@@ -238,33 +238,33 @@ async fn admin_and_rep_action_bodies_refuse_unknown_and_missing_fields() {
     // (path, body, status, field named)
     let cases = [
         (
-            "/admin/policy/rollback",
+            "/v1/admin/policy/rollback",
             r#"{"verison": 1}"#,
             422,
             "verison",
         ),
-        ("/admin/policy/rollback", r#"{}"#, 422, "version"),
-        ("/admin/policy/rollback", "", 422, "body"),
+        ("/v1/admin/policy/rollback", r#"{}"#, 422, "version"),
+        ("/v1/admin/policy/rollback", "", 422, "body"),
         (
-            "/admin/policy/rollback",
+            "/v1/admin/policy/rollback",
             r#"{"version": 1, "to": 0}"#,
             422,
             "to",
         ),
         (
-            "/admin/dlq/redrive",
+            "/v1/admin/dlq/redrive",
             r#"{"max": 1, "all": true}"#,
             422,
             "all",
         ),
         (
-            "/admin/policy",
+            "/v1/admin/policy",
             r#"{"document": "x", "notes": "y"}"#,
             422,
             "notes",
         ),
         (
-            "/admin/accounts",
+            "/v1/admin/accounts",
             r#"[{"id": "a1", "nmae": "x"}]"#,
             422,
             "nmae",
@@ -301,7 +301,7 @@ async fn admin_and_rep_action_bodies_refuse_unknown_and_missing_fields() {
     // Nothing was rolled back.
     let active = exchange(
         addr,
-        &request("GET", "/admin/policy/active", Some(&admin), ""),
+        &request("GET", "/v1/admin/policy/active", Some(&admin), ""),
     )
     .await;
     assert_eq!(active.status, Some(200));
@@ -345,7 +345,7 @@ async fn the_decision_view_agrees_with_the_stored_routing() {
         addr,
         &request(
             "GET",
-            &format!("/admin/leads/{id}"),
+            &format!("/v1/admin/leads/{id}"),
             Some(&running.admin_token),
             "",
         ),

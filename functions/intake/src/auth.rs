@@ -55,7 +55,7 @@ pub const WEBFLOW_TIMESTAMP: &str = "x-webflow-timestamp";
 pub const TALLY_SIGNATURE: &str = "tally-signature";
 pub const CALENDLY_SIGNATURE: &str = "calendly-webhook-signature";
 pub const TOKEN_HEADER: &str = "x-switchboard-token";
-pub const API_KEY_HEADER: &str = "x-api-key";
+pub use switchboard_http::credentials::{API_KEY_HEADER, presented_api_key};
 pub const GENERIC_SIGNATURE: &str = "x-switchboard-signature";
 pub const GENERIC_SOURCE: &str = "x-switchboard-source";
 
@@ -187,20 +187,6 @@ pub fn generic_source<'c>(
         }
     }
     found.ok_or(AuthError::BadCredentials)
-}
-
-/// The API key from `Authorization: Bearer <key>` or `X-Api-Key: <key>`.
-pub fn presented_api_key(headers: &HeaderMap) -> Option<&str> {
-    let bearer = headers
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, rest) = v.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| rest.trim())
-        });
-    bearer
-        .or_else(|| headers.get(API_KEY_HEADER).and_then(|v| v.to_str().ok()))
-        .filter(|k| !k.is_empty())
 }
 
 fn verify_t_v1(

@@ -9,8 +9,6 @@ use std::fmt;
 
 use jiff::SignedDuration;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 
 use crate::normalize::country;
 use crate::normalize::fields::Target;
@@ -103,33 +101,7 @@ pub enum GenericAuth {
     Hmac,
 }
 
-/// A secret value. Its `Debug` never shows the value, so it cannot end up in logs.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    pub fn expose(&self) -> &[u8] {
-        self.0.as_bytes()
-    }
-
-    /// Constant-time equality with a presented credential. Both sides are hashed first so
-    /// neither the content nor the length of the secret leaks through timing.
-    pub fn matches(&self, presented: &[u8]) -> bool {
-        let a = Sha256::digest(self.0.as_bytes());
-        let b = Sha256::digest(presented);
-        a.as_slice().ct_eq(b.as_slice()).into()
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
+pub use switchboard_http::Secret;
 
 /// One configured source of leads.
 #[derive(Debug, Clone)]
@@ -267,10 +239,10 @@ impl IntakeConfig {
             serde_yaml_ng::from_str(text).map_err(|e| ConfigError::Syntax(e.to_string()))?;
         let resolve = |spec: SecretSpec| -> Result<Secret, ConfigError> {
             match spec {
-                SecretSpec::Inline(s) => Ok(Secret(s)),
-                SecretSpec::Env { env: name } => {
-                    env(&name).map(Secret).ok_or(ConfigError::MissingEnv(name))
-                }
+                SecretSpec::Inline(s) => Ok(Secret::new(s)),
+                SecretSpec::Env { env: name } => env(&name)
+                    .map(Secret::new)
+                    .ok_or(ConfigError::MissingEnv(name)),
             }
         };
         let defaults = IntakeConfig::default();

@@ -18,6 +18,7 @@
 //! ```
 
 pub mod actions;
+pub mod admin;
 pub mod auth;
 pub mod aws;
 pub mod body;

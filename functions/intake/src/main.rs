@@ -1,9 +1,11 @@
 //! The intake Lambda function: logging, configuration from the environment, SDK clients
 //! built once, then the shared router served by `lambda_http` (API Gateway HTTP API and
 //! function URLs). Leads are stored in DynamoDB and handed to the routing queue on SQS.
+//! The admin API (`/v1/admin/...`) is served here too, over the same table.
 
 use anyhow::Context as _;
 use switchboard_intake::actions::aws::aws_actions;
+use switchboard_intake::admin::{JwtRoles, aws_admin};
 use switchboard_intake::aws::{AwsSettings, aws_state};
 use switchboard_intake::{IntakeConfig, normalize, router};
 
@@ -24,7 +26,12 @@ async fn main() -> anyhow::Result<()> {
     {
         state = state.with_actions(actions);
     }
-    lambda_http::run(router(state))
+    let admin = aws_admin(
+        &sdk,
+        &settings,
+        JwtRoles::from_lookup(switchboard_lambda::env::var),
+    );
+    lambda_http::run(router(state).merge(admin))
         .await
         .map_err(|e| anyhow::anyhow!(e))
         .context("lambda runtime stopped")

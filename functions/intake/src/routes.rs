@@ -42,19 +42,10 @@ pub fn router(state: IntakeState) -> Router {
         .fallback(|| async { IntakeError::RouteNotFound })
         .method_not_allowed_fallback(|| async { IntakeError::MethodNotAllowed })
         .layer(axum::middleware::map_response(crate::problem::problem_edge))
-        .layer(axum::middleware::map_response(common_headers))
+        .layer(axum::middleware::map_response(
+            switchboard_http::headers::common_headers,
+        ))
         .with_state(state)
-}
-
-/// Answers are data for machines: never cached, never sniffed into HTML.
-async fn common_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    response
 }
 
 async fn healthz() -> Response {

@@ -116,3 +116,124 @@ async fn a_second_submission_from_the_same_address_is_a_duplicate_and_not_queued
     assert_eq!(second["duplicate_of"], first["lead_id"], "{second}");
     assert_eq!(routing_messages(&setup).await.len(), 1);
 }
+
+/// The admin API as the Lambda serves it: over the deployment's table, with the caller
+/// read from the request context API Gateway's authorizer filled in.
+mod admin {
+    use lambda_http::aws_lambda_events::apigw::{
+        ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerIamDescription,
+        ApiGatewayRequestAuthorizerJwtDescription, ApiGatewayV2httpRequestContext,
+    };
+    use lambda_http::request::RequestContext;
+    use switchboard_intake::admin::{JwtRoles, aws_admin};
+    use switchboard_testkit::activate;
+
+    use super::*;
+
+    const POLICY: &str = "name: t\ntriage_pool: triage\nreps: [{ id: ana, name: Ana }]\npools: [{ id: p, strategy: round_robin, members: [ana] }]\nrules: [{ id: default, pool: p }]\n";
+
+    fn iam() -> RequestContext {
+        let mut iam = ApiGatewayRequestAuthorizerIamDescription::default();
+        iam.user_arn = Some("arn:aws:iam::123456789012:user/ops".into());
+        let mut authorizer = ApiGatewayRequestAuthorizer::default();
+        authorizer.iam = Some(iam);
+        let mut context = ApiGatewayV2httpRequestContext::default();
+        context.authorizer = Some(authorizer);
+        RequestContext::ApiGatewayV2(context)
+    }
+
+    fn viewer() -> RequestContext {
+        let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+        jwt.claims
+            .insert("cognito:groups".into(), "[switchboard-viewer]".into());
+        jwt.claims.insert("email".into(), "vera@example.com".into());
+        let mut authorizer = ApiGatewayRequestAuthorizer::default();
+        authorizer.jwt = Some(jwt);
+        let mut context = ApiGatewayV2httpRequestContext::default();
+        context.authorizer = Some(authorizer);
+        RequestContext::ApiGatewayV2(context)
+    }
+
+    fn request(method: &str, path: &str, context: Option<RequestContext>) -> Request<Body> {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Body::empty())
+            .unwrap();
+        if let Some(context) = context {
+            request.extensions_mut().insert(context);
+        }
+        request
+    }
+
+    #[tokio::test]
+    async fn the_lambda_serves_the_admin_api_to_the_callers_its_authorizers_name() {
+        let Some(setup) = setup().await else { return };
+        let store = DynamoStore::new(setup.aws.dynamodb(), &setup.settings.table);
+        activate(&store, POLICY).await;
+        let app = aws_admin(
+            &setup.aws.config,
+            &setup.settings,
+            JwtRoles::from_lookup(|_| None),
+        );
+        let cases = [
+            ("GET", "/v1/iam/admin/reps/ana", Some(iam()), StatusCode::OK),
+            (
+                "GET",
+                "/v1/iam/admin/reps/ana",
+                None,
+                StatusCode::UNAUTHORIZED,
+            ),
+            ("GET", "/v1/admin/reps/ana", Some(viewer()), StatusCode::OK),
+            ("GET", "/v1/admin/reps/ana", None, StatusCode::UNAUTHORIZED),
+            (
+                "POST",
+                "/v1/admin/reps/ana/away",
+                Some(viewer()),
+                StatusCode::FORBIDDEN,
+            ),
+            (
+                "POST",
+                "/v1/admin/reps/ana/away",
+                Some(iam()),
+                StatusCode::OK,
+            ),
+            (
+                "GET",
+                "/v1/admin/reps/zed",
+                Some(iam()),
+                StatusCode::NOT_FOUND,
+            ),
+            // No dead-letter queue configured: said so, as a problem.
+            (
+                "GET",
+                "/v1/admin/dlq",
+                Some(iam()),
+                StatusCode::SERVICE_UNAVAILABLE,
+            ),
+        ];
+        for (method, path, context, want) in cases {
+            let response = app
+                .clone()
+                .oneshot(request(method, path, context))
+                .await
+                .unwrap();
+            let status = response.status();
+            let content_type = response.headers()["content-type"].clone();
+            let body = json(response).await;
+            assert_eq!(status, want, "{method} {path}: {body}");
+            if !status.is_success() {
+                assert_eq!(content_type, "application/problem+json", "{method} {path}");
+            }
+        }
+        let response = app
+            .oneshot(request("GET", "/v1/admin/reps/ana", Some(iam())))
+            .await
+            .unwrap();
+        assert_eq!(
+            json(response).await["unavailable"],
+            "away",
+            "the admin's change is in DynamoDB"
+        );
+    }
+}

@@ -16,10 +16,10 @@ use crate::decision::{
 use crate::ids::RepId;
 use crate::lead::Lead;
 use crate::policy::{
-    CompiledPolicy, MAX_FROM_LEAD, PoolIdx, RepIdx, Requirement, RuleSpec, SlaClock, StrategyKind,
-    TagId,
+    CompiledPolicy, MAX_FROM_LEAD, PoolIdx, RepIdx, RepSpec, Requirement, RuleSpec, SlaClock,
+    StrategyKind, TagId,
 };
-use crate::state::{PoolState, Snapshot};
+use crate::state::{PoolState, RepState, Snapshot};
 
 /// The inputs of one decision besides the policy and the state.
 #[derive(Debug, Clone, Copy)]
@@ -263,6 +263,85 @@ pub(crate) fn week_start(date: Date) -> Date {
     d
 }
 
+/// One rep as routing sees it at an instant, whatever the lead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RepNow {
+    /// The rep's local date and time.
+    pub local: DateTime,
+    /// Leads assigned in the rep's current local day and ISO week.
+    pub today: u32,
+    pub this_week: u32,
+    /// Why the rep cannot take a lead now (away, out of office, the open cap, a holiday,
+    /// working hours, the daily and weekly caps, checked in that order), or `None`.
+    /// Routing checks the same after skills and bounces.
+    pub unavailable: Option<Skip>,
+}
+
+/// [`RepNow`] of the rep at `now`. The admin API's rep view and reports use it; routing
+/// runs the same checks.
+pub fn rep_now(policy: &CompiledPolicy, rep: RepIdx, state: &RepState, now: Timestamp) -> RepNow {
+    let spec = &policy.reps[rep as usize];
+    let local = LocalClock::new(now).local(policy, spec.tz);
+    let date = local.dt.date();
+    RepNow {
+        local: local.dt,
+        today: state.day.count_in(date),
+        this_week: state.week.count_in(week_start(date)),
+        unavailable: available(spec, state, now, || local).err(),
+    }
+}
+
+/// The availability checks of routing and [`rep_now`], with the rep's local time computed only when a check needs it.
+fn available(
+    spec: &RepSpec,
+    rs: &RepState,
+    now: Timestamp,
+    local: impl FnOnce() -> Local,
+) -> Result<(), Skip> {
+    if let Some(away) = rs.away
+        && away.is_away(now)
+    {
+        return Err(Skip::Away { until: away.until });
+    }
+    if let Some(w) = spec.away.iter().find(|w| w.from <= now && now < w.until) {
+        return Err(Skip::OutOfOffice { until: w.until });
+    }
+    if let Some(max) = spec.caps.max_open
+        && rs.open >= max
+    {
+        return Err(Skip::AtCap { open: rs.open, max });
+    }
+    let needs_local = spec.hours.is_some()
+        || !spec.holidays.is_empty()
+        || spec.caps.max_per_day.is_some()
+        || spec.caps.max_per_week.is_some();
+    if needs_local {
+        let local = local();
+        let date = local.dt.date();
+        if !spec.holidays.is_empty() && spec.holidays.binary_search(&date).is_ok() {
+            return Err(Skip::Holiday { date });
+        }
+        if let Some(h) = &spec.hours
+            && !h.contains_minute(local.weekday as usize, local.minute)
+        {
+            return Err(Skip::OutsideHours { local: local.dt });
+        }
+        if let Some(max) = spec.caps.max_per_day {
+            let count = rs.day.count_in(date);
+            if count >= max {
+                return Err(Skip::DailyCap { count, max });
+            }
+        }
+        if let Some(max) = spec.caps.max_per_week {
+            let count = rs.week.count_in(week_start(date));
+            if count >= max {
+                return Err(Skip::WeeklyCap { count, max });
+            }
+        }
+    }
+    Ok(())
+}
+
 struct Run<'a> {
     policy: &'a CompiledPolicy,
     state: &'a Snapshot,
@@ -315,48 +394,8 @@ impl Run<'_> {
             self.saw_bounced = true;
             return Err(Skip::BouncedBefore);
         }
-        if let Some(away) = rs.away
-            && away.is_away(now)
-        {
-            return Err(Skip::Away { until: away.until });
-        }
-        if let Some(w) = spec.away.iter().find(|w| w.from <= now && now < w.until) {
-            return Err(Skip::OutOfOffice { until: w.until });
-        }
-        if let Some(max) = spec.caps.max_open
-            && rs.open >= max
-        {
-            return Err(Skip::AtCap { open: rs.open, max });
-        }
-        let needs_local = spec.hours.is_some()
-            || !spec.holidays.is_empty()
-            || spec.caps.max_per_day.is_some()
-            || spec.caps.max_per_week.is_some();
-        if needs_local {
-            let local = self.clock.local(self.policy, spec.tz);
-            let date = local.dt.date();
-            if !spec.holidays.is_empty() && spec.holidays.binary_search(&date).is_ok() {
-                return Err(Skip::Holiday { date });
-            }
-            if let Some(h) = &spec.hours
-                && !h.contains_minute(local.weekday as usize, local.minute)
-            {
-                return Err(Skip::OutsideHours { local: local.dt });
-            }
-            if let Some(max) = spec.caps.max_per_day {
-                let count = rs.day.count_in(date);
-                if count >= max {
-                    return Err(Skip::DailyCap { count, max });
-                }
-            }
-            if let Some(max) = spec.caps.max_per_week {
-                let count = rs.week.count_in(week_start(date));
-                if count >= max {
-                    return Err(Skip::WeeklyCap { count, max });
-                }
-            }
-        }
-        Ok(())
+        let (policy, clock) = (self.policy, &mut self.clock);
+        available(spec, rs, now, || clock.local(policy, spec.tz))
     }
 
     fn owner_step(&mut self, d: &mut Decision, owner: RepIdx, rebounce: bool) -> Option<RepIdx> {

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod lead;
 pub mod policy;
 pub mod record;
+pub mod report;
 pub mod sla;
 pub mod state;
 
@@ -20,7 +21,7 @@ pub use account::{
     Account, AccountIndex, AccountLookup, MatchedBy, match_account, normalize_company_name,
 };
 pub use decision::{Decision, Outcome, ParkReason, Skip, StateChange, Verdict};
-pub use engine::{DecideInput, decide};
+pub use engine::{DecideInput, RepNow, decide, rep_now};
 pub use ids::{Email, LeadId, PoolId, RepId};
 pub use lead::{Lead, Scalar};
 pub use policy::{CompiledPolicy, PolicyDocument, PolicyError, StrategyKind};

@@ -19,6 +19,7 @@ mod error;
 mod notify_message;
 mod policy_cache;
 pub mod ports;
+pub mod report_facts;
 mod route_request;
 mod router;
 pub mod sweeper;
@@ -31,6 +32,7 @@ pub use policy_cache::CompiledPolicies;
 pub use ports::accounts::{AccountDirectory, ImportSummary};
 pub use ports::deliveries::{DeliveryKey, DeliveryLog};
 pub use ports::events::{DomainEvent, EVENT_SOURCE, EventPublisher};
+pub use ports::lead_index::{CursorError, LeadCursor, LeadIndex, LeadList, LeadPage};
 pub use ports::leads::{
     EmailEntry, FieldIssue, Insert, LeadStatus, LeadStore, NewLead, RawEncoding, RawPayload,
     StoredLead, email_key,

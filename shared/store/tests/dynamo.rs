@@ -5,6 +5,7 @@
 
 mod contract;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use contract::Harness;
 use switchboard_store::DomainEvent;
 use switchboard_store::aws::{CallCounter, DynamoStore, EventBridgePublisher, SqsQueue};
@@ -251,4 +252,70 @@ async fn aws_faults_on_insert_keep_one_lead_per_key_and_one_primary_per_address(
             Some(primary)
         );
     }
+}
+
+/// Lead items written before the listings existed carry neither index's keys, so they are
+/// listed only after the backfill, which then has nothing left to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_backfill_lists_lead_items_written_before_the_listings() {
+    use contract::fixtures::{CAPPED, activate, insert, monday};
+    use jiff::SignedDuration;
+    use switchboard_store::aws::dynamo::{Backfilled, keys};
+    use switchboard_store::{LeadIndex, Router};
+    let Some(aws) = moto().await else {
+        return;
+    };
+    let router = Router::new(aws.store().await, aws.bus_probe().await);
+    let store = &router.store;
+    activate(store, CAPPED).await;
+    let ids: Vec<String> = (1..=6).map(|i| format!("L{i}")).collect();
+    for id in &ids {
+        insert(store, id).await;
+        router.route_lead(id, monday()).await.expect("route");
+    }
+    // The caps take five; L6 is parked. Now make every item look like an older one.
+    for id in &ids {
+        store
+            .client()
+            .update_item()
+            .table_name(store.table())
+            .key(keys::PK, AttributeValue::S(format!("LEAD#{id}")))
+            .key(keys::SK, AttributeValue::S(keys::LEAD_SK.to_owned()))
+            .update_expression("REMOVE gsi1pk, gsi1sk, gsi3pk, gsi3sk")
+            .send()
+            .await
+            .expect("strip index keys");
+    }
+    let (from, to) = (monday(), monday() + SignedDuration::from_hours(1));
+    let listed = |page: switchboard_store::LeadPage| -> Vec<String> {
+        page.leads
+            .into_iter()
+            .map(|l| l.lead.id.into_string())
+            .collect()
+    };
+    let window = store
+        .received_between(from, to, None, 10)
+        .await
+        .expect("list");
+    let parked = store.parked(None, 10).await.expect("parked");
+    assert_eq!((listed(window), listed(parked)), (vec![], vec![]));
+
+    let done = store.backfill_lead_indexes().await.expect("backfill");
+    assert_eq!(
+        done,
+        Backfilled {
+            leads: 6,
+            received: 6,
+            parked: 1
+        }
+    );
+    let window = store
+        .received_between(from, to, None, 10)
+        .await
+        .expect("list");
+    assert_eq!(listed(window), ids);
+    let parked = store.parked(None, 10).await.expect("parked");
+    assert_eq!(listed(parked), ["L6"]);
+    let again = store.backfill_lead_indexes().await.expect("backfill");
+    assert_eq!(again, Backfilled::default());
 }

@@ -16,7 +16,9 @@ use switchboard_intake::{GenericAuth, IntakeConfig, IntakeError, ProviderKind};
 use switchboard_routing::DecisionRecord;
 use switchboard_store::{Assignment, LeadRouting, RoutingState};
 
-use super::{ServeState, query_param};
+use switchboard_http::body::query_param;
+
+use super::ServeState;
 
 /// Longest wait a client may ask for.
 const MAX_WAIT: Duration = Duration::from_secs(30);

@@ -1,24 +1,31 @@
 //! The local process's HTTP surface: intake's router (`switchboard_intake::router`, the
-//! same as the Lambda's), plus the routes only the local process has:
+//! same as the Lambda's), the admin API (`switchboard_admin::router`, the same as the
+//! Lambda's), plus the routes only the local process has:
 //!
 //! | route | purpose |
 //! | --- | --- |
 //! | `GET /v1/leads/{id}/decision` | routing status, assignment and decisions (read key or the source's API key); `?wait_ms=N` waits up to N ms (at most 30 s) for the decision |
-//! | `/admin/...` | policy, accounts, leads, dead letters, stats (admin token from `serve.json`) |
+//! | `GET /v1/admin/stats` | the local pipeline's counters and queue depths (viewer) |
+//!
+//! Admin callers are recognized by token: the admin token and the read-only viewer token
+//! that `serve.json` in the data directory holds.
 
-mod admin;
 mod decision;
-pub mod problem;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::response::Response;
-use http::{HeaderValue, header};
-use switchboard_intake::problem::problem_edge;
-use switchboard_intake::{IntakeState, Secret};
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use switchboard_admin::{AdminError, AdminState, TokenAuth};
+use switchboard_http::headers::common_headers;
+use switchboard_http::problem_edge;
+use switchboard_intake::IntakeState;
+use switchboard_store::embedded::EmbeddedStore;
 
 use super::pipeline::Pipeline;
+use super::queues::SharedQueue;
 
 pub use decision::DecisionView;
 
@@ -26,38 +33,42 @@ pub use decision::DecisionView;
 pub struct ServeState {
     pub pipeline: Arc<Pipeline>,
     pub intake: IntakeState,
-    pub admin_token: Arc<Secret>,
+    pub admin_auth: TokenAuth,
 }
 
 pub fn app(state: ServeState) -> Router {
+    let admin = Arc::new(AdminState::<EmbeddedStore, SharedQueue> {
+        store: state.pipeline.store.clone(),
+        routing_queue: Some(state.pipeline.routing.clone()),
+    });
+    let stats = Router::new()
+        .route(&format!("{}/stats", switchboard_admin::PREFIX), get(stats))
+        .layer(axum::middleware::from_fn(switchboard_admin::authorize))
+        .with_state(state.clone());
+    let admin =
+        switchboard_admin::router(admin)
+            .merge(stats)
+            .layer(axum::middleware::from_fn_with_state(
+                state.admin_auth.clone(),
+                TokenAuth::recognize,
+            ));
     let local = Router::new()
         .merge(decision::routes())
-        .merge(admin::routes(state.clone()))
         .with_state(state.clone());
     // Over the merged router, so the framework's refusals on every route (and on no
     // route) are problem documents too.
     switchboard_intake::router(state.intake)
         .merge(local)
+        .merge(admin)
         .layer(axum::middleware::map_response(problem_edge))
         .layer(axum::middleware::map_response(common_headers))
 }
 
-/// As on intake's routes: answers are data for machines, never cached or sniffed.
-async fn common_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    response
-}
-
-/// The value of `name` in a query string (`a=1&b=2`); values here are plain numbers.
-fn query_param<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
-    query?
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
+async fn stats(State(state): State<ServeState>) -> Response {
+    let p = &state.pipeline;
+    let dead = switchboard_admin::ops::dead_letters(&p.routing, usize::MAX).await;
+    match dead {
+        Ok(dead) => axum::Json(p.stats.view(p.routing.len(), dead.len())).into_response(),
+        Err(e) => AdminError::into_response(e),
+    }
 }

@@ -5,8 +5,8 @@ use redb::ReadableDatabase;
 
 use super::EmbeddedStore;
 use super::tables::{
-    AWAITING, EMAILS, IDEMPOTENCY, LEADS, awaiting_key, db_err, get_json, get_text, put_json,
-    put_lead, put_text,
+    AWAITING, EMAILS, IDEMPOTENCY, LEADS, LeadIndexes, awaiting_key, db_err, get_json, get_text,
+    put_json, put_lead, put_text,
 };
 use crate::error::{StoreError, StoreResult};
 use crate::ports::leads::{
@@ -19,7 +19,7 @@ impl LeadStore for EmbeddedStore {
         self.write(move |txn| {
             let mut keys = txn.open_table(IDEMPOTENCY).map_err(db_err)?;
             let mut leads = txn.open_table(LEADS).map_err(db_err)?;
-            let mut awaiting = txn.open_table(AWAITING).map_err(db_err)?;
+            let mut indexes = LeadIndexes::open(txn)?;
             let mut emails = txn.open_table(EMAILS).map_err(db_err)?;
             let key = &new.idempotency_key;
             if let Some(entry) = get_text(&keys, key)? {
@@ -55,7 +55,7 @@ impl LeadStore for EmbeddedStore {
                 key,
                 &encode_key_entry(&stored.lead.id, new.key_expires_at),
             )?;
-            put_lead(&mut leads, &mut awaiting, None, &stored)?;
+            put_lead(&mut leads, &mut indexes, None, &stored)?;
             Ok(Insert::Created(stored))
         })
         .await
@@ -124,7 +124,7 @@ impl LeadStore for EmbeddedStore {
         let id = lead_id.to_owned();
         self.write(move |txn| {
             let mut leads = txn.open_table(LEADS).map_err(db_err)?;
-            let mut awaiting = txn.open_table(AWAITING).map_err(db_err)?;
+            let mut indexes = LeadIndexes::open(txn)?;
             let mut lead: StoredLead =
                 get_json(&leads, &id)?.ok_or_else(|| StoreError::NotFound(format!("lead {id}")))?;
             if lead.status != from {
@@ -137,7 +137,7 @@ impl LeadStore for EmbeddedStore {
             let old = lead.clone();
             lead.status = to;
             lead.updated_at = now;
-            put_lead(&mut leads, &mut awaiting, Some(&old), &lead)?;
+            put_lead(&mut leads, &mut indexes, Some(&old), &lead)?;
             Ok(lead)
         })
         .await

@@ -10,6 +10,7 @@
 mod accounts;
 mod deliveries;
 mod events;
+mod lead_index;
 mod leads;
 mod policies;
 mod queue;

@@ -10,8 +10,8 @@ use switchboard_routing::{PoolId, RepId};
 
 use super::EmbeddedStore;
 use super::tables::{
-    ASSIGNMENTS, AWAITING, DECISIONS, DUE, LEADS, OPEN_BY_REP, POOLS, REPS, db_err, decision_key,
-    due_key, get_json, pair_key, put_json, put_lead, put_text, remove,
+    ASSIGNMENTS, DECISIONS, DUE, LEADS, LeadIndexes, OPEN_BY_REP, POOLS, REPS, db_err,
+    decision_key, due_key, get_json, pair_key, put_json, put_lead, put_text, remove,
 };
 use crate::apply::{Apply, pool_change_holds, rep_after, rep_change_holds};
 use crate::error::{StoreError, StoreResult};
@@ -246,7 +246,7 @@ impl RoutingState for EmbeddedStore {
 fn apply_in(txn: &WriteTransaction, apply: &Apply) -> StoreResult<Applied> {
     let mut assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
     let mut leads = txn.open_table(LEADS).map_err(db_err)?;
-    let mut awaiting = txn.open_table(AWAITING).map_err(db_err)?;
+    let mut indexes = LeadIndexes::open(txn)?;
     let mut reps = txn.open_table(REPS).map_err(db_err)?;
     let mut pools = txn.open_table(POOLS).map_err(db_err)?;
     let mut decisions = txn.open_table(DECISIONS).map_err(db_err)?;
@@ -310,7 +310,7 @@ fn apply_in(txn: &WriteTransaction, apply: &Apply) -> StoreResult<Applied> {
     lead.status = apply.lead_status;
     lead.decisions = apply.decision_number();
     lead.updated_at = apply.record.decided_at;
-    put_lead(&mut leads, &mut awaiting, Some(&old), &lead)?;
+    put_lead(&mut leads, &mut indexes, Some(&old), &lead)?;
     put_json(
         &mut decisions,
         &decision_key(id, apply.decision_number()),
@@ -357,7 +357,7 @@ fn release_in(
 ) -> StoreResult<Option<Assignment>> {
     let mut assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
     let mut leads = txn.open_table(LEADS).map_err(db_err)?;
-    let mut awaiting = txn.open_table(AWAITING).map_err(db_err)?;
+    let mut indexes = LeadIndexes::open(txn)?;
     let mut reps = txn.open_table(REPS).map_err(db_err)?;
     let mut open_by_rep = txn.open_table(OPEN_BY_REP).map_err(db_err)?;
     let mut due = txn.open_table(DUE).map_err(db_err)?;
@@ -409,6 +409,6 @@ fn release_in(
     a.ended_as = Some(outcome);
     put_json(&mut assignments, lead_id, &a)?;
     lead.updated_at = now;
-    put_lead(&mut leads, &mut awaiting, Some(&old), &lead)?;
+    put_lead(&mut leads, &mut indexes, Some(&old), &lead)?;
     Ok(Some(a))
 }

@@ -3,11 +3,13 @@
 //! Values are JSON so the on-disk form is inspectable and matches the API's shapes. Keys
 //! that combine two ids separate them with NUL, which ids never contain.
 
-use redb::{ReadableTable, Table, TableDefinition};
+use redb::{ReadableTable, Table, TableDefinition, WriteTransaction};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{StoreError, StoreResult};
+use crate::ports::lead_index::time_key;
+use crate::ports::leads::{LeadStatus, StoredLead};
 
 type Json = TableDefinition<'static, &'static str, &'static [u8]>;
 
@@ -32,6 +34,11 @@ pub const DUE: Json = TableDefinition::new("sla_due");
 /// `updated_at (epoch ms, 20 digits) NUL lead id` → empty: leads awaiting routing
 /// (`received`, `queued`), for the sweep's re-drive of lost hand-offs.
 pub const AWAITING: Json = TableDefinition::new("awaiting_routing");
+/// `received_at (time_key) NUL lead id` → empty: every lead by the time it was received.
+pub const RECEIVED: Json = TableDefinition::new("leads_by_received");
+/// `updated_at (time_key) NUL lead id` → empty: leads parked now, by the time they were
+/// parked (a parked lead's `updated_at`).
+pub const PARKED: Json = TableDefinition::new("parked_leads");
 /// version → `PolicyVersion`
 pub const POLICY_VERSIONS: TableDefinition<'static, u64, &'static [u8]> =
     TableDefinition::new("policy_versions");
@@ -47,7 +54,7 @@ pub const ACCOUNT_NAMES: Json = TableDefinition::new("account_names");
 /// `layout` → the file's layout version (see `upgrade`)
 pub const META: Json = TableDefinition::new("meta");
 
-pub const ALL: [Json; 15] = [
+pub const ALL: [Json; 17] = [
     META,
     LEADS,
     IDEMPOTENCY,
@@ -59,6 +66,8 @@ pub const ALL: [Json; 15] = [
     OPEN_BY_REP,
     DUE,
     AWAITING,
+    RECEIVED,
+    PARKED,
     POLICY_POINTERS,
     ACCOUNTS,
     ACCOUNT_DOMAINS,
@@ -148,19 +157,101 @@ pub fn awaiting_key(updated_at: jiff::Timestamp, lead_id: &str) -> String {
     format!("{:020}\0{lead_id}", updated_at.as_millisecond().max(0))
 }
 
-/// Writes `new` and keeps the awaiting-routing index in step with it: the entry of the
-/// lead as it was (`old`) goes, and one for `new` comes if it awaits routing.
+/// Key of the received-time index: the time's sort key form, then the lead.
+pub fn received_key(lead: &StoredLead) -> String {
+    format!("{}\0{}", time_key(lead.lead.received_at), lead.lead.id)
+}
+
+/// Key of the parked index: the time the lead was parked (its `updated_at`), then the lead.
+pub fn parked_key(lead: &StoredLead) -> String {
+    format!("{}\0{}", time_key(lead.updated_at), lead.lead.id)
+}
+
+/// The index tables every write of a lead keeps in step with it, opened in that write's
+/// transaction so a lead and its index entries commit together.
+pub struct LeadIndexes<'txn> {
+    awaiting: Table<'txn, &'static str, &'static [u8]>,
+    received: Table<'txn, &'static str, &'static [u8]>,
+    parked: Table<'txn, &'static str, &'static [u8]>,
+}
+
+impl<'txn> LeadIndexes<'txn> {
+    pub fn open(txn: &'txn WriteTransaction) -> StoreResult<LeadIndexes<'txn>> {
+        Ok(LeadIndexes {
+            awaiting: txn.open_table(AWAITING).map_err(db_err)?,
+            received: txn.open_table(RECEIVED).map_err(db_err)?,
+            parked: txn.open_table(PARKED).map_err(db_err)?,
+        })
+    }
+
+    /// Drops the entries of the lead as it was (`old`) and adds those of `new`: awaiting
+    /// routing while `received`/`queued`, parked while `parked`, received-time always.
+    /// Entries are keyed by values that can change (`updated_at`), so the old ones are
+    /// removed by the old values rather than looked up.
+    fn replace(&mut self, old: Option<&StoredLead>, new: &StoredLead) -> StoreResult<()> {
+        let Some(old) = old else {
+            return self.add(new);
+        };
+        if old.status.awaits_routing() {
+            remove(
+                &mut self.awaiting,
+                &awaiting_key(old.updated_at, &old.lead.id),
+            )?;
+        }
+        if new.status.awaits_routing() {
+            put_text(
+                &mut self.awaiting,
+                &awaiting_key(new.updated_at, &new.lead.id),
+                "",
+            )?;
+        }
+        if old.status == LeadStatus::Parked {
+            remove(&mut self.parked, &parked_key(old))?;
+        }
+        if new.status == LeadStatus::Parked {
+            put_text(&mut self.parked, &parked_key(new), "")?;
+        }
+        // `received_at` does not change after the insert: this entry is rewritten only if
+        // a caller ever changes it.
+        let (was, is) = (received_key(old), received_key(new));
+        if was != is {
+            remove(&mut self.received, &was)?;
+            put_text(&mut self.received, &is, "")?;
+        }
+        Ok(())
+    }
+
+    /// Adds the entries of `lead` (idempotent: the upgrade re-adds what exists).
+    pub fn add(&mut self, lead: &StoredLead) -> StoreResult<()> {
+        if lead.status.awaits_routing() {
+            put_text(
+                &mut self.awaiting,
+                &awaiting_key(lead.updated_at, &lead.lead.id),
+                "",
+            )?;
+        }
+        if lead.status == LeadStatus::Parked {
+            put_text(&mut self.parked, &parked_key(lead), "")?;
+        }
+        put_text(&mut self.received, &received_key(lead), "")
+    }
+
+    /// Drops an awaiting-routing entry by its key (the upgrade's removal of legacy records).
+    pub fn remove_awaiting(&mut self, lead: &StoredLead) -> StoreResult<()> {
+        remove(
+            &mut self.awaiting,
+            &awaiting_key(lead.updated_at, &lead.lead.id),
+        )
+    }
+}
+
+/// Writes `new` and keeps the lead's index entries in step with it (see [`LeadIndexes`]).
 pub fn put_lead(
     leads: &mut Table<'_, &'static str, &'static [u8]>,
-    awaiting: &mut Table<'_, &'static str, &'static [u8]>,
-    old: Option<&crate::ports::leads::StoredLead>,
-    new: &crate::ports::leads::StoredLead,
+    indexes: &mut LeadIndexes<'_>,
+    old: Option<&StoredLead>,
+    new: &StoredLead,
 ) -> StoreResult<()> {
-    if let Some(old) = old.filter(|l| l.status.awaits_routing()) {
-        remove(awaiting, &awaiting_key(old.updated_at, &old.lead.id))?;
-    }
-    if new.status.awaits_routing() {
-        put_text(awaiting, &awaiting_key(new.updated_at, &new.lead.id), "")?;
-    }
+    indexes.replace(old, new)?;
     put_json(leads, &new.lead.id, new)
 }

@@ -1,6 +1,6 @@
 //! Bringing a store file written by an earlier version up to the current layout, once, when
 //! it is opened. The layout version lives in the `meta` table; a file without it predates
-//! both changes below.
+//! all the changes below.
 //!
 //! - Version 1 added the awaiting-routing index: entries for leads stored before it existed
 //!   are built from the leads table, so the start-up re-drive still finds them.
@@ -9,17 +9,20 @@
 //!   with `email-claim:`; they are removed with their idempotency keys and index entries,
 //!   so nothing ever mistakes one for a lead. (The addresses they covered start a fresh
 //!   dedupe window.)
+//! - Version 2 added the received-time and parked indexes (`LeadIndex`): their entries for
+//!   leads stored before are built from the leads table, so the listings include them.
+//!
+//! Every step is idempotent (entries are re-added under the keys they already have), so
+//! a file of any earlier version takes the same pass.
 
 use redb::{ReadableTable, WriteTransaction};
 
-use super::tables::{
-    AWAITING, IDEMPOTENCY, LEADS, META, awaiting_key, db_err, get_text, put_text, remove,
-};
+use super::tables::{IDEMPOTENCY, LEADS, LeadIndexes, META, db_err, get_text, put_text, remove};
 use crate::error::StoreResult;
 use crate::ports::leads::StoredLead;
 
 /// The layout this code writes.
-pub const LAYOUT: &str = "1";
+pub const LAYOUT: &str = "2";
 const LAYOUT_KEY: &str = "layout";
 const LEGACY_CLAIM_PREFIX: &str = "email-claim:";
 
@@ -32,9 +35,9 @@ pub fn upgrade(txn: &WriteTransaction) -> StoreResult<()> {
     }
     let mut leads = txn.open_table(LEADS).map_err(db_err)?;
     let mut keys = txn.open_table(IDEMPOTENCY).map_err(db_err)?;
-    let mut awaiting = txn.open_table(AWAITING).map_err(db_err)?;
+    let mut indexes = LeadIndexes::open(txn)?;
     let mut claims = Vec::new();
-    let mut unindexed = Vec::new();
+    let mut stored = Vec::new();
     for row in leads.iter().map_err(db_err)? {
         let (k, v) = row.map_err(db_err)?;
         let Ok(lead) = serde_json::from_slice::<StoredLead>(v.value()) else {
@@ -46,25 +49,22 @@ pub fn upgrade(txn: &WriteTransaction) -> StoreResult<()> {
         };
         if k.value().starts_with(LEGACY_CLAIM_PREFIX) {
             claims.push(lead);
-        } else if lead.status.awaits_routing() {
-            unindexed.push(awaiting_key(lead.updated_at, &lead.lead.id));
+        } else {
+            stored.push(lead);
         }
     }
     for claim in &claims {
         remove(&mut leads, &claim.lead.id)?;
         remove(&mut keys, &claim.idempotency_key)?;
-        remove(
-            &mut awaiting,
-            &awaiting_key(claim.updated_at, &claim.lead.id),
-        )?;
+        indexes.remove_awaiting(claim)?;
     }
-    for key in &unindexed {
-        put_text(&mut awaiting, key, "")?;
+    for lead in &stored {
+        indexes.add(lead)?;
     }
-    if !claims.is_empty() || !unindexed.is_empty() {
+    if !claims.is_empty() || !stored.is_empty() {
         tracing::info!(
             removed_claims = claims.len(),
-            indexed = unindexed.len(),
+            indexed = stored.len(),
             "store file upgraded"
         );
     }
@@ -79,6 +79,7 @@ mod tests {
     use super::*;
     use crate::embedded::EmbeddedStore;
     use crate::embedded::tables::put_json;
+    use crate::ports::lead_index::LeadIndex;
     use crate::ports::leads::{LeadStatus, LeadStore};
 
     fn stored(id: &str, status: LeadStatus, at: Timestamp) -> StoredLead {
@@ -95,50 +96,63 @@ mod tests {
         }
     }
 
+    fn ids(leads: &[StoredLead]) -> Vec<&str> {
+        leads.iter().map(|l| l.lead.id.as_str()).collect()
+    }
+
     #[tokio::test]
     async fn a_file_from_an_earlier_version_is_indexed_and_loses_its_claims() {
-        let path = std::env::temp_dir().join(format!(
-            "switchboard-upgrade-{}-{}.redb",
-            std::process::id(),
-            Timestamp::now().as_nanosecond()
-        ));
         let at: Timestamp = "2026-06-01T10:00:00Z".parse().unwrap();
-        // The earlier layout: leads and keys, no layout stamp, no index entries.
-        {
-            let db = redb::Database::create(&path).unwrap();
-            let txn = db.begin_write().unwrap();
+        let day = jiff::SignedDuration::from_hours(24);
+        // The layout stamp an earlier version left: none (before version 1), or "1" (with
+        // awaiting-routing entries but neither received-time nor parked entries).
+        for layout in [None, Some("1")] {
+            let path = std::env::temp_dir().join(format!(
+                "switchboard-upgrade-{}-{}.redb",
+                std::process::id(),
+                Timestamp::now().as_nanosecond()
+            ));
             {
-                let mut leads = txn.open_table(LEADS).unwrap();
-                let mut keys = txn.open_table(IDEMPOTENCY).unwrap();
-                for lead in [
-                    stored("waiting", LeadStatus::Queued, at),
-                    stored("done", LeadStatus::Closed, at),
-                    stored("email-claim:ab12:0", LeadStatus::Received, at),
-                ] {
-                    put_json(&mut leads, &lead.lead.id, &lead).unwrap();
-                    put_text(&mut keys, &lead.idempotency_key, &lead.lead.id).unwrap();
+                let db = redb::Database::create(&path).unwrap();
+                let txn = db.begin_write().unwrap();
+                {
+                    let mut leads = txn.open_table(LEADS).unwrap();
+                    let mut keys = txn.open_table(IDEMPOTENCY).unwrap();
+                    let mut awaiting = txn.open_table(super::super::tables::AWAITING).unwrap();
+                    let mut meta = txn.open_table(META).unwrap();
+                    for lead in [
+                        stored("waiting", LeadStatus::Queued, at),
+                        stored("done", LeadStatus::Closed, at),
+                        stored("triage", LeadStatus::Parked, at),
+                        stored("email-claim:ab12:0", LeadStatus::Received, at),
+                    ] {
+                        put_json(&mut leads, &lead.lead.id, &lead).unwrap();
+                        put_text(&mut keys, &lead.idempotency_key, &lead.lead.id).unwrap();
+                    }
+                    if let Some(layout) = layout {
+                        let key = super::super::tables::awaiting_key(at, "waiting");
+                        put_text(&mut awaiting, &key, "").unwrap();
+                        put_text(&mut meta, LAYOUT_KEY, layout).unwrap();
+                    }
                 }
+                txn.commit().unwrap();
             }
-            txn.commit().unwrap();
+            // Opening twice: the second open finds the file stamped and changes nothing.
+            for open in 1..=2 {
+                let what = format!("layout {layout:?}, open {open}");
+                let store = EmbeddedStore::open(&path).unwrap();
+                let awaiting = store.awaiting_routing(Timestamp::MAX, 10).await.unwrap();
+                assert_eq!(ids(&awaiting), ["waiting"], "{what}");
+                assert_eq!(store.get("email-claim:ab12:0").await.unwrap(), None);
+                let window = store
+                    .received_between(at - day, at + day, None, 10)
+                    .await
+                    .unwrap();
+                assert_eq!(ids(&window.leads), ["done", "triage", "waiting"], "{what}");
+                let parked = store.parked(None, 10).await.unwrap();
+                assert_eq!(ids(&parked.leads), ["triage"], "{what}");
+            }
+            let _ = std::fs::remove_file(&path);
         }
-        let store = EmbeddedStore::open(&path).unwrap();
-        let awaiting = store.awaiting_routing(Timestamp::MAX, 10).await.unwrap();
-        let ids: Vec<&str> = awaiting.iter().map(|l| l.lead.id.as_str()).collect();
-        assert_eq!(ids, ["waiting"]);
-        assert_eq!(store.get("email-claim:ab12:0").await.unwrap(), None);
-        assert!(store.get("done").await.unwrap().is_some());
-        drop(store);
-        // Opening again changes nothing (the file is stamped).
-        let store = EmbeddedStore::open(&path).unwrap();
-        assert_eq!(
-            store
-                .awaiting_routing(Timestamp::MAX, 10)
-                .await
-                .unwrap()
-                .len(),
-            1
-        );
-        drop(store);
-        let _ = std::fs::remove_file(&path);
     }
 }

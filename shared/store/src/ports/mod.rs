@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod deliveries;
 pub mod events;
+pub mod lead_index;
 pub mod leads;
 pub mod policies;
 pub mod queue;

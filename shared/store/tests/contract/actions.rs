@@ -9,8 +9,8 @@ use jiff::{SignedDuration, Timestamp};
 use switchboard_store::actions::{Answer, Desk, Next, Target};
 use switchboard_store::sweeper::{SweepConfig, sweep};
 use switchboard_store::{
-    Assignment, AssignmentStatus, CloseOutcome, LeadStatus, LeadStore, NotifyKind, NotifyMessage,
-    Routed, Router, RoutingState, WorkQueue,
+    Assignment, AssignmentStatus, CloseOutcome, LeadIndex, LeadStatus, LeadStore, NotifyKind,
+    NotifyMessage, Routed, Router, RoutingState, WorkQueue,
 };
 use switchboard_testkit::drain_queue;
 
@@ -388,6 +388,12 @@ pub async fn sweep_reassigns_then_escalates<H: Harness>(h: &H) {
     let lead = w.router.store.get("L1").await.expect("get").expect("lead");
     assert_eq!(lead.status, LeadStatus::Parked);
     assert_eq!(lead.bounced, vec![first.rep.clone(), second.rep.clone()]);
+    let parked = w.router.store.parked(None, 10).await.expect("parked");
+    assert_eq!(
+        parked.leads,
+        vec![lead.clone()],
+        "the escalated lead is in triage"
+    );
     let notes = w.notified().await;
     let escalated = notes
         .iter()

@@ -8,6 +8,7 @@ pub mod concurrency;
 pub mod dedupe;
 pub mod deliveries;
 pub mod fixtures;
+pub mod listing;
 pub mod queue;
 pub mod runs;
 pub mod store;
@@ -15,13 +16,19 @@ pub mod store;
 use std::future::Future;
 
 use switchboard_store::{
-    AccountDirectory, DeliveryLog, DomainEvent, EventPublisher, LeadStore, PolicyStore,
+    AccountDirectory, DeliveryLog, DomainEvent, EventPublisher, LeadIndex, LeadStore, PolicyStore,
     RoutingState, WorkQueue,
 };
 
 /// Makes fresh, empty instances of one backend's adapters.
 pub trait Harness: Send + Sync + Sized + 'static {
-    type Store: LeadStore + RoutingState + PolicyStore + AccountDirectory + DeliveryLog + 'static;
+    type Store: LeadStore
+        + LeadIndex
+        + RoutingState
+        + PolicyStore
+        + AccountDirectory
+        + DeliveryLog
+        + 'static;
     type Events: EventPublisher + 'static;
     type Queue: WorkQueue + 'static;
 
@@ -73,6 +80,11 @@ macro_rules! contract_tests {
             actions::sweep_reminds_the_rep_before_the_sla,
             actions::accept_racing_the_sweep_has_one_winner,
             actions::sweep_redrives_leads_never_enqueued,
+            listing::received_windows_list_every_lead_in_order,
+            listing::received_windows_page_through_many_leads,
+            listing::listings_refuse_bad_requests,
+            listing::the_parked_queue_follows_each_lead,
+            listing::an_escalated_lead_enters_the_parked_queue,
         );
     };
     (@tests $harness:expr; $($module:ident :: $name:ident),+ $(,)?) => {

@@ -38,7 +38,14 @@ pub fn lead_item(l: &StoredLead) -> StoreResult<Item> {
     if l.status.awaits_routing() {
         attrs.push((keys::GSI1PK, s(keys::awaiting_pk(&l.lead.id))));
         attrs.push((keys::GSI1SK, s(keys::by_rep_sk(l.updated_at, &l.lead.id))));
+    } else if l.status == LeadStatus::Parked {
+        attrs.push((keys::GSI1PK, s(keys::PARKED_PK)));
+        attrs.push((keys::GSI1SK, s(keys::parked_sk(l.updated_at, &l.lead.id))));
     }
+    // Never changed after the insert: `received_at` is part of the lead as received.
+    let received = l.lead.received_at;
+    attrs.push((keys::GSI3PK, s(keys::received_pk(keys::day_of(received)))));
+    attrs.push((keys::GSI3SK, s(keys::received_sk(received, &l.lead.id))));
     Ok(codec::item(keys::lead(&l.lead.id), attrs))
 }
 

@@ -1,6 +1,10 @@
 //! Item keys and attribute names of the single table (see docs/DATA-MODEL.md).
 
 use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+
+use crate::ports::lead_index::time_key;
 
 pub const PK: &str = "pk";
 pub const SK: &str = "sk";
@@ -13,6 +17,11 @@ pub const GSI1SK: &str = "gsi1sk";
 pub const GSI_BY_DUE: &str = "by_due";
 pub const GSI2PK: &str = "gsi2pk";
 pub const GSI2SK: &str = "gsi2sk";
+/// GSI `by_received`: every lead by the UTC day and time it was received (on every lead
+/// item, not sparse), so a window of received times reads only the days in it.
+pub const GSI_BY_RECEIVED: &str = "by_received";
+pub const GSI3PK: &str = "gsi3pk";
+pub const GSI3SK: &str = "gsi3sk";
 
 /// Due-index partitions per minute. The leads due in one minute are spread over this many
 /// partition keys so one busy minute is not one hot index partition; the sweeper reads
@@ -76,8 +85,11 @@ pub fn rep_partition(rep: &str) -> String {
     format!("{REP}{rep}")
 }
 
+/// Sort key of a lead's own item in its partition.
+pub const LEAD_SK: &str = "LEAD";
+
 pub fn lead(id: &str) -> Key {
-    Key::new(lead_partition(id), "LEAD")
+    Key::new(lead_partition(id), LEAD_SK)
 }
 pub fn idempotency(key: &str) -> Key {
     Key::new(format!("IDEM#{key}"), "IDEM")
@@ -154,6 +166,31 @@ pub fn awaiting_pk_shard(shard: u32) -> String {
     format!("AWAITING#{shard}")
 }
 
+/// `by_rep` partition of the leads parked now. A lead item carries it only while parked
+/// (awaiting routing and parked exclude each other, so the two never compete for the
+/// lead's `by_rep` attributes).
+pub const PARKED_PK: &str = "PARKED";
+
+/// Sort key of the parked partition: the time the lead was parked, then lead.
+pub fn parked_sk(parked_at: Timestamp, lead_id: &str) -> String {
+    format!("{}#{lead_id}", time_key(parked_at))
+}
+
+/// Partition key of the `by_received` index: the UTC day the lead was received.
+pub fn received_pk(day: Date) -> String {
+    format!("RECV#{day}")
+}
+
+/// The UTC day containing `t`.
+pub fn day_of(t: Timestamp) -> Date {
+    t.to_zoned_datetime(TimeZone::UTC).date()
+}
+
+/// Sort key of the `by_received` index: the time received, then lead.
+pub fn received_sk(received_at: Timestamp, lead_id: &str) -> String {
+    format!("{}#{lead_id}", time_key(received_at))
+}
+
 /// Partition key of the `by_due` index: the due minute and a shard from the lead id.
 pub fn by_due_pk(minute: i64, lead_id: &str) -> String {
     by_due_pk_shard(minute, shard(lead_id))
@@ -199,6 +236,28 @@ mod tests {
         assert_eq!(Partition::parse(&pool("main").pk), Partition::Pool("main"));
         assert_eq!(Partition::parse(&policy_head().pk), Partition::Other);
         assert_eq!(Partition::parse(&email("ab12").pk), Partition::Other);
+    }
+
+    #[test]
+    fn received_keys_name_the_utc_day_and_sort_by_time() {
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        // (received at, its partition)
+        let cases = [
+            ("2026-06-01T00:00:00Z", "RECV#2026-06-01"),
+            ("2026-06-01T23:59:59.999999999Z", "RECV#2026-06-01"),
+            ("2026-06-02T00:00:00Z", "RECV#2026-06-02"),
+            ("2026-06-01T23:30:00-02:00", "RECV#2026-06-02"),
+        ];
+        for (t, pk) in cases {
+            assert_eq!(received_pk(day_of(at(t))), pk, "{t}");
+        }
+        assert!(
+            received_sk(at("2026-06-01T09:00:00Z"), "b")
+                < received_sk(at("2026-06-01T10:00:00Z"), "a")
+        );
+        assert!(
+            parked_sk(at("2026-06-01T10:00:00Z"), "a") < parked_sk(at("2026-06-01T10:00:00Z"), "b")
+        );
     }
 
     #[test]

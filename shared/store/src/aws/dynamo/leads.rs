@@ -23,30 +23,35 @@ pub(super) fn put_new(table: &str, item: codec::Item) -> StoreResult<TransactWri
     conditional_put(table, item, condition, expr)
 }
 
-/// The part of an update expression that keeps a lead's entry in the awaiting-routing
-/// partition of `by_rep` in step with its new status (`, a = b` after a `SET`, or a
-/// ` REMOVE`).
-pub(super) fn awaiting_index_update(
+/// The part of an update expression that keeps a lead's `by_rep` attributes in step with
+/// its new status (`, a = b` after a `SET`, or a ` REMOVE`): the awaiting-routing
+/// partition while `received`/`queued`, the parked partition while `parked`, none
+/// otherwise. Every status change of a lead item includes it, so a lead leaves either
+/// partition in the same write that moves it out of that status.
+pub(super) fn status_index_update(
     expr: &mut Expr,
     lead_id: &str,
     to: LeadStatus,
     now: Timestamp,
 ) -> String {
-    if to.awaits_routing() {
-        format!(
-            ", {} = {}, {} = {}",
-            expr.name(keys::GSI1PK),
-            expr.value("awaiting_pk", s(keys::awaiting_pk(lead_id))),
-            expr.name(keys::GSI1SK),
-            expr.value("awaiting_sk", s(keys::by_rep_sk(now, lead_id))),
-        )
+    let (pk, sk) = if to.awaits_routing() {
+        (keys::awaiting_pk(lead_id), keys::by_rep_sk(now, lead_id))
+    } else if to == LeadStatus::Parked {
+        (keys::PARKED_PK.to_owned(), keys::parked_sk(now, lead_id))
     } else {
-        format!(
+        return format!(
             " REMOVE {}, {}",
             expr.name(keys::GSI1PK),
             expr.name(keys::GSI1SK)
-        )
-    }
+        );
+    };
+    format!(
+        ", {} = {}, {} = {}",
+        expr.name(keys::GSI1PK),
+        expr.value("index_pk", s(pk)),
+        expr.name(keys::GSI1SK),
+        expr.value("index_sk", s(sk)),
+    )
 }
 
 impl LeadStore for DynamoStore {
@@ -178,7 +183,7 @@ impl LeadStore for DynamoStore {
             expr.name("updated_at"),
             expr.value("now", s(now.to_string())),
         );
-        update.push_str(&awaiting_index_update(&mut expr, lead_id, to, now));
+        update.push_str(&status_index_update(&mut expr, lead_id, to, now));
         let condition = format!(
             "attribute_exists({}) AND {} = {}",
             expr.name(keys::PK),

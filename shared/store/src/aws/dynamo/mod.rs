@@ -6,11 +6,13 @@
 //! strongly consistent.
 
 mod accounts;
+mod backfill;
 mod codec;
 mod deliveries;
 mod errors;
 mod items;
 pub mod keys;
+mod lead_index;
 mod leads;
 mod policies;
 mod routing;
@@ -23,6 +25,7 @@ use crate::error::StoreResult;
 use codec::Item;
 use errors::TransactFailure;
 
+pub use backfill::Backfilled;
 pub use table::create_table;
 
 /// DynamoDB allows at most this many keys per `BatchGetItem`.

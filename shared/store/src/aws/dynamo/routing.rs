@@ -19,7 +19,7 @@ use switchboard_routing::{AwayStatus, CompiledPolicy, DecisionRecord, RepState, 
 
 use super::codec::{self, Expr, get_json, json, n, s};
 use super::errors::{self, TransactFailure};
-use super::leads::{awaiting_index_update, put_new};
+use super::leads::{put_new, status_index_update};
 use super::{DynamoStore, items, keys};
 use crate::apply::Apply;
 use crate::error::{StoreError, StoreResult};
@@ -185,7 +185,7 @@ fn decide_lead(table: &str, apply: &Apply) -> StoreResult<TransactWriteItem> {
         e.name("updated_at"),
         e.value("now", s(apply.record.decided_at.to_string())),
     );
-    set.push_str(&awaiting_index_update(
+    set.push_str(&status_index_update(
         &mut e,
         &apply.lead_id,
         apply.lead_status,
@@ -546,7 +546,7 @@ impl DynamoStore {
                 e.value("rep", AttributeValue::L(vec![s(&current.rep)])),
             ));
         }
-        set.push_str(&awaiting_index_update(&mut e, lead_id, to, now));
+        set.push_str(&status_index_update(&mut e, lead_id, to, now));
         let condition = format!(
             "{status} = {}",
             e.value("assigned", s(LeadStatus::Assigned.as_str()))

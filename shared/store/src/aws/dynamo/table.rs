@@ -8,7 +8,9 @@ use aws_sdk_dynamodb::types::{
 };
 
 use super::errors;
-use super::keys::{GSI_BY_DUE, GSI_BY_REP, GSI1PK, GSI1SK, GSI2PK, GSI2SK, PK, SK};
+use super::keys::{
+    GSI_BY_DUE, GSI_BY_RECEIVED, GSI_BY_REP, GSI1PK, GSI1SK, GSI2PK, GSI2SK, GSI3PK, GSI3SK, PK, SK,
+};
 use crate::error::{StoreError, StoreResult};
 
 fn key_element(name: &str, kind: KeyType) -> StoreResult<KeySchemaElement> {
@@ -32,7 +34,7 @@ fn index(name: &str, pk: &str, sk: &str) -> StoreResult<GlobalSecondaryIndex> {
         .index_name(name)
         .key_schema(key_element(pk, KeyType::Hash)?)
         .key_schema(key_element(sk, KeyType::Range)?)
-        // Assignments are small; projecting them whole saves a read per result.
+        // Assignments and leads are small; projecting them whole saves a read per result.
         .projection(
             Projection::builder()
                 .projection_type(ProjectionType::All)
@@ -42,7 +44,7 @@ fn index(name: &str, pk: &str, sk: &str) -> StoreResult<GlobalSecondaryIndex> {
         .map_err(errors::build)
 }
 
-/// Creates the table (on-demand billing) with its two indexes and waits until it is active.
+/// Creates the table (on-demand billing) with its three indexes and waits until it is active.
 pub async fn create_table(client: &Client, name: &str) -> StoreResult<()> {
     let mut request = client
         .create_table()
@@ -51,8 +53,9 @@ pub async fn create_table(client: &Client, name: &str) -> StoreResult<()> {
         .key_schema(key_element(PK, KeyType::Hash)?)
         .key_schema(key_element(SK, KeyType::Range)?)
         .global_secondary_indexes(index(GSI_BY_REP, GSI1PK, GSI1SK)?)
-        .global_secondary_indexes(index(GSI_BY_DUE, GSI2PK, GSI2SK)?);
-    for attr in [PK, SK, GSI1PK, GSI1SK, GSI2PK, GSI2SK] {
+        .global_secondary_indexes(index(GSI_BY_DUE, GSI2PK, GSI2SK)?)
+        .global_secondary_indexes(index(GSI_BY_RECEIVED, GSI3PK, GSI3SK)?);
+    for attr in [PK, SK, GSI1PK, GSI1SK, GSI2PK, GSI2SK, GSI3PK, GSI3SK] {
         request = request.attribute_definitions(string_attribute(attr)?);
     }
     request

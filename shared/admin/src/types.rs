@@ -10,7 +10,14 @@ pub struct PolicyApplied {
     pub version: u64,
     /// The version it replaced as the active one.
     pub previous: Option<u64>,
-    pub warnings: Vec<super::PolicyIssue>,
+    pub warnings: Vec<crate::PolicyIssue>,
+}
+
+/// The result of checking a draft: it would be accepted, with these warnings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PolicyChecked {
+    pub valid: bool,
+    pub warnings: Vec<crate::PolicyIssue>,
 }
 
 /// Every stored version and which one is active.

@@ -1,5 +1,5 @@
-//! What an admin operation can fail with. The HTTP mapping is in `serve::problem`; the
-//! client maps problem documents back to these variants.
+//! What an admin operation can fail with. The HTTP mapping is in `problem.rs`; the
+//! CLI's client maps problem documents back to these variants.
 
 use serde::{Deserialize, Serialize};
 use switchboard_store::StoreError;
@@ -41,6 +41,18 @@ impl AdminError {
         AdminError::Invalid {
             message: message.into(),
             issues: Vec::new(),
+        }
+    }
+
+    /// A request field with a value the operation cannot take.
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        AdminError::Invalid {
+            message: format!("{field}: {message}"),
+            issues: vec![PolicyIssue {
+                path: field.to_owned(),
+                message,
+            }],
         }
     }
 

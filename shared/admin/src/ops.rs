@@ -10,8 +10,10 @@ use switchboard_store::{
     RoutingState, StoreError, WorkQueue,
 };
 
-use super::error::{AdminError, PolicyIssue};
-use super::types::{DeadLetterView, LeadReport, PolicyApplied, PolicyHistory, Redriven};
+use crate::error::{AdminError, PolicyIssue};
+use crate::types::{
+    DeadLetterView, LeadReport, PolicyApplied, PolicyChecked, PolicyHistory, Redriven,
+};
 
 /// Validates a policy document (YAML or JSON), stores it as the next version and makes it
 /// the active one. A document with errors is refused with every issue; nothing is stored.
@@ -42,6 +44,17 @@ pub async fn apply_policy<S: PolicyStore>(
         version: stored.version,
         previous: activated.previous,
         warnings,
+    })
+}
+
+/// Checks a draft policy (YAML or JSON) as `apply_policy` would, storing nothing: the
+/// warnings it would be stored with, or every issue that would refuse it.
+pub fn validate_policy(text: &str) -> Result<PolicyChecked, AdminError> {
+    let document = PolicyDocument::from_yaml(text).map_err(invalid_policy)?;
+    let compiled = CompiledPolicy::compile(document, 0).map_err(invalid_policy)?;
+    Ok(PolicyChecked {
+        valid: true,
+        warnings: compiled.warnings().iter().map(issue).collect(),
     })
 }
 

@@ -1,12 +1,12 @@
 //! [`AdminError`] as a problem document. Which problem type each error is lives here; the
-//! statuses, the document and its headers are `switchboard_intake::problem`'s, the one
-//! table every route of this process answers from.
+//! statuses, the document and its headers are `switchboard_http::problem`'s, the one
+//! table every HTTP surface answers from.
 
 use axum::response::{IntoResponse, Response};
-use switchboard_intake::FieldIssue;
-use switchboard_intake::problem::{Problem, ProblemType};
+use switchboard_http::{Problem, ProblemType};
+use switchboard_store::FieldIssue;
 
-use crate::admin::AdminError;
+use crate::error::AdminError;
 
 fn problem_type(e: &AdminError) -> ProblemType {
     match e {

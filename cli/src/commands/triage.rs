@@ -1,0 +1,67 @@
+//! `switchboard triage list`: the parked leads, oldest parked first, with why each is
+//! parked and where it waits.
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use crate::commands::admin::{DataDir, block_on, connect, message};
+
+#[derive(Subcommand)]
+pub enum TriageCommand {
+    /// The parked leads with their park reason, pool and the reps they bounced from
+    List(ListArgs),
+}
+
+#[derive(Args)]
+pub struct ListArgs {
+    /// Most leads to show (1 to 500).
+    #[arg(long, default_value_t = 100)]
+    limit: usize,
+    /// Continue after this cursor (printed after a full page).
+    #[arg(long, value_name = "CURSOR")]
+    after: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    dir: DataDir,
+}
+
+pub fn run(cmd: TriageCommand) -> anyhow::Result<ExitCode> {
+    let TriageCommand::List(args) = cmd;
+    block_on(async {
+        let admin = connect(&args.dir, false).await?;
+        let page = admin
+            .triage(args.after.as_deref(), args.limit)
+            .await
+            .map_err(message)?;
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&page)?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        if page.items.is_empty() {
+            println!("No parked leads.");
+        }
+        for item in &page.items {
+            let bounced = if item.bounced.is_empty() {
+                String::new()
+            } else {
+                let reps: Vec<&str> = item.bounced.iter().map(|r| r.as_str()).collect();
+                format!(", bounced from {}", reps.join(", "))
+            };
+            println!(
+                "{}  parked {}  in {}  reason {}{}",
+                item.lead.lead_id,
+                item.parked_at,
+                item.pool.as_deref().unwrap_or("-"),
+                item.reason.as_deref().unwrap_or("-"),
+                bounced
+            );
+        }
+        if let Some(next) = &page.next {
+            println!("more: --after {next}");
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}

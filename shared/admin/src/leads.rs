@@ -1,0 +1,159 @@
+//! Leads as lists: the leads received in a window (paged, filtered by status) and the
+//! triage queue of parked leads with their reasons. Both read the store's lead indexes
+//! (`switchboard_store::LeadIndex`), whose cost grows with the page, not with all leads.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use switchboard_routing::record::OutcomeRecord;
+use switchboard_routing::{DecisionRecord, LeadId, PoolId, RepId};
+use switchboard_store::{LeadCursor, LeadIndex, LeadStatus, RoutingState, StoredLead};
+
+use crate::error::AdminError;
+
+/// Most leads on one page.
+pub const MAX_PAGE: usize = 500;
+
+/// One lead in a list: enough to find it and see where it stands, no contact details.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LeadSummary {
+    pub lead_id: LeadId,
+    pub received_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    pub status: LeadStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub company: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    pub updated_at: Timestamp,
+}
+
+impl From<&StoredLead> for LeadSummary {
+    fn from(s: &StoredLead) -> Self {
+        LeadSummary {
+            lead_id: s.lead.id.clone(),
+            received_at: s.lead.received_at,
+            source: s.lead.source.clone(),
+            status: s.status,
+            company: s.lead.company.clone(),
+            country: s.lead.country.clone(),
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+/// A page of a list; `next` is the cursor for `?after=` (absent on the last page).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// A parked lead in the triage queue, with why it is there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TriageItem {
+    #[serde(flatten)]
+    pub lead: LeadSummary,
+    /// The park reason of the decision that parked it (`all_at_cap`, `kill_switch`, ...).
+    pub reason: Option<String>,
+    /// The pool it waits in.
+    pub pool: Option<PoolId>,
+    pub parked_at: Timestamp,
+    /// Reps it bounced from before (rejected, or let the SLA expire).
+    pub bounced: Vec<RepId>,
+}
+
+pub fn page_limit(limit: Option<usize>) -> Result<usize, AdminError> {
+    match limit {
+        None => Ok(100),
+        Some(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
+        Some(n) => Err(AdminError::invalid_field(
+            "limit",
+            format!("{n} is not between 1 and {MAX_PAGE}"),
+        )),
+    }
+}
+
+pub fn cursor(after: Option<&str>) -> Result<Option<LeadCursor>, AdminError> {
+    after
+        .map(|a| {
+            a.parse::<LeadCursor>()
+                .map_err(|e| AdminError::invalid_field("after", e.to_string()))
+        })
+        .transpose()
+}
+
+/// The leads received in `[from, to)`, oldest first, those of `status` only when given.
+/// A filtered page can hold fewer than `limit` leads and still have a next one.
+pub async fn received<S: LeadIndex>(
+    store: &S,
+    (from, to): (Timestamp, Timestamp),
+    status: Option<LeadStatus>,
+    after: Option<&LeadCursor>,
+    limit: usize,
+) -> Result<Page<LeadSummary>, AdminError> {
+    let page = store
+        .received_between(from, to, after, limit)
+        .await
+        .map_err(AdminError::from_store)?;
+    Ok(Page {
+        items: page
+            .leads
+            .iter()
+            .filter(|l| status.is_none_or(|s| l.status == s))
+            .map(LeadSummary::from)
+            .collect(),
+        next: page.next.map(|c| c.to_string()),
+    })
+}
+
+/// The parked leads, oldest parked first, each with the reason and pool of the decision
+/// that parked it.
+pub async fn triage<S: LeadIndex + RoutingState>(
+    store: &S,
+    after: Option<&LeadCursor>,
+    limit: usize,
+) -> Result<Page<TriageItem>, AdminError> {
+    let page = store
+        .parked(after, limit)
+        .await
+        .map_err(AdminError::from_store)?;
+    let mut items = Vec::with_capacity(page.leads.len());
+    for lead in &page.leads {
+        // The list is read a moment before each lead: one that left the queue since is
+        // skipped.
+        let Some(routing) = store.lead_routing(&lead.lead.id).await? else {
+            continue;
+        };
+        if routing.lead.status != LeadStatus::Parked {
+            continue;
+        }
+        let parked = routing.decisions.last();
+        items.push(TriageItem {
+            lead: LeadSummary::from(&routing.lead),
+            reason: parked.and_then(park_reason),
+            pool: parked.and_then(park_pool),
+            parked_at: routing.lead.updated_at,
+            bounced: routing.lead.bounced.clone(),
+        });
+    }
+    Ok(Page {
+        items,
+        next: page.next.map(|c| c.to_string()),
+    })
+}
+
+fn park_reason(d: &DecisionRecord) -> Option<String> {
+    match &d.outcome {
+        OutcomeRecord::Parked { reason, .. } => Some(reason.as_str().to_owned()),
+        _ => None,
+    }
+}
+
+fn park_pool(d: &DecisionRecord) -> Option<PoolId> {
+    match &d.outcome {
+        OutcomeRecord::Parked { pool, .. } => Some(pool.clone()),
+        _ => None,
+    }
+}

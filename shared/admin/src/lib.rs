@@ -1,0 +1,34 @@
+//! The admin API: policy versions, accounts, leads, reps and dead letters, as one axum
+//! router over the storage ports ([`router`]). The local process serves it over the
+//! embedded store and its in-process queue; the intake Lambda serves it over DynamoDB and
+//! SQS. Callers come with a [`Role`]: a viewer reads everything and changes nothing; an
+//! admin changes too. How a caller is recognized belongs to the runtime (tokens locally,
+//! the HTTP API's JWT authorizer on AWS): it puts a [`Caller`] in the request's extensions
+//! before the router sees it.
+//!
+//! [`ops`] holds each operation once; the routes and the CLI's direct-store commands both
+//! call it.
+
+mod caller;
+mod error;
+mod health;
+mod leads;
+pub mod ops;
+mod problem;
+mod reps;
+mod routes;
+mod types;
+mod window;
+
+pub use caller::authorize;
+pub use caller::{Caller, Role, TokenAuth};
+pub use error::{AdminError, PolicyIssue};
+pub use health::health;
+pub use leads::{LeadSummary, MAX_PAGE, Page, TriageItem, cursor, received, triage};
+pub use problem::problem;
+pub use reps::{Away, RepView};
+pub use routes::{AdminState, AdminStore, PREFIX, router, router_at};
+pub use types::{
+    DeadLetterView, LeadReport, PolicyApplied, PolicyChecked, PolicyHistory, Redriven,
+};
+pub use window::{DEFAULT_SINCE, duration, window};

@@ -1,0 +1,363 @@
+//! The admin routes, under [`PREFIX`]:
+//!
+//! | route | role | purpose |
+//! | --- | --- | --- |
+//! | `POST /policy` | admin | validate, store and activate a policy (`{document, note?}`) |
+//! | `POST /policy/validate` | viewer | check a draft; nothing is stored |
+//! | `GET /policy/active`, `GET /policy/versions/{n}` | viewer | a stored version |
+//! | `GET /policy/history` | viewer | every version and the active one |
+//! | `POST /policy/rollback` | admin | activate the named version (`{version}`) |
+//! | `POST /accounts` | admin | import accounts (a JSON array) |
+//! | `GET /leads?since=7d&status=parked&after=&limit=` | viewer | leads received in a window, oldest first, paged |
+//! | `GET /leads/{id}` | viewer | a lead with its assignment and decisions |
+//! | `GET /triage?after=&limit=` | viewer | the parked leads, oldest parked first, with their reasons |
+//! | `GET /reports/health?since=7d` | viewer | the health and fairness report over a window |
+//! | `GET /reps`, `GET /reps/{id}` | viewer | live state of each rep of the active policy |
+//! | `POST /reps/{id}/away`, `POST /reps/{id}/back` | admin | take a rep out of routing, or back |
+//! | `GET /dlq?max=N` | viewer | dead letters of the routing queue |
+//! | `POST /dlq/redrive` | admin | move dead letters back (`{max}`) |
+//!
+//! Every body refuses fields it does not know: a misspelt field must not be read as absent
+//! (`{"verison": 1}` rolling back to whatever came before).
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use bytes::Bytes;
+use http::Uri;
+use jiff::Timestamp;
+use serde::Deserialize;
+use switchboard_http::body::query_param;
+use switchboard_http::json_body;
+use switchboard_routing::Account;
+use switchboard_store::{
+    AccountDirectory, LeadIndex, LeadStatus, LeadStore, PolicyStore, RoutingState, WorkQueue,
+};
+
+use crate::caller::authorize;
+use crate::error::AdminError;
+use crate::{health, leads, ops, reps, window};
+
+/// Where the admin routes live, on every runtime.
+pub const PREFIX: &str = "/v1/admin";
+
+/// Account imports can be large (the Lambda front door caps a request at 6 MB anyway).
+const MAX_ADMIN_BODY: usize = 64 * 1024 * 1024;
+
+/// What the routes work on: the store, and the routing queue whose dead letters the DLQ
+/// routes show (`None` where the runtime has none to offer).
+pub struct AdminState<S, Q> {
+    pub store: S,
+    pub routing_queue: Option<Q>,
+}
+
+/// The storage a runtime gives the admin routes.
+pub trait AdminStore:
+    PolicyStore + AccountDirectory + LeadStore + LeadIndex + RoutingState + 'static
+{
+}
+impl<T: PolicyStore + AccountDirectory + LeadStore + LeadIndex + RoutingState + 'static> AdminStore
+    for T
+{
+}
+
+type Shared<S, Q> = State<Arc<AdminState<S, Q>>>;
+
+/// The admin router, nested at [`PREFIX`]. The runtime puts a [`crate::Caller`] in each
+/// request's extensions (or none, which is a 401); the role check is here.
+pub fn router<S: AdminStore, Q: WorkQueue + 'static>(state: Arc<AdminState<S, Q>>) -> Router {
+    router_at(state, PREFIX)
+}
+
+/// The admin router nested at `prefix` (on AWS, the IAM route's `/v1/iam/admin` too).
+pub fn router_at<S: AdminStore, Q: WorkQueue + 'static>(
+    state: Arc<AdminState<S, Q>>,
+    prefix: &str,
+) -> Router {
+    let routes = Router::new()
+        .route("/policy", post(apply_policy::<S, Q>))
+        .route("/policy/validate", post(validate_policy))
+        .route("/policy/active", get(active_policy::<S, Q>))
+        .route("/policy/versions/{version}", get(policy_version::<S, Q>))
+        .route("/policy/history", get(policy_history::<S, Q>))
+        .route("/policy/rollback", post(rollback::<S, Q>))
+        .route("/accounts", post(import_accounts::<S, Q>))
+        .route("/leads", get(leads_list::<S, Q>))
+        .route("/leads/{id}", get(lead::<S, Q>))
+        .route("/triage", get(triage::<S, Q>))
+        .route("/reports/health", get(health_report::<S, Q>))
+        .route("/reps", get(reps_list::<S, Q>))
+        .route("/reps/{id}", get(rep_one::<S, Q>))
+        .route("/reps/{id}/away", post(rep_away::<S, Q>))
+        .route("/reps/{id}/back", post(rep_back::<S, Q>))
+        .route("/dlq", get(dead_letters::<S, Q>))
+        .route("/dlq/redrive", post(redrive::<S, Q>))
+        .layer(DefaultBodyLimit::max(MAX_ADMIN_BODY))
+        .layer(axum::middleware::from_fn(authorize))
+        .with_state(state);
+    // The edge layers here too, so the admin routes answer alike wherever they are merged.
+    Router::new()
+        .nest(prefix, routes)
+        .layer(axum::middleware::map_response(
+            switchboard_http::problem_edge,
+        ))
+        .layer(axum::middleware::map_response(
+            switchboard_http::headers::common_headers,
+        ))
+}
+
+fn answer<T: serde::Serialize>(result: Result<T, AdminError>) -> Response {
+    match result {
+        Ok(value) => Json(value).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApplyRequest {
+    document: String,
+    #[serde(default)]
+    note: Option<String>,
+}
+
+async fn apply_policy<S: AdminStore, Q>(State(state): Shared<S, Q>, body: Bytes) -> Response {
+    let req: ApplyRequest = match json_body(&body) {
+        Ok(v) => v,
+        Err(refused) => return refused.into_response(),
+    };
+    let now = Timestamp::now();
+    answer(ops::apply_policy(&state.store, &req.document, req.note.as_deref(), now).await)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ValidateRequest {
+    document: String,
+}
+
+async fn validate_policy(body: Bytes) -> Response {
+    let req: ValidateRequest = match json_body(&body) {
+        Ok(v) => v,
+        Err(refused) => return refused.into_response(),
+    };
+    answer(ops::validate_policy(&req.document))
+}
+
+async fn active_policy<S: AdminStore, Q>(State(state): Shared<S, Q>) -> Response {
+    answer(ops::policy_version(&state.store, None).await)
+}
+
+async fn policy_version<S: AdminStore, Q>(
+    State(state): Shared<S, Q>,
+    path: Option<Path<String>>,
+) -> Response {
+    let version = path.and_then(|Path(v)| v.parse::<u64>().ok());
+    answer(match version {
+        Some(v) => ops::policy_version(&state.store, Some(v)).await,
+        None => Err(AdminError::NotFound("no such policy version".into())),
+    })
+}
+
+async fn policy_history<S: AdminStore, Q>(State(state): Shared<S, Q>) -> Response {
+    answer(ops::policy_history(&state.store).await)
+}
+
+/// The version to activate is required: the client resolves "the previous one" from the
+/// history it was shown, so a request never rolls back further than its sender saw.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RollbackRequest {
+    version: u64,
+}
+
+async fn rollback<S: AdminStore, Q>(State(state): Shared<S, Q>, body: Bytes) -> Response {
+    let req: RollbackRequest = match json_body(&body) {
+        Ok(v) => v,
+        Err(refused) => return refused.into_response(),
+    };
+    answer(ops::rollback(&state.store, Some(req.version), Timestamp::now()).await)
+}
+
+async fn import_accounts<S: AdminStore, Q>(State(state): Shared<S, Q>, body: Bytes) -> Response {
+    let accounts: Vec<Account> = match json_body(&body) {
+        Ok(v) => v,
+        Err(refused) => return refused.into_response(),
+    };
+    answer(ops::import_accounts(&state.store, &accounts).await)
+}
+
+async fn lead<S: AdminStore, Q>(
+    State(state): Shared<S, Q>,
+    path: Option<Path<String>>,
+) -> Response {
+    answer(match path {
+        Some(Path(id)) => ops::lead_report(&state.store, &id).await,
+        None => Err(AdminError::NotFound("no such lead".into())),
+    })
+}
+
+/// The query's parameters, percent-decoded; a name given twice keeps its last value.
+fn params(uri: &Uri) -> std::collections::HashMap<String, String> {
+    form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn window_of(
+    q: &std::collections::HashMap<String, String>,
+    now: Timestamp,
+) -> Result<(Timestamp, Timestamp), AdminError> {
+    let get = |k: &str| q.get(k).map(String::as_str);
+    window::window(get("since"), get("from"), get("to"), now)
+}
+
+fn limit_of(q: &std::collections::HashMap<String, String>) -> Result<usize, AdminError> {
+    let limit =
+        match q.get("limit") {
+            Some(l) => Some(l.parse().map_err(|_| {
+                AdminError::invalid_field("limit", format!("`{l}` is not a number"))
+            })?),
+            None => None,
+        };
+    leads::page_limit(limit)
+}
+
+async fn leads_list<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> Response {
+    let q = params(&uri);
+    answer(
+        async {
+            let range = window_of(&q, Timestamp::now())?;
+            let status = match q.get("status") {
+                Some(s) => Some(LeadStatus::parse(s).ok_or_else(|| {
+                    AdminError::invalid_field("status", format!("`{s}` is not a lead status"))
+                })?),
+                None => None,
+            };
+            let after = leads::cursor(q.get("after").map(String::as_str))?;
+            leads::received(&state.store, range, status, after.as_ref(), limit_of(&q)?).await
+        }
+        .await,
+    )
+}
+
+async fn triage<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> Response {
+    let q = params(&uri);
+    answer(
+        async {
+            let after = leads::cursor(q.get("after").map(String::as_str))?;
+            leads::triage(&state.store, after.as_ref(), limit_of(&q)?).await
+        }
+        .await,
+    )
+}
+
+async fn health_report<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> Response {
+    let q = params(&uri);
+    let now = Timestamp::now();
+    answer(
+        async {
+            let range = window_of(&q, now)?;
+            health::health(&state.store, range, now).await
+        }
+        .await,
+    )
+}
+
+async fn reps_list<S: AdminStore, Q>(State(state): Shared<S, Q>) -> Response {
+    answer(reps::list(&state.store, Timestamp::now()).await)
+}
+
+async fn rep_one<S: AdminStore, Q>(
+    State(state): Shared<S, Q>,
+    path: Option<Path<String>>,
+) -> Response {
+    answer(match path {
+        Some(Path(id)) => reps::one(&state.store, &id, Timestamp::now()).await,
+        None => Err(AdminError::NotFound("no such rep".into())),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct AwayRequest {
+    #[serde(default)]
+    until: Option<Timestamp>,
+}
+
+async fn rep_away<S: AdminStore, Q>(
+    State(state): Shared<S, Q>,
+    path: Option<Path<String>>,
+    body: Bytes,
+) -> Response {
+    // An empty body is "away until someone says back".
+    let req: AwayRequest = if body.is_empty() {
+        AwayRequest::default()
+    } else {
+        match json_body(&body) {
+            Ok(v) => v,
+            Err(refused) => return refused.into_response(),
+        }
+    };
+    let Some(Path(id)) = path else {
+        return AdminError::NotFound("no such rep".into()).into_response();
+    };
+    let away = reps::Away::Until(req.until);
+    answer(reps::set_away(&state.store, &id, away, Timestamp::now()).await)
+}
+
+async fn rep_back<S: AdminStore, Q>(
+    State(state): Shared<S, Q>,
+    path: Option<Path<String>>,
+) -> Response {
+    let Some(Path(id)) = path else {
+        return AdminError::NotFound("no such rep".into()).into_response();
+    };
+    answer(reps::set_away(&state.store, &id, reps::Away::Back, Timestamp::now()).await)
+}
+
+fn queue<S, Q>(state: &AdminState<S, Q>) -> Result<&Q, AdminError> {
+    state
+        .routing_queue
+        .as_ref()
+        .ok_or_else(|| AdminError::Unavailable("this runtime has no routing queue to show".into()))
+}
+
+async fn dead_letters<S: AdminStore, Q: WorkQueue>(
+    State(state): Shared<S, Q>,
+    uri: Uri,
+) -> Response {
+    let max = query_param(uri.query(), "max")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    answer(
+        async {
+            let q = queue(&state)?;
+            ops::dead_letters(q, max).await
+        }
+        .await,
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RedriveRequest {
+    max: usize,
+}
+
+async fn redrive<S: AdminStore, Q: WorkQueue>(State(state): Shared<S, Q>, body: Bytes) -> Response {
+    let req: RedriveRequest = match json_body(&body) {
+        Ok(v) => v,
+        Err(refused) => return refused.into_response(),
+    };
+    answer(
+        async {
+            let q = queue(&state)?;
+            ops::redrive(q, req.max).await
+        }
+        .await,
+    )
+}

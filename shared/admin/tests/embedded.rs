@@ -1,0 +1,31 @@
+//! The admin API on the embedded store.
+
+mod api;
+
+use api::Api;
+use switchboard_store::embedded::MemoryQueue;
+use switchboard_testkit::embedded_store;
+
+async fn api() -> Api {
+    Api::new::<_, MemoryQueue>(embedded_store(), None).await
+}
+
+#[tokio::test]
+async fn authorization_matrix() {
+    api::authorization_matrix(&api().await).await;
+}
+
+#[tokio::test]
+async fn reps_live_state() {
+    api::reps_live_state(&api().await).await;
+}
+
+#[tokio::test]
+async fn drafts_are_checked_not_stored() {
+    api::drafts_are_checked_not_stored(&api().await).await;
+}
+
+#[tokio::test]
+async fn lists_triage_and_health() {
+    api::lists_triage_and_health(&api().await).await;
+}
