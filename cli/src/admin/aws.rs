@@ -10,7 +10,7 @@ use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion};
 use super::AdminError;
 use super::ops;
 use super::{DeadLetterView, LeadReport, PolicyApplied, PolicyHistory, Redriven};
-use switchboard_admin::{Page, TriageItem};
+use switchboard_admin::{Page, RerouteFilter, Rerouted, TriageItem};
 use switchboard_routing::report::HealthReport;
 
 /// Where a deployment keeps its data: the stack's outputs name them.
@@ -77,6 +77,18 @@ impl AwsAdmin {
     ) -> Result<Page<TriageItem>, AdminError> {
         let after = switchboard_admin::cursor(after)?;
         switchboard_admin::triage(&self.store, after.as_ref(), limit).await
+    }
+
+    pub async fn reroute(
+        &self,
+        lead_id: Option<&str>,
+        filter: &RerouteFilter,
+    ) -> Result<Rerouted, AdminError> {
+        let (store, queue, now) = (&self.store, self.queue()?, Timestamp::now());
+        match lead_id {
+            Some(id) => switchboard_admin::reroute_one(store, queue, id, now).await,
+            None => switchboard_admin::reroute_matching(store, queue, filter, now).await,
+        }
     }
 
     pub async fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetterView>, AdminError> {

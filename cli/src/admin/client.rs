@@ -5,7 +5,7 @@ use http::{Method, StatusCode};
 use jiff::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use switchboard_admin::{Page, TriageItem};
+use switchboard_admin::{Page, RerouteFilter, Rerouted, TriageItem};
 use switchboard_http::Problem;
 use switchboard_routing::Account;
 use switchboard_routing::report::HealthReport;
@@ -167,6 +167,26 @@ impl RemoteAdmin {
             path.push_str(&format!("&after={}", encode_segment(after)));
         }
         self.call(Method::GET, &path, "", Bytes::new()).await
+    }
+
+    pub async fn reroute(
+        &self,
+        lead_id: Option<&str>,
+        filter: &RerouteFilter,
+    ) -> Result<Rerouted, AdminError> {
+        match lead_id {
+            Some(id) => {
+                let path = format!("/v1/admin/triage/{}/reroute", encode_segment(id));
+                self.call(Method::POST, &path, "", Bytes::new()).await
+            }
+            None => {
+                let body = serde_json::json!({
+                    "reason": filter.reason, "pool": filter.pool, "max": filter.max,
+                });
+                self.call_json(Method::POST, "/v1/admin/triage/reroute", &body)
+                    .await
+            }
+        }
     }
 
     pub async fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetterView>, AdminError> {

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use jiff::Timestamp;
-use switchboard_admin::{Page, TriageItem};
+use switchboard_admin::{Page, RerouteFilter, Rerouted, TriageItem};
 use switchboard_routing::Account;
 use switchboard_routing::report::HealthReport;
 use switchboard_store::embedded::EmbeddedStore;
@@ -167,6 +167,19 @@ impl Admin {
             Admin::Local(a) => a.triage(after, limit).await,
             Admin::Remote(a) => a.triage(after, limit).await,
             Admin::Aws(a) => a.triage(after, limit).await,
+        }
+    }
+
+    /// Hands a parked lead (or every one `filter` selects) back to routing.
+    pub async fn reroute(
+        &self,
+        lead_id: Option<&str>,
+        filter: &RerouteFilter,
+    ) -> Result<Rerouted, AdminError> {
+        match self {
+            Admin::Local(_) => Err(no_queue()),
+            Admin::Remote(a) => a.reroute(lead_id, filter).await,
+            Admin::Aws(a) => a.reroute(lead_id, filter).await,
         }
     }
 

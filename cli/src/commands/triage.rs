@@ -5,12 +5,36 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+use switchboard_admin::RerouteFilter;
+
 use crate::commands::admin::{DataDir, block_on, connect, message};
 
 #[derive(Subcommand)]
 pub enum TriageCommand {
     /// The parked leads with their park reason, pool and the reps they bounced from
     List(ListArgs),
+    /// Route parked leads again through the active policy: one by id, or every one
+    /// matching --reason and --pool (at most --max). Needs the running server (or
+    /// --table with the routing queue URLs): the lead goes back on the routing queue.
+    Reroute(RerouteArgs),
+}
+
+#[derive(Args)]
+pub struct RerouteArgs {
+    /// The parked lead; without it, every parked lead the filters select.
+    #[arg(value_name = "ID", conflicts_with_all = ["reason", "pool", "max"])]
+    id: Option<String>,
+    /// Only leads parked for this reason (`all_at_cap`, `kill_switch`, ...).
+    #[arg(long)]
+    reason: Option<String>,
+    /// Only leads waiting in this pool.
+    #[arg(long)]
+    pool: Option<String>,
+    /// At most this many (1 to 1000, default 100).
+    #[arg(long)]
+    max: Option<usize>,
+    #[command(flatten)]
+    dir: DataDir,
 }
 
 #[derive(Args)]
@@ -29,7 +53,33 @@ pub struct ListArgs {
 }
 
 pub fn run(cmd: TriageCommand) -> anyhow::Result<ExitCode> {
-    let TriageCommand::List(args) = cmd;
+    match cmd {
+        TriageCommand::List(args) => list(args),
+        TriageCommand::Reroute(args) => reroute(args),
+    }
+}
+
+fn reroute(args: RerouteArgs) -> anyhow::Result<ExitCode> {
+    block_on(async {
+        let admin = connect(&args.dir, false).await?;
+        let filter = RerouteFilter {
+            reason: args.reason,
+            pool: args.pool.map(Into::into),
+            max: args.max,
+        };
+        let done = admin
+            .reroute(args.id.as_deref(), &filter)
+            .await
+            .map_err(message)?;
+        println!("{} lead(s) handed back to routing", done.rerouted);
+        for id in &done.lead_ids {
+            println!("  {id}");
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
     block_on(async {
         let admin = connect(&args.dir, false).await?;
         let page = admin

@@ -17,6 +17,7 @@ pub mod ops;
 mod problem;
 mod reps;
 mod routes;
+mod triage;
 mod types;
 mod window;
 
@@ -28,6 +29,7 @@ pub use leads::{LeadSummary, MAX_PAGE, Page, TriageItem, cursor, received, triag
 pub use problem::problem;
 pub use reps::{Away, RepView};
 pub use routes::{AdminState, AdminStore, PREFIX, router, router_at};
+pub use triage::{MAX_REROUTE, RerouteFilter, Rerouted, reroute_matching, reroute_one};
 pub use types::{
     DeadLetterView, LeadReport, PolicyApplied, PolicyChecked, PolicyHistory, Redriven,
 };

@@ -11,6 +11,8 @@
 //! | `GET /leads?since=7d&status=parked&after=&limit=` | viewer | leads received in a window, oldest first, paged |
 //! | `GET /leads/{id}` | viewer | a lead with its assignment and decisions |
 //! | `GET /triage?after=&limit=` | viewer | the parked leads, oldest parked first, with their reasons |
+//! | `POST /triage/{id}/reroute` | admin | route a parked lead again through the active policy |
+//! | `POST /triage/reroute` | admin | the same for every parked lead matching `{reason?, pool?, max?}` |
 //! | `GET /reports/health?since=7d` | viewer | the health and fairness report over a window |
 //! | `GET /reps`, `GET /reps/{id}` | viewer | live state of each rep of the active policy |
 //! | `POST /reps/{id}/away`, `POST /reps/{id}/back` | admin | take a rep out of routing, or back |
@@ -25,7 +27,7 @@ use std::sync::Arc;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use bytes::Bytes;
 use http::Uri;
 use jiff::Timestamp;
@@ -37,9 +39,10 @@ use switchboard_store::{
     AccountDirectory, LeadIndex, LeadStatus, LeadStore, PolicyStore, RoutingState, WorkQueue,
 };
 
+use crate::caller::Caller;
 use crate::caller::authorize;
 use crate::error::AdminError;
-use crate::{health, leads, ops, reps, window};
+use crate::{health, leads, ops, reps, triage, window};
 
 /// Where the admin routes live, on every runtime.
 pub const PREFIX: &str = "/v1/admin";
@@ -87,7 +90,9 @@ pub fn router_at<S: AdminStore, Q: WorkQueue + 'static>(
         .route("/accounts", post(import_accounts::<S, Q>))
         .route("/leads", get(leads_list::<S, Q>))
         .route("/leads/{id}", get(lead::<S, Q>))
-        .route("/triage", get(triage::<S, Q>))
+        .route("/triage", get(triage_list::<S, Q>))
+        .route("/triage/reroute", post(reroute_matching::<S, Q>))
+        .route("/triage/{id}/reroute", post(reroute_one::<S, Q>))
         .route("/reports/health", get(health_report::<S, Q>))
         .route("/reps", get(reps_list::<S, Q>))
         .route("/reps/{id}", get(rep_one::<S, Q>))
@@ -244,7 +249,7 @@ async fn leads_list<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> R
     )
 }
 
-async fn triage<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> Response {
+async fn triage_list<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> Response {
     let q = params(&uri);
     answer(
         async {
@@ -253,6 +258,46 @@ async fn triage<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> Respo
         }
         .await,
     )
+}
+
+async fn reroute_one<S: AdminStore, Q: WorkQueue>(
+    State(state): Shared<S, Q>,
+    Extension(caller): Extension<Caller>,
+    path: Option<Path<String>>,
+) -> Response {
+    let Some(Path(id)) = path else {
+        return AdminError::NotFound("no such lead".into()).into_response();
+    };
+    let result =
+        async { triage::reroute_one(&state.store, queue(&state)?, &id, Timestamp::now()).await }
+            .await;
+    if result.is_ok() {
+        tracing::info!(caller = %caller.id, lead_id = %id, "admin re-routed a parked lead");
+    }
+    answer(result)
+}
+
+async fn reroute_matching<S: AdminStore, Q: WorkQueue>(
+    State(state): Shared<S, Q>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> Response {
+    let filter: triage::RerouteFilter = if body.is_empty() {
+        triage::RerouteFilter::default()
+    } else {
+        match json_body(&body) {
+            Ok(v) => v,
+            Err(refused) => return refused.into_response(),
+        }
+    };
+    let result = async {
+        triage::reroute_matching(&state.store, queue(&state)?, &filter, Timestamp::now()).await
+    }
+    .await;
+    if let Ok(done) = &result {
+        tracing::info!(caller = %caller.id, rerouted = done.rerouted, "admin re-routed parked leads");
+    }
+    answer(result)
 }
 
 async fn health_report<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> Response {

@@ -9,7 +9,9 @@ use switchboard_testkit::moto::moto;
 
 async fn api() -> Option<Api> {
     let moto = moto().await?;
-    Some(Api::new::<_, SqsQueue>(moto.store().await, None).await)
+    let (queue, dlq) = (moto.queue("admin").await, moto.queue("admin-dlq").await);
+    let queue = SqsQueue::new(moto.sqs(), &queue, &dlq);
+    Some(Api::new(moto.store().await, queue).await)
 }
 
 #[tokio::test]
@@ -34,4 +36,10 @@ async fn drafts_are_checked_not_stored() {
 async fn lists_triage_and_health() {
     let Some(api) = api().await else { return };
     api::lists_triage_and_health(&api).await;
+}
+
+#[tokio::test]
+async fn parked_leads_are_rerouted() {
+    let Some(api) = api().await else { return };
+    api::parked_leads_are_rerouted(&api).await;
 }

@@ -3,11 +3,12 @@
 mod api;
 
 use api::Api;
-use switchboard_store::embedded::MemoryQueue;
+use switchboard_store::embedded::{MemoryQueue, QueueConfig};
 use switchboard_testkit::embedded_store;
 
 async fn api() -> Api {
-    Api::new::<_, MemoryQueue>(embedded_store(), None).await
+    let queue = MemoryQueue::new(QueueConfig { max_receives: 3 });
+    Api::new(embedded_store(), queue).await
 }
 
 #[tokio::test]
@@ -28,4 +29,9 @@ async fn drafts_are_checked_not_stored() {
 #[tokio::test]
 async fn lists_triage_and_health() {
     api::lists_triage_and_health(&api().await).await;
+}
+
+#[tokio::test]
+async fn parked_leads_are_rerouted() {
+    api::parked_leads_are_rerouted(&api().await).await;
 }

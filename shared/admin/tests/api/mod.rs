@@ -10,11 +10,12 @@ use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
+use std::time::Duration;
 use switchboard_admin::{AdminState, AdminStore, Caller, Role};
 use switchboard_routing::Lead;
 use switchboard_store::WorkQueue;
 use switchboard_store::embedded::MemoryEvents;
-use switchboard_store::{AccountDirectory, NewLead, Router};
+use switchboard_store::{AccountDirectory, NewLead, ReleaseOutcome, RouteRequest, Router};
 use switchboard_testkit::activate;
 use tower::ServiceExt;
 
@@ -41,6 +42,10 @@ pub struct Api {
     router: Http,
     /// Routes leads into the same store, as the pipeline would.
     route: Box<dyn Fn(&'static str, Timestamp) -> BoxFuture<'static, ()> + Send + Sync>,
+    /// Closes a lead's assignment, freeing its rep's capacity.
+    close: Box<dyn Fn(&'static str) -> BoxFuture<'static, ()> + Send + Sync>,
+    /// Takes the lead ids of the route requests on the routing queue, and routes them.
+    drain: Box<dyn Fn() -> BoxFuture<'static, Vec<String>> + Send + Sync>,
 }
 
 /// Who calls in each request of the matrix: a runtime puts the caller in the request's
@@ -53,15 +58,17 @@ pub enum Who {
 }
 
 impl Api {
-    pub async fn new<S, Q>(store: S, queue: Option<Q>) -> Api
+    pub async fn new<S, Q>(store: S, queue: Q) -> Api
     where
         S: AdminStore + AccountDirectory + Clone,
         Q: WorkQueue + 'static,
     {
         activate(&store, POLICY).await;
+        let queue = Arc::new(queue);
         let router = Arc::new(Router::new(store.clone(), MemoryEvents::default()));
+        let r = router.clone();
         let route = Box::new(move |id: &'static str, received_at: Timestamp| {
-            let router = router.clone();
+            let router = r.clone();
             let fut: BoxFuture<'static, ()> = Box::pin(async move {
                 let lead = Lead::new(id, received_at).with_country("DE");
                 router
@@ -76,13 +83,54 @@ impl Api {
             });
             fut
         });
+        let r = router.clone();
+        let close = Box::new(move |id: &'static str| {
+            let router = r.clone();
+            let fut: BoxFuture<'static, ()> = Box::pin(async move {
+                let ended = router
+                    .release(id, ReleaseOutcome::Closed, Timestamp::now())
+                    .await
+                    .expect("close");
+                assert!(ended.is_some(), "{id} had an open assignment");
+            });
+            fut
+        });
+        let (r, q) = (router.clone(), queue.clone());
+        let drain = Box::new(move || {
+            let (router, queue) = (r.clone(), q.clone());
+            let fut: BoxFuture<'static, Vec<String>> = Box::pin(async move {
+                let mut ids = Vec::new();
+                loop {
+                    let got = queue
+                        .receive(10, Duration::from_secs(30), Duration::ZERO)
+                        .await
+                        .expect("receive");
+                    if got.is_empty() {
+                        break;
+                    }
+                    for m in got {
+                        let req = RouteRequest::parse(&m.body).expect("a route request");
+                        router
+                            .route_lead(&req.lead_id, Timestamp::now())
+                            .await
+                            .expect("route");
+                        queue.delete(&m.receipt).await.expect("delete");
+                        ids.push(req.lead_id.to_string());
+                    }
+                }
+                ids
+            });
+            fut
+        });
         let state = Arc::new(AdminState {
             store,
-            routing_queue: queue,
+            routing_queue: Some(queue),
         });
         Api {
             router: switchboard_admin::router(state),
             route,
+            close,
+            drain,
         }
     }
 
@@ -391,4 +439,112 @@ pub async fn lists_triage_and_health(api: &Api) {
             "{path}: {s} {p}"
         );
     }
+}
+
+/// The triage queue's way out: a parked lead is handed back to routing once someone can
+/// take it, one by id or all matching a filter; only parked leads, only by an admin, and
+/// each once.
+pub async fn parked_leads_are_rerouted(api: &Api) {
+    let now = Timestamp::now();
+    for (i, id) in ["r1", "r2", "r3", "r4"].into_iter().enumerate() {
+        api.route(id, now - SignedDuration::from_mins(4 - i as i64))
+            .await;
+    }
+    // ana took r1 and r2 (cap 2); r3 and r4 parked.
+    let refusals = [
+        (
+            Who::Viewer,
+            "/v1/admin/triage/r3/reroute",
+            "",
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            Who::Admin,
+            "/v1/admin/triage/r1/reroute",
+            "",
+            StatusCode::CONFLICT,
+        ),
+        (
+            Who::Admin,
+            "/v1/admin/triage/nobody/reroute",
+            "",
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            Who::Admin,
+            "/v1/admin/triage/reroute",
+            r#"{"reason": "tired"}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Who::Admin,
+            "/v1/admin/triage/reroute",
+            r#"{"max": 0}"#,
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Who::Admin,
+            "/v1/admin/triage/reroute",
+            r#"{"maximum": 1}"#,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ];
+    for (who, path, body, want) in refusals {
+        let (s, p) = api.call(who, "POST", path, body).await;
+        assert_eq!(s, want, "{who:?} {path} {body}: {p}");
+    }
+    // A filter nothing matches re-routes nothing.
+    let (s, none) = api
+        .call(
+            Who::Admin,
+            "POST",
+            "/v1/admin/triage/reroute",
+            r#"{"reason": "kill_switch"}"#,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{none}");
+    assert_eq!(none["rerouted"], 0);
+    assert!((api.drain)().await.is_empty(), "nothing was queued");
+
+    // ana closes r1: one seat. r3 goes back to routing and reaches her.
+    (api.close)("r1").await;
+    let (s, one) = api
+        .call(Who::Admin, "POST", "/v1/admin/triage/r3/reroute", "")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{one}");
+    assert_eq!(one["lead_ids"], json!(["r3"]));
+    let (s, again) = api
+        .call(Who::Admin, "POST", "/v1/admin/triage/r3/reroute", "")
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "queued once: {again}");
+    assert_eq!((api.drain)().await, ["r3"]);
+    let (_, r3) = api.call(Who::Viewer, "GET", "/v1/admin/leads/r3", "").await;
+    assert_eq!(r3["assignment"]["rep"], "ana", "{r3}");
+    assert_eq!(
+        r3["decisions"].as_array().unwrap().len(),
+        2,
+        "parked, then assigned: {r3}"
+    );
+
+    // Everything still parked for the mixed reason, all at once: r4 parks again (ana is
+    // full again), and stays in the queue with a fresh decision.
+    let (s, all) = api
+        .call(
+            Who::Admin,
+            "POST",
+            "/v1/admin/triage/reroute",
+            r#"{"reason": "none_available", "pool": "triage"}"#,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{all}");
+    assert_eq!(all["lead_ids"], json!(["r4"]), "{all}");
+    assert_eq!((api.drain)().await, ["r4"]);
+    let (_, triage) = api.call(Who::Viewer, "GET", "/v1/admin/triage", "").await;
+    let ids: Vec<&str> = triage["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["lead_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["r4"], "{triage}");
 }

@@ -65,6 +65,46 @@ pub trait WorkQueue: Send + Sync {
     fn redrive(&self, max: usize) -> impl Future<Output = StoreResult<usize>> + Send;
 }
 
+/// A queue shared by several owners (a runtime's stages and its admin routes) is still
+/// the queue.
+impl<Q: WorkQueue> WorkQueue for std::sync::Arc<Q> {
+    fn send(&self, body: &str) -> impl Future<Output = StoreResult<String>> + Send {
+        (**self).send(body)
+    }
+
+    fn receive(
+        &self,
+        max: usize,
+        visibility: Duration,
+        wait: Duration,
+    ) -> impl Future<Output = StoreResult<Vec<Received>>> + Send {
+        (**self).receive(max, visibility, wait)
+    }
+
+    fn delete(&self, receipt: &str) -> impl Future<Output = StoreResult<()>> + Send {
+        (**self).delete(receipt)
+    }
+
+    fn change_visibility(
+        &self,
+        receipt: &str,
+        visibility: Duration,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        (**self).change_visibility(receipt, visibility)
+    }
+
+    fn dead_letters(
+        &self,
+        max: usize,
+    ) -> impl Future<Output = StoreResult<Vec<DeadLetter>>> + Send {
+        (**self).dead_letters(max)
+    }
+
+    fn redrive(&self, max: usize) -> impl Future<Output = StoreResult<usize>> + Send {
+        (**self).redrive(max)
+    }
+}
+
 /// The sending side of a queue: where producers (rep actions, the sweep) put messages.
 /// Every [`WorkQueue`] is one; a producer that only sends needs nothing more (the SQS
 /// adapter [`crate::aws::SqsOutbox`] needs no dead-letter queue).

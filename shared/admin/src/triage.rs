@@ -1,0 +1,155 @@
+//! Acting on the triage queue: re-routing a parked lead through the active policy, one by
+//! id or every one matching a filter, once the reason it parked is gone (the kill switch
+//! off, reps back in hours or under cap, a policy change).
+//!
+//! A re-route hands the lead to the routing queue as intake does (status `queued`, a route
+//! request on the queue), so the same router decides it, records the decision and notifies
+//! the rep, on either runtime. The status changes only from `parked`, so two admins
+//! re-routing the same lead queue it once; should the message not reach the queue, the
+//! sweep re-drives queued leads it finds waiting.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use switchboard_routing::{LeadId, PoolId};
+use switchboard_store::{
+    LeadIndex, LeadStatus, LeadStore, RouteRequest, RoutingState, StoreError, WorkQueue,
+};
+
+use crate::error::AdminError;
+use crate::leads::triage;
+
+/// Most leads one "re-route all matching" request hands on.
+pub const MAX_REROUTE: usize = 1000;
+
+/// What to re-route from the triage queue: every parked lead, or those parked for one
+/// reason and/or in one pool; at most `max` of them, oldest parked first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RerouteFilter {
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub pool: Option<PoolId>,
+    #[serde(default)]
+    pub max: Option<usize>,
+}
+
+/// The leads handed back to routing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rerouted {
+    pub rerouted: usize,
+    pub lead_ids: Vec<LeadId>,
+}
+
+/// Re-routes one parked lead. `404` for an unknown lead, `409` for one not parked.
+pub async fn reroute_one<S: LeadStore, Q: WorkQueue>(
+    store: &S,
+    queue: &Q,
+    lead_id: &str,
+    now: Timestamp,
+) -> Result<Rerouted, AdminError> {
+    let lead = store
+        .get(lead_id)
+        .await?
+        .ok_or_else(|| AdminError::NotFound(format!("no lead {lead_id}")))?;
+    if lead.status != LeadStatus::Parked {
+        return Err(AdminError::Conflict(format!(
+            "lead {lead_id} is {}, not parked",
+            lead.status.as_str()
+        )));
+    }
+    hand_on(store, queue, lead_id, now).await?;
+    Ok(Rerouted {
+        rerouted: 1,
+        lead_ids: vec![LeadId::from(lead_id)],
+    })
+}
+
+/// Re-routes the parked leads `filter` selects, oldest parked first. Leads that left the
+/// queue meanwhile (someone else re-routed them) are skipped, not counted.
+pub async fn reroute_matching<S, Q>(
+    store: &S,
+    queue: &Q,
+    filter: &RerouteFilter,
+    now: Timestamp,
+) -> Result<Rerouted, AdminError>
+where
+    S: LeadStore + LeadIndex + RoutingState,
+    Q: WorkQueue,
+{
+    let max = filter.max.unwrap_or(100);
+    if !(1..=MAX_REROUTE).contains(&max) {
+        return Err(AdminError::invalid_field(
+            "max",
+            format!("{max} is not between 1 and {MAX_REROUTE}"),
+        ));
+    }
+    if let Some(reason) = &filter.reason
+        && switchboard_routing::ParkReason::parse(reason).is_none()
+    {
+        return Err(AdminError::invalid_field(
+            "reason",
+            format!("`{reason}` is not a park reason"),
+        ));
+    }
+    let mut done = Vec::new();
+    let mut after = None;
+    'pages: loop {
+        let page = triage(store, after.as_ref(), 200).await?;
+        for item in &page.items {
+            let reason_ok = filter
+                .reason
+                .as_deref()
+                .is_none_or(|r| item.reason.as_deref().and_then(canonical) == canonical(r));
+            let pool_ok = filter
+                .pool
+                .as_ref()
+                .is_none_or(|p| item.pool.as_ref() == Some(p));
+            if !(reason_ok && pool_ok) {
+                continue;
+            }
+            match hand_on(store, queue, &item.lead.lead_id, now).await {
+                Ok(()) => done.push(item.lead.lead_id.clone()),
+                Err(AdminError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+            if done.len() == max {
+                break 'pages;
+            }
+        }
+        match page.next {
+            Some(next) => after = Some(crate::leads::cursor(Some(&next))?.expect("a cursor")),
+            None => break,
+        }
+    }
+    Ok(Rerouted {
+        rerouted: done.len(),
+        lead_ids: done,
+    })
+}
+
+/// The reason's current name (`no_rule_matched` reads as `no_rule`).
+fn canonical(reason: &str) -> Option<&'static str> {
+    switchboard_routing::ParkReason::parse(reason).map(|r| r.as_str())
+}
+
+/// `parked` → `queued`, then the route request. The status change is the claim: only one
+/// caller makes it.
+async fn hand_on<S: LeadStore, Q: WorkQueue>(
+    store: &S,
+    queue: &Q,
+    lead_id: &str,
+    now: Timestamp,
+) -> Result<(), AdminError> {
+    store
+        .set_status(lead_id, LeadStatus::Parked, LeadStatus::Queued, now)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => {
+                AdminError::Conflict(format!("lead {lead_id} is no longer parked"))
+            }
+            other => AdminError::from_store(other),
+        })?;
+    queue.send(&RouteRequest::new(lead_id).to_body()).await?;
+    Ok(())
+}
