@@ -73,6 +73,9 @@ enum Command {
     /// Stored leads of a data directory.
     #[command(subcommand)]
     Lead(commands::lead::LeadCommand),
+    /// Give a deployment's leads stored before an upgrade the index keys the lead lists,
+    /// the triage queue and the health report read (once after upgrading; safe to repeat)
+    Backfill(commands::backfill::BackfillArgs),
     /// Reports over stored leads: health and fairness.
     #[command(subcommand)]
     Report(commands::report::ReportCommand),
@@ -105,6 +108,7 @@ fn main() -> ExitCode {
         Command::Lead(c) => commands::lead::run(c),
         Command::Dlq(c) => commands::dlq::run(c),
         Command::Report(c) => commands::report::run(c),
+        Command::Backfill(a) => commands::backfill::run(a),
         Command::Triage(c) => commands::triage::run(c),
         Command::BenchLoad(a) => commands::bench_load::run(a),
     };

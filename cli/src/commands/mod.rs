@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod backfill;
 pub mod bench_load;
 pub mod demo;
 pub mod dlq;

@@ -92,3 +92,55 @@ fn dead_letters_are_listed_and_redriven_from_sqs() {
         String::from_utf8_lossy(&missing.stderr)
     );
 }
+
+/// A lead stored without its listing keys (as before the lists existed) is listed in the
+/// health report only after `switchboard backfill`, and a second run writes nothing.
+#[test]
+fn backfill_makes_old_leads_visible_to_the_report() {
+    let Some((aws, table)) = table() else { return };
+    block_on(async {
+        use switchboard_store::{LeadStore, NewLead};
+        let store = switchboard_store::aws::DynamoStore::new(aws.dynamodb(), &table);
+        let at = jiff::Timestamp::now() - jiff::SignedDuration::from_mins(5);
+        let lead = switchboard_routing::Lead::new("old-1", at).with_country("DE");
+        store
+            .insert_if_absent(&NewLead::new(lead, "key:old-1"), at)
+            .await
+            .expect("insert");
+        // Strip the keys the lists read, as an item written before them would be.
+        aws.dynamodb()
+            .update_item()
+            .table_name(&table)
+            .key(
+                "pk",
+                aws_sdk_dynamodb::types::AttributeValue::S("LEAD#old-1".into()),
+            )
+            .key(
+                "sk",
+                aws_sdk_dynamodb::types::AttributeValue::S("LEAD".into()),
+            )
+            .update_expression("REMOVE gsi3pk, gsi3sk")
+            .send()
+            .await
+            .expect("strip the index keys");
+    });
+    let received = |out: &str| -> u64 {
+        let report: serde_json::Value = serde_json::from_str(out).unwrap();
+        report["overall"]["leads"]["received"].as_u64().unwrap()
+    };
+    let report = &[
+        "report", "health", "--since", "1h", "--format", "json", "--table", &table,
+    ];
+    assert_eq!(received(&ok(report)), 0, "not listed before the backfill");
+    let first = ok(&["backfill", "--table", &table]);
+    assert!(
+        first.contains("1 given their received-time keys"),
+        "{first}"
+    );
+    assert_eq!(received(&ok(report)), 1, "listed after it");
+    let again = ok(&["backfill", "--table", &table]);
+    assert!(
+        again.contains("0 given their received-time keys"),
+        "{again}"
+    );
+}

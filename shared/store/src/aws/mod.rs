@@ -8,7 +8,7 @@ mod eventbridge;
 mod sqs;
 
 pub use calls::CallCounter;
-pub use dynamo::DynamoStore;
+pub use dynamo::{Backfilled, DynamoStore};
 pub use eventbridge::EventBridgePublisher;
 pub use sqs::{SqsOutbox, SqsQueue};
 
