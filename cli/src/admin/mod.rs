@@ -10,6 +10,7 @@
 
 mod aws;
 mod client;
+mod direct;
 mod local;
 mod target;
 

@@ -11,9 +11,9 @@ use switchboard_store::embedded::EmbeddedStore;
 use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion, StoreError};
 
 use super::AdminError;
-use super::aws::{AwsAdmin, AwsTarget};
+use super::aws::{self, AwsAdmin, AwsTarget};
 use super::client::RemoteAdmin;
-use super::local::LocalAdmin;
+use super::local::{self, LocalAdmin};
 use super::{DeadLetterView, LeadReport, PolicyApplied, PolicyHistory, Redriven};
 use crate::serve::discovery;
 
@@ -88,12 +88,12 @@ impl Admin {
                 }
             }
         }
-        Ok(Admin::Local(LocalAdmin::new(open_store(data_dir, create)?)))
+        Ok(Admin::Local(local::local(open_store(data_dir, create)?)))
     }
 
     /// A deployment in AWS.
     pub async fn connect_aws(target: &AwsTarget) -> Admin {
-        Admin::Aws(AwsAdmin::connect(target).await)
+        Admin::Aws(aws::connect(target).await)
     }
 
     pub async fn apply_policy(
@@ -177,7 +177,7 @@ impl Admin {
         filter: &RerouteFilter,
     ) -> Result<Rerouted, AdminError> {
         match self {
-            Admin::Local(_) => Err(no_queue()),
+            Admin::Local(a) => a.reroute(lead_id, filter).await,
             Admin::Remote(a) => a.reroute(lead_id, filter).await,
             Admin::Aws(a) => a.reroute(lead_id, filter).await,
         }
@@ -185,7 +185,7 @@ impl Admin {
 
     pub async fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetterView>, AdminError> {
         match self {
-            Admin::Local(_) => Err(no_queue()),
+            Admin::Local(a) => a.dead_letters(max).await,
             Admin::Remote(a) => a.dead_letters(max).await,
             Admin::Aws(a) => a.dead_letters(max).await,
         }
@@ -193,18 +193,9 @@ impl Admin {
 
     pub async fn redrive(&self, max: usize) -> Result<Redriven, AdminError> {
         match self {
-            Admin::Local(_) => Err(no_queue()),
+            Admin::Local(a) => a.redrive(max).await,
             Admin::Remote(a) => a.redrive(max).await,
             Admin::Aws(a) => a.redrive(max).await,
         }
     }
-}
-
-fn no_queue() -> AdminError {
-    AdminError::Unavailable(
-        "the routing queue and its dead letters live in the running `switchboard serve` \
-         process, and none is running on this data directory (dead letters do not outlive \
-         the process; on start it re-drives every lead still awaiting routing)"
-            .into(),
-    )
 }

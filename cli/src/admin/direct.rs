@@ -1,0 +1,96 @@
+//! Admin operations straight on a store: the embedded store file when no server holds it,
+//! or a deployment's DynamoDB table (and routing queue) in AWS. One implementation for
+//! both, over the storage ports; the server's routes call the same `switchboard_admin`
+//! operations.
+
+use jiff::Timestamp;
+use switchboard_admin::{AdminStore, Page, RerouteFilter, Rerouted, TriageItem};
+use switchboard_routing::Account;
+use switchboard_routing::report::HealthReport;
+use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion, WorkQueue};
+
+use super::{AdminError, DeadLetterView, LeadReport, PolicyApplied, PolicyHistory, Redriven, ops};
+
+pub struct DirectAdmin<S, Q> {
+    store: S,
+    routing: Option<Q>,
+    /// Why there is no routing queue to work on, for the commands that need one.
+    no_queue: &'static str,
+}
+
+impl<S: AdminStore, Q: WorkQueue> DirectAdmin<S, Q> {
+    pub fn new(store: S, routing: Option<Q>, no_queue: &'static str) -> Self {
+        DirectAdmin {
+            store,
+            routing,
+            no_queue,
+        }
+    }
+
+    pub async fn apply_policy(
+        &self,
+        text: &str,
+        note: Option<&str>,
+    ) -> Result<PolicyApplied, AdminError> {
+        ops::apply_policy(&self.store, text, note, Timestamp::now()).await
+    }
+
+    pub async fn policy_version(&self, version: Option<u64>) -> Result<PolicyVersion, AdminError> {
+        ops::policy_version(&self.store, version).await
+    }
+
+    pub async fn policy_history(&self) -> Result<PolicyHistory, AdminError> {
+        ops::policy_history(&self.store).await
+    }
+
+    pub async fn rollback(&self, version: Option<u64>) -> Result<ActivePolicy, AdminError> {
+        ops::rollback(&self.store, version, Timestamp::now()).await
+    }
+
+    pub async fn import_accounts(&self, accounts: &[Account]) -> Result<ImportSummary, AdminError> {
+        ops::import_accounts(&self.store, accounts).await
+    }
+
+    pub async fn lead(&self, lead_id: &str) -> Result<LeadReport, AdminError> {
+        ops::lead_report(&self.store, lead_id).await
+    }
+
+    pub async fn health(&self, window: (Timestamp, Timestamp)) -> Result<HealthReport, AdminError> {
+        switchboard_admin::health(&self.store, window, Timestamp::now()).await
+    }
+
+    pub async fn triage(
+        &self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<TriageItem>, AdminError> {
+        let after = switchboard_admin::cursor(after)?;
+        switchboard_admin::triage(&self.store, after.as_ref(), limit).await
+    }
+
+    pub async fn reroute(
+        &self,
+        lead_id: Option<&str>,
+        filter: &RerouteFilter,
+    ) -> Result<Rerouted, AdminError> {
+        let (store, queue, now) = (&self.store, self.queue()?, Timestamp::now());
+        match lead_id {
+            Some(id) => switchboard_admin::reroute_one(store, queue, id, now).await,
+            None => switchboard_admin::reroute_matching(store, queue, filter, now).await,
+        }
+    }
+
+    pub async fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetterView>, AdminError> {
+        ops::dead_letters(self.queue()?, max).await
+    }
+
+    pub async fn redrive(&self, max: usize) -> Result<Redriven, AdminError> {
+        ops::redrive(self.queue()?, max).await
+    }
+
+    fn queue(&self) -> Result<&Q, AdminError> {
+        self.routing
+            .as_ref()
+            .ok_or_else(|| AdminError::Unavailable(self.no_queue.into()))
+    }
+}
