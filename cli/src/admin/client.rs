@@ -5,7 +5,7 @@ use http::{Method, StatusCode};
 use jiff::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use switchboard_admin::{Page, RerouteFilter, Rerouted, TriageItem};
+use switchboard_admin::{AssignOrder, AssignedByHand, Page, RerouteFilter, Rerouted, TriageItem};
 use switchboard_http::Problem;
 use switchboard_routing::Account;
 use switchboard_routing::report::HealthReport;
@@ -187,6 +187,19 @@ impl RemoteAdmin {
                     .await
             }
         }
+    }
+
+    /// The server records its own caller (the admin token) as who assigned it.
+    pub async fn assign(
+        &self,
+        lead_id: &str,
+        order: &AssignOrder,
+    ) -> Result<AssignedByHand, AdminError> {
+        let path = format!("/v1/admin/triage/{}/assign", encode_segment(lead_id));
+        let body = serde_json::json!({
+            "rep": order.rep, "reason": order.reason, "override_caps": order.override_caps,
+        });
+        self.call_json(Method::POST, &path, &body).await
     }
 
     pub async fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetterView>, AdminError> {

@@ -4,7 +4,9 @@
 //! operations.
 
 use jiff::Timestamp;
-use switchboard_admin::{AdminStore, Page, RerouteFilter, Rerouted, TriageItem};
+use switchboard_admin::{
+    AdminStore, AssignOrder, AssignedByHand, Page, RerouteFilter, Rerouted, TriageItem,
+};
 use switchboard_routing::Account;
 use switchboard_routing::report::HealthReport;
 use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion, WorkQueue};
@@ -78,6 +80,17 @@ impl<S: AdminStore, Q: WorkQueue> DirectAdmin<S, Q> {
             Some(id) => switchboard_admin::reroute_one(store, queue, id, now).await,
             None => switchboard_admin::reroute_matching(store, queue, filter, now).await,
         }
+    }
+
+    /// `actor` is recorded as who assigned it (the CLI passes the local user).
+    pub async fn assign(
+        &self,
+        lead_id: &str,
+        order: &AssignOrder,
+        actor: &str,
+    ) -> Result<AssignedByHand, AdminError> {
+        let queue = self.queue()?;
+        switchboard_admin::assign(&self.store, queue, lead_id, order, actor, Timestamp::now()).await
     }
 
     pub async fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetterView>, AdminError> {

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use jiff::Timestamp;
-use switchboard_admin::{Page, RerouteFilter, Rerouted, TriageItem};
+use switchboard_admin::{AssignOrder, AssignedByHand, Page, RerouteFilter, Rerouted, TriageItem};
 use switchboard_routing::Account;
 use switchboard_routing::report::HealthReport;
 use switchboard_store::embedded::EmbeddedStore;
@@ -180,6 +180,21 @@ impl Admin {
             Admin::Local(a) => a.reroute(lead_id, filter).await,
             Admin::Remote(a) => a.reroute(lead_id, filter).await,
             Admin::Aws(a) => a.reroute(lead_id, filter).await,
+        }
+    }
+
+    /// Gives a parked lead to a named rep; `actor` names who did, where the command works
+    /// on the store itself (a server records its own caller).
+    pub async fn assign(
+        &self,
+        lead_id: &str,
+        order: &AssignOrder,
+        actor: &str,
+    ) -> Result<AssignedByHand, AdminError> {
+        match self {
+            Admin::Local(a) => a.assign(lead_id, order, actor).await,
+            Admin::Remote(a) => a.assign(lead_id, order).await,
+            Admin::Aws(a) => a.assign(lead_id, order, actor).await,
         }
     }
 

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use switchboard_admin::RerouteFilter;
+use switchboard_admin::{AssignOrder, RerouteFilter};
 
 use crate::commands::admin::{DataDir, block_on, connect, message};
 
@@ -17,6 +17,27 @@ pub enum TriageCommand {
     /// matching --reason and --pool (at most --max). Needs the running server (or
     /// --table with the routing queue URLs): the lead goes back on the routing queue.
     Reroute(RerouteArgs),
+    /// Give a parked lead to a named rep, recorded as a decision with who and why. The
+    /// rep's caps and availability are checked unless --override-caps.
+    Assign(AssignArgs),
+}
+
+#[derive(Args)]
+pub struct AssignArgs {
+    /// The parked lead.
+    #[arg(value_name = "ID")]
+    id: String,
+    /// The rep who takes it.
+    #[arg(long)]
+    rep: String,
+    /// Why, for the record.
+    #[arg(long)]
+    reason: String,
+    /// Assign whatever the rep's caps, hours and away status say.
+    #[arg(long)]
+    override_caps: bool,
+    #[command(flatten)]
+    dir: DataDir,
 }
 
 #[derive(Args)]
@@ -56,7 +77,30 @@ pub fn run(cmd: TriageCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         TriageCommand::List(args) => list(args),
         TriageCommand::Reroute(args) => reroute(args),
+        TriageCommand::Assign(args) => assign(args),
     }
+}
+
+fn assign(args: AssignArgs) -> anyhow::Result<ExitCode> {
+    block_on(async {
+        let admin = connect(&args.dir, false).await?;
+        let order = AssignOrder {
+            rep: args.rep.into(),
+            reason: args.reason,
+            override_caps: args.override_caps,
+        };
+        // Where the command writes the store itself, it names the local user.
+        let actor = format!(
+            "cli:{}",
+            std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+        );
+        let done = admin
+            .assign(&args.id, &order, &actor)
+            .await
+            .map_err(message)?;
+        println!("{}", done.summary);
+        Ok(ExitCode::SUCCESS)
+    })
 }
 
 fn reroute(args: RerouteArgs) -> anyhow::Result<ExitCode> {

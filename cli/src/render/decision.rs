@@ -62,6 +62,15 @@ pub fn render_decision(policy: &CompiledPolicy, lead: &Lead, rec: &DecisionRecor
     let outcome = match &rec.outcome {
         OutcomeRecord::Assigned { rep, pool, via } => match pool {
             Some(p) => format!("assigned to {rep} in pool {p} by {via}"),
+            None if via == "by_hand" => match &rec.by_hand {
+                Some(h) => format!(
+                    "assigned to {rep} by hand by {}{}: {}",
+                    h.actor,
+                    if h.overrode { " (caps overridden)" } else { "" },
+                    h.reason
+                ),
+                None => format!("assigned to {rep} by hand"),
+            },
             None => format!("assigned to {rep} as account owner"),
         },
         OutcomeRecord::Parked { pool, reason } => {

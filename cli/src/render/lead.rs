@@ -40,11 +40,15 @@ pub fn render_lead(report: &LeadReport, policies: &HashMap<u64, CompiledPolicy>)
     }
     match &report.assignment {
         Some(a) => {
-            let pool = a
-                .pool
-                .as_deref()
-                .map(|p| format!("pool {p}"))
-                .unwrap_or_else(|| "as account owner".into());
+            // The decision that made the assignment says how it was made without a pool.
+            let by_hand = report.decisions.last().is_some_and(|d| {
+                d.by_hand.is_some() && d.change.rep.as_ref().is_some_and(|c| c.rep == a.rep)
+            });
+            let pool = match (a.pool.as_deref(), by_hand) {
+                (Some(p), _) => format!("pool {p}"),
+                (None, true) => "by hand".into(),
+                (None, false) => "as account owner".into(),
+            };
             let _ = writeln!(
                 out,
                 "  assignment  {} ({pool}), {}, attempt {}, policy version {}, assigned {}",

@@ -61,6 +61,7 @@ mod tests {
             sla_due: None,
             change: ChangeRecord::default(),
             summary: String::new(),
+            by_hand: None,
         })
     }
 

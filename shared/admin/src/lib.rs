@@ -29,7 +29,10 @@ pub use leads::{LeadSummary, MAX_PAGE, Page, TriageItem, cursor, received, triag
 pub use problem::problem;
 pub use reps::{Away, RepView};
 pub use routes::{AdminState, AdminStore, PREFIX, router, router_at};
-pub use triage::{MAX_REROUTE, RerouteFilter, Rerouted, reroute_matching, reroute_one};
+pub use triage::{
+    AssignOrder, AssignedByHand, MAX_REROUTE, RerouteFilter, Rerouted, assign, reroute_matching,
+    reroute_one,
+};
 pub use types::{
     DeadLetterView, LeadReport, PolicyApplied, PolicyChecked, PolicyHistory, Redriven,
 };

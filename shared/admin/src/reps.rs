@@ -94,7 +94,7 @@ pub async fn set_away<S: PolicyStore + RoutingState>(
     view(store, &policy, idx, now).await
 }
 
-async fn active<S: PolicyStore>(store: &S) -> Result<CompiledPolicy, AdminError> {
+pub(crate) async fn active<S: PolicyStore>(store: &S) -> Result<CompiledPolicy, AdminError> {
     let active = store
         .get_active()
         .await?

@@ -12,6 +12,7 @@
 //! | `GET /leads/{id}` | viewer | a lead with its assignment and decisions |
 //! | `GET /triage?after=&limit=` | viewer | the parked leads, oldest parked first, with their reasons |
 //! | `POST /triage/{id}/reroute` | admin | route a parked lead again through the active policy |
+//! | `POST /triage/{id}/assign` | admin | give a parked lead to a rep: `{rep, reason, override_caps?}` |
 //! | `POST /triage/reroute` | admin | the same for every parked lead matching `{reason?, pool?, max?}` |
 //! | `GET /reports/health?since=7d` | viewer | the health and fairness report over a window |
 //! | `GET /reps`, `GET /reps/{id}` | viewer | live state of each rep of the active policy |
@@ -93,6 +94,7 @@ pub fn router_at<S: AdminStore, Q: WorkQueue + 'static>(
         .route("/triage", get(triage_list::<S, Q>))
         .route("/triage/reroute", post(reroute_matching::<S, Q>))
         .route("/triage/{id}/reroute", post(reroute_one::<S, Q>))
+        .route("/triage/{id}/assign", post(assign::<S, Q>))
         .route("/reports/health", get(health_report::<S, Q>))
         .route("/reps", get(reps_list::<S, Q>))
         .route("/reps/{id}", get(rep_one::<S, Q>))
@@ -273,6 +275,30 @@ async fn reroute_one<S: AdminStore, Q: WorkQueue>(
             .await;
     if result.is_ok() {
         tracing::info!(caller = %caller.id, lead_id = %id, "admin re-routed a parked lead");
+    }
+    answer(result)
+}
+
+async fn assign<S: AdminStore, Q: WorkQueue>(
+    State(state): Shared<S, Q>,
+    Extension(caller): Extension<Caller>,
+    path: Option<Path<String>>,
+    body: Bytes,
+) -> Response {
+    let Some(Path(id)) = path else {
+        return AdminError::NotFound("no such lead".into()).into_response();
+    };
+    let order: triage::AssignOrder = match json_body(&body) {
+        Ok(v) => v,
+        Err(refused) => return refused.into_response(),
+    };
+    let result = async {
+        let q = queue(&state)?;
+        triage::assign(&state.store, q, &id, &order, &caller.id, Timestamp::now()).await
+    }
+    .await;
+    if result.is_ok() {
+        tracing::info!(caller = %caller.id, lead_id = %id, rep = %order.rep, overrode = order.override_caps, "admin assigned a parked lead by hand");
     }
     answer(result)
 }

@@ -1,6 +1,7 @@
 //! Acting on the triage queue: re-routing a parked lead through the active policy, one by
 //! id or every one matching a filter, once the reason it parked is gone (the kill switch
-//! off, reps back in hours or under cap, a policy change).
+//! off, reps back in hours or under cap, a policy change); or giving one to a named rep by
+//! hand ([`assign`]).
 //!
 //! A re-route hands the lead to the routing queue as intake does (status `queued`, a route
 //! request on the queue), so the same router decides it, records the decision and notifies
@@ -10,9 +11,11 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use switchboard_routing::{LeadId, PoolId};
+use switchboard_routing::by_hand::{ByHand, assign_by_hand};
+use switchboard_routing::{LeadId, PoolId, RepId};
 use switchboard_store::{
-    LeadIndex, LeadStatus, LeadStore, RouteRequest, RoutingState, StoreError, WorkQueue,
+    Applied, Apply, LeadIndex, LeadStatus, LeadStore, PolicyStore, RouteRequest, RoutingState,
+    StoreError, WorkQueue,
 };
 
 use crate::error::AdminError;
@@ -152,4 +155,105 @@ async fn hand_on<S: LeadStore, Q: WorkQueue>(
         })?;
     queue.send(&RouteRequest::new(lead_id).to_body()).await?;
     Ok(())
+}
+
+/// An admin's order to give a parked lead to a named rep.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignOrder {
+    pub rep: RepId,
+    /// Why: recorded in the decision with the admin's name.
+    pub reason: String,
+    /// Assign whatever the rep's caps, hours and away status say.
+    #[serde(default)]
+    pub override_caps: bool,
+}
+
+/// The assignment made by hand.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssignedByHand {
+    pub lead_id: LeadId,
+    pub rep: RepId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sla_due: Option<Timestamp>,
+    pub summary: String,
+}
+
+/// Gives the parked lead `lead_id` to the rep `order` names, as a decision recorded with
+/// the admin and the reason. The rep's availability and caps are checked as routing checks
+/// them (`409` naming why the rep cannot take it) unless the order overrides them; the
+/// write takes the rep's capacity atomically, like a routing decision. The route request
+/// that follows lets the router notify the rep and publish `lead.assigned`, as for any
+/// assignment.
+pub async fn assign<S, Q>(
+    store: &S,
+    queue: &Q,
+    lead_id: &str,
+    order: &AssignOrder,
+    actor: &str,
+    now: Timestamp,
+) -> Result<AssignedByHand, AdminError>
+where
+    S: LeadStore + RoutingState + PolicyStore,
+    Q: WorkQueue,
+{
+    if order.reason.trim().is_empty() {
+        return Err(AdminError::invalid_field(
+            "reason",
+            "say why, for the record",
+        ));
+    }
+    let policy = crate::reps::active(store).await?;
+    let rep = policy.rep_index(&order.rep).ok_or_else(|| {
+        AdminError::NotFound(format!("no rep {} in the active policy", order.rep))
+    })?;
+    let view = store.load(&policy, lead_id).await?;
+    let lead = view
+        .lead
+        .ok_or_else(|| AdminError::NotFound(format!("no lead {lead_id}")))?;
+    if lead.status != LeadStatus::Parked {
+        return Err(AdminError::Conflict(format!(
+            "lead {lead_id} is {}, not parked",
+            lead.status.as_str()
+        )));
+    }
+    let by_hand = ByHand {
+        rep,
+        actor: actor.to_owned(),
+        reason: order.reason.trim().to_owned(),
+        overrode: order.override_caps,
+    };
+    let record =
+        assign_by_hand(&policy, &view.snapshot, &lead.lead, &by_hand, now).map_err(|skip| {
+            AdminError::Conflict(format!(
+                "{} cannot take a lead now ({}); set override_caps to assign anyway",
+                order.rep,
+                skip.code()
+            ))
+        })?;
+    let (sla_due, summary) = (record.sla_due, record.summary.clone());
+    let apply = Apply::by_hand(&lead, record).map_err(AdminError::from_store)?;
+    match store.apply(&apply).await {
+        Ok(Applied::Committed) => {}
+        Ok(Applied::AlreadyAssigned(a)) => {
+            return Err(AdminError::Conflict(format!(
+                "lead {lead_id} is already assigned to {}",
+                a.rep
+            )));
+        }
+        Err(StoreError::Conflict(_)) => {
+            return Err(AdminError::Conflict(format!(
+                "lead {lead_id} or {}'s capacity changed meanwhile; look again and retry",
+                order.rep
+            )));
+        }
+        Err(e) => return Err(AdminError::from_store(e)),
+    }
+    queue.send(&RouteRequest::new(lead_id).to_body()).await?;
+    Ok(AssignedByHand {
+        lead_id: LeadId::from(lead_id),
+        rep: order.rep.clone(),
+        sla_due,
+        summary,
+    })
 }

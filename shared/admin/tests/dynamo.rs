@@ -43,3 +43,9 @@ async fn parked_leads_are_rerouted() {
     let Some(api) = api().await else { return };
     api::parked_leads_are_rerouted(&api).await;
 }
+
+#[tokio::test]
+async fn parked_leads_are_assigned_by_hand() {
+    let Some(api) = api().await else { return };
+    api::parked_leads_are_assigned_by_hand(&api).await;
+}

@@ -35,3 +35,8 @@ async fn lists_triage_and_health() {
 async fn parked_leads_are_rerouted() {
     api::parked_leads_are_rerouted(&api().await).await;
 }
+
+#[tokio::test]
+async fn parked_leads_are_assigned_by_hand() {
+    api::parked_leads_are_assigned_by_hand(&api().await).await;
+}

@@ -4,8 +4,8 @@
 //! fallback pools → park. Reps the lead bounced from are skipped on a first pass and only
 //! offered again, on a second pass, when nobody else in the waterfall can take the lead.
 
-use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
+use jiff::{SignedDuration, Timestamp};
 
 use crate::account::{Account, MatchedBy};
 use crate::condition::{FieldCache, MatchContext, Value};
@@ -154,7 +154,17 @@ fn sla_due(
     rep: RepIdx,
     now: Timestamp,
 ) -> Option<Timestamp> {
-    let sla = rule.sla.or(policy.default_sla())?;
+    sla_due_of(policy, rule.sla, rep, now)
+}
+
+/// [`sla_due`] for an SLA of `sla`, else the policy's default.
+pub(crate) fn sla_due_of(
+    policy: &CompiledPolicy,
+    sla: Option<SignedDuration>,
+    rep: RepIdx,
+    now: Timestamp,
+) -> Option<Timestamp> {
+    let sla = sla.or(policy.default_sla())?;
     let spec = &policy.reps[rep as usize];
     if policy.sla_clock() == SlaClock::WorkingHours
         && let Some(hours) = &spec.hours
@@ -275,6 +285,25 @@ pub struct RepNow {
     /// working hours, the daily and weekly caps, checked in that order), or `None`.
     /// Routing checks the same after skills and bounces.
     pub unavailable: Option<Skip>,
+}
+
+/// The availability checks of routing for the rep at `now`, whatever the lead.
+pub(crate) fn available_now(
+    policy: &CompiledPolicy,
+    rep: RepIdx,
+    state: &RepState,
+    now: Timestamp,
+) -> Result<(), Skip> {
+    let spec = &policy.reps[rep as usize];
+    available(spec, state, now, || {
+        LocalClock::new(now).local(policy, spec.tz)
+    })
+}
+
+/// The rep's local date at `now`.
+pub(crate) fn local_date(policy: &CompiledPolicy, rep: RepIdx, now: Timestamp) -> Date {
+    let tz = policy.reps[rep as usize].tz;
+    LocalClock::new(now).local(policy, tz).dt.date()
 }
 
 /// [`RepNow`] of the rep at `now`. The admin API's rep view and reports use it; routing
@@ -469,30 +498,48 @@ impl Run<'_> {
 
     fn rep_change(&mut self, rep: RepIdx) -> RepChange {
         let spec = &self.policy.reps[rep as usize];
-        let rs = &self.state.reps[rep as usize];
         let date = self.clock.local(self.policy, spec.tz).dt.date();
-        let week = week_start(date);
-        let day_before = rs.day.count_in(date);
-        let week_before = rs.week.count_in(week);
-        RepChange {
+        rep_change(
+            self.policy,
+            &self.state.reps[rep as usize],
             rep,
-            open_before: rs.open,
-            open_after: rs.open + 1,
-            max_open: spec.caps.max_open,
-            day: WindowChange {
-                start: date,
-                before: day_before,
-                after: day_before + 1,
-                max: spec.caps.max_per_day,
-            },
-            week: WindowChange {
-                start: week,
-                before: week_before,
-                after: week_before + 1,
-                max: spec.caps.max_per_week,
-            },
-            last_assigned_at: self.input.now,
-        }
+            date,
+            self.input.now,
+        )
+    }
+}
+
+/// Taking one lead of the rep's capacity on its local `date`, with the rep's caps as the
+/// write's preconditions.
+pub(crate) fn rep_change(
+    policy: &CompiledPolicy,
+    rs: &RepState,
+    rep: RepIdx,
+    date: Date,
+    now: Timestamp,
+) -> RepChange {
+    let spec = &policy.reps[rep as usize];
+    let week = week_start(date);
+    let day_before = rs.day.count_in(date);
+    let week_before = rs.week.count_in(week);
+    RepChange {
+        rep,
+        open_before: rs.open,
+        open_after: rs.open + 1,
+        max_open: spec.caps.max_open,
+        day: WindowChange {
+            start: date,
+            before: day_before,
+            after: day_before + 1,
+            max: spec.caps.max_per_day,
+        },
+        week: WindowChange {
+            start: week,
+            before: week_before,
+            after: week_before + 1,
+            max: spec.caps.max_per_week,
+        },
+        last_assigned_at: now,
     }
 }
 

@@ -5,6 +5,7 @@
 //! storage must apply atomically (with the preconditions it was decided under).
 
 pub mod account;
+pub mod by_hand;
 pub mod condition;
 pub mod decision;
 mod engine;

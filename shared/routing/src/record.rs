@@ -112,6 +112,21 @@ pub struct DecisionRecord {
     pub change: ChangeRecord,
     /// One sentence answering "why this rep?".
     pub summary: String,
+    /// Set when a person made the decision instead of the rules (from the triage queue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub by_hand: Option<ByHandRecord>,
+}
+
+/// Who assigned a lead by hand, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ByHandRecord {
+    /// The admin (a token's name, a person's email, an IAM ARN).
+    pub actor: String,
+    pub reason: String,
+    /// The rep's caps and availability were overridden: the assignment was made whatever
+    /// they said.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub overrode: bool,
 }
 
 fn strategy_name(s: StrategyKind) -> &'static str {
@@ -303,6 +318,7 @@ impl DecisionRecord {
                 }),
             },
             summary,
+            by_hand: None,
         }
     }
 }

@@ -29,6 +29,9 @@ pub struct Apply {
     /// The explained decision, stored as decision number `expected_decisions + 1`. Its
     /// `change` holds the rep and pool preconditions.
     pub record: DecisionRecord,
+    /// The lead may be parked as well as awaiting routing: an assignment made by hand from
+    /// the triage queue ([`Apply::by_hand`]).
+    pub from_parked: bool,
 }
 
 impl Apply {
@@ -87,7 +90,27 @@ impl Apply {
             lead_status,
             assignment,
             record,
+            from_parked: false,
         })
+    }
+
+    /// The write of an assignment a person made from the triage queue: `record` must be a
+    /// by-hand decision (`switchboard_routing::by_hand`), and the lead may be parked.
+    pub fn by_hand(lead: &StoredLead, record: DecisionRecord) -> StoreResult<Apply> {
+        if record.by_hand.is_none() {
+            return Err(StoreError::Invalid(format!(
+                "decision for lead {} was not made by hand",
+                lead.lead.id
+            )));
+        }
+        let mut apply = Apply::new(lead, record)?;
+        apply.from_parked = true;
+        Ok(apply)
+    }
+
+    /// Whether a lead of `status` may take this decision.
+    pub fn accepts(&self, status: LeadStatus) -> bool {
+        status.awaits_routing() || (self.from_parked && status == LeadStatus::Parked)
     }
 
     /// The number this decision is stored under.

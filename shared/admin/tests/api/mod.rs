@@ -548,3 +548,131 @@ pub async fn parked_leads_are_rerouted(api: &Api) {
         .collect();
     assert_eq!(ids, ["r4"], "{triage}");
 }
+
+/// A parked lead given to a named rep by an admin: the rep's caps and availability are
+/// checked unless overridden, the decision names the admin and the reason, the rep's
+/// counter moves with it, and the router's pass afterwards (the notification) decides
+/// nothing new.
+pub async fn parked_leads_are_assigned_by_hand(api: &Api) {
+    let now = Timestamp::now();
+    for (i, id) in ["h1", "h2", "h3"].into_iter().enumerate() {
+        api.route(id, now - SignedDuration::from_mins(3 - i as i64))
+            .await;
+    }
+    // ana holds h1 and h2 (cap 2); h3 parked. bo is out of office.
+    let order = |rep: &str, over: bool| {
+        json!({ "rep": rep, "reason": "speaks the customer's language", "override_caps": over })
+            .to_string()
+    };
+    let refusals = [
+        (
+            Who::Viewer,
+            "/v1/admin/triage/h3/assign",
+            order("ana", false),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            Who::Admin,
+            "/v1/admin/triage/h3/assign",
+            order("ana", false),
+            StatusCode::CONFLICT,
+        ),
+        (
+            Who::Admin,
+            "/v1/admin/triage/h3/assign",
+            order("bo", false),
+            StatusCode::CONFLICT,
+        ),
+        (
+            Who::Admin,
+            "/v1/admin/triage/h3/assign",
+            order("zed", false),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            Who::Admin,
+            "/v1/admin/triage/h1/assign",
+            order("ana", true),
+            StatusCode::CONFLICT,
+        ),
+        (
+            Who::Admin,
+            "/v1/admin/triage/nope/assign",
+            order("ana", true),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            Who::Admin,
+            "/v1/admin/triage/h3/assign",
+            json!({ "rep": "ana", "reason": " " }).to_string(),
+            StatusCode::BAD_REQUEST,
+        ),
+        (
+            Who::Admin,
+            "/v1/admin/triage/h3/assign",
+            json!({ "rep": "ana" }).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ];
+    for (who, path, body, want) in refusals {
+        let (s, p) = api.call(who, "POST", path, &body).await;
+        assert_eq!(s, want, "{who:?} {path} {body}: {p}");
+    }
+    let (_, p) = api
+        .call(
+            Who::Admin,
+            "POST",
+            "/v1/admin/triage/h3/assign",
+            &order("ana", false),
+        )
+        .await;
+    assert!(p["detail"].as_str().unwrap().contains("at_cap"), "{p}");
+    let (_, h3) = api.call(Who::Viewer, "GET", "/v1/admin/leads/h3", "").await;
+    assert_eq!(
+        h3["lead"]["status"], "parked",
+        "refusals changed nothing: {h3}"
+    );
+
+    // Over ana's cap, by the admin's explicit choice.
+    let (s, done) = api
+        .call(
+            Who::Admin,
+            "POST",
+            "/v1/admin/triage/h3/assign",
+            &order("ana", true),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    assert_eq!(done["rep"], "ana");
+    assert!(
+        done["summary"]
+            .as_str()
+            .unwrap()
+            .contains("by hand by adam"),
+        "{done}"
+    );
+    let (_, h3) = api.call(Who::Viewer, "GET", "/v1/admin/leads/h3", "").await;
+    assert_eq!(h3["lead"]["status"], "assigned", "{h3}");
+    assert_eq!(h3["assignment"]["rep"], "ana");
+    let last = h3["decisions"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["by_hand"]["actor"], "adam", "{last}");
+    assert_eq!(last["by_hand"]["reason"], "speaks the customer's language");
+    assert_eq!(last["by_hand"]["overrode"], true);
+    let (_, ana) = api.call(Who::Viewer, "GET", "/v1/admin/reps/ana", "").await;
+    assert_eq!(ana["open"], 3, "{ana}");
+    let (_, triage) = api.call(Who::Viewer, "GET", "/v1/admin/triage", "").await;
+    assert!(triage["items"].as_array().unwrap().is_empty(), "{triage}");
+    // The router's pass for the notification finds the assignment and decides nothing.
+    assert_eq!((api.drain)().await, ["h3"]);
+    let (_, h3) = api.call(Who::Viewer, "GET", "/v1/admin/leads/h3", "").await;
+    assert_eq!(h3["decisions"].as_array().unwrap().len(), 2, "{h3}");
+    let (s, again) = api
+        .call(
+            Who::Admin,
+            "POST",
+            "/v1/admin/triage/h3/assign",
+            &order("ana", true),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT, "once: {again}");
+}

@@ -261,7 +261,7 @@ fn apply_in(txn: &WriteTransaction, apply: &Apply) -> StoreResult<Applied> {
     }
     let mut lead: StoredLead =
         get_json(&leads, id)?.ok_or_else(|| StoreError::NotFound(format!("lead {id}")))?;
-    if !lead.status.awaits_routing() || lead.decisions != apply.expected_decisions {
+    if !apply.accepts(lead.status) || lead.decisions != apply.expected_decisions {
         return Err(StoreError::Conflict(format!(
             "lead {id} is {} after {} decisions; the decision expected {}",
             lead.status.as_str(),

@@ -191,8 +191,14 @@ fn decide_lead(table: &str, apply: &Apply) -> StoreResult<TransactWriteItem> {
         apply.lead_status,
         apply.record.decided_at,
     ));
+    // A by-hand assignment may also take a parked lead (`Apply::accepts`).
+    let parked = if apply.from_parked {
+        format!(", {}", e.value("parked", s(LeadStatus::Parked.as_str())))
+    } else {
+        String::new()
+    };
     let condition = format!(
-        "{status} IN ({}, {}) AND {decisions} = {}",
+        "{status} IN ({}, {}{parked}) AND {decisions} = {}",
         e.value("received", s(LeadStatus::Received.as_str())),
         e.value("queued", s(LeadStatus::Queued.as_str())),
         e.value("expected", n(apply.expected_decisions)),
