@@ -64,6 +64,12 @@ pub struct ServeArgs {
     /// `SWITCHBOARD_LOG_PERSONAL_DATA=1` does): for debugging on one's own machine only.
     #[arg(long)]
     log_personal_data: bool,
+    /// A file holding a fixed bearer token that `GET /metrics` also takes (at least 16
+    /// characters; surrounding whitespace ignored), for a Prometheus scrape configuration's
+    /// `credentials_file`. Without it, `/metrics` takes the admin and viewer tokens of
+    /// `serve.json`, which change at every start.
+    #[arg(long, value_name = "FILE", env = "SWITCHBOARD_METRICS_TOKEN_FILE")]
+    metrics_token_file: Option<PathBuf>,
 }
 
 fn duration(s: &str) -> Result<Duration, String> {
@@ -88,6 +94,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         sweep_interval: args.sweep_interval,
         redrive_after: args.redrive_after,
         log_personal_data: args.log_personal_data,
+        metrics_token_file: args.metrics_token_file,
         http: EdgeLimits {
             header_timeout: args.header_timeout,
             body_timeout: args.body_timeout,

@@ -23,6 +23,7 @@ pub mod files;
 pub mod http;
 mod lanes;
 pub mod listener;
+pub mod metrics;
 mod notifier;
 pub mod pipeline;
 pub mod queues;
@@ -79,6 +80,9 @@ pub struct ServeOptions {
     pub http: EdgeLimits,
     /// The log channel shows personal data (else only with `SWITCHBOARD_LOG_PERSONAL_DATA`).
     pub log_personal_data: bool,
+    /// A file holding a fixed bearer token for `GET /metrics` (the admin and viewer tokens
+    /// change at every start; a scrape configuration names this one).
+    pub metrics_token_file: Option<PathBuf>,
 }
 
 impl ServeOptions {
@@ -97,6 +101,7 @@ impl ServeOptions {
             slack_signing_secret: None,
             http: EdgeLimits::default(),
             log_personal_data: false,
+            metrics_token_file: None,
         }
     }
 }
@@ -134,6 +139,11 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let dir = &options.data_dir;
     let opened = open(dir, options.demo).await?;
     let intake = seed::intake_config(dir, options.intake_config.as_deref())?;
+    let metrics_token = options
+        .metrics_token_file
+        .as_deref()
+        .map(http::read_token_file)
+        .transpose()?;
     let store = opened.store;
     let pipeline = Arc::new(Pipeline::new(store.clone(), options.max_receives));
     let notifier = Arc::new(notifier::load(dir, store.clone(), options.log_personal_data).await?);
@@ -164,6 +174,7 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
             admin: Arc::new(Secret::new(admin_token.clone())),
             viewer: Some(Arc::new(Secret::new(viewer_token.clone()))),
         },
+        metrics_token,
     };
     let actions = actions::state(
         &pipeline,

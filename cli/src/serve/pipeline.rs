@@ -8,6 +8,7 @@ use switchboard_store::embedded::EmbeddedStore;
 use super::completions::Completions;
 use super::events::LoggedEvents;
 use super::lanes::Lanes;
+use super::metrics::Metrics;
 use super::queues::SharedQueue;
 use super::stats::Stats;
 use super::sweep::RedriveList;
@@ -24,6 +25,8 @@ pub struct Pipeline {
     pub lanes: Lanes,
     pub redrive: Arc<RedriveList>,
     pub stats: Stats,
+    /// Served at `GET /metrics`.
+    pub metrics: Metrics,
 }
 
 impl Pipeline {
@@ -39,6 +42,7 @@ impl Pipeline {
             lanes: Lanes::default(),
             redrive: Arc::default(),
             stats: Stats::default(),
+            metrics: Metrics::default(),
         }
     }
 }

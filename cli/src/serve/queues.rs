@@ -92,7 +92,12 @@ impl Reception for LaneReception {
                 .await;
             let result = self.inner.receive(new).await;
             let status = match &result {
-                Ok(Insert::Created(stored)) => Some(stored.status),
+                Ok(Insert::Created(stored)) => {
+                    let source = stored.lead.source.as_deref().unwrap_or("unknown");
+                    let duplicate = stored.status == LeadStatus::Duplicate;
+                    self.pipeline.metrics.received(source, duplicate);
+                    Some(stored.status)
+                }
                 // A redelivery (the key maps to an earlier lead) or a failure: this lead id
                 // was never handed on.
                 _ => None,

@@ -1,4 +1,5 @@
-//! Counters of the local pipeline, served at `GET /v1/admin/stats`.
+//! Counters of the local pipeline, served at `GET /v1/admin/stats` and, with the routing
+//! metrics, at `GET /metrics` (`super::metrics`).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

@@ -120,6 +120,7 @@ pub async fn sla_tick(
     let desk = Desk::new(&pipeline.router, &pipeline.notify);
     match sweep(&desk, &pipeline.routing, config, now).await {
         Ok(report) => {
+            pipeline.metrics.swept(&report);
             if report != SweepReport::default() {
                 tracing::info!(?report, "SLA sweep");
             }

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
+use switchboard_lambda::DecisionCount;
 use switchboard_store::{Received, RouteError, RouteRequest, Routed, WorkQueue, after_routing};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
@@ -137,9 +138,16 @@ async fn finish(
 ) {
     let lead_id = pending.lead_id.as_str();
     let finished = match result {
-        Ok(routed) => after_routing(&pipeline.router, &pipeline.notify, lead_id, routed, now)
-            .await
-            .map_err(|e| e.to_string()),
+        Ok(routed) => {
+            // Counted once the decision is committed: a redelivery after a failure below
+            // decides nothing, so it would never be counted later.
+            if let Some((_, count)) = DecisionCount::of(&routed) {
+                pipeline.metrics.decided(count);
+            }
+            after_routing(&pipeline.router, &pipeline.notify, lead_id, routed, now)
+                .await
+                .map_err(|e| e.to_string())
+        }
         Err(e) => Err(e.to_string()),
     };
     match finished {

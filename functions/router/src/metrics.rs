@@ -1,52 +1,39 @@
 //! What the router tells CloudWatch about each decision it made (not about redeliveries,
 //! which decided nothing): leads assigned by pool with the time from intake to the
-//! assignment, re-assignments, and leads parked by pool and reason.
+//! assignment, re-assignments, and leads parked by pool and reason. What counts is
+//! [`DecisionCount`], which `switchboard serve`'s `/metrics` counts from too.
 
-use switchboard_lambda::MetricLine;
-use switchboard_routing::record::OutcomeRecord;
+use switchboard_lambda::{DecisionCount, MetricLine};
 use switchboard_store::Routed;
 
 /// The metric lines of one routing outcome; none for a lead this call did not decide.
 pub fn decision_metrics(routed: &Routed) -> Vec<MetricLine> {
-    let Routed::Decided {
-        record,
-        assignment,
-        received_at,
-        ..
-    } = routed
-    else {
+    let Some((at, count)) = DecisionCount::of(routed) else {
         return Vec::new();
     };
-    let at = record.decided_at;
-    match &record.outcome {
-        OutcomeRecord::Assigned { pool, .. } => {
-            let pool = pool.as_deref().unwrap_or("account_owner").to_owned();
-            let first = assignment.as_ref().is_none_or(|a| a.attempt == 1);
-            let mut line = MetricLine::at(at).dimension("Pool", pool);
-            if first {
-                let waited = at.duration_since(*received_at).as_secs_f64() * 1000.0;
-                line = line
-                    .count("LeadsAssigned", 1)
-                    .millis("TimeToAssign", waited.max(0.0));
-            } else {
-                line = line.count("LeadsReassigned", 1);
-            }
-            vec![line]
-        }
-        OutcomeRecord::Parked { pool, reason } => vec![
-            MetricLine::at(at)
-                .dimension("Pool", pool.as_str())
-                .dimension("Reason", reason.as_str())
-                .count("LeadsParked", 1),
-        ],
-    }
+    let line = match count {
+        DecisionCount::Assigned {
+            pool,
+            time_to_assign,
+        } => MetricLine::at(at)
+            .dimension("Pool", pool)
+            .count("LeadsAssigned", 1)
+            .millis("TimeToAssign", time_to_assign.as_secs_f64() * 1000.0),
+        DecisionCount::Reassigned { pool } => MetricLine::at(at)
+            .dimension("Pool", pool)
+            .count("LeadsReassigned", 1),
+        DecisionCount::Parked { pool, reason } => MetricLine::at(at)
+            .dimension("Pool", pool)
+            .dimension("Reason", reason)
+            .count("LeadsParked", 1),
+    };
+    vec![line]
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use jiff::Timestamp;
-    use switchboard_routing::record::{ChangeRecord, DecisionRecord};
+    use switchboard_routing::record::{ChangeRecord, DecisionRecord, OutcomeRecord};
     use switchboard_routing::{ParkReason, PoolId};
 
     fn record(outcome: OutcomeRecord, decided_at: Timestamp) -> Box<DecisionRecord> {
@@ -114,5 +101,33 @@ mod tests {
             ))
             .is_empty()
         );
+    }
+
+    #[test]
+    fn a_later_assignment_is_a_reassignment_without_a_time() {
+        let at: Timestamp = "2026-12-04T10:00:00Z".parse().unwrap();
+        let second: switchboard_store::Assignment = serde_json::from_value(serde_json::json!({
+            "lead_id": "l", "rep": "bo", "pool": "dach", "attempt": 2,
+            "policy_version": 1, "assigned_at": at, "status": "open"
+        }))
+        .unwrap();
+        let routed = Routed::Decided {
+            record: record(
+                OutcomeRecord::Assigned {
+                    rep: "bo".into(),
+                    pool: Some("dach".into()),
+                    via: "round_robin".into(),
+                },
+                at,
+            ),
+            assignment: Some(second),
+            attempts: 1,
+            received_at: at - jiff::SignedDuration::from_hours(2),
+        };
+        let [line] = decision_metrics(&routed).try_into().unwrap();
+        let json = line.to_json();
+        assert_eq!(json["Pool"], "dach");
+        assert_eq!(json["LeadsReassigned"], 1.0);
+        assert!(json.get("LeadsAssigned").is_none() && json.get("TimeToAssign").is_none());
     }
 }

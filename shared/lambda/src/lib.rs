@@ -8,8 +8,10 @@
 //! - [`run_batch`]: an SQS batch with a deadline, per-message parsing, poison vs retry,
 //!   and partial batch failures;
 //! - [`run`]: the runtime loop, with each invocation's deadline;
-//! - [`metrics`]: CloudWatch metrics as Embedded Metric Format lines on stdout.
+//! - [`metrics`]: CloudWatch metrics as Embedded Metric Format lines on stdout;
+//! - [`DecisionCount`]: what a routing outcome counts for, shared with `switchboard serve`.
 
+mod decision_count;
 pub mod env;
 mod logging;
 pub mod metrics;
@@ -17,6 +19,7 @@ mod runtime;
 mod sdk;
 mod sqs;
 
+pub use decision_count::{DecisionCount, OWNER_POOL};
 pub use env::{EnvError, Vars, lookup_in};
 pub use logging::{LogSettings, init_tracing, init_with};
 pub use metrics::MetricLine;

@@ -1,5 +1,5 @@
-//! Switchboard's storage layer: the narrow ports routing needs, [`Router`] (read, decide,
-//! apply, retry on conflict), and two sets of adapters:
+//! Switchboard's storage layer: the narrow ports routing needs, the admin audit log,
+//! [`Router`] (read, decide, apply, retry on conflict), and two sets of adapters:
 //!
 //! - [`embedded`]: a durable redb store, an in-process queue with SQS semantics and an
 //!   in-memory event publisher, for the local process and fast tests;
@@ -30,6 +30,7 @@ pub use error::{StoreError, StoreResult, describe};
 pub use notify_message::{NotifyKind, NotifyMessage};
 pub use policy_cache::CompiledPolicies;
 pub use ports::accounts::{AccountDirectory, ImportSummary};
+pub use ports::audit::{AuditCursor, AuditEntry, AuditLog, AuditPage, MAX_ENTRY_BYTES};
 pub use ports::deliveries::{DeliveryKey, DeliveryLog};
 pub use ports::events::{DomainEvent, EVENT_SOURCE, EventPublisher};
 pub use ports::lead_index::{CursorError, LeadCursor, LeadIndex, LeadList, LeadPage};

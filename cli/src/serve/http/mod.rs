@@ -6,11 +6,13 @@
 //! | --- | --- |
 //! | `GET /v1/leads/{id}/decision` | routing status, assignment and decisions (read key or the source's API key); `?wait_ms=N` waits up to N ms (at most 30 s) for the decision |
 //! | `GET /v1/admin/stats` | the local pipeline's counters and queue depths (viewer) |
+//! | `GET /metrics` | the same and the routing metrics in the Prometheus text format (viewer, or the scrape token; see `metrics`) |
 //!
 //! Admin callers are recognized by token: the admin token and the read-only viewer token
 //! that `serve.json` in the data directory holds.
 
 mod decision;
+mod metrics;
 
 use std::sync::Arc;
 
@@ -20,20 +22,24 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use switchboard_admin::{AdminError, AdminState, TokenAuth};
 use switchboard_http::headers::common_headers;
-use switchboard_http::problem_edge;
+use switchboard_http::{Secret, problem_edge};
 use switchboard_intake::IntakeState;
 use switchboard_store::embedded::EmbeddedStore;
 
 use super::pipeline::Pipeline;
 use super::queues::SharedQueue;
+use super::stats::StatsView;
 
 pub use decision::DecisionView;
+pub use metrics::read_token_file;
 
 #[derive(Clone)]
 pub struct ServeState {
     pub pipeline: Arc<Pipeline>,
     pub intake: IntakeState,
     pub admin_auth: TokenAuth,
+    /// The fixed token `/metrics` also takes (`--metrics-token-file`).
+    pub metrics_token: Option<Arc<Secret>>,
 }
 
 pub fn app(state: ServeState) -> Router {
@@ -52,6 +58,7 @@ pub fn app(state: ServeState) -> Router {
                 state.admin_auth.clone(),
                 TokenAuth::recognize,
             ));
+    let metrics = metrics::routes(state.clone());
     let local = Router::new()
         .merge(decision::routes())
         .with_state(state.clone());
@@ -59,16 +66,20 @@ pub fn app(state: ServeState) -> Router {
     // route) are problem documents too.
     switchboard_intake::router(state.intake)
         .merge(local)
+        .merge(metrics)
         .merge(admin)
         .layer(axum::middleware::map_response(problem_edge))
         .layer(axum::middleware::map_response(common_headers))
 }
 
 async fn stats(State(state): State<ServeState>) -> Response {
-    let p = &state.pipeline;
-    let dead = switchboard_admin::ops::dead_letters(&p.routing, usize::MAX).await;
-    match dead {
-        Ok(dead) => axum::Json(p.stats.view(p.routing.len(), dead.len())).into_response(),
-        Err(e) => AdminError::into_response(e),
+    match stats_view(&state.pipeline).await {
+        Ok(view) => axum::Json(view).into_response(),
+        Err(e) => e.into_response(),
     }
+}
+
+async fn stats_view(p: &Pipeline) -> Result<StatsView, AdminError> {
+    let dead = switchboard_admin::ops::dead_letters(&p.routing, usize::MAX).await?;
+    Ok(p.stats.view(p.routing.len(), dead.len()))
 }

@@ -8,6 +8,7 @@
 //! because a decision is made outside it, from an earlier read.
 
 mod accounts;
+mod audit;
 mod deliveries;
 mod events;
 mod lead_index;

@@ -51,10 +51,13 @@ pub const ACCOUNT_DOMAINS: Json = TableDefinition::new("account_domains");
 /// normalized name → account id
 pub const ACCOUNT_NAMES: Json = TableDefinition::new("account_names");
 
+/// `at (time_key) NUL entry id` → `AuditEntry`: the admin audit log, in time order.
+pub const AUDIT: Json = TableDefinition::new("audit_log");
+
 /// `layout` → the file's layout version (see `upgrade`)
 pub const META: Json = TableDefinition::new("meta");
 
-pub const ALL: [Json; 17] = [
+pub const ALL: [Json; 18] = [
     META,
     LEADS,
     IDEMPOTENCY,
@@ -72,6 +75,7 @@ pub const ALL: [Json; 17] = [
     ACCOUNTS,
     ACCOUNT_DOMAINS,
     ACCOUNT_NAMES,
+    AUDIT,
 ];
 
 /// Maps any redb error to a backend error.
@@ -155,6 +159,11 @@ pub fn due_key(due: jiff::Timestamp, lead_id: &str) -> String {
 
 pub fn awaiting_key(updated_at: jiff::Timestamp, lead_id: &str) -> String {
     format!("{:020}\0{lead_id}", updated_at.as_millisecond().max(0))
+}
+
+/// Key of an audit entry: its time's sort key form, then its id.
+pub fn audit_key(at: jiff::Timestamp, id: &str) -> String {
+    format!("{}\0{id}", time_key(at))
 }
 
 /// Key of the received-time index: the time's sort key form, then the lead.

@@ -12,6 +12,9 @@
 //! - Version 2 added the received-time and parked indexes (`LeadIndex`): their entries for
 //!   leads stored before are built from the leads table, so the listings include them.
 //!
+//! - The audit log (`audit_log` table) needs no step and no new layout: `open` creates any
+//!   table the file lacks, and a new table is an empty log.
+//!
 //! Every step is idempotent (entries are re-added under the keys they already have), so
 //! a file of any earlier version takes the same pass.
 
@@ -23,7 +26,7 @@ use crate::ports::leads::StoredLead;
 
 /// The layout this code writes.
 pub const LAYOUT: &str = "2";
-const LAYOUT_KEY: &str = "layout";
+pub const LAYOUT_KEY: &str = "layout";
 const LEGACY_CLAIM_PREFIX: &str = "email-claim:";
 
 /// Upgrades the file inside `txn` when its layout is older; a new, empty file is only

@@ -110,11 +110,36 @@ pub enum CursorError {
     Malformed,
 }
 
+/// The text of a cursor: base64url of `<tag><time key>#<id>`. The tag names the list, so
+/// a cursor of one list never parses as a position in another (the audit log's cursor
+/// shares this form under its own tag).
+pub(crate) fn encode_position(tag: char, at: Timestamp, id: &str) -> String {
+    use base64::Engine as _;
+    let plain = format!("{tag}{}#{id}", time_key(at));
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(plain)
+}
+
+/// The tag, time and id of a cursor's text (see [`encode_position`]); the id is not empty.
+pub(crate) fn decode_position(text: &str) -> Result<(char, Timestamp, String), CursorError> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .map_err(|_| CursorError::Encoding)?;
+    let plain = String::from_utf8(bytes).map_err(|_| CursorError::Malformed)?;
+    let tag = plain.chars().next().ok_or(CursorError::Malformed)?;
+    let (at, id) = plain[tag.len_utf8()..]
+        .split_once('#')
+        .ok_or(CursorError::Malformed)?;
+    let at: Timestamp = at.parse().map_err(|_| CursorError::Malformed)?;
+    if id.is_empty() {
+        return Err(CursorError::Malformed);
+    }
+    Ok((tag, at, id.to_owned()))
+}
+
 impl fmt::Display for LeadCursor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use base64::Engine as _;
-        let plain = format!("{}{}#{}", self.list.tag(), time_key(self.at), self.lead_id);
-        f.write_str(&base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(plain))
+        f.write_str(&encode_position(self.list.tag(), self.at, &self.lead_id))
     }
 }
 
@@ -122,21 +147,12 @@ impl FromStr for LeadCursor {
     type Err = CursorError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        use base64::Engine as _;
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(s)
-            .map_err(|_| CursorError::Encoding)?;
-        let plain = String::from_utf8(bytes).map_err(|_| CursorError::Malformed)?;
-        let list = match plain.chars().next() {
-            Some('r') => LeadList::Received,
-            Some('p') => LeadList::Parked,
+        let (tag, at, lead_id) = decode_position(s)?;
+        let list = match tag {
+            'r' => LeadList::Received,
+            'p' => LeadList::Parked,
             _ => return Err(CursorError::Malformed),
         };
-        let (at, lead_id) = plain[1..].split_once('#').ok_or(CursorError::Malformed)?;
-        let at: Timestamp = at.parse().map_err(|_| CursorError::Malformed)?;
-        if lead_id.is_empty() {
-            return Err(CursorError::Malformed);
-        }
         Ok(LeadCursor {
             list,
             at,
@@ -170,29 +186,48 @@ impl LeadPage {
     /// The page of the first `limit` of `found` (read in list order, up to `limit + 1` of
     /// them): the extra lead only says that another page follows.
     pub(crate) fn from_read(
-        mut found: Vec<StoredLead>,
+        found: Vec<StoredLead>,
         limit: usize,
         cursor: fn(&StoredLead) -> LeadCursor,
     ) -> LeadPage {
-        let more = found.len() > limit;
-        found.truncate(limit);
-        let next = if more { found.last().map(cursor) } else { None };
-        LeadPage { leads: found, next }
+        let (leads, next) = split_page(found, limit, cursor);
+        LeadPage { leads, next }
     }
+}
+
+/// The first `limit` of `found` (read in list order, up to `limit + 1` of them) and the
+/// cursor of the last one kept when more were read: the extra item only says that another
+/// page follows.
+pub(crate) fn split_page<T, C>(
+    mut found: Vec<T>,
+    limit: usize,
+    cursor: impl FnOnce(&T) -> C,
+) -> (Vec<T>, Option<C>) {
+    let more = found.len() > limit;
+    found.truncate(limit);
+    let next = if more { found.last().map(cursor) } else { None };
+    (found, next)
 }
 
 /// The sort key form of a time: RFC 3339 in UTC with nine fractional digits, so the text
 /// order of keys is the time order. Times before year 0 (which no lead has) share the
 /// first key, so the width stays fixed.
 pub fn time_key(t: Timestamp) -> String {
-    let floor: Timestamp = "0000-01-01T00:00:00Z".parse().expect("year 0 is in range");
-    t.max(floor).strftime("%Y-%m-%dT%H:%M:%S.%9fZ").to_string()
+    t.max(time_key_floor())
+        .strftime("%Y-%m-%dT%H:%M:%S.%9fZ")
+        .to_string()
+}
+
+/// The earliest time with a key of its own: [`time_key`] gives every earlier time this
+/// one's key.
+pub(crate) fn time_key_floor() -> Timestamp {
+    "0000-01-01T00:00:00Z".parse().expect("year 0 is in range")
 }
 
 /// The page size for `limit`: `Invalid` for zero, at most [`MAX_PAGE`].
 pub fn page_size(limit: usize) -> StoreResult<usize> {
     if limit == 0 {
-        return Err(StoreError::Invalid("a page holds at least one lead".into()));
+        return Err(StoreError::Invalid("a page holds at least one item".into()));
     }
     Ok(limit.min(MAX_PAGE))
 }
@@ -325,6 +360,10 @@ mod tests {
                 CursorError::Malformed,
             ),
             (b64("rnot a time#L1"), CursorError::Malformed),
+            (
+                b64("é2026-06-01T10:00:00.000000000Z#L1"),
+                CursorError::Malformed,
+            ),
             (
                 b64("r2026-06-01T10:00:00.000000000Z#"),
                 CursorError::Malformed,

@@ -2,6 +2,7 @@
 //! contract; every adapter must keep it (the contract tests check both backends).
 
 pub mod accounts;
+pub mod audit;
 pub mod deliveries;
 pub mod events;
 pub mod lead_index;

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod actions;
+pub mod audit;
 pub mod concurrency;
 pub mod dedupe;
 pub mod deliveries;
@@ -16,8 +17,8 @@ pub mod store;
 use std::future::Future;
 
 use switchboard_store::{
-    AccountDirectory, DeliveryLog, DomainEvent, EventPublisher, LeadIndex, LeadStore, PolicyStore,
-    RoutingState, WorkQueue,
+    AccountDirectory, AuditLog, DeliveryLog, DomainEvent, EventPublisher, LeadIndex, LeadStore,
+    PolicyStore, RoutingState, WorkQueue,
 };
 
 /// Makes fresh, empty instances of one backend's adapters.
@@ -28,6 +29,7 @@ pub trait Harness: Send + Sync + Sized + 'static {
         + PolicyStore
         + AccountDirectory
         + DeliveryLog
+        + AuditLog
         + 'static;
     type Events: EventPublisher + 'static;
     type Queue: WorkQueue + 'static;
@@ -85,6 +87,10 @@ macro_rules! contract_tests {
             listing::listings_refuse_bad_requests,
             listing::the_parked_queue_follows_each_lead,
             listing::an_escalated_lead_enters_the_parked_queue,
+            audit::audit_windows_list_newest_first,
+            audit::audit_pages_through_many_entries_across_days,
+            audit::audit_entries_round_trip_and_are_never_overwritten,
+            audit::audit_refuses_bad_requests,
         );
     };
     (@tests $harness:expr; $($module:ident :: $name:ident),+ $(,)?) => {

@@ -191,6 +191,25 @@ pub fn received_sk(received_at: Timestamp, lead_id: &str) -> String {
     format!("{}#{lead_id}", time_key(received_at))
 }
 
+/// Partition of the audit entries of one UTC day: a window reads the days in it.
+pub fn audit_pk(day: Date) -> String {
+    format!("AUDIT#{day}")
+}
+
+/// Sort key of an audit entry in its day: the time, then the entry id, so a day reads in
+/// time order and entries at one instant in id order.
+pub fn audit_sk(at: Timestamp, id: &str) -> String {
+    format!("{}#{id}", time_key(at))
+}
+
+/// An audit entry's item: in the partition of its UTC day.
+pub fn audit(at: Timestamp, id: &str) -> Key {
+    Key {
+        pk: audit_pk(day_of(at)),
+        sk: audit_sk(at, id),
+    }
+}
+
 /// Partition key of the `by_due` index: the due minute and a shard from the lead id.
 pub fn by_due_pk(minute: i64, lead_id: &str) -> String {
     by_due_pk_shard(minute, shard(lead_id))
@@ -258,6 +277,24 @@ mod tests {
         assert!(
             parked_sk(at("2026-06-01T10:00:00Z"), "a") < parked_sk(at("2026-06-01T10:00:00Z"), "b")
         );
+    }
+
+    #[test]
+    fn audit_keys_name_the_utc_day_and_sort_by_time_then_id() {
+        let at = |s: &str| s.parse::<Timestamp>().unwrap();
+        // (time, id, partition)
+        let cases = [
+            ("2026-06-01T00:00:00Z", "a", "AUDIT#2026-06-01"),
+            ("2026-06-01T23:59:59.999999999Z", "a", "AUDIT#2026-06-01"),
+            ("2026-06-01T23:30:00-02:00", "a", "AUDIT#2026-06-02"),
+        ];
+        for (t, id, pk) in cases {
+            assert_eq!(audit(at(t), id).pk, pk, "{t}");
+            assert_eq!(Partition::parse(pk), Partition::Other);
+        }
+        let noon = at("2026-06-01T12:00:00Z");
+        assert!(audit_sk(noon, "z") < audit_sk(noon + jiff::SignedDuration::from_nanos(1), "a"));
+        assert!(audit_sk(noon, "a") < audit_sk(noon, "b"));
     }
 
     #[test]

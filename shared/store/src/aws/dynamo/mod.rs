@@ -6,6 +6,7 @@
 //! strongly consistent.
 
 mod accounts;
+mod audit;
 mod backfill;
 mod codec;
 mod deliveries;
@@ -180,6 +181,41 @@ impl DynamoStore {
             expr.value("pk", codec::s(pk))
         );
         self.query_pages(&condition, &expr, None).await
+    }
+
+    /// The items matching `condition`, greatest sort key first, strongly consistent: pages
+    /// of at most `at_least` items until that many were read or none are left (the caller
+    /// filters and trims).
+    async fn query_backward(
+        &self,
+        condition: &str,
+        expr: &codec::Expr,
+        at_least: usize,
+        what: &str,
+    ) -> StoreResult<Vec<Item>> {
+        let mut out = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression(condition)
+                .set_expression_attribute_names(expr.names())
+                .set_expression_attribute_values(expr.values())
+                .scan_index_forward(false)
+                .consistent_read(true)
+                .limit(at_least.clamp(1, 1000) as i32)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| errors::backend(what, e))?;
+            out.extend(page.items.unwrap_or_default());
+            start = page.last_evaluated_key;
+            if start.is_none() || out.len() >= at_least {
+                return Ok(out);
+            }
+        }
     }
 
     /// Every page of a strongly consistent query.
