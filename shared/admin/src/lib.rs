@@ -9,6 +9,7 @@
 //! [`ops`] holds each operation once; the routes and the CLI's direct-store commands both
 //! call it.
 
+mod audit;
 mod caller;
 mod error;
 mod health;
@@ -21,6 +22,7 @@ mod triage;
 mod types;
 mod window;
 
+pub use audit::{AuditList, Change};
 pub use caller::authorize;
 pub use caller::{Caller, Role, TokenAuth};
 pub use error::{AdminError, PolicyIssue};

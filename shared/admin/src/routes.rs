@@ -17,6 +17,7 @@
 //! | `GET /reports/health?since=7d` | viewer | the health and fairness report over a window |
 //! | `GET /reps`, `GET /reps/{id}` | viewer | live state of each rep of the active policy |
 //! | `POST /reps/{id}/away`, `POST /reps/{id}/back` | admin | take a rep out of routing, or back |
+//! | `GET /audit?since=7d&after=&limit=` | viewer | who changed what through this API, newest first |
 //! | `GET /dlq?max=N` | viewer | dead letters of the routing queue |
 //! | `POST /dlq/redrive` | admin | move dead letters back (`{max}`) |
 //!
@@ -33,13 +34,16 @@ use bytes::Bytes;
 use http::Uri;
 use jiff::Timestamp;
 use serde::Deserialize;
+use serde_json::json;
 use switchboard_http::body::query_param;
 use switchboard_http::json_body;
 use switchboard_routing::Account;
 use switchboard_store::{
-    AccountDirectory, LeadIndex, LeadStatus, LeadStore, PolicyStore, RoutingState, WorkQueue,
+    AccountDirectory, AuditLog, LeadIndex, LeadStatus, LeadStore, PolicyStore, RoutingState,
+    WorkQueue,
 };
 
+use crate::audit::{self, Change};
 use crate::caller::Caller;
 use crate::caller::authorize;
 use crate::error::AdminError;
@@ -60,11 +64,11 @@ pub struct AdminState<S, Q> {
 
 /// The storage a runtime gives the admin routes.
 pub trait AdminStore:
-    PolicyStore + AccountDirectory + LeadStore + LeadIndex + RoutingState + 'static
+    PolicyStore + AccountDirectory + LeadStore + LeadIndex + RoutingState + AuditLog + 'static
 {
 }
-impl<T: PolicyStore + AccountDirectory + LeadStore + LeadIndex + RoutingState + 'static> AdminStore
-    for T
+impl<T> AdminStore for T where
+    T: PolicyStore + AccountDirectory + LeadStore + LeadIndex + RoutingState + AuditLog + 'static
 {
 }
 
@@ -100,6 +104,7 @@ pub fn router_at<S: AdminStore, Q: WorkQueue + 'static>(
         .route("/reps/{id}", get(rep_one::<S, Q>))
         .route("/reps/{id}/away", post(rep_away::<S, Q>))
         .route("/reps/{id}/back", post(rep_back::<S, Q>))
+        .route("/audit", get(audit_list::<S, Q>))
         .route("/dlq", get(dead_letters::<S, Q>))
         .route("/dlq/redrive", post(redrive::<S, Q>))
         .layer(DefaultBodyLimit::max(MAX_ADMIN_BODY))
@@ -114,6 +119,19 @@ pub fn router_at<S: AdminStore, Q: WorkQueue + 'static>(
         .layer(axum::middleware::map_response(
             switchboard_http::headers::common_headers,
         ))
+}
+
+/// Answers `result`; a success is first recorded in the audit log as `change` says.
+async fn answer_recorded<S: AuditLog, T: serde::Serialize>(
+    store: &S,
+    caller: &Caller,
+    result: Result<T, AdminError>,
+    change: impl FnOnce(&T) -> Change,
+) -> Response {
+    if let Ok(done) = &result {
+        audit::record(store, caller, change(done), Timestamp::now()).await;
+    }
+    answer(result)
 }
 
 fn answer<T: serde::Serialize>(result: Result<T, AdminError>) -> Response {
@@ -131,13 +149,23 @@ struct ApplyRequest {
     note: Option<String>,
 }
 
-async fn apply_policy<S: AdminStore, Q>(State(state): Shared<S, Q>, body: Bytes) -> Response {
+async fn apply_policy<S: AdminStore, Q>(
+    State(state): Shared<S, Q>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> Response {
     let req: ApplyRequest = match json_body(&body) {
         Ok(v) => v,
         Err(refused) => return refused.into_response(),
     };
     let now = Timestamp::now();
-    answer(ops::apply_policy(&state.store, &req.document, req.note.as_deref(), now).await)
+    let result = ops::apply_policy(&state.store, &req.document, req.note.as_deref(), now).await;
+    answer_recorded(&state.store, &caller, result, |done| {
+        Change::new("policy.applied", format!("policy:{}", done.version))
+            .note(req.note.clone())
+            .detail(json!({ "version": done.version, "previous": done.previous }))
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -181,20 +209,37 @@ struct RollbackRequest {
     version: u64,
 }
 
-async fn rollback<S: AdminStore, Q>(State(state): Shared<S, Q>, body: Bytes) -> Response {
+async fn rollback<S: AdminStore, Q>(
+    State(state): Shared<S, Q>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> Response {
     let req: RollbackRequest = match json_body(&body) {
         Ok(v) => v,
         Err(refused) => return refused.into_response(),
     };
-    answer(ops::rollback(&state.store, Some(req.version), Timestamp::now()).await)
+    let result = ops::rollback(&state.store, Some(req.version), Timestamp::now()).await;
+    answer_recorded(&state.store, &caller, result, |done| {
+        Change::new("policy.activated", format!("policy:{}", done.version))
+            .detail(json!({ "version": done.version, "previous": done.previous }))
+    })
+    .await
 }
 
-async fn import_accounts<S: AdminStore, Q>(State(state): Shared<S, Q>, body: Bytes) -> Response {
+async fn import_accounts<S: AdminStore, Q>(
+    State(state): Shared<S, Q>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> Response {
     let accounts: Vec<Account> = match json_body(&body) {
         Ok(v) => v,
         Err(refused) => return refused.into_response(),
     };
-    answer(ops::import_accounts(&state.store, &accounts).await)
+    let result = ops::import_accounts(&state.store, &accounts).await;
+    answer_recorded(&state.store, &caller, result, |done| {
+        Change::new("accounts.imported", "accounts").detail(json!({ "accounts": done.accounts }))
+    })
+    .await
 }
 
 async fn lead<S: AdminStore, Q>(
@@ -273,10 +318,10 @@ async fn reroute_one<S: AdminStore, Q: WorkQueue>(
     let result =
         async { triage::reroute_one(&state.store, queue(&state)?, &id, Timestamp::now()).await }
             .await;
-    if result.is_ok() {
-        tracing::info!(caller = %caller.id, lead_id = %id, "admin re-routed a parked lead");
-    }
-    answer(result)
+    answer_recorded(&state.store, &caller, result, |_| {
+        Change::new("lead.rerouted", format!("lead:{id}"))
+    })
+    .await
 }
 
 async fn assign<S: AdminStore, Q: WorkQueue>(
@@ -297,10 +342,12 @@ async fn assign<S: AdminStore, Q: WorkQueue>(
         triage::assign(&state.store, q, &id, &order, &caller.id, Timestamp::now()).await
     }
     .await;
-    if result.is_ok() {
-        tracing::info!(caller = %caller.id, lead_id = %id, rep = %order.rep, overrode = order.override_caps, "admin assigned a parked lead by hand");
-    }
-    answer(result)
+    answer_recorded(&state.store, &caller, result, |done| {
+        Change::new("lead.assigned_by_hand", format!("lead:{id}"))
+            .note(Some(order.reason.clone()))
+            .detail(json!({ "rep": done.rep, "override_caps": order.override_caps }))
+    })
+    .await
 }
 
 async fn reroute_matching<S: AdminStore, Q: WorkQueue>(
@@ -320,10 +367,12 @@ async fn reroute_matching<S: AdminStore, Q: WorkQueue>(
         triage::reroute_matching(&state.store, queue(&state)?, &filter, Timestamp::now()).await
     }
     .await;
-    if let Ok(done) = &result {
-        tracing::info!(caller = %caller.id, rerouted = done.rerouted, "admin re-routed parked leads");
-    }
-    answer(result)
+    answer_recorded(&state.store, &caller, result, |done| {
+        Change::new("leads.rerouted", "triage").detail(json!({
+            "reason": filter.reason, "pool": filter.pool, "lead_ids": done.lead_ids,
+        }))
+    })
+    .await
 }
 
 async fn health_report<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> Response {
@@ -361,6 +410,7 @@ struct AwayRequest {
 
 async fn rep_away<S: AdminStore, Q>(
     State(state): Shared<S, Q>,
+    Extension(caller): Extension<Caller>,
     path: Option<Path<String>>,
     body: Bytes,
 ) -> Response {
@@ -377,17 +427,26 @@ async fn rep_away<S: AdminStore, Q>(
         return AdminError::NotFound("no such rep".into()).into_response();
     };
     let away = reps::Away::Until(req.until);
-    answer(reps::set_away(&state.store, &id, away, Timestamp::now()).await)
+    let result = reps::set_away(&state.store, &id, away, Timestamp::now()).await;
+    answer_recorded(&state.store, &caller, result, |_| {
+        Change::new("rep.away", format!("rep:{id}")).detail(json!({ "until": req.until }))
+    })
+    .await
 }
 
 async fn rep_back<S: AdminStore, Q>(
     State(state): Shared<S, Q>,
+    Extension(caller): Extension<Caller>,
     path: Option<Path<String>>,
 ) -> Response {
     let Some(Path(id)) = path else {
         return AdminError::NotFound("no such rep".into()).into_response();
     };
-    answer(reps::set_away(&state.store, &id, reps::Away::Back, Timestamp::now()).await)
+    let result = reps::set_away(&state.store, &id, reps::Away::Back, Timestamp::now()).await;
+    answer_recorded(&state.store, &caller, result, |_| {
+        Change::new("rep.back", format!("rep:{id}"))
+    })
+    .await
 }
 
 fn queue<S, Q>(state: &AdminState<S, Q>) -> Result<&Q, AdminError> {
@@ -419,15 +478,33 @@ struct RedriveRequest {
     max: usize,
 }
 
-async fn redrive<S: AdminStore, Q: WorkQueue>(State(state): Shared<S, Q>, body: Bytes) -> Response {
+async fn redrive<S: AdminStore, Q: WorkQueue>(
+    State(state): Shared<S, Q>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> Response {
     let req: RedriveRequest = match json_body(&body) {
         Ok(v) => v,
         Err(refused) => return refused.into_response(),
     };
+    let result = async {
+        let q = queue(&state)?;
+        ops::redrive(q, req.max).await
+    }
+    .await;
+    answer_recorded(&state.store, &caller, result, |done| {
+        Change::new("dead_letters.redriven", "routing-queue").detail(json!({ "moved": done.moved }))
+    })
+    .await
+}
+
+async fn audit_list<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> Response {
+    let q = params(&uri);
     answer(
         async {
-            let q = queue(&state)?;
-            ops::redrive(q, req.max).await
+            let range = window_of(&q, Timestamp::now())?;
+            let after = q.get("after").map(String::as_str);
+            audit::list(&state.store, range, after, limit_of(&q)?).await
         }
         .await,
     )

@@ -49,3 +49,9 @@ async fn parked_leads_are_assigned_by_hand() {
     let Some(api) = api().await else { return };
     api::parked_leads_are_assigned_by_hand(&api).await;
 }
+
+#[tokio::test]
+async fn changes_are_audited() {
+    let Some(api) = api().await else { return };
+    api::changes_are_audited(&api).await;
+}

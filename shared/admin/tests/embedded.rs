@@ -40,3 +40,8 @@ async fn parked_leads_are_rerouted() {
 async fn parked_leads_are_assigned_by_hand() {
     api::parked_leads_are_assigned_by_hand(&api().await).await;
 }
+
+#[tokio::test]
+async fn changes_are_audited() {
+    api::changes_are_audited(&api().await).await;
+}

@@ -676,3 +676,74 @@ pub async fn parked_leads_are_assigned_by_hand(api: &Api) {
         .await;
     assert_eq!(s, StatusCode::CONFLICT, "once: {again}");
 }
+
+/// Every change through the API is in the audit log, newest first, with who made it and
+/// why; reads and refused changes leave nothing.
+pub async fn changes_are_audited(api: &Api) {
+    let (_, before) = api
+        .call(Who::Viewer, "GET", "/v1/admin/audit?since=1h", "")
+        .await;
+    assert_eq!(before["entries"], json!([]), "{before}");
+    let body = json!({ "document": POLICY, "note": "tighter caps" }).to_string();
+    let (s, applied) = api
+        .call(Who::Admin, "POST", "/v1/admin/policy", &body)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{applied}");
+    let (s, _) = api
+        .call(Who::Admin, "POST", "/v1/admin/reps/ana/away", "")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _) = api
+        .call(Who::Admin, "POST", "/v1/admin/reps/ana/back", "")
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    // Refused or read-only: not recorded.
+    let (s, _) = api
+        .call(Who::Viewer, "POST", "/v1/admin/reps/ana/away", "")
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = api
+        .call(Who::Admin, "POST", "/v1/admin/reps/zed/away", "")
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = api.call(Who::Admin, "GET", "/v1/admin/reps", "").await;
+    assert_eq!(s, StatusCode::OK);
+
+    let (s, log) = api
+        .call(Who::Viewer, "GET", "/v1/admin/audit?since=1h", "")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{log}");
+    let entries = log["entries"].as_array().unwrap();
+    let seen: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e["action"].as_str().unwrap(), e["target"].as_str().unwrap()))
+        .collect();
+    let version = format!("policy:{}", applied["version"]);
+    assert_eq!(
+        seen,
+        [
+            ("rep.back", "rep:ana"),
+            ("rep.away", "rep:ana"),
+            ("policy.applied", version.as_str())
+        ],
+        "{log}"
+    );
+    assert!(entries.iter().all(|e| e["actor"] == "adam"), "{log}");
+    assert_eq!(entries[2]["note"], "tighter caps");
+    // Paged, newest first.
+    let (_, first) = api
+        .call(Who::Viewer, "GET", "/v1/admin/audit?since=1h&limit=2", "")
+        .await;
+    let next = first["next"].as_str().expect("a second page");
+    let (_, second) = api
+        .call(
+            Who::Viewer,
+            "GET",
+            &format!("/v1/admin/audit?since=1h&limit=2&after={next}"),
+            "",
+        )
+        .await;
+    assert_eq!(second["entries"][0]["action"], "policy.applied", "{second}");
+    let (s, _) = api.call(Who::Nobody, "GET", "/v1/admin/audit", "").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
