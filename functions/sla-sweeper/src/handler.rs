@@ -6,8 +6,8 @@ use switchboard_lambda::MetricLine;
 use switchboard_store::actions::Desk;
 use switchboard_store::sweeper::{SweepConfig, SweepReport, sweep};
 use switchboard_store::{
-    AccountDirectory, EventPublisher, LeadStore, Outbox, PolicyStore, Router, RoutingState,
-    StoreError,
+    AccountDirectory, EventPublisher, LeadIndex, LeadStore, Outbox, PolicyStore, Router,
+    RoutingState, StoreError,
 };
 
 use crate::event::ScheduleEvent;
@@ -23,7 +23,7 @@ pub struct Handler<S, E, N, R> {
 
 impl<S, E, N, R> Handler<S, E, N, R>
 where
-    S: LeadStore + RoutingState + PolicyStore + AccountDirectory,
+    S: LeadStore + LeadIndex + RoutingState + PolicyStore + AccountDirectory,
     E: EventPublisher,
     N: Outbox,
     R: Outbox,

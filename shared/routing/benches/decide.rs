@@ -129,6 +129,7 @@ fn big_policy() -> PolicyDocument {
         sla_clock: Default::default(),
         sla_warning_percent: switchboard_routing::policy::DEFAULT_SLA_WARNING_PERCENT,
         escalation: None,
+        parked: Default::default(),
         reps,
         pools,
         rules,

@@ -21,19 +21,31 @@
 //!    hand-off to the routing queue was lost. The lead is marked `queued` again so the
 //!    next pass waits another `redrive_after` before sending it again.
 //!
+//! 4. **Retry parked.** Hands back to routing the parked leads the policy's `parked`
+//!    settings take up again by itself ([`switchboard_routing::CompiledPolicy::retries_parked`]):
+//!    a lead parked because every rep was at a cap, off or away, once a dry run of the
+//!    engine on the current state would assign it; a lead parked by the kill switch once
+//!    the switch is off. The lead moves from `parked` to `queued` (one caller wins) and a
+//!    route request goes on the routing queue, so the router decides, records and notifies
+//!    as for any lead. The parked queue is read oldest first, `retry_batch` at a time, at
+//!    most `max_pages` pages a pass.
+//!
 //! A pass is idempotent: a lead expired by an earlier (crashed) pass is no longer due,
 //! and a re-driven lead is routed once however many requests arrive.
 
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use serde_json::json;
+use switchboard_routing::record::OutcomeRecord;
+use switchboard_routing::{CompiledPolicy, DecideInput, decide};
 
 use crate::NotifyMessage;
 use crate::actions::{Desk, Next, reroute};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::accounts::AccountDirectory;
 use crate::ports::events::EventPublisher;
-use crate::ports::leads::{LeadStatus, LeadStore};
+use crate::ports::lead_index::LeadIndex;
+use crate::ports::leads::{LeadStatus, LeadStore, StoredLead};
 use crate::ports::policies::PolicyStore;
 use crate::ports::queue::Outbox;
 use crate::ports::routing::{ReleaseOutcome, RoutingState};
@@ -57,6 +69,8 @@ pub struct SweepConfig {
     /// previous one.
     pub interval: SignedDuration,
     pub redrive_batch: usize,
+    /// Parked leads read per page by the retry step.
+    pub retry_batch: usize,
 }
 
 impl Default for SweepConfig {
@@ -67,6 +81,7 @@ impl Default for SweepConfig {
             max_pages: 10,
             redrive_after: SignedDuration::from_mins(2),
             redrive_batch: 100,
+            retry_batch: 100,
             interval: SignedDuration::from_mins(1),
         }
     }
@@ -86,6 +101,9 @@ pub struct SweepReport {
     /// Expired leads whose re-route did not happen in this pass (re-driven later).
     pub pending: usize,
     pub redriven: usize,
+    /// Parked leads handed back to routing because someone can take them now (or the kill
+    /// switch is off).
+    pub retried: usize,
     /// Items this pass could not handle (logged); the next pass tries them again.
     pub failures: usize,
 }
@@ -99,7 +117,7 @@ pub async fn sweep<S, E, N, R>(
     now: Timestamp,
 ) -> StoreResult<SweepReport>
 where
-    S: LeadStore + RoutingState + PolicyStore + AccountDirectory,
+    S: LeadStore + LeadIndex + RoutingState + PolicyStore + AccountDirectory,
     E: EventPublisher,
     N: Outbox,
     R: Outbox,
@@ -108,6 +126,7 @@ where
     expire_due(desk, config, now, &mut report).await?;
     warn_due(desk, config, now, &mut report).await?;
     redrive(&desk.router.store, routing, config, now, &mut report).await?;
+    retry_parked(desk, routing, config, now, &mut report).await?;
     Ok(report)
 }
 
@@ -271,4 +290,102 @@ where
         }
     }
     Ok(())
+}
+
+async fn retry_parked<S, E, N, R>(
+    desk: &Desk<'_, S, E, N>,
+    routing: &R,
+    config: &SweepConfig,
+    now: Timestamp,
+    report: &mut SweepReport,
+) -> StoreResult<()>
+where
+    S: LeadStore + LeadIndex + RoutingState + PolicyStore + AccountDirectory,
+    E: EventPublisher,
+    N: Outbox,
+    R: Outbox,
+{
+    let store = &desk.router.store;
+    let Some(active) = store.get_active().await? else {
+        return Ok(());
+    };
+    let policy = desk.router.policy(active.version).await?;
+    let mut after = None;
+    for _ in 0..config.max_pages {
+        let page = store.parked(after.as_ref(), config.retry_batch).await?;
+        for lead in &page.leads {
+            match retry_one(store, routing, &policy, lead, now).await {
+                Ok(true) => report.retried += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    report.failures += 1;
+                    tracing::error!(lead_id = %lead.lead.id, error = %e, "cannot retry a parked lead; next pass");
+                }
+            }
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    Ok(())
+}
+
+/// Hands `lead` back to routing when the policy takes it up again now; true if it did.
+async fn retry_one<S, R>(
+    store: &S,
+    routing: &R,
+    policy: &CompiledPolicy,
+    lead: &StoredLead,
+    now: Timestamp,
+) -> StoreResult<bool>
+where
+    S: LeadStore + RoutingState + AccountDirectory,
+    R: Outbox,
+{
+    let id = lead.lead.id.as_str();
+    let reason = match store.decisions(id).await?.last().map(|d| &d.outcome) {
+        Some(OutcomeRecord::Parked { reason, .. }) => *reason,
+        _ => return Ok(false),
+    };
+    if !policy.retries_parked(reason) || policy.kill_switch() {
+        return Ok(false);
+    }
+    if reason.is_temporary() {
+        // Only when routing would now assign it: otherwise it would park again, with a
+        // new decision each pass.
+        let view = store.load(policy, id).await?;
+        let account = store.match_lead(&lead.lead).await?;
+        let dry = decide(
+            policy,
+            &view.snapshot,
+            &DecideInput {
+                lead: &lead.lead,
+                account: account.as_ref().map(|(a, by)| (a, *by)),
+                bounced: &lead.bounced,
+                now,
+            },
+        );
+        if dry.is_parked() {
+            return Ok(false);
+        }
+    }
+    match store
+        .set_status(id, LeadStatus::Parked, LeadStatus::Queued, now)
+        .await
+    {
+        Ok(_) => {}
+        // Someone else took it up meanwhile (an admin, another pass).
+        Err(StoreError::Conflict(_)) => return Ok(false),
+        Err(e) => return Err(e),
+    }
+    routing
+        .send(&crate::RouteRequest::new(id).to_body())
+        .await?;
+    tracing::info!(
+        lead_id = id,
+        reason = reason.as_str(),
+        "parked lead handed back to routing"
+    );
+    Ok(true)
 }

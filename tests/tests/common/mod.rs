@@ -177,6 +177,7 @@ pub fn document(reps: Vec<RepDoc>, pools: Vec<PoolDoc>, rules: Vec<RuleDoc>) -> 
         sla_clock: Default::default(),
         sla_warning_percent: switchboard_routing::policy::DEFAULT_SLA_WARNING_PERCENT,
         escalation: None,
+        parked: Default::default(),
         reps,
         pools,
         rules,

@@ -37,9 +37,60 @@ pub struct PolicyDocument {
     /// What happens to a lead that keeps bouncing (SLA expired, rejected, released).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalation: Option<EscalationDoc>,
+    /// What becomes of parked leads without anyone acting on them.
+    #[serde(default, skip_serializing_if = "ParkedDoc::is_default")]
+    pub parked: ParkedDoc,
     pub reps: Vec<RepDoc>,
     pub pools: Vec<PoolDoc>,
     pub rules: Vec<RuleDoc>,
+}
+
+/// Parked leads that routing takes up again by itself. The defaults hand every lead back
+/// as soon as it can be routed, so no lead waits in triage for a reason that has gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParkedDoc {
+    /// Leads parked because every rep was at a cap, outside working hours or away
+    /// (`all_at_cap`, `all_outside_hours`, `all_away`, `none_available`):
+    /// `when_available` (default) routes each again as soon as a rep could take it, checked
+    /// by every sweep; `hold` leaves them for a person.
+    #[serde(default)]
+    pub retry: ParkedRetry,
+    /// Leads parked by the kill switch, once it is off again: `reroute` (default) routes
+    /// them again through the rules; `hold` leaves them for a person.
+    #[serde(default)]
+    pub after_kill_switch: AfterKillSwitch,
+}
+
+impl Default for ParkedDoc {
+    fn default() -> Self {
+        ParkedDoc {
+            retry: ParkedRetry::WhenAvailable,
+            after_kill_switch: AfterKillSwitch::Reroute,
+        }
+    }
+}
+
+impl ParkedDoc {
+    pub fn is_default(&self) -> bool {
+        *self == ParkedDoc::default()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ParkedRetry {
+    #[default]
+    WhenAvailable,
+    Hold,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AfterKillSwitch {
+    #[default]
+    Reroute,
+    Hold,
 }
 
 /// How an SLA clock counts time.

@@ -12,8 +12,9 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 pub use document::{
-    AwayDoc, CapsDoc, DEFAULT_SLA_WARNING_PERCENT, EscalationDoc, LeadTagDoc, MemberDoc,
-    PolicyDocument, PoolDoc, RepDoc, RequireDoc, RuleDoc, SlaClock, StrategyKind,
+    AfterKillSwitch, AwayDoc, CapsDoc, DEFAULT_SLA_WARNING_PERCENT, EscalationDoc, LeadTagDoc,
+    MemberDoc, ParkedDoc, ParkedRetry, PolicyDocument, PoolDoc, RepDoc, RequireDoc, RuleDoc,
+    SlaClock, StrategyKind,
 };
 pub use error::{Issue, PolicyError};
 
@@ -159,6 +160,18 @@ impl CompiledPolicy {
     }
     pub fn kill_switch(&self) -> bool {
         self.document.kill_switch
+    }
+
+    /// Whether routing takes up a lead parked for `reason` again by itself (the sweep, once
+    /// the lead could be routed): the policy's `parked` settings.
+    pub fn retries_parked(&self, reason: crate::ParkReason) -> bool {
+        let parked = &self.document.parked;
+        if reason.is_temporary() {
+            parked.retry == document::ParkedRetry::WhenAvailable
+        } else {
+            reason == crate::ParkReason::KillSwitch
+                && parked.after_kill_switch == document::AfterKillSwitch::Reroute
+        }
     }
     pub fn triage_pool(&self) -> &str {
         &self.document.triage_pool

@@ -585,3 +585,120 @@ pub async fn sweep_reminds_the_rep_before_the_sla<H: Harness>(h: &H) {
         ]
     );
 }
+
+/// One rep with room for one lead.
+const PARKS: &str = "
+name: parks
+triage_pool: triage
+reps: [ { id: ana, caps: { max_open: 1 } } ]
+pools: [ { id: main, strategy: round_robin, members: [ana] } ]
+rules: [ { id: all, pool: main } ]
+";
+
+impl<H: Harness> World<H> {
+    /// Stores and routes `id`, which must park.
+    async fn park(&self, id: &str, at: Timestamp) {
+        insert(&self.router.store, id).await;
+        let routed = self.router.route_lead(id, at).await.expect("route");
+        assert!(
+            matches!(
+                &routed,
+                Routed::Decided {
+                    assignment: None,
+                    ..
+                }
+            ),
+            "{id} parked: {routed:?}"
+        );
+    }
+
+    async fn status(&self, id: &str) -> LeadStatus {
+        self.router
+            .store
+            .get(id)
+            .await
+            .expect("get")
+            .expect("lead")
+            .status
+    }
+}
+
+/// The sweep hands a parked lead back to routing once routing would assign it (a rep got
+/// room), and one parked by the kill switch once the switch is off; never while the reason
+/// holds, never under `parked: hold`, and each lead once.
+pub async fn sweep_retries_parked_leads_once_they_can_be_routed<H: Harness>(h: &H) {
+    let w = World::new(h).await;
+    let desk = w.desk();
+    let store = &w.router.store;
+    let t0 = monday();
+    let cfg = config();
+    activate(store, PARKS).await;
+    w.route("P0", t0).await; // ana is full
+    w.park("P1", t0).await;
+
+    let full = sweep(&desk, &*w.routing, &cfg, t0 + mins(1))
+        .await
+        .expect("sweep");
+    assert_eq!(full.retried, 0, "ana is still at her cap: {full:?}");
+    assert!(drain_queue(&*w.routing).await.is_empty());
+
+    // Under `hold` nothing is taken up, whatever the reps.
+    w.router
+        .release(
+            "P0",
+            switchboard_store::ReleaseOutcome::Closed,
+            t0 + mins(2),
+        )
+        .await
+        .expect("close");
+    activate(store, &format!("{PARKS}parked: {{ retry: hold }}\n")).await;
+    let held = sweep(&desk, &*w.routing, &cfg, t0 + mins(3))
+        .await
+        .expect("sweep");
+    assert_eq!(held.retried, 0, "{held:?}");
+
+    // `when_available` (the default): ana has room, P1 goes back to routing, once.
+    activate(store, PARKS).await;
+    let room = sweep(&desk, &*w.routing, &cfg, t0 + mins(4))
+        .await
+        .expect("sweep");
+    assert_eq!(room.retried, 1, "{room:?}");
+    assert_eq!(w.status("P1").await, LeadStatus::Queued);
+    let sent = drain_queue(&*w.routing).await;
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert!(sent[0].contains("\"P1\""), "{sent:?}");
+    let again = sweep(&desk, &*w.routing, &cfg, t0 + mins(5))
+        .await
+        .expect("sweep");
+    assert_eq!(again.retried, 0, "queued, no longer parked: {again:?}");
+    let routed = w
+        .router
+        .route_lead("P1", t0 + mins(5))
+        .await
+        .expect("route");
+    assert!(
+        matches!(
+            routed,
+            Routed::Decided {
+                assignment: Some(_),
+                ..
+            }
+        ),
+        "{routed:?}"
+    );
+
+    // The kill switch parks everything; off again, its leads go back to routing.
+    let frozen = PARKS.replace("name: parks", "name: parks\nkill_switch: true");
+    activate(store, &frozen).await;
+    w.park("K1", t0 + mins(6)).await;
+    let on = sweep(&desk, &*w.routing, &cfg, t0 + mins(7))
+        .await
+        .expect("sweep");
+    assert_eq!(on.retried, 0, "the switch is still on: {on:?}");
+    activate(store, PARKS).await;
+    let off = sweep(&desk, &*w.routing, &cfg, t0 + mins(8))
+        .await
+        .expect("sweep");
+    assert_eq!(off.retried, 1, "{off:?}");
+    assert_eq!(w.status("K1").await, LeadStatus::Queued);
+}

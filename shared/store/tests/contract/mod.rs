@@ -82,6 +82,7 @@ macro_rules! contract_tests {
             actions::sweep_reminds_the_rep_before_the_sla,
             actions::accept_racing_the_sweep_has_one_winner,
             actions::sweep_redrives_leads_never_enqueued,
+            actions::sweep_retries_parked_leads_once_they_can_be_routed,
             listing::received_windows_list_every_lead_in_order,
             listing::received_windows_page_through_many_leads,
             listing::listings_refuse_bad_requests,
