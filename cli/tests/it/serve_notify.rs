@@ -11,8 +11,8 @@ use http::Method;
 use switchboard_cli::http_client;
 use switchboard_cli::serve::{self, ServeOptions};
 
-use crate::common::scratch;
-use crate::server::{API_KEY, intake_config, lead};
+use crate::common::{ok, path_str, scratch};
+use crate::server::{API_KEY, intake_config, lead, lead_id};
 
 type Got = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
 
@@ -86,6 +86,98 @@ async fn assignments_reach_the_configured_webhook_signed() {
     assert_eq!(sig, expected);
     running.shutdown().await.unwrap();
     assert_eq!(got.lock().unwrap().len(), 1, "one lead, one notification");
+}
+
+/// Germany has a rep; any other country matches no rule and parks in triage.
+const PARKING_POLICY: &str = "\
+name: parking
+triage_pool: triage
+reps:
+  - { id: desk-1, time_zone: UTC }
+pools:
+  - { id: dach, strategy: round_robin, members: [desk-1] }
+rules:
+  - { id: dach, when: { field: country, eq: DE }, pool: dach }
+";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parked_lead_reaches_its_pools_channel_once() {
+    let dir = scratch("serve-notify-parked");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let policy = dir.join("policy.yaml");
+    std::fs::write(&policy, PARKING_POLICY).unwrap();
+    ok(&[
+        "policy",
+        "apply",
+        path_str(&policy),
+        "--data-dir",
+        path_str(&data),
+    ]);
+    let (sales, to_sales) = receiver().await;
+    let (triage, to_triage) = receiver().await;
+    std::fs::write(
+        data.join("notify.yaml"),
+        format!(
+            "channels:\n  sales: {{ type: webhook, url: \"{sales}\", secret: s1 }}\n  \
+             triage: {{ type: webhook, url: \"{triage}\", secret: s2 }}\n\
+             default: [sales]\npools:\n  triage: [triage]\n"
+        ),
+    )
+    .unwrap();
+    let options = ServeOptions {
+        port: 0,
+        demo: false,
+        intake_config: Some(intake_config(&dir)),
+        ..ServeOptions::new(&data)
+    };
+    let running = serve::start(options).await.unwrap();
+    let auth = format!("Bearer {API_KEY}");
+    let answer = http_client::request(
+        Method::POST,
+        &format!("{}/v1/leads", running.info.url),
+        &[
+            ("authorization", auth.as_str()),
+            ("content-type", "application/json"),
+        ],
+        Bytes::from(lead("buyer@parked-e2e.com", "FR").to_string()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status.as_u16(), 202);
+    let id = lead_id(&serde_json::from_slice(&answer.body).unwrap());
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let body = loop {
+        if let Some((_, body)) = to_triage.lock().unwrap().first().cloned() {
+            break body;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no notification");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let payload: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(payload["kind"], "parked");
+    assert_eq!(payload["title"], "Parked in triage: no rule matched");
+    assert_eq!(payload["lead"]["country"], "FR");
+    assert_eq!(
+        payload["message"]["assignment_id"],
+        format!("{id}:parked:1")
+    );
+    let text = payload["text"].as_str().unwrap();
+    assert!(
+        text.contains(&format!("POST /v1/admin/triage/{id}/reroute")),
+        "{text}"
+    );
+    running.shutdown().await.unwrap();
+    assert_eq!(
+        to_triage.lock().unwrap().len(),
+        1,
+        "one parking, one notification"
+    );
+    assert!(
+        to_sales.lock().unwrap().is_empty(),
+        "the pool's channel, not the default"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

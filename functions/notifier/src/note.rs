@@ -144,6 +144,15 @@ impl Note {
         matches!(self.kind(), NotifyKind::Assigned | NotifyKind::SlaWarning)
     }
 
+    /// What the message refers to, for a footer: `attempt 2`, or `parked in triage`
+    /// (a parking has no attempt).
+    pub fn reference(&self) -> String {
+        match self.kind() {
+            NotifyKind::Parked => format!("parked in {}", self.pool()),
+            _ => format!("attempt {}", self.message.attempt),
+        }
+    }
+
     /// The value of Slack's action buttons: `<lead id>:<attempt>`.
     pub fn action_value(&self) -> String {
         format!("{}:{}", self.message.lead_id, self.message.attempt)
@@ -156,7 +165,33 @@ impl Note {
             NotifyKind::SlaWarning => format!("Waiting for you: {who}"),
             NotifyKind::ReassignedAway => format!("Lead reassigned: {who}"),
             NotifyKind::Escalated => format!("Escalation: {who}"),
+            NotifyKind::Parked => format!("Parked in {}: {}", self.pool(), self.park_reason()),
         }
+    }
+
+    /// The pool the message is about (`-` when it names none).
+    fn pool(&self) -> &str {
+        self.message.pool.as_deref().unwrap_or("-")
+    }
+
+    /// A parking's reason in words; the code as sent when this notifier does not know it.
+    fn park_reason(&self) -> String {
+        match self.message.park_reason() {
+            Some(r) => r.describe().to_owned(),
+            None => self.message.reason.clone().unwrap_or_default(),
+        }
+    }
+
+    /// What an admin can do with a parked lead: route it again, or give it to a rep.
+    /// Commands and routes only; the token they need is the reader's own.
+    pub fn triage_steps(&self) -> String {
+        let id = &self.message.lead_id;
+        format!(
+            "Route it again once someone can take it: `switchboard triage reroute {id}` \
+             (POST /v1/admin/triage/{id}/reroute). Give it to a rep: \
+             `switchboard triage assign {id} --rep <rep> --reason <why>` \
+             (POST /v1/admin/triage/{id}/assign)."
+        )
     }
 
     /// One or two sentences saying what happened and what to do.
@@ -200,6 +235,12 @@ impl Note {
                 "{} needs attention{reason}. Last assigned to {}.",
                 self.lead.display(),
                 self.rep.name
+            ),
+            NotifyKind::Parked => format!(
+                "{} waits in {} and nobody has it. {}",
+                self.lead.display(),
+                self.pool(),
+                self.triage_steps()
             ),
         }
     }

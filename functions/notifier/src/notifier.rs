@@ -203,11 +203,13 @@ where
         let decisions = self.store.decisions(&m.lead_id).await?;
         // The decision that made this assignment: the last one that gave the lead to
         // `rep` (later ones may have moved it on).
+        // A parking has no rep to explain; its reason is in the title.
         let why = decisions
             .iter()
             .rev()
             .find(|d| matches!(&d.outcome, OutcomeRecord::Assigned { rep, .. } if *rep == m.rep))
             .or(decisions.last())
+            .filter(|_| m.kind != NotifyKind::Parked)
             .map(|d| d.summary.clone());
         let policy = self.policy(m.policy_version).await?;
         let config = &self.setup.config;

@@ -218,10 +218,12 @@ async fn aws_calls_per_lead() {
     assert_eq!(per(&assigned, "SQS.SendMessage"), 1.0);
     assert_eq!(assigned.values().sum::<u64>() as usize, 6 * LEADS);
 
-    // Parked: the same without the notification.
+    // Parked: the same, plus the lead's decisions (1 Query) to number the parking for
+    // its pool's notification.
     let parked = run(&french).await;
-    assert_eq!(per(&parked, "SQS.SendMessage"), 0.0);
-    assert_eq!(parked.values().sum::<u64>() as usize, 5 * LEADS);
+    assert_eq!(per(&parked, "DynamoDB.Query"), 1.0);
+    assert_eq!(per(&parked, "SQS.SendMessage"), 1.0);
+    assert_eq!(parked.values().sum::<u64>() as usize, 7 * LEADS);
 
     // A redelivery of an assigned lead: active pointer, snapshot, event, notification.
     let again = run(&german).await;
@@ -231,10 +233,12 @@ async fn aws_calls_per_lead() {
     assert_eq!(per(&again, "SQS.SendMessage"), 1.0);
     assert_eq!(again.values().sum::<u64>() as usize, 4 * LEADS);
 
-    // A redelivery of a parked lead also reads its decisions to rebuild the event.
+    // A redelivery of a parked lead also reads its decisions to rebuild the event and
+    // the notification.
     let parked_again = run(&french).await;
     assert_eq!(per(&parked_again, "DynamoDB.Query"), 1.0);
-    assert_eq!(parked_again.values().sum::<u64>() as usize, 4 * LEADS);
+    assert_eq!(per(&parked_again, "SQS.SendMessage"), 1.0);
+    assert_eq!(parked_again.values().sum::<u64>() as usize, 5 * LEADS);
 
     // Everything reached its queue through the counted clients.
     let notes: Vec<Notification> = drain(&sqs, &notify_url)
@@ -242,7 +246,7 @@ async fn aws_calls_per_lead() {
         .iter()
         .map(|b| Notification::parse(b).expect("notification"))
         .collect();
-    assert_eq!(notes.len(), 1 + 2 * LEADS);
+    assert_eq!(notes.len(), 1 + 4 * LEADS);
     let events = drain(&probe.sqs, &probe.queue_url).await;
     assert_eq!(events.len(), 1 + 4 * LEADS);
 }

@@ -76,6 +76,23 @@ impl ParkReason {
         }
     }
 
+    /// The reason in words, for decision summaries and notifications: "every rep was at
+    /// a cap". One copy, so a summary and a notification never word a reason differently.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            ParkReason::KillSwitch => "the kill switch is on",
+            ParkReason::NoRuleMatched => "no rule matched",
+            ParkReason::AllAtCap => "every rep was at a cap",
+            ParkReason::AllOutsideHours => "every rep was outside working hours",
+            ParkReason::AllAway => "every rep was away",
+            ParkReason::NoneAvailable => "every rep was at a cap, off or away",
+            ParkReason::NoSkilledRep => "no rep has the skills the rule requires",
+            ParkReason::NoReps => "the rule's pools have no reps",
+            ParkReason::NoEligibleRep => "nobody in the waterfall could take it",
+            ParkReason::Escalated => "it bounced too often and was escalated",
+        }
+    }
+
     /// Every reason, for tables and documentation.
     pub const ALL: [ParkReason; 10] = [
         ParkReason::KillSwitch,
@@ -305,5 +322,21 @@ impl Decision {
     }
     pub fn step_candidates(&self, step: &Step) -> &[Candidate] {
         &self.candidates[step.candidates.0 as usize..step.candidates.1 as usize]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ParkReason;
+    use std::collections::HashSet;
+
+    // Summaries and notifications read these words: each reason must say something of
+    // its own, or two reasons would read alike in triage.
+    #[test]
+    fn every_park_reason_has_words_of_its_own() {
+        let words: HashSet<&str> = ParkReason::ALL.iter().map(|r| r.describe()).collect();
+        assert_eq!(words.len(), ParkReason::ALL.len());
+        assert!(words.iter().all(|w| !w.is_empty() && !w.contains('_')));
+        assert_eq!(ParkReason::AllAtCap.describe(), "every rep was at a cap");
     }
 }

@@ -363,21 +363,9 @@ fn summarize(
                 Some(p) => format!("Assigned to {name} ({rep}) by {via} in pool {p}"),
             }
         }
-        OutcomeRecord::Parked { pool, reason } => format!(
-            "Parked in {pool}: {}",
-            match reason {
-                ParkReason::KillSwitch => "the kill switch is on",
-                ParkReason::NoRuleMatched => "no rule matched",
-                ParkReason::AllAtCap => "every rep was at a cap",
-                ParkReason::AllOutsideHours => "every rep was outside working hours",
-                ParkReason::AllAway => "every rep was away",
-                ParkReason::NoneAvailable => "every rep was at a cap, off or away",
-                ParkReason::NoSkilledRep => "no rep has the skills the rule requires",
-                ParkReason::NoReps => "the rule's pools have no reps",
-                ParkReason::NoEligibleRep => "nobody in the waterfall could take it",
-                ParkReason::Escalated => "it bounced too often and was escalated",
-            }
-        ),
+        OutcomeRecord::Parked { pool, reason } => {
+            format!("Parked in {pool}: {}", reason.describe())
+        }
     };
     if let Some(r) = rule {
         s.push_str(&format!(" under rule {r}"));

@@ -1,6 +1,7 @@
 //! What follows routing a lead, wherever it is routed (the router function, the local
-//! process): the rep's notification for an open assignment, and the event of a parked lead
-//! whose parking an earlier delivery committed.
+//! process): the rep's notification for an open assignment, the parking pool's
+//! notification for a parked lead, and the event of a parked lead whose parking an earlier
+//! delivery committed.
 //!
 //! [`Router::route_lead`] and [`Router::route_run`] publish `lead.assigned` and
 //! `lead.parked` after the commit, and `lead.assigned` again when a redelivery finds the
@@ -8,14 +9,20 @@
 //! crash between the parking commit and its event would lose the event: [`after_routing`]
 //! rebuilds it from the stored decision record, with the id and detail the router gives it.
 //!
+//! A parked lead has nobody to tell it waits, so its pool's channels are (no lead waits in
+//! triage unnoticed), once per parking decision: the message is keyed on the lead and the
+//! decision's number, and a later parking after a re-route is a new notification. A lead
+//! escalated after bounces, or parked by the re-route after its rep let it go, is not:
+//! that escalation already told the manager or the pool.
+//!
 //! Every step is idempotent per lead (notifications are sent at least once and the
-//! notifier keys its work on the assignment; events carry stable ids), so a message
-//! delivered again after a failure at any point finishes what is left.
+//! notifier keys its work on the assignment or parking; events carry stable ids), so a
+//! message delivered again after a failure at any point finishes what is left.
 
 use jiff::Timestamp;
 use serde_json::json;
-use switchboard_routing::PoolId;
-use switchboard_routing::record::OutcomeRecord;
+use switchboard_routing::record::{DecisionRecord, OutcomeRecord};
+use switchboard_routing::{ParkReason, PoolId};
 
 use crate::error::StoreError;
 use crate::notify_message::NotifyMessage;
@@ -34,7 +41,8 @@ pub enum Done {
         assignment: Assignment,
         decided: bool,
     },
-    /// The lead waits in `pool` for manual handling; `decided` as above.
+    /// The lead waits in `pool` for manual handling; `decided` as above. The pool's
+    /// notification was enqueued unless the lead was escalated (already notified).
     Parked { pool: PoolId, decided: bool },
     /// The lead needs no routing (a duplicate, or closed).
     NotRouted(LeadStatus),
@@ -60,8 +68,8 @@ pub enum AfterRoutingError {
 }
 
 /// Finishes what routing `lead_id` (with the outcome `routed`) implies: notifies the rep
-/// of a new or still open assignment on `notify`, republishes `lead.parked` for a lead an
-/// earlier delivery parked.
+/// of a new or still open assignment on `notify`, notifies the pool of a parked lead, and
+/// republishes `lead.parked` for a lead an earlier delivery parked.
 pub async fn after_routing<S, E, N>(
     router: &Router<S, E>,
     notify: &N,
@@ -89,11 +97,15 @@ where
             assignment: None,
             record,
             ..
-        } => match record.outcome {
-            OutcomeRecord::Parked { pool, .. } => Ok(Done::Parked {
-                pool,
-                decided: true,
-            }),
+        } => match &record.outcome {
+            OutcomeRecord::Parked { pool, reason } => {
+                let number = decision_number(router, lead_id, &record).await?;
+                send_parked(notify, &record, pool, *reason, number).await?;
+                Ok(Done::Parked {
+                    pool: pool.clone(),
+                    decided: true,
+                })
+            }
             OutcomeRecord::Assigned { .. } => Err(inconsistent(
                 lead_id,
                 "an assigning decision without an assignment",
@@ -110,9 +122,16 @@ where
             })
         }
         Routed::NotAwaitingRouting(LeadStatus::Parked) => {
-            let pool = republish_parked(router, lead_id, now).await?;
+            // The parking may have committed without its notification: send it again;
+            // the notifier's delivery log keeps it to one per channel. Not for a parking
+            // right after an assignment: the re-route that made it (the rep let the lead
+            // go) sent its `escalated` message, and this request is an old one.
+            let p = republish_parked(router, lead_id, now).await?;
+            if !p.after_assignment {
+                send_parked(notify, &p.record, &p.pool, p.reason, p.number).await?;
+            }
             Ok(Done::Parked {
-                pool,
+                pool: p.pool,
                 decided: false,
             })
         }
@@ -134,13 +153,61 @@ async fn send_assigned<N: Outbox>(notify: &N, a: &Assignment) -> Result<(), Afte
     notify.send(&body).await.map_err(AfterRoutingError::Notify)
 }
 
+/// Tells the parking pool's channels about the `number`-th decision, `record`, which
+/// parked the lead; nothing for an escalation, which told the manager or the pool itself.
+async fn send_parked<N: Outbox>(
+    notify: &N,
+    record: &DecisionRecord,
+    pool: &str,
+    reason: ParkReason,
+    number: u32,
+) -> Result<(), AfterRoutingError> {
+    if reason == ParkReason::Escalated {
+        return Ok(());
+    }
+    let message = NotifyMessage::parked(
+        &record.lead_id,
+        pool,
+        reason,
+        number,
+        record.policy_version,
+        record.decided_at,
+    );
+    let body = message.to_body()?;
+    notify.send(&body).await.map_err(AfterRoutingError::Notify)
+}
+
+/// The number (1 for the first) of the lead's decision `record`, which this delivery just
+/// committed. Looked up rather than counted, since a person may have decided again since
+/// (assigned it from triage, say); a store that does not show the write yet has no later
+/// decision either, so the next number is this one.
+async fn decision_number<S, E>(
+    router: &Router<S, E>,
+    lead_id: &str,
+    record: &DecisionRecord,
+) -> Result<u32, AfterRoutingError>
+where
+    S: RoutingState,
+    E: EventPublisher,
+{
+    let decisions = router.store.decisions(lead_id).await?;
+    let found = decisions
+        .iter()
+        .rposition(|d| d.decided_at == record.decided_at && d.outcome == record.outcome);
+    Ok(count(found.unwrap_or(decisions.len()) + 1))
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 /// Republishes the event of the lead's latest decision, which must have parked it.
-/// Returns the parking pool.
+/// Returns that parking.
 async fn republish_parked<S, E>(
     router: &Router<S, E>,
     lead_id: &str,
     now: Timestamp,
-) -> Result<PoolId, AfterRoutingError>
+) -> Result<Parking, AfterRoutingError>
 where
     S: RoutingState,
     E: EventPublisher,
@@ -172,7 +239,24 @@ where
         .publish(&event)
         .await
         .map_err(AfterRoutingError::Publish)?;
-    Ok(pool.clone())
+    let previous = number.checked_sub(2).map(|i| &decisions[i].outcome);
+    Ok(Parking {
+        pool: pool.clone(),
+        reason: *reason,
+        number: count(number),
+        record: record.clone(),
+        after_assignment: matches!(previous, Some(OutcomeRecord::Assigned { .. })),
+    })
+}
+
+/// A lead's parking decision, `number`-th of its decisions.
+struct Parking {
+    record: DecisionRecord,
+    pool: PoolId,
+    reason: ParkReason,
+    number: u32,
+    /// The decision before it assigned the lead: a re-route parked it.
+    after_assignment: bool,
 }
 
 fn inconsistent(lead_id: &str, why: impl Into<String>) -> AfterRoutingError {
@@ -186,6 +270,7 @@ fn inconsistent(lead_id: &str, why: impl Into<String>) -> AfterRoutingError {
 mod tests {
     use super::*;
     use crate::embedded::{EmbeddedStore, MemoryEvents, MemoryQueue, QueueConfig};
+    use crate::notify_message::NotifyKind;
     use crate::ports::leads::{LeadStore, NewLead};
     use crate::ports::policies::PolicyStore;
     use crate::ports::queue::WorkQueue;
@@ -296,8 +381,37 @@ rules:
         );
     }
 
+    /// The `parked` message of FR-1's first decision, which parked it in triage.
+    fn parked_message(policy_version: u64) -> NotifyMessage {
+        NotifyMessage::parked(
+            "FR-1",
+            "triage",
+            switchboard_routing::ParkReason::NoRuleMatched,
+            1,
+            policy_version,
+            monday(),
+        )
+    }
+
     #[tokio::test]
-    async fn a_parked_lead_gets_its_event_again_and_no_notification() {
+    async fn a_new_parking_tells_the_pool_once() {
+        let f = fixture("parked-new").await;
+        assert_eq!(
+            f.route("FR-1").await,
+            Done::Parked {
+                pool: "triage".into(),
+                decided: true
+            }
+        );
+        let version = f.router.store.decisions("FR-1").await.unwrap()[0].policy_version;
+        let notified = f.notified().await;
+        assert_eq!(notified, [parked_message(version)]);
+        assert_eq!(notified[0].addressee(), None);
+        assert_eq!(notified[0].assignment_id, "FR-1:parked:1");
+    }
+
+    #[tokio::test]
+    async fn a_parked_lead_gets_its_event_and_notification_again() {
         let f = fixture("parked").await;
         assert_eq!(
             f.route("FR-1").await,
@@ -309,6 +423,7 @@ rules:
         let first = f.router.events.events();
         let parked = first.last().expect("lead.parked").clone();
         assert_eq!(parked.kind, "lead.parked");
+        let sent = f.notified().await;
         assert_eq!(
             f.route("FR-1").await,
             Done::Parked {
@@ -323,6 +438,79 @@ rules:
             (&republished.id, &republished.kind, &republished.detail),
             (&parked.id, &parked.kind, &parked.detail)
         );
+        // The same message, with the same key: the notifier's delivery log sends it once.
+        assert_eq!(f.notified().await, sent);
+        assert_eq!(sent.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_lead_parked_by_a_re_route_is_not_told_again_by_an_old_request() {
+        let f = fixture("rerouted").await;
+        assert!(matches!(f.route("DE-1").await, Done::Assigned { .. }));
+        f.notified().await;
+        // With the kill switch on, the re-route after Ana rejects parks the lead and
+        // escalates it (to the pool: Ana has no manager).
+        let mut doc = PolicyDocument::from_yaml(POLICY).unwrap();
+        doc.kill_switch = true;
+        let v = f
+            .router
+            .store
+            .put_version(&doc, None, monday())
+            .await
+            .unwrap();
+        f.router
+            .store
+            .set_active(v.version, Some(v.version - 1), monday())
+            .await
+            .unwrap();
+        let target = crate::actions::Target {
+            lead_id: "DE-1".into(),
+            rep: "ana".into(),
+            attempt: None,
+        };
+        crate::actions::Desk::new(&f.router, &f.notify)
+            .reject(&target, "no budget", monday())
+            .await
+            .unwrap();
+        let kinds: Vec<_> = f.notified().await.iter().map(|n| n.kind).collect();
+        assert!(kinds.contains(&NotifyKind::Escalated), "{kinds:?}");
+        assert!(!kinds.contains(&NotifyKind::Parked), "{kinds:?}");
+        let routed = Routed::NotAwaitingRouting(LeadStatus::Parked);
+        let done = after_routing(&f.router, &f.notify, "DE-1", routed, monday())
+            .await
+            .unwrap();
+        assert!(matches!(done, Done::Parked { decided: false, .. }));
+        assert!(f.notified().await.is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_escalated_lead_is_not_told_again() {
+        let f = fixture("escalated").await;
+        // Routing cannot escalate a new lead (only bounces do), so the parking decision
+        // is made to read as an escalation.
+        let Routed::Decided {
+            mut record,
+            assignment: None,
+            attempts,
+            received_at,
+        } = f.router.route_lead("FR-1", monday()).await.unwrap()
+        else {
+            panic!("FR-1 parks");
+        };
+        record.outcome = OutcomeRecord::Parked {
+            pool: "triage".into(),
+            reason: switchboard_routing::ParkReason::Escalated,
+        };
+        let routed = Routed::Decided {
+            record,
+            assignment: None,
+            attempts,
+            received_at,
+        };
+        let done = after_routing(&f.router, &f.notify, "FR-1", routed, monday())
+            .await
+            .unwrap();
+        assert!(matches!(done, Done::Parked { decided: true, .. }));
         assert!(f.notified().await.is_empty());
     }
 }

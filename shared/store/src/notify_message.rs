@@ -11,7 +11,7 @@
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use switchboard_routing::{LeadId, PoolId, RepId};
+use switchboard_routing::{LeadId, ParkReason, PoolId, RepId};
 
 use crate::ports::routing::Assignment;
 
@@ -31,14 +31,19 @@ pub enum NotifyKind {
     Escalated,
     /// `rep` has not accepted yet and `sla_due` is near.
     SlaWarning,
+    /// Routing parked the lead in `pool` (`reason` is the park reason's code): nobody has
+    /// it, so the pool's channels (or the default) are told, so that no lead waits in
+    /// triage unnoticed. `rep` is empty; `assignment_id` names the parking decision.
+    Parked,
 }
 
 impl NotifyKind {
-    pub const ALL: [NotifyKind; 4] = [
+    pub const ALL: [NotifyKind; 5] = [
         NotifyKind::Assigned,
         NotifyKind::ReassignedAway,
         NotifyKind::Escalated,
         NotifyKind::SlaWarning,
+        NotifyKind::Parked,
     ];
 
     /// The wire name (also part of the notifier's delivery records).
@@ -48,6 +53,7 @@ impl NotifyKind {
             NotifyKind::ReassignedAway => "reassigned_away",
             NotifyKind::Escalated => "escalated",
             NotifyKind::SlaWarning => "sla_warning",
+            NotifyKind::Parked => "parked",
         }
     }
 }
@@ -69,9 +75,11 @@ pub struct NotifyMessage {
     pub kind: NotifyKind,
     /// `<lead id>:<attempt>` of the assignment the message is about: one per decision that
     /// assigned the lead, so a re-route is a new notification and a redelivery is not.
+    /// For `parked`, `<lead id>:parked:<decision number>`: one per parking decision.
     pub assignment_id: String,
     pub lead_id: LeadId,
-    /// The rep of the assignment (for `reassigned_away`, the one who lost it).
+    /// The rep of the assignment (for `reassigned_away`, the one who lost it); empty for
+    /// `parked`, which has no assignment.
     pub rep: RepId,
     /// Who is told when it is not `rep`: the manager of an `escalated` message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -80,14 +88,17 @@ pub struct NotifyMessage {
     /// notifier falls back to the pool's channels when the addressee has none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pool: Option<PoolId>,
+    /// The assignment's attempt; 0 for `parked`.
     pub attempt: u32,
     /// The policy version that decided; the notifier reads the reps' names, emails and
     /// time zones from it.
     pub policy_version: u64,
+    /// When the lead was assigned (for `parked`, when it was parked).
     pub assigned_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sla_due: Option<Timestamp>,
-    /// Why, in a few words (`sla_expired`, `rejected: no budget`, `bounced 3 times`).
+    /// Why, in a few words (`sla_expired`, `rejected: no budget`, `bounced 3 times`); for
+    /// `parked`, the park reason's code (`all_at_cap`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// `reassigned_away`: the rep who has the lead now.
@@ -149,17 +160,57 @@ impl NotifyMessage {
         }
     }
 
+    /// The idempotency key of the `parked` message of a lead's `decision`-th decision:
+    /// a redelivery keeps it, a later parking (after a re-route) gets a new one.
+    pub fn parking_id(lead_id: &str, decision: u32) -> String {
+        format!("{lead_id}:parked:{decision}")
+    }
+
+    /// "This lead waits in triage": to the channels of `pool` (or the default), about the
+    /// lead's `decision`-th decision, which parked it for `reason` under `policy_version`.
+    pub fn parked(
+        lead_id: &str,
+        pool: &str,
+        reason: ParkReason,
+        decision: u32,
+        policy_version: u64,
+        parked_at: Timestamp,
+    ) -> NotifyMessage {
+        NotifyMessage {
+            kind: NotifyKind::Parked,
+            assignment_id: NotifyMessage::parking_id(lead_id, decision),
+            lead_id: LeadId::from(lead_id),
+            rep: RepId::from(""),
+            recipient: None,
+            pool: Some(PoolId::from(pool)),
+            attempt: 0,
+            policy_version,
+            assigned_at: parked_at,
+            sla_due: None,
+            reason: Some(reason.as_str().to_owned()),
+            next_rep: None,
+        }
+    }
+
+    /// The park reason of a `parked` message.
+    pub fn park_reason(&self) -> Option<ParkReason> {
+        match self.kind {
+            NotifyKind::Parked => self.reason.as_deref().and_then(ParkReason::parse),
+            _ => None,
+        }
+    }
+
     /// "Accept soon": the SLA of `a` is near.
     pub fn sla_warning(a: &Assignment) -> NotifyMessage {
         NotifyMessage::about(NotifyKind::SlaWarning, a)
     }
 
-    /// The rep id to tell: `recipient` if set; for `escalated` without one, nobody in
-    /// particular (the pool's or the default channels); otherwise `rep`.
+    /// The rep id to tell: `recipient` if set; for `escalated` without one and for
+    /// `parked`, nobody in particular (the pool's or the default channels); otherwise `rep`.
     pub fn addressee(&self) -> Option<&str> {
         match (&self.recipient, self.kind) {
             (Some(r), _) => Some(r),
-            (None, NotifyKind::Escalated) => None,
+            (None, NotifyKind::Escalated | NotifyKind::Parked) => None,
             (None, _) => Some(&self.rep),
         }
     }
@@ -240,5 +291,22 @@ mod tests {
         assert_eq!(away.addressee(), Some("ana"));
         assert_eq!(away.next_rep.as_deref(), Some("bo"));
         assert_eq!(NotifyMessage::sla_warning(&a).kind, NotifyKind::SlaWarning);
+    }
+
+    #[test]
+    fn a_parking_goes_to_the_pool_and_round_trips() {
+        let at: Timestamp = "2026-06-01T10:00:00Z".parse().unwrap();
+        let n = NotifyMessage::parked("L-1", "triage", ParkReason::AllAtCap, 3, 7, at);
+        let body = n.to_body().unwrap();
+        assert_eq!(
+            body,
+            r#"{"kind":"parked","assignment_id":"L-1:parked:3","lead_id":"L-1","rep":"","pool":"triage","attempt":0,"policy_version":7,"assigned_at":"2026-06-01T10:00:00Z","reason":"all_at_cap"}"#
+        );
+        assert_eq!(NotifyMessage::parse(&body).unwrap(), n);
+        assert_eq!(n.addressee(), None);
+        assert_eq!(n.park_reason(), Some(ParkReason::AllAtCap));
+        // Another parking of the same lead is another notification.
+        let later = NotifyMessage::parked("L-1", "triage", ParkReason::AllAtCap, 5, 7, at);
+        assert_ne!(later.assignment_id, n.assignment_id);
     }
 }

@@ -52,9 +52,9 @@ pub fn html(note: &Note) -> String {
         ));
     }
     out.push_str(&format!(
-        "<p style=\"color:#888\">Lead {} · attempt {}</p></body></html>",
+        "<p style=\"color:#888\">Lead {} · {}</p></body></html>",
         esc(&note.lead.id),
-        note.message.attempt
+        esc(&note.reference())
     ));
     out
 }

@@ -197,6 +197,12 @@ fn log(channel: &str, note: &Note, detail: LogDetail) {
         .map_or_else(|| "-".to_owned(), |due| due.to_string());
     let to = note.addressee.as_ref().map_or("-", |p| p.id.as_str());
     let pool = m.pool.as_deref().unwrap_or("-");
+    // Empty for a parking, which has no rep.
+    let rep = if m.rep.is_empty() {
+        "-"
+    } else {
+        m.rep.as_str()
+    };
     // The note's text only on request: it names the lead and quotes the rep.
     let text = match detail {
         LogDetail::Ids => String::new(),
@@ -207,7 +213,7 @@ fn log(channel: &str, note: &Note, detail: LogDetail) {
         channel,
         kind = %m.kind,
         lead_id = %m.lead_id,
-        rep = %m.rep,
+        rep,
         pool,
         attempt = m.attempt,
         sla_due,

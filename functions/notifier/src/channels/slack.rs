@@ -66,7 +66,7 @@ pub fn message(note: &Note) -> Value {
         );
     }
     blocks.push(json!({"type": "context", "elements": [
-        {"type": "mrkdwn", "text": format!("Lead `{}` · attempt {}", escape(&note.lead.id), note.message.attempt)}
+        {"type": "mrkdwn", "text": format!("Lead `{}` · {}", escape(&note.lead.id), escape(&note.reference()))}
     ]}));
     json!({"text": note.title(), "blocks": blocks})
 }

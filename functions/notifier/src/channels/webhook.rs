@@ -15,6 +15,7 @@ use sha2::Sha256;
 use super::ChannelError;
 use crate::http::HttpClient;
 use crate::note::Note;
+use switchboard_store::NotifyKind;
 
 pub const SIGNATURE_HEADER: &str = "x-switchboard-signature";
 pub const DELIVERY_HEADER: &str = "x-switchboard-delivery";
@@ -29,7 +30,8 @@ pub fn payload(note: &Note) -> Value {
         "text": note.headline(),
         "lead": note.lead,
         "why": note.why,
-        "rep": note.rep,
+        // A parking has no rep.
+        "rep": (note.kind() != NotifyKind::Parked).then_some(&note.rep),
         "addressee": note.addressee,
         "next_rep": note.next_rep,
         "sla": note.sla,

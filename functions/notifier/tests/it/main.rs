@@ -3,3 +3,4 @@
 mod channels;
 mod common;
 mod delivery;
+mod parked;

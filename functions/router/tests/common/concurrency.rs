@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use switchboard_router::RouteRequest;
 use switchboard_routing::record::OutcomeRecord;
-use switchboard_store::{AssignmentStatus, LeadStatus, RoutingState, WorkQueue};
+use switchboard_store::{AssignmentStatus, LeadStatus, NotifyKind, RoutingState, WorkQueue};
 
 use super::delivery::{VISIBILITY, failed_ids, is_drained, settle, sqs_event};
 use super::fixtures::{activate, ids, insert};
@@ -194,9 +194,21 @@ pub async fn concurrent_handlers_keep_every_invariant<H: Backend>(h: &H) {
     let by_assignment = notifications_by_id(&notifications);
     assert_eq!(
         by_assignment.len(),
-        assigned,
-        "one notification id per assignment"
+        n,
+        "one notification id per assignment or parking"
     );
+    let (parkings, by_assignment): (BTreeMap<_, _>, BTreeMap<_, _>) = by_assignment
+        .into_iter()
+        .partition(|(_, note)| note.kind == NotifyKind::Parked);
+    assert_eq!(parkings.len(), n - assigned);
+    for (id, note) in &parkings {
+        assert_eq!(
+            id,
+            &format!("{}:parked:1", note.lead_id),
+            "one parking each"
+        );
+        assert_eq!(note.pool.as_deref(), Some("triage"), "{id}");
+    }
     for (id, note) in &by_assignment {
         let a = state.assignments[note.lead_id.as_str()]
             .as_ref()

@@ -48,10 +48,18 @@ pub async fn crash_around_notify<H: Backend>(h: &H) {
     }
 }
 
-/// Parked leads have no notification; their event is the step after the commit.
+/// A parked lead's event, a step after the commit.
 pub async fn crash_around_parked_publish<H: Backend>(h: &H) {
     for (when, how) in CASES {
         case(h, Step::Publish, when, how, "FR").await;
+    }
+}
+
+/// A parked lead's notification to its pool, the step after its event: a redelivery
+/// finds the lead parked and must still send it.
+pub async fn crash_around_parked_notify<H: Backend>(h: &H) {
+    for (when, how) in CASES {
+        case(h, Step::Notify, when, how, "FR").await;
     }
 }
 

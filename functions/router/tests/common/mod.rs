@@ -80,6 +80,7 @@ macro_rules! router_scenarios {
             failpoints::crash_around_publish,
             failpoints::crash_around_notify,
             failpoints::crash_around_parked_publish,
+            failpoints::crash_around_parked_notify,
             concurrency::concurrent_handlers_keep_every_invariant,
         );
     };

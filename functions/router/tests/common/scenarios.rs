@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use switchboard_router::{BatchError, Handler, RouteRequest, SqsEvent, SqsMessage};
 use switchboard_routing::record::OutcomeRecord;
-use switchboard_store::{AssignmentStatus, LeadStatus, Router, WorkQueue};
+use switchboard_store::{AssignmentStatus, LeadStatus, NotifyKind, Router, WorkQueue};
 
 use super::delivery::{failed_ids, is_drained, receive_n, settle, sqs_event};
 use super::faults::{Fault, Faulty};
@@ -58,10 +58,20 @@ pub async fn good_batch_routes_every_lead<H: Backend>(h: &H) {
     assert_eq!(events.len(), all.len(), "one event per lead");
     assert_eq!(
         notifications.len(),
-        german.len(),
-        "one notification per assignment"
+        all.len(),
+        "one notification per assignment or parking"
     );
     let notifications = notifications_by_id(&notifications);
+    // A parked lead is not left unnoticed: its pool is told, once per parking decision.
+    for id in &french {
+        let n = &notifications[&format!("{id}:parked:1")];
+        assert_eq!(n.kind, NotifyKind::Parked, "{id}");
+        assert_eq!(
+            (n.lead_id.as_str(), n.pool.as_deref(), n.reason.as_deref()),
+            (id.as_str(), Some("triage"), Some("no_rule"))
+        );
+        assert_eq!(n.addressee(), None, "{id}: the pool's channels");
+    }
     let mut per_rep = BTreeMap::new();
     for id in &german {
         let lead = state.leads[id].as_ref().expect("lead");
@@ -199,11 +209,14 @@ pub async fn redelivered_messages_change_nothing<H: Backend>(h: &H) {
     let open: u32 = state.reps.values().map(|r| r.open).sum();
     assert_eq!(open as usize, german.len());
 
-    // Each delivery re-enqueues the notification and re-publishes the event: two copies
-    // of each, identical, for consumers to drop by id.
+    // Each delivery re-enqueues the notification (of the assignment or the parking) and
+    // re-publishes the event: two copies of each, identical, for consumers to drop by id.
     let notifications = h.notified(handler.notify_queue()).await;
     let per_assignment = counts(notifications.iter().map(|n| n.assignment_id.as_str()));
-    assert_eq!(per_assignment.len(), german.len());
+    assert_eq!(per_assignment.len(), all.len());
+    for id in &french {
+        assert_eq!(per_assignment[&format!("{id}:parked:1")], 2, "{id}");
+    }
     assert!(
         per_assignment.values().all(|&c| c == 2),
         "{per_assignment:?}"
