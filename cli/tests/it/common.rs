@@ -53,3 +53,17 @@ pub fn ok(args: &[&str]) -> String {
 pub fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf-8 path")
 }
+
+/// Writes `yaml` to `dir/policy.yaml` and applies it to the data directory `data` (as the
+/// active version), as an admin would before starting the server.
+pub fn apply_policy(dir: &Path, data: &Path, yaml: &str) {
+    let policy = dir.join("policy.yaml");
+    std::fs::write(&policy, yaml).unwrap();
+    ok(&[
+        "policy",
+        "apply",
+        path_str(&policy),
+        "--data-dir",
+        path_str(data),
+    ]);
+}

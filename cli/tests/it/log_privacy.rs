@@ -13,7 +13,7 @@ use http::{Method, StatusCode};
 use serde_json::{Value, json};
 use switchboard_cli::http_client;
 
-use crate::common::{ok, path_str, scratch};
+use crate::common::{apply_policy, scratch};
 use crate::server::{API_KEY, READ_KEY, intake_config};
 
 /// Round robin over two reps with a two-second SLA; the second bounce escalates to the
@@ -194,15 +194,7 @@ fn attempt(view: &Value) -> u64 {
 async fn run(name: &str, personal_data: bool) -> (String, Vec<String>) {
     let dir = scratch(name);
     let data = dir.join("data");
-    let policy = dir.join("policy.yaml");
-    std::fs::write(&policy, POLICY).unwrap();
-    ok(&[
-        "policy",
-        "apply",
-        path_str(&policy),
-        "--data-dir",
-        path_str(&data),
-    ]);
+    apply_policy(&dir, &data, POLICY);
     let serve = Serve::start(&dir, &data, personal_data);
     let admin = {
         let info: Value =

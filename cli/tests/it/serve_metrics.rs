@@ -8,7 +8,7 @@ use http::{Method, StatusCode};
 use serde_json::Value;
 use switchboard_cli::http_client;
 
-use crate::common::{ok, path_str, scratch};
+use crate::common::{apply_policy, path_str, scratch};
 use crate::exposition::{parse_exposition, sample_key};
 use crate::server::{API_KEY, OTHER_KEY, Server, intake_config, lead, lead_id};
 
@@ -38,15 +38,7 @@ async fn metrics_count_what_happened_to_the_leads() {
     let dir = scratch("serve-metrics");
     let data = dir.join("data");
     let config = intake_config(&dir);
-    let policy = dir.join("policy.yaml");
-    std::fs::write(&policy, POLICY).unwrap();
-    ok(&[
-        "policy",
-        "apply",
-        path_str(&policy),
-        "--data-dir",
-        path_str(&data),
-    ]);
+    apply_policy(&dir, &data, POLICY);
     // As Prometheus's `credentials_file` holds it: with a trailing line feed.
     let token_file = dir.join("metrics.token");
     std::fs::write(&token_file, format!("{SCRAPE_TOKEN}\n")).unwrap();

@@ -11,7 +11,7 @@ use http::Method;
 use switchboard_cli::http_client;
 use switchboard_cli::serve::{self, ServeOptions};
 
-use crate::common::{ok, path_str, scratch};
+use crate::common::{apply_policy, scratch};
 use crate::server::{API_KEY, intake_config, lead, lead_id};
 
 type Got = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
@@ -105,15 +105,7 @@ async fn a_parked_lead_reaches_its_pools_channel_once() {
     let dir = scratch("serve-notify-parked");
     let data = dir.join("data");
     std::fs::create_dir_all(&data).unwrap();
-    let policy = dir.join("policy.yaml");
-    std::fs::write(&policy, PARKING_POLICY).unwrap();
-    ok(&[
-        "policy",
-        "apply",
-        path_str(&policy),
-        "--data-dir",
-        path_str(&data),
-    ]);
+    apply_policy(&dir, &data, PARKING_POLICY);
     let (sales, to_sales) = receiver().await;
     let (triage, to_triage) = receiver().await;
     std::fs::write(
