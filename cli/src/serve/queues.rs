@@ -11,6 +11,7 @@ use switchboard_store::{
     WorkQueue,
 };
 
+use super::events::LoggedEvents;
 use super::pipeline::Pipeline;
 
 /// A [`MemoryQueue`] with several owners: the port takes its queue by value.
@@ -69,14 +70,15 @@ impl WorkQueue for SharedQueue {
 /// failed, so the sweep re-drives them at once (intake keeps such a lead stored as
 /// `received`).
 pub struct LaneReception {
-    inner: PortReception<EmbeddedStore, SharedQueue>,
+    inner: PortReception<EmbeddedStore, SharedQueue, LoggedEvents>,
     pipeline: Arc<Pipeline>,
 }
 
 impl LaneReception {
     pub fn new(pipeline: Arc<Pipeline>, clock: Arc<dyn Clock>) -> Self {
         LaneReception {
-            inner: PortReception::new(pipeline.store.clone(), pipeline.routing.clone(), clock),
+            inner: PortReception::new(pipeline.store.clone(), pipeline.routing.clone(), clock)
+                .with_events(LoggedEvents),
             pipeline,
         }
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use switchboard_lambda::{MetricLine, Vars};
-use switchboard_store::aws::{DynamoStore, SqsOutbox};
+use switchboard_store::aws::{DynamoStore, EventBridgePublisher, SqsOutbox};
 use switchboard_store::{Insert, LeadStatus, NewLead, StoreError, StoredLead};
 
 use crate::clock::{Clock, SystemClock};
@@ -18,6 +18,8 @@ use crate::state::IntakeState;
 pub const TABLE: &str = "SWITCHBOARD_TABLE";
 /// The routing queue the router function consumes.
 pub const ROUTING_QUEUE_URL: &str = "SWITCHBOARD_ROUTING_QUEUE_URL";
+/// The event bus `lead.received` goes to (optional: without it nothing is announced).
+pub use crate::actions::aws::EVENT_BUS;
 /// The routing queue's dead-letter queue. Optional: intake only sends, it never lists or
 /// re-drives dead letters.
 pub const ROUTING_DLQ_URL: &str = "SWITCHBOARD_ROUTING_DLQ_URL";
@@ -28,6 +30,7 @@ pub struct AwsSettings {
     pub table: String,
     pub routing_queue_url: String,
     pub routing_dlq_url: Option<String>,
+    pub event_bus: Option<String>,
 }
 
 /// A setting is missing.
@@ -47,6 +50,7 @@ impl AwsSettings {
             table: vars.required(TABLE)?,
             routing_queue_url: vars.required(ROUTING_QUEUE_URL)?,
             routing_dlq_url: vars.optional(ROUTING_DLQ_URL),
+            event_bus: vars.optional(EVENT_BUS),
         })
     }
 }
@@ -62,7 +66,11 @@ pub fn aws_state(
     // Intake only sends: it needs (and is granted) nothing but SendMessage.
     let routing = SqsOutbox::new(aws_sdk_sqs::Client::new(sdk), &settings.routing_queue_url);
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let reception = PortReception::new(store, routing, clock.clone());
+    let events = settings
+        .event_bus
+        .as_ref()
+        .map(|bus| EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(sdk), bus));
+    let reception = PortReception::new(store, routing, clock.clone()).with_events(events);
     IntakeState::from_reception(config, Arc::new(Metered(reception)), clock)
 }
 
@@ -107,8 +115,10 @@ mod tests {
             (TABLE, "switchboard"),
             (ROUTING_QUEUE_URL, " https://sqs.example/routing "),
             (ROUTING_DLQ_URL, "https://sqs.example/routing-dlq"),
+            (EVENT_BUS, "switchboard-dev"),
         ]))
         .unwrap();
+        assert_eq!(settings.event_bus.as_deref(), Some("switchboard-dev"));
         assert_eq!(settings.table, "switchboard");
         assert_eq!(settings.routing_queue_url, "https://sqs.example/routing");
         assert_eq!(

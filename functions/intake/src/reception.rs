@@ -6,6 +6,11 @@
 //! [`RepDesk`](crate::actions::RepDesk) does for rep actions; [`PortReception`] is its one
 //! implementation, over the embedded store locally and DynamoDB/SQS on AWS.
 //!
+//! A stored lead is announced as `lead.received` on the event bus, after the hand-off so
+//! routing never waits for the bus. Publishing is best effort here: a bus failure is
+//! logged as an error and the sender still gets its 202, because the lead is stored and
+//! routed; refusing it would only make the sender submit it again.
+//!
 //! Intake stores first and enqueues second. If enqueueing fails, the lead stays stored
 //! with status `received`, the sender still gets its 202, and the sweep re-drives leads
 //! stuck in `received`. Redeliveries of a stored submission never enqueue again.
@@ -14,7 +19,8 @@ use std::sync::Arc;
 
 use futures_util::future::BoxFuture;
 use switchboard_store::{
-    Insert, LeadStatus, LeadStore, NewLead, Outbox, RouteRequest, StoreError, StoredLead,
+    EventPublisher, Insert, LeadStatus, LeadStore, NewLead, NoEvents, Outbox, RouteRequest,
+    StoreError, StoredLead, lead_received,
 };
 
 use crate::clock::Clock;
@@ -31,24 +37,47 @@ pub trait Reception: Send + Sync {
     ) -> BoxFuture<'a, Result<Option<StoredLead>, StoreError>>;
 }
 
-/// [`Reception`] over a lead store and the routing queue.
-pub struct PortReception<S, Q> {
+/// [`Reception`] over a lead store, the routing queue and the event bus.
+pub struct PortReception<S, Q, E = NoEvents> {
     store: S,
     routing: Q,
+    events: E,
     clock: Arc<dyn Clock>,
 }
 
 impl<S, Q> PortReception<S, Q> {
+    /// Without a bus: nothing is announced.
     pub fn new(store: S, routing: Q, clock: Arc<dyn Clock>) -> Self {
         PortReception {
             store,
             routing,
+            events: NoEvents,
             clock,
         }
     }
 }
 
-impl<S: LeadStore, Q: Outbox> Reception for PortReception<S, Q> {
+impl<S, Q, E> PortReception<S, Q, E> {
+    /// Announces each stored lead on `events` (`lead.received`).
+    pub fn with_events<E2>(self, events: E2) -> PortReception<S, Q, E2> {
+        PortReception {
+            store: self.store,
+            routing: self.routing,
+            events,
+            clock: self.clock,
+        }
+    }
+}
+
+impl<S: LeadStore, Q: Outbox, E: EventPublisher> PortReception<S, Q, E> {
+    async fn announce(&self, record: &StoredLead) {
+        if let Err(e) = self.events.publish(&lead_received(record)).await {
+            tracing::error!(lead_id = %record.lead.id, error = %e, "lead.received not published");
+        }
+    }
+}
+
+impl<S: LeadStore, Q: Outbox, E: EventPublisher> Reception for PortReception<S, Q, E> {
     fn receive(&self, new: NewLead) -> BoxFuture<'_, Result<Insert, StoreError>> {
         Box::pin(async move {
             let now = new.lead.received_at;
@@ -59,6 +88,7 @@ impl<S: LeadStore, Q: Outbox> Reception for PortReception<S, Q> {
             // Only the delivery that created the lead hands it on: concurrent redeliveries
             // would otherwise send duplicates. A duplicate is never routed.
             if record.status != LeadStatus::Received {
+                self.announce(&record).await;
                 return Ok(Insert::Created(record));
             }
             let request = RouteRequest {
@@ -66,6 +96,7 @@ impl<S: LeadStore, Q: Outbox> Reception for PortReception<S, Q> {
             };
             if let Err(e) = self.routing.send(&request.to_body()).await {
                 tracing::warn!(lead_id = %record.lead.id, error = %e, "hand-off for routing failed; lead kept as received");
+                self.announce(&record).await;
                 return Ok(Insert::Created(record));
             }
             let queued_at = self.clock.now();
@@ -86,6 +117,7 @@ impl<S: LeadStore, Q: Outbox> Reception for PortReception<S, Q> {
                     tracing::warn!(lead_id = %record.lead.id, error = %e, "lead enqueued but status not updated")
                 }
             }
+            self.announce(&record).await;
             Ok(Insert::Created(record))
         })
     }

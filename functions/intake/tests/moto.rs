@@ -9,7 +9,7 @@ use switchboard_intake::aws::{AwsSettings, aws_state};
 use switchboard_intake::{IntakeConfig, router};
 use switchboard_store::aws::DynamoStore;
 use switchboard_store::{LeadStatus, LeadStore, RouteRequest};
-use switchboard_testkit::moto::{Moto, moto};
+use switchboard_testkit::moto::{BusProbe, Moto, moto};
 use tower::ServiceExt;
 
 const API_KEY: &str = "sk_moto_generic";
@@ -17,16 +17,19 @@ const API_KEY: &str = "sk_moto_generic";
 struct Setup {
     aws: Moto,
     settings: AwsSettings,
+    bus: BusProbe,
 }
 
 async fn setup() -> Option<Setup> {
     let aws = moto().await?;
+    let bus = aws.bus_probe().await;
     let settings = AwsSettings {
         table: aws.table("intake").await,
         routing_queue_url: aws.queue("routing").await,
         routing_dlq_url: None,
+        event_bus: Some(bus.bus.clone()),
     };
-    Some(Setup { aws, settings })
+    Some(Setup { aws, settings, bus })
 }
 
 fn config() -> IntakeConfig {
@@ -85,6 +88,22 @@ async fn a_posted_lead_is_stored_in_dynamodb_and_queued_once_on_sqs() {
     assert_eq!(messages.len(), 1, "{messages:?}");
     let request = RouteRequest::parse(&messages[0]).expect("a route request");
     assert_eq!(request.lead_id, lead_id);
+
+    // Announced once on the bus (the redelivery stored nothing), with ids, not contacts.
+    let events = setup.bus.events().await;
+    let received: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == "lead.received")
+        .collect();
+    assert_eq!(received.len(), 1, "{events:?}");
+    assert_eq!(received[0].id, format!("lead.received:{lead_id}"));
+    assert_eq!(received[0].detail["lead_id"], lead_id.as_str());
+    assert_eq!(received[0].detail["status"], "queued");
+    assert!(
+        !received[0].detail.to_string().contains("northwind"),
+        "{:?}",
+        received[0]
+    );
 }
 
 #[tokio::test]
@@ -115,6 +134,17 @@ async fn a_second_submission_from_the_same_address_is_a_duplicate_and_not_queued
     assert_eq!(second["status"], "duplicate", "{second}");
     assert_eq!(second["duplicate_of"], first["lead_id"], "{second}");
     assert_eq!(routing_messages(&setup).await.len(), 1);
+    // Both are announced; the duplicate names the lead it duplicates.
+    let events = setup.bus.events().await;
+    let dup = events
+        .iter()
+        .find(|e| e.kind == "lead.received" && e.detail["status"] == "duplicate")
+        .expect("the duplicate's lead.received");
+    assert_eq!(dup.detail["duplicate_of"], first["lead_id"]);
+    assert_eq!(
+        events.iter().filter(|e| e.kind == "lead.received").count(),
+        2
+    );
 }
 
 /// The admin API as the Lambda serves it: over the deployment's table, with the caller

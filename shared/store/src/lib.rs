@@ -32,7 +32,7 @@ pub use policy_cache::CompiledPolicies;
 pub use ports::accounts::{AccountDirectory, ImportSummary};
 pub use ports::audit::{AuditCursor, AuditEntry, AuditLog, AuditPage, MAX_ENTRY_BYTES};
 pub use ports::deliveries::{DeliveryKey, DeliveryLog};
-pub use ports::events::{DomainEvent, EVENT_SOURCE, EventPublisher};
+pub use ports::events::{DomainEvent, EVENT_SOURCE, EventPublisher, NoEvents, lead_received};
 pub use ports::lead_index::{CursorError, LeadCursor, LeadIndex, LeadList, LeadPage};
 pub use ports::leads::{
     EmailEntry, FieldIssue, Insert, LeadStatus, LeadStore, NewLead, RawEncoding, RawPayload,

@@ -29,3 +29,39 @@ pub struct DomainEvent {
 pub trait EventPublisher: Send + Sync {
     fn publish(&self, event: &DomainEvent) -> impl Future<Output = StoreResult<()>> + Send;
 }
+
+/// A publisher that publishes nothing: for wiring without a bus (tests of other parts).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoEvents;
+
+impl EventPublisher for NoEvents {
+    async fn publish(&self, _event: &DomainEvent) -> StoreResult<()> {
+        Ok(())
+    }
+}
+
+/// A bus that may not be configured: `None` publishes nothing.
+impl<E: EventPublisher> EventPublisher for Option<E> {
+    async fn publish(&self, event: &DomainEvent) -> StoreResult<()> {
+        match self {
+            Some(bus) => bus.publish(event).await,
+            None => Ok(()),
+        }
+    }
+}
+
+/// `lead.received`: a lead was stored (a duplicate too, naming the lead it duplicates).
+/// Carries ids and the source only, never the lead's contact details.
+pub fn lead_received(lead: &crate::ports::leads::StoredLead) -> DomainEvent {
+    DomainEvent {
+        id: format!("lead.received:{}", lead.lead.id),
+        kind: "lead.received".into(),
+        time: lead.lead.received_at,
+        detail: serde_json::json!({
+            "lead_id": lead.lead.id,
+            "source": lead.lead.source,
+            "status": lead.status.as_str(),
+            "duplicate_of": lead.duplicate_of,
+        }),
+    }
+}
