@@ -11,6 +11,7 @@
 
 mod audit;
 mod caller;
+mod diff;
 mod error;
 mod health;
 mod leads;
@@ -25,6 +26,7 @@ mod window;
 pub use audit::{AuditList, Change};
 pub use caller::authorize;
 pub use caller::{Caller, Role, TokenAuth};
+pub use diff::{Changes, FieldChange, ItemChange, Moved, PolicyDiff, diff};
 pub use error::{AdminError, PolicyIssue};
 pub use health::health;
 pub use leads::{LeadSummary, MAX_PAGE, Page, TriageItem, cursor, received, triage};

@@ -6,6 +6,7 @@
 //! | `POST /policy/validate` | viewer | check a draft; nothing is stored |
 //! | `GET /policy/active`, `GET /policy/versions/{n}` | viewer | a stored version |
 //! | `GET /policy/history` | viewer | every version and the active one |
+//! | `GET /policy/diff?from=N&to=M` | viewer | what changed between two versions (`to` defaults to the active one) |
 //! | `POST /policy/rollback` | admin | activate the named version (`{version}`) |
 //! | `POST /accounts` | admin | import accounts (a JSON array) |
 //! | `GET /leads?since=7d&status=parked&after=&limit=` | viewer | leads received in a window, oldest first, paged |
@@ -91,6 +92,7 @@ pub fn router_at<S: AdminStore, Q: WorkQueue + 'static>(
         .route("/policy/active", get(active_policy::<S, Q>))
         .route("/policy/versions/{version}", get(policy_version::<S, Q>))
         .route("/policy/history", get(policy_history::<S, Q>))
+        .route("/policy/diff", get(policy_diff::<S, Q>))
         .route("/policy/rollback", post(rollback::<S, Q>))
         .route("/accounts", post(import_accounts::<S, Q>))
         .route("/leads", get(leads_list::<S, Q>))
@@ -199,6 +201,34 @@ async fn policy_version<S: AdminStore, Q>(
 
 async fn policy_history<S: AdminStore, Q>(State(state): Shared<S, Q>) -> Response {
     answer(ops::policy_history(&state.store).await)
+}
+
+async fn policy_diff<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> Response {
+    let q = params(&uri);
+    answer(
+        async {
+            let version = |field: &'static str| -> Result<Option<u64>, AdminError> {
+                q.get(field)
+                    .map(|v| {
+                        v.parse().map_err(|_| {
+                            AdminError::invalid_field(field, format!("`{v}` is not a version"))
+                        })
+                    })
+                    .transpose()
+            };
+            let from = version("from")?
+                .ok_or_else(|| AdminError::invalid_field("from", "the version to compare from"))?;
+            let before = ops::policy_version(&state.store, Some(from)).await?;
+            let after = ops::policy_version(&state.store, version("to")?).await?;
+            Ok(crate::diff::diff(
+                before.version,
+                &before.document,
+                after.version,
+                &after.document,
+            ))
+        }
+        .await,
+    )
 }
 
 /// The version to activate is required: the client resolves "the previous one" from the

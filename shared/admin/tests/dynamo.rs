@@ -55,3 +55,9 @@ async fn changes_are_audited() {
     let Some(api) = api().await else { return };
     api::changes_are_audited(&api).await;
 }
+
+#[tokio::test]
+async fn policy_versions_are_diffed() {
+    let Some(api) = api().await else { return };
+    api::policy_versions_are_diffed(&api).await;
+}

@@ -45,3 +45,8 @@ async fn parked_leads_are_assigned_by_hand() {
 async fn changes_are_audited() {
     api::changes_are_audited(&api().await).await;
 }
+
+#[tokio::test]
+async fn policy_versions_are_diffed() {
+    api::policy_versions_are_diffed(&api().await).await;
+}

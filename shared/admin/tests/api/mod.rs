@@ -747,3 +747,44 @@ pub async fn changes_are_audited(api: &Api) {
     let (s, _) = api.call(Who::Nobody, "GET", "/v1/admin/audit", "").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
+
+/// Two versions compared as a person reads them; bad requests are refused.
+pub async fn policy_versions_are_diffed(api: &Api) {
+    let (_, history) = api
+        .call(Who::Viewer, "GET", "/v1/admin/policy/history", "")
+        .await;
+    let first = history["active"]["version"].as_u64().unwrap();
+    let changed = POLICY.replace("max_open: 2", "max_open: 4");
+    let body = json!({ "document": changed }).to_string();
+    let (s, applied) = api
+        .call(Who::Admin, "POST", "/v1/admin/policy", &body)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{applied}");
+    let (s, d) = api
+        .call(
+            Who::Viewer,
+            "GET",
+            &format!("/v1/admin/policy/diff?from={first}"),
+            "",
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{d}");
+    assert_eq!(
+        d["to"], applied["version"],
+        "to defaults to the active version: {d}"
+    );
+    assert_eq!(d["reps"]["changed"][0]["id"], "ana", "{d}");
+    assert_eq!(
+        d["reps"]["changed"][0]["fields"][0]["after"]["max_open"], 4,
+        "{d}"
+    );
+    assert_eq!(d["settings"], json!([]));
+    for (path, want) in [
+        ("/v1/admin/policy/diff", StatusCode::BAD_REQUEST),
+        ("/v1/admin/policy/diff?from=x", StatusCode::BAD_REQUEST),
+        ("/v1/admin/policy/diff?from=99", StatusCode::NOT_FOUND),
+    ] {
+        let (s, p) = api.call(Who::Viewer, "GET", path, "").await;
+        assert_eq!(s, want, "{path}: {p}");
+    }
+}
