@@ -9,7 +9,7 @@ use super::completions::Completions;
 use super::events::LoggedEvents;
 use super::lanes::Lanes;
 use super::metrics::Metrics;
-use super::queues::SharedQueue;
+use super::queues::{SharedQueue, shared_queue};
 use super::stats::Stats;
 use super::sweep::RedriveList;
 
@@ -31,8 +31,8 @@ pub struct Pipeline {
 
 impl Pipeline {
     pub fn new(store: EmbeddedStore, max_receives: u32) -> Self {
-        let routing = SharedQueue::new(max_receives);
-        let notify = SharedQueue::new(max_receives);
+        let routing = shared_queue(max_receives);
+        let notify = shared_queue(max_receives);
         Pipeline {
             router: Arc::new(Router::new(store.clone(), LoggedEvents)),
             store,

@@ -1,67 +1,22 @@
 //! The in-process queues, shared between intake, the routers and the admin routes.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use switchboard_intake::{Clock, PortReception, Reception};
 use switchboard_store::embedded::{EmbeddedStore, MemoryQueue, QueueConfig};
-use switchboard_store::{
-    DeadLetter, Insert, LeadStatus, NewLead, Received, StoreError, StoreResult, StoredLead,
-    WorkQueue,
-};
+use switchboard_store::{Insert, LeadStatus, NewLead, StoreError, StoredLead};
 
 use super::events::LoggedEvents;
 use super::pipeline::Pipeline;
 
-/// A [`MemoryQueue`] with several owners: the port takes its queue by value.
-#[derive(Debug, Clone)]
-pub struct SharedQueue(Arc<MemoryQueue>);
+/// A [`MemoryQueue`] with several owners (intake, the routers, the admin routes): the
+/// ports take their queue by value, and a shared queue is still one (`WorkQueue` holds for
+/// `Arc<Q>`).
+pub type SharedQueue = Arc<MemoryQueue>;
 
-impl SharedQueue {
-    pub fn new(max_receives: u32) -> Self {
-        SharedQueue(Arc::new(MemoryQueue::new(QueueConfig { max_receives })))
-    }
-
-    /// Messages not yet deleted, visible or in flight (dead letters not counted).
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
-impl WorkQueue for SharedQueue {
-    async fn send(&self, body: &str) -> StoreResult<String> {
-        self.0.send(body).await
-    }
-
-    async fn receive(
-        &self,
-        max: usize,
-        visibility: Duration,
-        wait: Duration,
-    ) -> StoreResult<Vec<Received>> {
-        self.0.receive(max, visibility, wait).await
-    }
-
-    async fn delete(&self, receipt: &str) -> StoreResult<()> {
-        self.0.delete(receipt).await
-    }
-
-    async fn change_visibility(&self, receipt: &str, visibility: Duration) -> StoreResult<()> {
-        self.0.change_visibility(receipt, visibility).await
-    }
-
-    async fn dead_letters(&self, max: usize) -> StoreResult<Vec<DeadLetter>> {
-        self.0.dead_letters(max).await
-    }
-
-    async fn redrive(&self, max: usize) -> StoreResult<usize> {
-        self.0.redrive(max).await
-    }
+pub fn shared_queue(max_receives: u32) -> SharedQueue {
+    Arc::new(MemoryQueue::new(QueueConfig { max_receives }))
 }
 
 /// Intake's reception in the local process: [`PortReception`] over the store and the

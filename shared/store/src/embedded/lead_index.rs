@@ -10,7 +10,7 @@ use super::EmbeddedStore;
 use super::tables::{LEADS, PARKED, RECEIVED, db_err, get_json};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::lead_index::{
-    LeadCursor, LeadIndex, LeadList, LeadPage, check_window, page_size, time_key,
+    LeadCursor, LeadIndex, LeadList, LeadPage, page_size, received_request, time_key,
 };
 use crate::ports::leads::StoredLead;
 
@@ -28,9 +28,7 @@ impl LeadIndex for EmbeddedStore {
         after: Option<&LeadCursor>,
         limit: usize,
     ) -> StoreResult<LeadPage> {
-        check_window(from, to)?;
-        let limit = page_size(limit)?;
-        let after = after.map(|c| c.check(LeadList::Received)).transpose()?;
+        let (limit, after) = received_request(from, to, after, limit)?;
         // Every key of a lead received at `t` starts with `time_key(t)` and goes on with
         // NUL and the id, so the bare time key sorts before all of them: `from` included,
         // `to` excluded.

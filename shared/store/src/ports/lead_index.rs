@@ -232,6 +232,20 @@ pub fn page_size(limit: usize) -> StoreResult<usize> {
     Ok(limit.min(MAX_PAGE))
 }
 
+/// The checks every store makes of a `received_between` request: the window's length, the
+/// page size (as the page holds it) and that the cursor is one of this list.
+pub(crate) fn received_request(
+    from: Timestamp,
+    to: Timestamp,
+    after: Option<&LeadCursor>,
+    limit: usize,
+) -> StoreResult<(usize, Option<&LeadCursor>)> {
+    check_window(from, to)?;
+    let limit = page_size(limit)?;
+    let after = after.map(|c| c.check(LeadList::Received)).transpose()?;
+    Ok((limit, after))
+}
+
 /// `Invalid` for a window longer than [`MAX_WINDOW`]; an empty or reversed window is
 /// allowed (it lists nothing).
 pub fn check_window(from: Timestamp, to: Timestamp) -> StoreResult<()> {

@@ -15,7 +15,7 @@ use super::codec::{Expr, get_s, s};
 use super::{DynamoStore, items, keys};
 use crate::error::StoreResult;
 use crate::ports::lead_index::{
-    LeadCursor, LeadIndex, LeadList, LeadPage, check_window, page_size, time_key,
+    LeadCursor, LeadIndex, LeadList, LeadPage, page_size, received_request, time_key,
 };
 
 impl LeadIndex for DynamoStore {
@@ -26,9 +26,7 @@ impl LeadIndex for DynamoStore {
         after: Option<&LeadCursor>,
         limit: usize,
     ) -> StoreResult<LeadPage> {
-        check_window(from, to)?;
-        let limit = page_size(limit)?;
-        let after = after.map(|c| c.check(LeadList::Received)).transpose()?;
+        let (limit, after) = received_request(from, to, after, limit)?;
         // A sort key condition takes one `BETWEEN`, which includes both ends. Every sort
         // key of a lead received at `t` is `time_key(t)#<id>`, so the bare `time_key(to)`
         // sorts after every lead before `to` and before every lead at `to`: `to` stays

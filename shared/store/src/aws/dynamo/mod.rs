@@ -124,28 +124,18 @@ impl DynamoStore {
         at_least: Option<usize>,
         what: &str,
     ) -> StoreResult<Vec<Item>> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index)
-                .key_condition_expression(condition)
-                .set_expression_attribute_names(expr.names())
-                .set_expression_attribute_values(expr.values())
-                .set_limit(at_least.map(|n| n.min(1000) as i32))
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|err| errors::backend(what, err))?;
-            out.extend(page.items.unwrap_or_default());
-            start = page.last_evaluated_key;
-            if start.is_none() || at_least.is_some_and(|n| out.len() >= n) {
-                return Ok(out);
-            }
-        }
+        self.query(Query {
+            index: Some(index),
+            condition,
+            expr,
+            projection: None,
+            backward: false,
+            consistent: false,
+            page: at_least.map(|n| n.min(1000) as i32),
+            at_least,
+            what,
+        })
+        .await
     }
 
     /// Every item of a partition whose sort key starts with `prefix`, in sort key order.
@@ -193,29 +183,18 @@ impl DynamoStore {
         at_least: usize,
         what: &str,
     ) -> StoreResult<Vec<Item>> {
-        let mut out = Vec::new();
-        let mut start = None;
-        loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression(condition)
-                .set_expression_attribute_names(expr.names())
-                .set_expression_attribute_values(expr.values())
-                .scan_index_forward(false)
-                .consistent_read(true)
-                .limit(at_least.clamp(1, 1000) as i32)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(|e| errors::backend(what, e))?;
-            out.extend(page.items.unwrap_or_default());
-            start = page.last_evaluated_key;
-            if start.is_none() || out.len() >= at_least {
-                return Ok(out);
-            }
-        }
+        self.query(Query {
+            index: None,
+            condition,
+            expr,
+            projection: None,
+            backward: true,
+            consistent: true,
+            page: Some(at_least.clamp(1, 1000) as i32),
+            at_least: Some(at_least),
+            what,
+        })
+        .await
     }
 
     /// Every page of a strongly consistent query.
@@ -225,6 +204,23 @@ impl DynamoStore {
         expr: &codec::Expr,
         projection: Option<String>,
     ) -> StoreResult<Vec<Item>> {
+        self.query(Query {
+            index: None,
+            condition,
+            expr,
+            projection,
+            backward: false,
+            consistent: true,
+            page: None,
+            at_least: None,
+            what: "Query",
+        })
+        .await
+    }
+
+    /// The one paging loop every query above runs: page after page until the last, or
+    /// until `at_least` items were read.
+    async fn query(&self, q: Query<'_>) -> StoreResult<Vec<Item>> {
         let mut out = Vec::new();
         let mut start = None;
         loop {
@@ -232,20 +228,42 @@ impl DynamoStore {
                 .client
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression(condition)
-                .set_projection_expression(projection.clone())
-                .set_expression_attribute_names(expr.names())
-                .set_expression_attribute_values(expr.values())
-                .consistent_read(true)
+                .set_index_name(q.index.map(str::to_owned))
+                .key_condition_expression(q.condition)
+                .set_projection_expression(q.projection.clone())
+                .set_expression_attribute_names(q.expr.names())
+                .set_expression_attribute_values(q.expr.values())
+                .set_scan_index_forward(q.backward.then_some(false))
+                .set_consistent_read(q.consistent.then_some(true))
+                .set_limit(q.page)
                 .set_exclusive_start_key(start)
                 .send()
                 .await
-                .map_err(|e| errors::backend("Query", e))?;
+                .map_err(|e| errors::backend(q.what, e))?;
             out.extend(page.items.unwrap_or_default());
             start = page.last_evaluated_key;
-            if start.is_none() {
+            if start.is_none() || q.at_least.is_some_and(|n| out.len() >= n) {
                 return Ok(out);
             }
         }
     }
+}
+
+/// One query, as [`DynamoStore::query`] runs it.
+struct Query<'a> {
+    /// A secondary index, or the table.
+    index: Option<&'a str>,
+    condition: &'a str,
+    expr: &'a codec::Expr,
+    projection: Option<String>,
+    /// Greatest sort key first.
+    backward: bool,
+    /// Strongly consistent (the table only; indexes cannot be).
+    consistent: bool,
+    /// Items per page (`Limit`), or DynamoDB's 1 MB pages.
+    page: Option<i32>,
+    /// Stop once this many were read.
+    at_least: Option<usize>,
+    /// The operation's name in errors.
+    what: &'a str,
 }
