@@ -40,6 +40,9 @@ pub struct LoadOptions {
     /// Distinguishes the e-mail addresses of separate runs (a repeated address within the
     /// dedupe window is a duplicate, which is not routed).
     pub run_id: String,
+    /// Send `GET /healthz` instead of leads: the server's floor cost per request, to
+    /// set a lead's cost against on the same machine in the same run.
+    pub healthz: bool,
 }
 
 /// Latency percentiles in milliseconds.
@@ -143,7 +146,11 @@ pub async fn run(options: LoadOptions) -> Result<LoadReport, ClientError> {
                 let due = start + Duration::from_secs_f64(i as f64 * interval);
                 tokio::time::sleep_until(due).await;
                 let late = Instant::now().duration_since(due) > Duration::from_millis(1);
-                let outcome = one_lead(&mut conn, &options, i).await;
+                let outcome = if options.healthz {
+                    healthz(&mut conn).await
+                } else {
+                    one_lead(&mut conn, &options, i).await
+                };
                 let mut s = samples.lock().await;
                 s.sent_late += u64::from(late);
                 match outcome {
@@ -183,7 +190,7 @@ pub async fn run(options: LoadOptions) -> Result<LoadReport, ClientError> {
     }
     let s = std::mem::take(&mut *samples.lock().await);
     let drain_ms = match (&s.last_lead, s.last_accept) {
-        (Some((_, id)), Some(last)) => {
+        (Some((_, id)), Some(last)) if !options.healthz => {
             let mut conn = Connection::open(&authority).await?;
             match decided(&mut conn, &options.api_key, id).await {
                 Ok(true) => {
@@ -273,6 +280,22 @@ async fn one_lead(conn: &mut Connection, options: &LoadOptions, i: u64) -> Resul
         accepted_at,
         lead_id,
         routed,
+    })
+}
+
+/// One `GET /healthz`, counted as an accepted request with no lead behind it.
+async fn healthz(conn: &mut Connection) -> Result<Lead, String> {
+    let response = conn
+        .send(Method::GET, "/healthz", &[], Bytes::new())
+        .await
+        .map_err(|e| e.to_string())?;
+    if response.status != StatusCode::OK {
+        return Err(format!("GET /healthz answered {}", response.status));
+    }
+    Ok(Lead {
+        accepted_at: Instant::now(),
+        lead_id: String::new(),
+        routed: None,
     })
 }
 

@@ -6,6 +6,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Switchboard routes inbound B2B leads to sales reps and explains every decision.
 ///
 /// Check a policy, replay leads through it with simulated rep state, and ask why a lead
@@ -73,6 +76,11 @@ enum Command {
     /// Stored leads of a data directory.
     #[command(subcommand)]
     Lead(commands::lead::LeadCommand),
+    /// Print the OpenAPI 3.1 document of the intake, rep-action and admin routes
+    ///
+    /// The copy in docs/openapi.json is what `GET /v1/openapi.json` serves; regenerate it
+    /// with `switchboard openapi > docs/openapi.json`.
+    Openapi(commands::openapi::OpenapiArgs),
     /// Give a deployment's leads stored before an upgrade the index keys the lead lists,
     /// the triage queue and the health report read (once after upgrading; safe to repeat)
     Backfill(commands::backfill::BackfillArgs),
@@ -106,6 +114,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => commands::serve::run(a),
         Command::Accounts(c) => commands::accounts::run(c),
         Command::Lead(c) => commands::lead::run(c),
+        Command::Openapi(a) => commands::openapi::run(a),
         Command::Dlq(c) => commands::dlq::run(c),
         Command::Report(c) => commands::report::run(c),
         Command::Backfill(a) => commands::backfill::run(a),

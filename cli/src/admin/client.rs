@@ -5,7 +5,9 @@ use http::{Method, StatusCode};
 use jiff::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use switchboard_admin::{AssignOrder, AssignedByHand, Page, RerouteFilter, Rerouted, TriageItem};
+use switchboard_admin::{
+    AssignOrder, AssignedByHand, LeadFilter, LeadSummary, Page, RerouteFilter, Rerouted, TriageItem,
+};
 use switchboard_http::Problem;
 use switchboard_routing::Account;
 use switchboard_routing::report::HealthReport;
@@ -154,6 +156,27 @@ impl RemoteAdmin {
             encode_segment(&from.to_string()),
             encode_segment(&to.to_string())
         );
+        self.call(Method::GET, &path, "", Bytes::new()).await
+    }
+
+    pub async fn leads(
+        &self,
+        (from, to): (Timestamp, Timestamp),
+        filter: &LeadFilter,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<LeadSummary>, AdminError> {
+        let mut path = format!(
+            "/v1/admin/leads?from={}&to={}&limit={limit}",
+            encode_segment(&from.to_string()),
+            encode_segment(&to.to_string())
+        );
+        for (name, value) in filter.query_pairs() {
+            path.push_str(&format!("&{name}={}", encode_segment(&value)));
+        }
+        if let Some(after) = after {
+            path.push_str(&format!("&after={}", encode_segment(after)));
+        }
         self.call(Method::GET, &path, "", Bytes::new()).await
     }
 

@@ -5,7 +5,8 @@
 
 use jiff::Timestamp;
 use switchboard_admin::{
-    AdminStore, AssignOrder, AssignedByHand, Page, RerouteFilter, Rerouted, TriageItem,
+    AdminStore, AssignOrder, AssignedByHand, LeadFilter, LeadSummary, Page, RerouteFilter,
+    Rerouted, TriageItem,
 };
 use switchboard_routing::Account;
 use switchboard_routing::report::HealthReport;
@@ -59,6 +60,19 @@ impl<S: AdminStore, Q: WorkQueue> DirectAdmin<S, Q> {
 
     pub async fn health(&self, window: (Timestamp, Timestamp)) -> Result<HealthReport, AdminError> {
         switchboard_admin::health(&self.store, window, Timestamp::now()).await
+    }
+
+    pub async fn leads(
+        &self,
+        window: (Timestamp, Timestamp),
+        filter: &LeadFilter,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<LeadSummary>, AdminError> {
+        let after = switchboard_admin::cursor(after)?;
+        let limit = switchboard_admin::page_limit(Some(limit))?;
+        let now = Timestamp::now();
+        switchboard_admin::received(&self.store, window, filter, after.as_ref(), limit, now).await
     }
 
     pub async fn triage(

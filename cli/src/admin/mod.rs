@@ -21,4 +21,4 @@ pub use switchboard_admin::{
     AdminError, DeadLetterView, LeadReport, PolicyApplied, PolicyHistory, PolicyIssue, Redriven,
     ops,
 };
-pub use target::{Admin, STORE_FILE, open_store};
+pub use target::{Admin, STORE_FILE, open_store, open_store_with_cache};

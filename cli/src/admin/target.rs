@@ -4,7 +4,9 @@
 use std::path::Path;
 
 use jiff::Timestamp;
-use switchboard_admin::{AssignOrder, AssignedByHand, Page, RerouteFilter, Rerouted, TriageItem};
+use switchboard_admin::{
+    AssignOrder, AssignedByHand, LeadFilter, LeadSummary, Page, RerouteFilter, Rerouted, TriageItem,
+};
 use switchboard_routing::Account;
 use switchboard_routing::report::HealthReport;
 use switchboard_store::embedded::EmbeddedStore;
@@ -23,6 +25,19 @@ pub const STORE_FILE: &str = "switchboard.redb";
 /// Opens the store in `data_dir`. Without `create`, a directory with no store is an error
 /// (a typo in `--data-dir` should not look like an empty store).
 pub fn open_store(data_dir: &Path, create: bool) -> Result<EmbeddedStore, AdminError> {
+    open_store_with_cache(
+        data_dir,
+        create,
+        switchboard_store::embedded::DEFAULT_CACHE_BYTES,
+    )
+}
+
+/// [`open_store`] keeping at most `cache_bytes` of the store's pages in memory.
+pub fn open_store_with_cache(
+    data_dir: &Path,
+    create: bool,
+    cache_bytes: usize,
+) -> Result<EmbeddedStore, AdminError> {
     let file = data_dir.join(STORE_FILE);
     if !create && !file.exists() {
         return Err(AdminError::NotFound(format!(
@@ -37,7 +52,7 @@ pub fn open_store(data_dir: &Path, create: bool) -> Result<EmbeddedStore, AdminE
             e,
         ))
     })?;
-    EmbeddedStore::open(&file).map_err(|e| {
+    EmbeddedStore::open_with_cache(&file, cache_bytes).map_err(|e| {
         if held_by_another_process(&e) {
             AdminError::Unavailable(format!(
                 "{} is open in another process (a `switchboard serve` without {} in the \
@@ -154,6 +169,21 @@ impl Admin {
             Admin::Local(a) => a.health(window).await,
             Admin::Remote(a) => a.health(window).await,
             Admin::Aws(a) => a.health(window).await,
+        }
+    }
+
+    /// A page of the leads received in `[from, to)` that `filter` keeps, oldest first.
+    pub async fn leads(
+        &self,
+        window: (Timestamp, Timestamp),
+        filter: &LeadFilter,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Page<LeadSummary>, AdminError> {
+        match self {
+            Admin::Local(a) => a.leads(window, filter, after, limit).await,
+            Admin::Remote(a) => a.leads(window, filter, after, limit).await,
+            Admin::Aws(a) => a.leads(window, filter, after, limit).await,
         }
     }
 

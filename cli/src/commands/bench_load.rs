@@ -26,6 +26,9 @@ pub struct BenchLoadArgs {
     /// Measure POST-to-stored-decision for every n-th lead (0: none; 1: all).
     #[arg(long, default_value_t = 1)]
     follow_every: u64,
+    /// Send `GET /healthz` instead of leads (the server's floor cost per request).
+    #[arg(long)]
+    healthz: bool,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -46,6 +49,7 @@ pub fn run(args: BenchLoadArgs) -> anyhow::Result<ExitCode> {
         concurrency: args.concurrency,
         follow_every: args.follow_every,
         run_id,
+        healthz: args.healthz,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -53,6 +57,14 @@ pub fn run(args: BenchLoadArgs) -> anyhow::Result<ExitCode> {
     let report = runtime.block_on(bench::run(options))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
+    } else if args.healthz {
+        print!(
+            "{}",
+            text(&report)
+                .lines()
+                .take(2)
+                .fold(String::new(), |a, l| a + l + "\n")
+        );
     } else {
         print!("{}", text(&report));
     }

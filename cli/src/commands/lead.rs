@@ -1,4 +1,5 @@
-//! `switchboard lead show ID`: a stored lead, its assignment and every decision.
+//! `switchboard lead show ID`: a stored lead, its assignment and every decision; `lead
+//! list` (`lead_list.rs`): the leads of a window, filtered.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -14,6 +15,9 @@ pub enum LeadCommand {
     /// Show a lead as stored, its assignment and each decision with every candidate and
     /// the reason it was passed over
     Show(ShowArgs),
+    /// List the leads received in a window, oldest first, filtered by status, pool, rep,
+    /// park reason, overdue SLA, email, domain or company
+    List(Box<super::lead_list::ListArgs>),
 }
 
 #[derive(Args)]
@@ -29,7 +33,13 @@ pub struct ShowArgs {
 }
 
 pub fn run(cmd: LeadCommand) -> anyhow::Result<ExitCode> {
-    let LeadCommand::Show(args) = cmd;
+    match cmd {
+        LeadCommand::Show(args) => show(args),
+        LeadCommand::List(args) => super::lead_list::list(*args),
+    }
+}
+
+fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
     block_on(async {
         let admin = connect(&args.dir, false).await?;
         let report = admin.lead(&args.id).await.map_err(message)?;

@@ -8,6 +8,8 @@ pub mod demo;
 pub mod dlq;
 pub mod explain;
 pub mod lead;
+pub mod lead_list;
+pub mod openapi;
 pub mod policy;
 pub mod report;
 pub mod serve;

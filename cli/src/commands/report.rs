@@ -4,10 +4,9 @@
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
-use jiff::Timestamp;
 use switchboard_cli::render::health::{render_health, write_fairness_csv, write_health_csv};
 
-use crate::commands::admin::{DataDir, block_on, connect, message};
+use crate::commands::admin::{DataDir, WindowArgs, block_on, connect, message};
 
 #[derive(Subcommand)]
 pub enum ReportCommand {
@@ -28,15 +27,8 @@ pub enum ReportFormat {
 
 #[derive(Args)]
 pub struct HealthArgs {
-    /// The window: leads received this long before now (`30m`, `24h`, `7d`).
-    #[arg(long, value_name = "DURATION", conflicts_with = "from")]
-    since: Option<String>,
-    /// The window's start (RFC 3339); with --to, a fixed window.
-    #[arg(long, value_name = "INSTANT")]
-    from: Option<String>,
-    /// The window's end (RFC 3339, exclusive); default now.
-    #[arg(long, value_name = "INSTANT")]
-    to: Option<String>,
+    #[command(flatten)]
+    window: WindowArgs,
     #[arg(long, value_enum, default_value_t)]
     format: ReportFormat,
     /// With --format csv: the fairness rows (pool, rep, target, deviation) instead.
@@ -49,13 +41,7 @@ pub struct HealthArgs {
 pub fn run(cmd: ReportCommand) -> anyhow::Result<ExitCode> {
     let ReportCommand::Health(args) = cmd;
     block_on(async {
-        let window = switchboard_admin::window(
-            args.since.as_deref(),
-            args.from.as_deref(),
-            args.to.as_deref(),
-            Timestamp::now(),
-        )
-        .map_err(message)?;
+        let window = args.window.resolve()?;
         let admin = connect(&args.dir, false).await?;
         let report = admin.health(window).await.map_err(message)?;
         let stdout = std::io::stdout().lock();

@@ -70,6 +70,10 @@ pub struct ServeArgs {
     /// `serve.json`, which change at every start.
     #[arg(long, value_name = "FILE", env = "SWITCHBOARD_METRICS_TOKEN_FILE")]
     metrics_token_file: Option<PathBuf>,
+    /// Megabytes of the store's pages kept in memory (the process's memory stays near this
+    /// plus what leads in flight use, however many leads are stored).
+    #[arg(long, value_name = "MB", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
+    store_cache_mb: u32,
 }
 
 fn duration(s: &str) -> Result<Duration, String> {
@@ -95,6 +99,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         redrive_after: args.redrive_after,
         log_personal_data: args.log_personal_data,
         metrics_token_file: args.metrics_token_file,
+        store_cache_bytes: args.store_cache_mb as usize * (1 << 20),
         http: EdgeLimits {
             header_timeout: args.header_timeout,
             body_timeout: args.body_timeout,

@@ -48,7 +48,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use crate::admin::open_store;
+use crate::admin::open_store_with_cache;
 pub use listener::EdgeLimits;
 use pipeline::Pipeline;
 use queues::LaneReception;
@@ -83,6 +83,8 @@ pub struct ServeOptions {
     /// A file holding a fixed bearer token for `GET /metrics` (the admin and viewer tokens
     /// change at every start; a scrape configuration names this one).
     pub metrics_token_file: Option<PathBuf>,
+    /// The store's page cache, in bytes: what the process keeps of the store in memory.
+    pub store_cache_bytes: usize,
 }
 
 impl ServeOptions {
@@ -102,6 +104,7 @@ impl ServeOptions {
             http: EdgeLimits::default(),
             log_personal_data: false,
             metrics_token_file: None,
+            store_cache_bytes: switchboard_store::embedded::DEFAULT_CACHE_BYTES,
         }
     }
 }
@@ -137,7 +140,7 @@ pub struct Running {
 /// the router workers, the notifier and the sweep.
 pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
     let dir = &options.data_dir;
-    let opened = open(dir, options.demo).await?;
+    let opened = open(dir, options.demo, options.store_cache_bytes).await?;
     let intake = seed::intake_config(dir, options.intake_config.as_deref())?;
     let metrics_token = options
         .metrics_token_file
@@ -240,9 +243,9 @@ struct Opened {
 /// Opens the store, finds the leads awaiting routing (through the store's index of them,
 /// so the cost grows with those leads, not with every lead stored) and loads the demo data
 /// into an empty store.
-async fn open(dir: &Path, demo: bool) -> anyhow::Result<Opened> {
+async fn open(dir: &Path, demo: bool, cache_bytes: usize) -> anyhow::Result<Opened> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let store = open_store(dir, true)?;
+    let store = open_store_with_cache(dir, true, cache_bytes)?;
     let awaiting = store
         .awaiting_routing(Timestamp::MAX, usize::MAX)
         .await

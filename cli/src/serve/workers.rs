@@ -29,6 +29,8 @@ const POLL_WAIT: Duration = Duration::from_millis(500);
 const MAX_BATCH: usize = 10;
 /// Most leads routed in one run of a lane (one commit round).
 const MAX_RUN: usize = 64;
+/// About when a lead that lost every race is delivered again (jittered ±50 %).
+const CONTENDED_RETRY: Duration = Duration::from_millis(500);
 
 #[derive(Debug, Clone, Copy)]
 pub struct WorkerConfig {
@@ -137,6 +139,7 @@ async fn finish(
     now: Timestamp,
 ) {
     let lead_id = pending.lead_id.as_str();
+    let contended = matches!(result, Err(RouteError::Contended { .. }));
     let finished = match result {
         Ok(routed) => {
             // Counted once the decision is committed: a redelivery after a failure below
@@ -159,6 +162,20 @@ async fn finish(
             }
             pipeline.stats.routed();
             pipeline.completions.complete(lead_id);
+        }
+        Err(e) if contended => {
+            // Lost every race for the same reps within the router's patience: not poison,
+            // so it is routed again in a moment rather than after the visibility timeout.
+            let again = CONTENDED_RETRY.mul_f64(0.5 + fastrand::f64());
+            if let Err(e) = pipeline
+                .routing
+                .change_visibility(&pending.message.receipt, again)
+                .await
+            {
+                tracing::warn!(lead_id, error = %e, "could not bring a contended lead back early");
+            }
+            pipeline.stats.route_failed();
+            tracing::info!(lead_id, error = %e, retry_in_ms = again.as_millis() as u64, "routing contended; deciding again shortly");
         }
         Err(e) => {
             pipeline.stats.route_failed();

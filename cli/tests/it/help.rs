@@ -68,6 +68,22 @@ fn every_command_has_help() {
         ),
         (&["accounts", "import", "--help"], &["FILE", "--data-dir"]),
         (&["lead", "show", "--help"], &["ID", "--json", "--data-dir"]),
+        (
+            &["lead", "list", "--help"],
+            &[
+                "--since",
+                "--status",
+                "--pool",
+                "--rep",
+                "--reason",
+                "--overdue",
+                "--email",
+                "--domain",
+                "--company",
+                "--after",
+                "--data-dir",
+            ],
+        ),
         (&["dlq", "list", "--help"], &["--max", "--data-dir"]),
         (&["dlq", "redrive", "--help"], &["--max", "--data-dir"]),
         (

@@ -7,6 +7,7 @@ mod explain;
 mod exposition;
 mod help;
 mod log_privacy;
+mod openapi;
 mod policy;
 mod reliability_crash;
 mod reliability_fuzz;

@@ -109,3 +109,92 @@ fn demo_policy_points_editors_at_the_schema() {
         Some("# yaml-language-server: $schema=./policy.schema.json")
     );
 }
+
+#[test]
+fn diff_names_what_changed_between_versions_and_against_a_file() {
+    let dir = scratch("policy_diff");
+    let data = dir.join("data");
+    let demo = std::fs::read_to_string(demo_policy()).unwrap();
+    let second = demo
+        .replacen("kill_switch: false", "kill_switch: true", 1)
+        .replacen("time_zone: Europe/Vienna", "time_zone: Europe/Berlin", 1);
+    assert_ne!(second, demo, "the edits must apply");
+    let second_file = dir.join("second.yaml");
+    std::fs::write(&second_file, &second).unwrap();
+    let data_dir = path_str(&data);
+    ok(&[
+        "policy",
+        "apply",
+        path_str(&demo_policy()),
+        "--data-dir",
+        data_dir,
+    ]);
+
+    // Before it is applied: what the file would change.
+    let draft = ok(&[
+        "policy",
+        "diff",
+        "--file",
+        path_str(&second_file),
+        "--data-dir",
+        data_dir,
+    ]);
+    ok(&[
+        "policy",
+        "apply",
+        path_str(&second_file),
+        "--data-dir",
+        data_dir,
+    ]);
+    // After: the active version against the one before it.
+    let stored = ok(&["policy", "diff", "--data-dir", data_dir]);
+    for out in [&draft, &stored] {
+        assert!(out.starts_with("policy 1 → 2\n"), "{out}");
+        assert!(out.contains("kill_switch: false → true"), "{out}");
+        assert!(
+            out.contains("time_zone: Europe/Vienna → Europe/Berlin"),
+            "{out}"
+        );
+        assert!(
+            !out.contains("pools\n") && !out.contains("rules\n"),
+            "{out}"
+        );
+    }
+
+    let json: serde_json::Value = serde_json::from_str(&ok(&[
+        "policy",
+        "diff",
+        "--from",
+        "2",
+        "--to",
+        "1",
+        "--json",
+        "--data-dir",
+        data_dir,
+    ]))
+    .unwrap();
+    assert_eq!(
+        (json["from"].as_u64(), json["to"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(json["settings"][0]["before"], true);
+
+    let same = ok(&[
+        "policy",
+        "diff",
+        "--from",
+        "2",
+        "--to",
+        "2",
+        "--data-dir",
+        data_dir,
+    ]);
+    assert_eq!(same, "policy 2 → 2\nno changes\n");
+    // Version 1 has nothing before it; an unknown version is an error too.
+    for args in [vec!["--to", "1"], vec!["--from", "9"]] {
+        let mut all = vec!["policy", "diff", "--data-dir", data_dir];
+        all.extend(args.iter().copied());
+        let out = run(&all);
+        assert!(!out.status.success(), "{args:?} should fail");
+    }
+}

@@ -29,6 +29,7 @@ pub mod export;
 pub mod idempotency;
 pub mod intake;
 pub mod normalize;
+pub mod openapi;
 pub mod problem;
 pub mod providers;
 pub mod reception;

@@ -7,6 +7,7 @@
 //! | `POST /v1/hooks/{source_id}/{token}` | token providers that cannot set headers |
 //! | `GET /v1/leads/{id}` | a stored lead and its status (read key or the source's API key) |
 //! | `GET /healthz` | liveness |
+//! | `GET /v1/openapi.json` | the OpenAPI document of these and the admin routes ([`crate::openapi`]) |
 //! | `POST /v1/leads/{id}/accept\|reject\|release\|close`, `POST /v1/reps/{rep}/away\|back`, `GET\|POST /v1/actions/{token}`, `POST /v1/slack/interactivity` | rep actions ([`crate::actions`]) |
 //!
 //! URIs are never logged: the token route carries a secret in its path.
@@ -34,6 +35,7 @@ use switchboard_store::StoredLead;
 pub fn router(state: IntakeState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route(crate::openapi::PATH, get(crate::openapi::serve))
         .route("/v1/leads", post(post_generic))
         .route("/v1/leads/{id}", get(get_lead))
         .route("/v1/hooks/{source_id}", post(post_hook))
@@ -54,6 +56,7 @@ async fn healthz() -> Response {
 
 /// The 202 answer.
 #[derive(Debug, Serialize, serde::Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Accepted {
     pub lead_id: LeadId,
     pub status: String,
@@ -64,6 +67,7 @@ pub struct Accepted {
 
 /// The `GET /v1/leads/{id}` answer.
 #[derive(Debug, Serialize, serde::Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct LeadView {
     pub lead_id: LeadId,
     pub status: String,

@@ -59,6 +59,7 @@ pub async fn record<S: AuditLog>(store: &S, caller: &Caller, change: Change, now
 
 /// A page of the audit log, newest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AuditList {
     pub entries: Vec<AuditEntry>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -74,7 +75,7 @@ pub async fn list<S: AuditLog>(
     let after = after
         .map(|a| {
             a.parse::<AuditCursor>()
-                .map_err(|e| AdminError::invalid_field("after", e.to_string()))
+                .map_err(|e| AdminError::invalid_param("after", e.to_string()))
         })
         .transpose()?;
     let page = store

@@ -39,7 +39,7 @@ impl Caller {
 
 /// The role a request needs: reads (and checking a draft, which stores nothing) need a
 /// viewer; everything else an admin.
-fn needed(method: &Method, path: &str) -> Role {
+pub(crate) fn needed(method: &Method, path: &str) -> Role {
     let read = matches!(*method, Method::GET | Method::HEAD)
         || (*method == Method::POST && path.ends_with("/policy/validate"));
     if read { Role::Viewer } else { Role::Admin }

@@ -11,6 +11,7 @@ use switchboard_routing::PolicyDocument;
 
 /// One field that changed, with its values as JSON (`null` when absent).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FieldChange {
     pub field: String,
     pub before: Value,
@@ -19,6 +20,7 @@ pub struct FieldChange {
 
 /// One rep, pool or rule present in both versions whose fields differ.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ItemChange {
     pub id: String,
     pub fields: Vec<FieldChange>,
@@ -26,6 +28,7 @@ pub struct ItemChange {
 
 /// A rule whose position changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Moved {
     pub id: String,
     pub from: usize,
@@ -33,6 +36,7 @@ pub struct Moved {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Changes {
     pub added: Vec<String>,
     pub removed: Vec<String>,
@@ -42,6 +46,7 @@ pub struct Changes {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PolicyDiff {
     pub from: u64,
     pub to: u64,

@@ -6,6 +6,7 @@ use switchboard_store::StoreError;
 
 /// One problem in a submitted document (a policy issue, a bad account row).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PolicyIssue {
     pub path: String,
     pub message: String,
@@ -19,6 +20,9 @@ pub enum AdminError {
         message: String,
         issues: Vec<PolicyIssue>,
     },
+    /// A query parameter with a value the route cannot take.
+    #[error("{field}: {message}")]
+    InvalidParameter { field: String, message: String },
     #[error("{0}")]
     NotFound(String),
     /// Someone else changed the same thing first; nothing was changed.
@@ -53,6 +57,14 @@ impl AdminError {
                 path: field.to_owned(),
                 message,
             }],
+        }
+    }
+
+    /// A query parameter with a value the route cannot take (answered 422, naming it).
+    pub fn invalid_param(field: &str, message: impl Into<String>) -> Self {
+        AdminError::InvalidParameter {
+            field: field.to_owned(),
+            message: message.into(),
         }
     }
 

@@ -21,7 +21,7 @@ pub async fn health<S: LeadIndex + RoutingState + PolicyStore>(
     now: Timestamp,
 ) -> Result<HealthReport, AdminError> {
     let window =
-        Window::new(from, to).map_err(|e| AdminError::invalid_field("to", e.to_string()))?;
+        Window::new(from, to).map_err(|e| AdminError::invalid_param("to", e.to_string()))?;
     let weights = match active(store).await? {
         Some(policy) => PoolWeights::from_policy(&policy),
         None => PoolWeights::new(),

@@ -1,4 +1,4 @@
-//! Leads as lists: the leads received in a window (paged, filtered by status) and the
+//! Leads as lists: the leads received in a window (paged, filtered: `lead_filter.rs`) and the
 //! triage queue of parked leads with their reasons. Both read the store's lead indexes
 //! (`switchboard_store::LeadIndex`), whose cost grows with the page, not with all leads.
 
@@ -9,14 +9,20 @@ use switchboard_routing::{DecisionRecord, LeadId, PoolId, RepId};
 use switchboard_store::{LeadCursor, LeadIndex, LeadStatus, RoutingState, StoredLead};
 
 use crate::error::AdminError;
+use crate::lead_filter::LeadFilter;
 
 /// Most leads on one page.
 pub const MAX_PAGE: usize = 500;
 
 /// One lead in a list: enough to find it and see where it stands, no contact details.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct LeadSummary {
     pub lead_id: LeadId,
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "switchboard_routing::schema::Timestamp")
+    )]
     pub received_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
@@ -25,6 +31,10 @@ pub struct LeadSummary {
     pub company: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub country: Option<String>,
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "switchboard_routing::schema::Timestamp")
+    )]
     pub updated_at: Timestamp,
 }
 
@@ -44,6 +54,8 @@ impl From<&StoredLead> for LeadSummary {
 
 /// A page of a list; `next` is the cursor for `?after=` (absent on the last page).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "openapi", schemars(rename = "{T}Page"))]
 pub struct Page<T> {
     pub items: Vec<T>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -52,6 +64,7 @@ pub struct Page<T> {
 
 /// A parked lead in the triage queue, with why it is there.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct TriageItem {
     #[serde(flatten)]
     pub lead: LeadSummary,
@@ -59,6 +72,10 @@ pub struct TriageItem {
     pub reason: Option<String>,
     /// The pool it waits in.
     pub pool: Option<PoolId>,
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "switchboard_routing::schema::Timestamp")
+    )]
     pub parked_at: Timestamp,
     /// Reps it bounced from before (rejected, or let the SLA expire).
     pub bounced: Vec<RepId>,
@@ -68,7 +85,7 @@ pub fn page_limit(limit: Option<usize>) -> Result<usize, AdminError> {
     match limit {
         None => Ok(100),
         Some(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
-        Some(n) => Err(AdminError::invalid_field(
+        Some(n) => Err(AdminError::invalid_param(
             "limit",
             format!("{n} is not between 1 and {MAX_PAGE}"),
         )),
@@ -79,31 +96,44 @@ pub fn cursor(after: Option<&str>) -> Result<Option<LeadCursor>, AdminError> {
     after
         .map(|a| {
             a.parse::<LeadCursor>()
-                .map_err(|e| AdminError::invalid_field("after", e.to_string()))
+                .map_err(|e| AdminError::invalid_param("after", e.to_string()))
         })
         .transpose()
 }
 
-/// The leads received in `[from, to)`, oldest first, those of `status` only when given.
-/// A filtered page can hold fewer than `limit` leads and still have a next one.
-pub async fn received<S: LeadIndex>(
+/// The leads received in `[from, to)`, oldest first, those `filter` keeps only. The
+/// filters apply to each page as read from the window's index, so a filtered page can hold
+/// fewer than `limit` leads (even none) and still have a next one; the cost grows with the
+/// window, not with the matches. Routing filters read each lead's routing (see
+/// [`LeadFilter`]); a lead that vanished between the two reads is left out.
+pub async fn received<S: LeadIndex + RoutingState>(
     store: &S,
     (from, to): (Timestamp, Timestamp),
-    status: Option<LeadStatus>,
+    filter: &LeadFilter,
     after: Option<&LeadCursor>,
     limit: usize,
+    now: Timestamp,
 ) -> Result<Page<LeadSummary>, AdminError> {
     let page = store
         .received_between(from, to, after, limit)
         .await
         .map_err(AdminError::from_store)?;
+    let mut items = Vec::with_capacity(page.leads.len());
+    for lead in page.leads.iter().filter(|l| filter.keeps_lead(l)) {
+        if !filter.needs_routing() {
+            items.push(LeadSummary::from(lead));
+            continue;
+        }
+        let Some(routing) = store.lead_routing(&lead.lead.id).await? else {
+            continue;
+        };
+        // The routing read is the later one: its record decides the status too.
+        if filter.keeps_lead(&routing.lead) && filter.keeps_routing(&routing, now) {
+            items.push(LeadSummary::from(&routing.lead));
+        }
+    }
     Ok(Page {
-        items: page
-            .leads
-            .iter()
-            .filter(|l| status.is_none_or(|s| l.status == s))
-            .map(LeadSummary::from)
-            .collect(),
+        items,
         next: page.next.map(|c| c.to_string()),
     })
 }

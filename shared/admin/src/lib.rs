@@ -14,10 +14,14 @@ mod caller;
 mod diff;
 mod error;
 mod health;
+mod lead_filter;
 mod leads;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod ops;
 mod problem;
 mod reps;
+mod route_table;
 mod routes;
 mod triage;
 mod types;
@@ -29,9 +33,11 @@ pub use caller::{Caller, Role, TokenAuth};
 pub use diff::{Changes, FieldChange, ItemChange, Moved, PolicyDiff, diff};
 pub use error::{AdminError, PolicyIssue};
 pub use health::health;
-pub use leads::{LeadSummary, MAX_PAGE, Page, TriageItem, cursor, received, triage};
+pub use lead_filter::{LEAD_FILTERS, LeadFilter};
+pub use leads::{LeadSummary, MAX_PAGE, Page, TriageItem, cursor, page_limit, received, triage};
 pub use problem::problem;
 pub use reps::{Away, RepView};
+pub use route_table::{ADMIN_ROUTES, AdminRoute, RouteId, Verb};
 pub use routes::{AdminState, AdminStore, PREFIX, router, router_at};
 pub use triage::{
     AssignOrder, AssignedByHand, MAX_REROUTE, RerouteFilter, Rerouted, assign, reroute_matching,

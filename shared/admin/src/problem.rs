@@ -11,6 +11,7 @@ use crate::error::AdminError;
 fn problem_type(e: &AdminError) -> ProblemType {
     match e {
         AdminError::Invalid { .. } => ProblemType::InvalidDocument,
+        AdminError::InvalidParameter { .. } => ProblemType::InvalidParameter,
         AdminError::NotFound(_) => ProblemType::NotFound,
         AdminError::Conflict(_) => ProblemType::Conflict,
         AdminError::Unavailable(_) | AdminError::Store(_) | AdminError::Remote(_) => {
@@ -25,6 +26,9 @@ pub fn problem(e: &AdminError) -> Problem {
             .iter()
             .map(|i| FieldIssue::new(i.path.clone(), i.message.clone()))
             .collect(),
+        AdminError::InvalidParameter { field, message } => {
+            vec![FieldIssue::new(field.clone(), message.clone())]
+        }
         _ => Vec::new(),
     };
     Problem::new(problem_type(e), e.to_string(), errors)

@@ -12,6 +12,7 @@ use crate::error::AdminError;
 
 /// One rep, live.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RepView {
     pub id: RepId,
     pub name: String,
@@ -36,6 +37,10 @@ pub struct RepView {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub away: Option<AwayStatus>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "Option<switchboard_routing::schema::Timestamp>")
+    )]
     pub last_assigned_at: Option<Timestamp>,
 }
 

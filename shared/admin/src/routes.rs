@@ -9,7 +9,7 @@
 //! | `GET /policy/diff?from=N&to=M` | viewer | what changed between two versions (`to` defaults to the active one) |
 //! | `POST /policy/rollback` | admin | activate the named version (`{version}`) |
 //! | `POST /accounts` | admin | import accounts (a JSON array) |
-//! | `GET /leads?since=7d&status=parked&after=&limit=` | viewer | leads received in a window, oldest first, paged |
+//! | `GET /leads?since=7d&status=&pool=&rep=&reason=&overdue=&email=&domain=&company=&after=&limit=` | viewer | leads received in a window, oldest first, paged, filtered (`lead_filter.rs`) |
 //! | `GET /leads/{id}` | viewer | a lead with its assignment and decisions |
 //! | `GET /triage?after=&limit=` | viewer | the parked leads, oldest parked first, with their reasons |
 //! | `POST /triage/{id}/reroute` | admin | route a parked lead again through the active policy |
@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Json, Router};
 use bytes::Bytes;
 use http::Uri;
@@ -40,14 +40,15 @@ use switchboard_http::body::query_param;
 use switchboard_http::json_body;
 use switchboard_routing::Account;
 use switchboard_store::{
-    AccountDirectory, AuditLog, LeadIndex, LeadStatus, LeadStore, PolicyStore, RoutingState,
-    WorkQueue,
+    AccountDirectory, AuditLog, LeadIndex, LeadStore, PolicyStore, RoutingState, WorkQueue,
 };
 
 use crate::audit::{self, Change};
 use crate::caller::Caller;
 use crate::caller::authorize;
 use crate::error::AdminError;
+use crate::lead_filter::LeadFilter;
+use crate::route_table::{ADMIN_ROUTES, RouteId};
 use crate::{health, leads, ops, reps, triage, window};
 
 /// Where the admin routes live, on every runtime.
@@ -86,29 +87,13 @@ pub fn router_at<S: AdminStore, Q: WorkQueue + 'static>(
     state: Arc<AdminState<S, Q>>,
     prefix: &str,
 ) -> Router {
-    let routes = Router::new()
-        .route("/policy", post(apply_policy::<S, Q>))
-        .route("/policy/validate", post(validate_policy))
-        .route("/policy/active", get(active_policy::<S, Q>))
-        .route("/policy/versions/{version}", get(policy_version::<S, Q>))
-        .route("/policy/history", get(policy_history::<S, Q>))
-        .route("/policy/diff", get(policy_diff::<S, Q>))
-        .route("/policy/rollback", post(rollback::<S, Q>))
-        .route("/accounts", post(import_accounts::<S, Q>))
-        .route("/leads", get(leads_list::<S, Q>))
-        .route("/leads/{id}", get(lead::<S, Q>))
-        .route("/triage", get(triage_list::<S, Q>))
-        .route("/triage/reroute", post(reroute_matching::<S, Q>))
-        .route("/triage/{id}/reroute", post(reroute_one::<S, Q>))
-        .route("/triage/{id}/assign", post(assign::<S, Q>))
-        .route("/reports/health", get(health_report::<S, Q>))
-        .route("/reps", get(reps_list::<S, Q>))
-        .route("/reps/{id}", get(rep_one::<S, Q>))
-        .route("/reps/{id}/away", post(rep_away::<S, Q>))
-        .route("/reps/{id}/back", post(rep_back::<S, Q>))
-        .route("/audit", get(audit_list::<S, Q>))
-        .route("/dlq", get(dead_letters::<S, Q>))
-        .route("/dlq/redrive", post(redrive::<S, Q>))
+    // Built from the route table, so the OpenAPI document written from it names every
+    // route there is.
+    let routes = ADMIN_ROUTES
+        .iter()
+        .fold(Router::new(), |router, r| {
+            router.route(r.path, handler::<S, Q>(r.id))
+        })
         .layer(DefaultBodyLimit::max(MAX_ADMIN_BODY))
         .layer(axum::middleware::from_fn(authorize))
         .with_state(state);
@@ -121,6 +106,36 @@ pub fn router_at<S: AdminStore, Q: WorkQueue + 'static>(
         .layer(axum::middleware::map_response(
             switchboard_http::headers::common_headers,
         ))
+}
+
+/// The handler of a route of the table; `verb` is the table's, checked by a test.
+fn handler<S: AdminStore, Q: WorkQueue + 'static>(
+    id: RouteId,
+) -> MethodRouter<Arc<AdminState<S, Q>>> {
+    match id {
+        RouteId::ApplyPolicy => post(apply_policy::<S, Q>),
+        RouteId::ValidatePolicy => post(validate_policy),
+        RouteId::ActivePolicy => get(active_policy::<S, Q>),
+        RouteId::PolicyVersion => get(policy_version::<S, Q>),
+        RouteId::PolicyHistory => get(policy_history::<S, Q>),
+        RouteId::PolicyDiff => get(policy_diff::<S, Q>),
+        RouteId::Rollback => post(rollback::<S, Q>),
+        RouteId::ImportAccounts => post(import_accounts::<S, Q>),
+        RouteId::Leads => get(leads_list::<S, Q>),
+        RouteId::Lead => get(lead::<S, Q>),
+        RouteId::Triage => get(triage_list::<S, Q>),
+        RouteId::RerouteMatching => post(reroute_matching::<S, Q>),
+        RouteId::RerouteOne => post(reroute_one::<S, Q>),
+        RouteId::Assign => post(assign::<S, Q>),
+        RouteId::Health => get(health_report::<S, Q>),
+        RouteId::Reps => get(reps_list::<S, Q>),
+        RouteId::Rep => get(rep_one::<S, Q>),
+        RouteId::RepAway => post(rep_away::<S, Q>),
+        RouteId::RepBack => post(rep_back::<S, Q>),
+        RouteId::Audit => get(audit_list::<S, Q>),
+        RouteId::DeadLetters => get(dead_letters::<S, Q>),
+        RouteId::Redrive => post(redrive::<S, Q>),
+    }
 }
 
 /// Answers `result`; a success is first recorded in the audit log as `change` says.
@@ -144,8 +159,9 @@ fn answer<T: serde::Serialize>(result: Result<T, AdminError>) -> Response {
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct ApplyRequest {
+pub(crate) struct ApplyRequest {
     document: String,
     #[serde(default)]
     note: Option<String>,
@@ -171,8 +187,9 @@ async fn apply_policy<S: AdminStore, Q>(
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct ValidateRequest {
+pub(crate) struct ValidateRequest {
     document: String,
 }
 
@@ -211,13 +228,13 @@ async fn policy_diff<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> 
                 q.get(field)
                     .map(|v| {
                         v.parse().map_err(|_| {
-                            AdminError::invalid_field(field, format!("`{v}` is not a version"))
+                            AdminError::invalid_param(field, format!("`{v}` is not a version"))
                         })
                     })
                     .transpose()
             };
             let from = version("from")?
-                .ok_or_else(|| AdminError::invalid_field("from", "the version to compare from"))?;
+                .ok_or_else(|| AdminError::invalid_param("from", "the version to compare from"))?;
             let before = ops::policy_version(&state.store, Some(from)).await?;
             let after = ops::policy_version(&state.store, version("to")?).await?;
             Ok(crate::diff::diff(
@@ -234,8 +251,9 @@ async fn policy_diff<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> 
 /// The version to activate is required: the client resolves "the previous one" from the
 /// history it was shown, so a request never rolls back further than its sender saw.
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct RollbackRequest {
+pub(crate) struct RollbackRequest {
     version: u64,
 }
 
@@ -301,7 +319,7 @@ fn limit_of(q: &std::collections::HashMap<String, String>) -> Result<usize, Admi
     let limit =
         match q.get("limit") {
             Some(l) => Some(l.parse().map_err(|_| {
-                AdminError::invalid_field("limit", format!("`{l}` is not a number"))
+                AdminError::invalid_param("limit", format!("`{l}` is not a number"))
             })?),
             None => None,
         };
@@ -312,15 +330,12 @@ async fn leads_list<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> R
     let q = params(&uri);
     answer(
         async {
-            let range = window_of(&q, Timestamp::now())?;
-            let status = match q.get("status") {
-                Some(s) => Some(LeadStatus::parse(s).ok_or_else(|| {
-                    AdminError::invalid_field("status", format!("`{s}` is not a lead status"))
-                })?),
-                None => None,
-            };
+            let now = Timestamp::now();
+            let range = window_of(&q, now)?;
+            let filter = LeadFilter::from_query(|k| q.get(k).map(String::as_str))?;
             let after = leads::cursor(q.get("after").map(String::as_str))?;
-            leads::received(&state.store, range, status, after.as_ref(), limit_of(&q)?).await
+            let limit = limit_of(&q)?;
+            leads::received(&state.store, range, &filter, after.as_ref(), limit, now).await
         }
         .await,
     )
@@ -432,9 +447,14 @@ async fn rep_one<S: AdminStore, Q>(
 }
 
 #[derive(Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct AwayRequest {
+pub(crate) struct AwayRequest {
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "Option<switchboard_routing::schema::Timestamp>")
+    )]
     until: Option<Timestamp>,
 }
 
@@ -503,8 +523,9 @@ async fn dead_letters<S: AdminStore, Q: WorkQueue>(
 }
 
 #[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct RedriveRequest {
+pub(crate) struct RedriveRequest {
     max: usize,
 }
 

@@ -27,6 +27,7 @@ pub const MAX_REROUTE: usize = 1000;
 /// What to re-route from the triage queue: every parked lead, or those parked for one
 /// reason and/or in one pool; at most `max` of them, oldest parked first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RerouteFilter {
     #[serde(default)]
@@ -39,6 +40,7 @@ pub struct RerouteFilter {
 
 /// The leads handed back to routing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Rerouted {
     pub rerouted: usize,
     pub lead_ids: Vec<LeadId>,
@@ -159,6 +161,7 @@ async fn hand_on<S: LeadStore, Q: WorkQueue>(
 
 /// An admin's order to give a parked lead to a named rep.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AssignOrder {
     pub rep: RepId,
@@ -171,10 +174,15 @@ pub struct AssignOrder {
 
 /// The assignment made by hand.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AssignedByHand {
     pub lead_id: LeadId,
     pub rep: RepId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "Option<switchboard_routing::schema::Timestamp>")
+    )]
     pub sla_due: Option<Timestamp>,
     pub summary: String,
 }

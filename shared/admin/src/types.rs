@@ -6,6 +6,7 @@ use switchboard_store::{ActivePolicy, Assignment, PolicySummary, StoredLead};
 
 /// The result of `policy apply`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PolicyApplied {
     pub version: u64,
     /// The version it replaced as the active one.
@@ -15,6 +16,7 @@ pub struct PolicyApplied {
 
 /// The result of checking a draft: it would be accepted, with these warnings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PolicyChecked {
     pub valid: bool,
     pub warnings: Vec<crate::PolicyIssue>,
@@ -22,6 +24,7 @@ pub struct PolicyChecked {
 
 /// Every stored version and which one is active.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PolicyHistory {
     pub active: Option<ActivePolicy>,
     pub versions: Vec<PolicySummary>,
@@ -29,6 +32,7 @@ pub struct PolicyHistory {
 
 /// A stored lead with its routing: the assignment and every decision, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct LeadReport {
     pub lead: StoredLead,
     pub assignment: Option<Assignment>,
@@ -37,6 +41,7 @@ pub struct LeadReport {
 
 /// One dead letter. `lead_id` is read from the body when it is a route request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct DeadLetterView {
     pub id: String,
     pub lead_id: Option<LeadId>,
@@ -44,6 +49,7 @@ pub struct DeadLetterView {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Redriven {
     pub moved: usize,
 }

@@ -17,7 +17,7 @@ pub fn window(
     now: Timestamp,
 ) -> Result<(Timestamp, Timestamp), AdminError> {
     if since.is_some() && from.is_some() {
-        return Err(AdminError::invalid_field(
+        return Err(AdminError::invalid_param(
             "since",
             "give `since` or `from`, not both",
         ));
@@ -32,7 +32,7 @@ pub fn window(
         (None, None) => to - DEFAULT_SINCE,
     };
     if to < from {
-        return Err(AdminError::invalid_field(
+        return Err(AdminError::invalid_param(
             "to",
             format!("the window ends ({to}) before it starts ({from})"),
         ));
@@ -42,14 +42,14 @@ pub fn window(
 
 fn instant(field: &str, text: &str) -> Result<Timestamp, AdminError> {
     text.parse().map_err(|e| {
-        AdminError::invalid_field(field, format!("`{text}` is not an RFC 3339 instant: {e}"))
+        AdminError::invalid_param(field, format!("`{text}` is not an RFC 3339 instant: {e}"))
     })
 }
 
 /// `30m`, `24h`, `7d`: a whole number and one unit.
 pub fn duration(field: &str, text: &str) -> Result<SignedDuration, AdminError> {
     let bad = || {
-        AdminError::invalid_field(
+        AdminError::invalid_param(
             field,
             format!("`{text}` is not a duration like 30m, 24h or 7d"),
         )

@@ -61,3 +61,15 @@ async fn policy_versions_are_diffed() {
     let Some(api) = api().await else { return };
     api::policy_versions_are_diffed(&api).await;
 }
+
+#[tokio::test]
+async fn leads_are_filtered() {
+    let Some(api) = api().await else { return };
+    api::leads_are_filtered(&api).await;
+}
+
+#[tokio::test]
+async fn answers_are_as_documented() {
+    let Some(api) = api().await else { return };
+    api::answers_are_as_documented(&api).await;
+}

@@ -50,3 +50,13 @@ async fn changes_are_audited() {
 async fn policy_versions_are_diffed() {
     api::policy_versions_are_diffed(&api().await).await;
 }
+
+#[tokio::test]
+async fn leads_are_filtered() {
+    api::leads_are_filtered(&api().await).await;
+}
+
+#[tokio::test]
+async fn answers_are_as_documented() {
+    api::answers_are_as_documented(&api().await).await;
+}

@@ -46,6 +46,9 @@ pub enum ProblemType {
     /// A JSON request body that does not have the request's shape (an unknown or a missing
     /// field, a wrong type).
     InvalidBody,
+    /// A query parameter with a value the route cannot take (a filter, a window, a page
+    /// size, a cursor).
+    InvalidParameter,
     MissingContact,
     LeadNotFound,
     RepNotFound,
@@ -81,9 +84,9 @@ impl ProblemType {
             ProblemType::InvalidPayload
             | ProblemType::InvalidDocument
             | ProblemType::BadRequest => StatusCode::BAD_REQUEST,
-            ProblemType::MissingContact | ProblemType::InvalidBody => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            ProblemType::MissingContact
+            | ProblemType::InvalidBody
+            | ProblemType::InvalidParameter => StatusCode::UNPROCESSABLE_ENTITY,
             ProblemType::LeadNotFound
             | ProblemType::RepNotFound
             | ProblemType::NotFound
@@ -110,6 +113,7 @@ impl ProblemType {
             ProblemType::InvalidPayload => "invalid-payload",
             ProblemType::InvalidDocument => "invalid-document",
             ProblemType::InvalidBody => "invalid-body",
+            ProblemType::InvalidParameter => "invalid-parameter",
             ProblemType::MissingContact => "missing-contact",
             ProblemType::LeadNotFound => "lead-not-found",
             ProblemType::RepNotFound => "rep-not-found",
@@ -139,6 +143,7 @@ impl ProblemType {
             ProblemType::InvalidPayload => "Invalid payload",
             ProblemType::InvalidDocument => "Invalid document",
             ProblemType::InvalidBody => "Invalid request body",
+            ProblemType::InvalidParameter => "Invalid query parameter",
             ProblemType::MissingContact => "No way to contact the lead",
             ProblemType::LeadNotFound => "Lead not found",
             ProblemType::RepNotFound => "Rep not found",
@@ -311,7 +316,7 @@ pub async fn problem_edge(response: Response) -> Response {
 mod tests {
     use super::*;
 
-    const ALL: [ProblemType; 24] = [
+    const ALL: [ProblemType; 25] = [
         ProblemType::Unauthorized,
         ProblemType::Forbidden,
         ProblemType::PayloadTooLarge,
@@ -319,6 +324,7 @@ mod tests {
         ProblemType::InvalidPayload,
         ProblemType::InvalidDocument,
         ProblemType::InvalidBody,
+        ProblemType::InvalidParameter,
         ProblemType::MissingContact,
         ProblemType::LeadNotFound,
         ProblemType::RepNotFound,

@@ -9,6 +9,7 @@ use crate::lead::{Lead, Scalar};
 
 /// A customer or prospect account, typically imported from the CRM.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Account {
     pub id: String,
@@ -26,6 +27,7 @@ pub struct Account {
 
 /// How a lead was matched to its account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MatchedBy {
     Domain,

@@ -207,6 +207,7 @@ pub struct Step {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ParkReason {
     /// The policy's kill switch is on.
@@ -248,7 +249,9 @@ pub enum Outcome {
 
 /// A count in a calendar window moving from `before` to `after`, under `max` if capped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct WindowChange {
+    #[cfg_attr(feature = "openapi", schemars(with = "crate::schema::Date"))]
     pub start: Date,
     pub before: u32,
     pub after: u32,

@@ -15,6 +15,7 @@ macro_rules! string_id {
         #[derive(
             Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
         )]
+        #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
         #[serde(transparent)]
         pub struct $name(String);
 

@@ -61,12 +61,14 @@ impl From<bool> for Scalar {
 
 /// A normalized inbound lead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Lead {
     /// Stable lead id assigned at intake (idempotent per submission).
     pub id: LeadId,
     /// When intake accepted the lead; simulations replay in this order.
     #[serde(default = "epoch")]
+    #[cfg_attr(feature = "openapi", schemars(with = "crate::schema::Timestamp"))]
     pub received_at: Timestamp,
     /// The configured source the lead came from (e.g. `typeform-demo-form`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -15,6 +15,8 @@ pub mod lead;
 pub mod policy;
 pub mod record;
 pub mod report;
+#[cfg(feature = "openapi")]
+pub mod schema;
 pub mod sla;
 pub mod state;
 

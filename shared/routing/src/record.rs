@@ -14,6 +14,7 @@ use crate::policy::{CompiledPolicy, StrategyKind};
 use crate::state::{PoolRecord, pool_record};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum OutcomeRecord {
     Assigned {
@@ -31,6 +32,7 @@ pub enum OutcomeRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AccountRecord {
     pub id: String,
     pub matched_by: MatchedBy,
@@ -39,6 +41,7 @@ pub struct AccountRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CandidateRecord {
     pub rep: RepId,
     /// `picked`, `eligible` or `skipped`.
@@ -52,6 +55,7 @@ pub struct CandidateRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct StepRecord {
     /// `account_owner` or `pool`.
     pub step: String,
@@ -68,6 +72,7 @@ pub struct StepRecord {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RepChangeRecord {
     pub rep: RepId,
     pub open_before: u32,
@@ -76,10 +81,12 @@ pub struct RepChangeRecord {
     pub max_open: Option<u32>,
     pub day: WindowChange,
     pub week: WindowChange,
+    #[cfg_attr(feature = "openapi", schemars(with = "crate::schema::Timestamp"))]
     pub last_assigned_at: Timestamp,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PoolChangeRecord {
     pub pool: PoolId,
     pub version_before: u64,
@@ -88,6 +95,7 @@ pub struct PoolChangeRecord {
 
 /// The state change with its preconditions, by id.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ChangeRecord {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rep: Option<RepChangeRecord>,
@@ -97,9 +105,11 @@ pub struct ChangeRecord {
 
 /// A decision, explained.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct DecisionRecord {
     pub lead_id: LeadId,
     pub policy_version: u64,
+    #[cfg_attr(feature = "openapi", schemars(with = "crate::schema::Timestamp"))]
     pub decided_at: Timestamp,
     pub outcome: OutcomeRecord,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -108,6 +118,10 @@ pub struct DecisionRecord {
     pub account: Option<AccountRecord>,
     pub steps: Vec<StepRecord>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "Option<crate::schema::Timestamp>")
+    )]
     pub sla_due: Option<Timestamp>,
     pub change: ChangeRecord,
     /// One sentence answering "why this rep?".
@@ -119,6 +133,7 @@ pub struct DecisionRecord {
 
 /// Who assigned a lead by hand, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ByHandRecord {
     /// The admin (a token's name, a person's email, an IAM ARN).
     pub actor: String,

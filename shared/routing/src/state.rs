@@ -35,9 +35,15 @@ impl WindowCount {
 
 /// A rep set themselves away (from Slack or the API), optionally until a time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AwayStatus {
+    #[cfg_attr(feature = "openapi", schemars(with = "crate::schema::Timestamp"))]
     pub since: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "Option<crate::schema::Timestamp>")
+    )]
     pub until: Option<Timestamp>,
 }
 
@@ -76,6 +82,7 @@ pub struct PoolState {
 
 /// Pool state keyed by rep id, as persisted; survives members being added or removed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PoolRecord {
     pub version: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -20,9 +20,18 @@ use crate::ports::policies::PolicyStore;
 use crate::ports::routing::{Applied, Assignment, AssignmentStatus, ReleaseOutcome, RoutingState};
 
 /// How hard to try before handing the lead back to the queue.
+///
+/// A conflict means another decision committed first; the lead is decided again on the
+/// fresh state. Losing `max_attempts` races in a row happens only where many leads contend
+/// for the same capped reps, and handing the lead back then would cost it a whole
+/// visibility timeout; so the router keeps deciding again, still with jittered backoff,
+/// for as long as `patience` allows (never beyond `hard_max_attempts`).
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
     pub max_attempts: u32,
+    /// Time after the first attempt during which attempts beyond `max_attempts` go on.
+    pub patience: Duration,
+    pub hard_max_attempts: u32,
     /// Backoff before retry `n` is uniform in `[0, base * 2^n)`, capped at `max_backoff`.
     /// Random so that contenders that collided once do not collide again in lockstep.
     pub base_backoff: Duration,
@@ -33,6 +42,8 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 8,
+            patience: Duration::from_secs(2),
+            hard_max_attempts: 64,
             base_backoff: Duration::from_millis(2),
             max_backoff: Duration::from_millis(100),
         }
@@ -40,6 +51,11 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
+    /// Whether attempt `next` (counted from 1) is to be made, `elapsed` after the first.
+    fn goes_on(&self, next: u32, elapsed: Duration) -> bool {
+        next <= self.max_attempts || (next <= self.hard_max_attempts && elapsed < self.patience)
+    }
+
     fn backoff(&self, retry: u32) -> Duration {
         let ceiling = self
             .base_backoff
@@ -128,7 +144,10 @@ where
     /// crash between the two loses no event).
     pub async fn route_lead(&self, lead_id: &str, now: Timestamp) -> Result<Routed, RouteError> {
         let mut account = None;
-        for attempt in 1..=self.retry.max_attempts {
+        let started = std::time::Instant::now();
+        let mut attempt = 0;
+        while self.retry.goes_on(attempt + 1, started.elapsed()) {
+            attempt += 1;
             if attempt > 1 {
                 tokio::time::sleep(self.retry.backoff(attempt - 1)).await;
             }
@@ -193,7 +212,7 @@ where
         }
         Err(RouteError::Contended {
             lead_id: lead_id.to_owned(),
-            attempts: self.retry.max_attempts,
+            attempts: attempt,
         })
     }
 
@@ -262,5 +281,37 @@ where
                 }),
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attempts_go_on_past_the_budget_only_while_patience_lasts() {
+        let policy = RetryPolicy {
+            max_attempts: 8,
+            patience: Duration::from_secs(2),
+            hard_max_attempts: 64,
+            ..RetryPolicy::default()
+        };
+        let ms = Duration::from_millis;
+        // (next attempt, time since the first, goes on)
+        let cases = [
+            (1, ms(0), true),
+            (8, ms(5_000), true),
+            (9, ms(5_000), false),
+            (9, ms(1_999), true),
+            (64, ms(100), true),
+            (65, ms(100), false),
+        ];
+        for (next, elapsed, expected) in cases {
+            assert_eq!(
+                policy.goes_on(next, elapsed),
+                expected,
+                "attempt {next} at {elapsed:?}"
+            );
+        }
     }
 }

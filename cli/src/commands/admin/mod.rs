@@ -81,3 +81,30 @@ pub fn message(e: AdminError) -> anyhow::Error {
         other => anyhow::Error::new(other),
     }
 }
+
+/// The window of received leads a listing or report covers.
+#[derive(Args)]
+pub struct WindowArgs {
+    /// The window: leads received this long before now (`30m`, `24h`, `7d`; default 7d).
+    #[arg(long, value_name = "DURATION", conflicts_with = "from")]
+    since: Option<String>,
+    /// The window's start (RFC 3339); with --to, a fixed window.
+    #[arg(long, value_name = "INSTANT")]
+    from: Option<String>,
+    /// The window's end (RFC 3339, exclusive); default now.
+    #[arg(long, value_name = "INSTANT")]
+    to: Option<String>,
+}
+
+impl WindowArgs {
+    /// `[from, to)`, resolved at the current time as the admin API resolves it.
+    pub fn resolve(&self) -> anyhow::Result<(jiff::Timestamp, jiff::Timestamp)> {
+        switchboard_admin::window(
+            self.since.as_deref(),
+            self.from.as_deref(),
+            self.to.as_deref(),
+            jiff::Timestamp::now(),
+        )
+        .map_err(message)
+    }
+}

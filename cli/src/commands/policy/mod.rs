@@ -2,6 +2,7 @@
 //! a data directory.
 
 mod apply;
+mod diff;
 mod history;
 mod rollback;
 mod schema;
@@ -39,6 +40,10 @@ pub enum PolicyCommand {
     History(history::HistoryArgs),
     /// Activate an earlier version: the one the active version replaced, or VERSION.
     Rollback(rollback::RollbackArgs),
+    /// What changed between two stored versions (default: the active one and the one
+    /// before it), or what applying a policy file would change (--file): settings, reps,
+    /// pools and rules by id, field by field, and rules that moved.
+    Diff(diff::DiffArgs),
 }
 
 pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
@@ -49,5 +54,6 @@ pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
         PolicyCommand::Show(a) => show::run(a),
         PolicyCommand::History(a) => history::run(a),
         PolicyCommand::Rollback(a) => rollback::run(a),
+        PolicyCommand::Diff(a) => diff::run(a),
     }
 }

@@ -29,8 +29,9 @@ pub(crate) fn routes() -> Router<IntakeState> {
 
 /// The body of a lead action; every field optional (an empty body is `{}`).
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct LeadActionBody {
+pub(crate) struct LeadActionBody {
     /// The rep acted for: required with an admin key, optional with a rep key.
     #[serde(default)]
     rep: Option<String>,
@@ -46,9 +47,14 @@ struct LeadActionBody {
 }
 
 #[derive(Debug, Default, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
-struct AwayBody {
+pub(crate) struct AwayBody {
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "Option<switchboard_routing::schema::Timestamp>")
+    )]
     until: Option<Timestamp>,
 }
 

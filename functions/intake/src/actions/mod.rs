@@ -14,7 +14,7 @@
 
 pub mod aws;
 pub mod config;
-mod http_routes;
+pub(crate) mod http_routes;
 mod links;
 pub mod slack;
 

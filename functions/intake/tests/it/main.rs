@@ -7,5 +7,6 @@ mod errors;
 mod http_server;
 mod lambda;
 mod normalization;
+mod openapi;
 mod props;
 mod providers;

@@ -13,6 +13,7 @@ use crate::report::input::{LeadFacts, LeadState, PoolKey};
 
 /// Lead and assignment figures together.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Figures {
     pub leads: LeadFigures,
     pub assignments: AssignmentFigures,
@@ -23,6 +24,7 @@ pub struct Figures {
 /// whichever pool their lead is reported under (a fallback pool's reps answer for the
 /// leads they took).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PoolFigures {
     pub pool: PoolKey,
     pub leads: LeadFigures,
@@ -34,6 +36,7 @@ pub struct PoolFigures {
 
 /// One rep's assignments, over every pool (fairness is per pool, in [`PoolFigures`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RepFigures {
     pub rep: RepId,
     pub assignments: AssignmentFigures,
@@ -41,9 +44,11 @@ pub struct RepFigures {
 
 /// The health and fairness report of the leads received in a window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct HealthReport {
     pub window: Window,
     /// The clock the report was computed at: open assignments are judged at this instant.
+    #[cfg_attr(feature = "openapi", schemars(with = "crate::schema::Timestamp"))]
     pub generated_at: Timestamp,
     /// Same-email duplicates received in the window; in no other figure.
     pub duplicates: u64,

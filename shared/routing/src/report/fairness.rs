@@ -58,6 +58,7 @@ impl PoolWeights {
 
 /// One rep's fairness in one pool.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FairnessRow {
     pub rep: RepId,
     pub weight: u32,
@@ -73,6 +74,7 @@ pub struct FairnessRow {
 
 /// A pool's fairness: its decisions and one row per rep eligible in at least one of them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Fairness {
     pub decisions: u64,
     /// By rep id.

@@ -14,6 +14,7 @@ pub fn percent(part: u64, whole: u64) -> Option<f64> {
 
 /// Leads parked for one reason.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ParkedCount {
     pub reason: ParkReason,
     pub leads: u64,
@@ -23,6 +24,7 @@ pub struct ParkedCount {
 
 /// Figures about leads (each lead counted once), by the lead's state at report time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct LeadFigures {
     /// Leads received in the window, duplicates excluded. Always
     /// `assigned + parked + awaiting_routing`.
@@ -119,6 +121,7 @@ impl LeadTally {
 
 /// SLA compliance over the assignments whose SLA outcome is known.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SlaFigures {
     /// `met + missed`.
     pub known: u64,
@@ -132,6 +135,7 @@ pub struct SlaFigures {
 
 /// Figures about assignments (a lead assigned twice counts twice).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AssignmentFigures {
     pub assignments: u64,
     pub accepted: u64,

@@ -94,6 +94,7 @@ impl PoolPick {
 
 /// The pool a lead is reported under.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum PoolKey {
     /// A routing pool, or the parking pool a lead was parked in without reaching one.

@@ -32,8 +32,11 @@ pub enum ReportError {
 
 /// The leads received in `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Window {
+    #[cfg_attr(feature = "openapi", schemars(with = "crate::schema::Timestamp"))]
     from: Timestamp,
+    #[cfg_attr(feature = "openapi", schemars(with = "crate::schema::Timestamp"))]
     to: Timestamp,
 }
 

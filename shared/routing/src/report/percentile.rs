@@ -30,6 +30,7 @@ pub fn millis_between(from: Timestamp, to: Timestamp) -> u64 {
 /// How many durations were measured and their 50th, 95th and 99th percentiles by nearest
 /// rank, in milliseconds (`None` when none were measured).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Percentiles {
     pub count: u64,
     pub p50_ms: Option<u64>,

@@ -10,6 +10,7 @@ use crate::ports::routing::{Assignment, AssignmentStatus, CloseOutcome};
 
 /// Where a rejected, released or expired lead went.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "to", rename_all = "snake_case")]
 pub enum Next {
     /// Assigned to another rep (or, when nobody else could take it, the same one again).
@@ -17,6 +18,10 @@ pub enum Next {
         rep: RepId,
         attempt: u32,
         #[serde(skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "openapi",
+            schemars(with = "Option<switchboard_routing::schema::Timestamp>")
+        )]
         sla_due: Option<Timestamp>,
     },
     /// Parked for manual handling; `escalated` when it bounced too often.
@@ -28,6 +33,7 @@ pub enum Next {
 /// The answer to an action. The first group changed the assignment (or found it already
 /// as asked); the second changed nothing and says why.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Answer {
     Accepted {

@@ -17,10 +17,15 @@ use crate::ports::routing::RoutingState;
 
 /// The rep's availability after the change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AwayAnswer {
     pub rep: RepId,
     pub away: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "Option<switchboard_routing::schema::Timestamp>")
+    )]
     pub until: Option<Timestamp>,
 }
 

@@ -16,7 +16,7 @@ use crate::ports::accounts::{AccountDirectory, ImportSummary, index_keys};
 impl EmbeddedStore {
     async fn lookup(&self, by_domain: bool, key: &str) -> StoreResult<Option<Account>> {
         let key = key.to_owned();
-        self.run(move |db| {
+        self.read(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
             let index = txn
                 .open_table(if by_domain {
@@ -31,7 +31,6 @@ impl EmbeddedStore {
                 None => Ok(None),
             }
         })
-        .await
     }
 }
 

@@ -52,7 +52,7 @@ impl AuditLog for EmbeddedStore {
         if lower >= upper {
             return Ok(AuditPage::empty());
         }
-        self.run(move |db| {
+        self.scan(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
             let table = match txn.open_table(AUDIT) {
                 Ok(table) => table,

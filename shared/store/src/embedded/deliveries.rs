@@ -33,7 +33,7 @@ impl DeliveryLog for EmbeddedStore {
         kind: &str,
     ) -> StoreResult<Vec<String>> {
         let prefix = prefix(lead_id, assignment_id, kind);
-        self.run(move |db| {
+        self.read(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
             let table = match txn.open_table(NOTIFIED) {
                 Ok(t) => t,
@@ -50,7 +50,6 @@ impl DeliveryLog for EmbeddedStore {
             }
             Ok(channels)
         })
-        .await
     }
 
     async fn record_delivered(&self, key: DeliveryKey<'_>, at: Timestamp) -> StoreResult<bool> {

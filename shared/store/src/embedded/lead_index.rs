@@ -45,7 +45,7 @@ impl LeadIndex for EmbeddedStore {
             });
         }
         let upper = Bound::Excluded(end);
-        self.run(move |db| {
+        self.scan(move |db| {
             let found = read_index(db, RECEIVED_LIST, lower, upper, limit + 1)?;
             Ok(LeadPage::from_read(found, limit, LeadCursor::received))
         })
@@ -58,7 +58,7 @@ impl LeadIndex for EmbeddedStore {
             Some(cursor) => Bound::Excluded(cursor_key(cursor)),
             None => Bound::Unbounded,
         };
-        self.run(move |db| {
+        self.scan(move |db| {
             let found = read_index(db, PARKED_LIST, lower, Bound::Unbounded, limit + 1)?;
             Ok(LeadPage::from_read(found, limit, LeadCursor::parked))
         })

@@ -63,7 +63,7 @@ impl LeadStore for EmbeddedStore {
 
     async fn latest_by_email(&self, email: &str) -> StoreResult<Option<StoredLead>> {
         let index_key = email_key(email);
-        self.run(move |db| {
+        self.read(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
             let emails = txn.open_table(EMAILS).map_err(db_err)?;
             let Some(entry) = get_json::<EmailEntry>(&emails, &index_key)? else {
@@ -72,17 +72,15 @@ impl LeadStore for EmbeddedStore {
             let leads = txn.open_table(LEADS).map_err(db_err)?;
             get_json(&leads, &entry.lead_id)
         })
-        .await
     }
 
     async fn get(&self, lead_id: &str) -> StoreResult<Option<StoredLead>> {
         let id = lead_id.to_owned();
-        self.run(move |db| {
+        self.read(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
             let leads = txn.open_table(LEADS).map_err(db_err)?;
             get_json(&leads, &id)
         })
-        .await
     }
 
     async fn awaiting_routing(
@@ -90,7 +88,7 @@ impl LeadStore for EmbeddedStore {
         updated_before: Timestamp,
         limit: usize,
     ) -> StoreResult<Vec<StoredLead>> {
-        self.run(move |db| {
+        self.scan(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
             let index = txn.open_table(AWAITING).map_err(db_err)?;
             let leads = txn.open_table(LEADS).map_err(db_err)?;

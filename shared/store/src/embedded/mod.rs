@@ -72,15 +72,33 @@ fn owner_only(_path: &Path) -> StoreResult<()> {
     Ok(())
 }
 
+/// The page cache an [`EmbeddedStore`] keeps in memory unless told otherwise. The pages a
+/// lead's routing touches are few and recent (the rep and pool records, the lead's own
+/// records, the ends of the time indexes), so a small cache serves them; redb's own
+/// default (1 GiB) let the process grow with the stored history.
+pub const DEFAULT_CACHE_BYTES: usize = 64 << 20;
+
 impl EmbeddedStore {
-    /// Opens the store at `path`, creating the file and its tables when missing.
+    /// Opens the store at `path` with the default page cache ([`DEFAULT_CACHE_BYTES`]),
+    /// creating the file and its tables when missing.
+    pub fn open(path: impl AsRef<Path>) -> StoreResult<EmbeddedStore> {
+        Self::open_with_cache(path, DEFAULT_CACHE_BYTES)
+    }
+
+    /// Opens the store at `path` keeping at most `cache_bytes` of its pages in memory.
     ///
     /// The file holds every lead, so it is readable and writable by its owner only: created
     /// so, and an existing file's group and other bits are cleared on open (files written
     /// by earlier versions were readable by everyone).
-    pub fn open(path: impl AsRef<Path>) -> StoreResult<EmbeddedStore> {
+    pub fn open_with_cache(
+        path: impl AsRef<Path>,
+        cache_bytes: usize,
+    ) -> StoreResult<EmbeddedStore> {
         owner_only(path.as_ref())?;
-        let db = Database::create(path.as_ref()).map_err(tables::db_err)?;
+        let db = Database::builder()
+            .set_cache_size(cache_bytes)
+            .create(path.as_ref())
+            .map_err(tables::db_err)?;
         let txn = db.begin_write().map_err(tables::db_err)?;
         for def in tables::ALL {
             txn.open_table(def).map_err(tables::db_err)?;
@@ -103,8 +121,16 @@ impl EmbeddedStore {
         self.writer.write(work).await
     }
 
-    /// Runs blocking reads off the async runtime's worker threads.
-    async fn run<T, F>(&self, work: F) -> StoreResult<T>
+    /// Runs a short read (point lookups) on the calling thread. redb answers them from its
+    /// page cache in microseconds, while handing each to the blocking pool cost two thread
+    /// wake-ups, more than the read itself (docs/BENCHMARKS.md, "Cost per lead").
+    fn read<T>(&self, work: impl FnOnce(&Database) -> StoreResult<T>) -> StoreResult<T> {
+        work(&self.db)
+    }
+
+    /// Runs a long read (a window of leads, a due list) off the async runtime's worker
+    /// threads, so it does not hold up the requests and routing sharing them.
+    async fn scan<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&Database) -> StoreResult<T> + Send + 'static,

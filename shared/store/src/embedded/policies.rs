@@ -43,7 +43,7 @@ impl PolicyStore for EmbeddedStore {
     }
 
     async fn get_version(&self, version: u64) -> StoreResult<Option<PolicyVersion>> {
-        self.run(move |db| {
+        self.read(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
             let versions = txn.open_table(POLICY_VERSIONS).map_err(db_err)?;
             match versions.get(version).map_err(db_err)? {
@@ -51,16 +51,14 @@ impl PolicyStore for EmbeddedStore {
                 None => Ok(None),
             }
         })
-        .await
     }
 
     async fn get_active(&self) -> StoreResult<Option<ActivePolicy>> {
-        self.run(move |db| {
+        self.read(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
             let pointers = txn.open_table(POLICY_POINTERS).map_err(db_err)?;
             get_json(&pointers, ACTIVE)
         })
-        .await
     }
 
     async fn set_active(
@@ -94,7 +92,7 @@ impl PolicyStore for EmbeddedStore {
     }
 
     async fn history(&self) -> StoreResult<Vec<PolicySummary>> {
-        self.run(move |db| {
+        self.scan(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
             let versions = txn.open_table(POLICY_VERSIONS).map_err(db_err)?;
             let mut out = Vec::new();

@@ -26,28 +26,26 @@ impl RoutingState for EmbeddedStore {
         let rep_ids: Vec<RepId> = policy.reps().iter().map(|r| r.id.clone()).collect();
         let pool_ids: Vec<PoolId> = policy.pools().iter().map(|p| p.id.clone()).collect();
         let lead_id = lead_id.to_owned();
-        let (lead, assignment, reps, pools) = self
-            .run(move |db| {
-                // One read transaction: the whole view is from one commit.
-                let txn = db.begin_read().map_err(db_err)?;
-                let leads = txn.open_table(LEADS).map_err(db_err)?;
-                let assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
-                let rep_table = txn.open_table(REPS).map_err(db_err)?;
-                let pool_table = txn.open_table(POOLS).map_err(db_err)?;
-                let lead: Option<StoredLead> = get_json(&leads, &lead_id)?;
-                let assignment: Option<Assignment> = get_json(&assignments, &lead_id)?;
-                let mut reps = Vec::with_capacity(rep_ids.len());
-                for id in &rep_ids {
-                    reps.push(get_json::<RepState>(&rep_table, id)?.unwrap_or_default());
-                }
-                let mut pools = Vec::with_capacity(pool_ids.len());
-                for id in pool_ids {
-                    let rec: Option<PoolRecord> = get_json(&pool_table, &id)?;
-                    pools.push((id, rec));
-                }
-                Ok((lead, assignment, reps, pools))
-            })
-            .await?;
+        let (lead, assignment, reps, pools) = self.read(move |db| {
+            // One read transaction: the whole view is from one commit.
+            let txn = db.begin_read().map_err(db_err)?;
+            let leads = txn.open_table(LEADS).map_err(db_err)?;
+            let assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
+            let rep_table = txn.open_table(REPS).map_err(db_err)?;
+            let pool_table = txn.open_table(POOLS).map_err(db_err)?;
+            let lead: Option<StoredLead> = get_json(&leads, &lead_id)?;
+            let assignment: Option<Assignment> = get_json(&assignments, &lead_id)?;
+            let mut reps = Vec::with_capacity(rep_ids.len());
+            for id in &rep_ids {
+                reps.push(get_json::<RepState>(&rep_table, id)?.unwrap_or_default());
+            }
+            let mut pools = Vec::with_capacity(pool_ids.len());
+            for id in pool_ids {
+                let rec: Option<PoolRecord> = get_json(&pool_table, &id)?;
+                pools.push((id, rec));
+            }
+            Ok((lead, assignment, reps, pools))
+        })?;
         let mut snapshot = Snapshot::empty(policy);
         snapshot.reps = reps;
         for (id, rec) in pools {
@@ -123,17 +121,16 @@ impl RoutingState for EmbeddedStore {
 
     async fn assignment(&self, lead_id: &str) -> StoreResult<Option<Assignment>> {
         let lead_id = lead_id.to_owned();
-        self.run(move |db| {
+        self.read(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
             let t = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
             get_json(&t, &lead_id)
         })
-        .await
     }
 
     async fn decisions(&self, lead_id: &str) -> StoreResult<Vec<DecisionRecord>> {
         let lead_id = lead_id.to_owned();
-        self.run(move |db| {
+        self.read(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
             let t = txn.open_table(DECISIONS).map_err(db_err)?;
             let from = format!("{lead_id}\0");
@@ -145,12 +142,11 @@ impl RoutingState for EmbeddedStore {
             }
             Ok(out)
         })
-        .await
     }
 
     async fn lead_routing(&self, lead_id: &str) -> StoreResult<Option<LeadRouting>> {
         let lead_id = lead_id.to_owned();
-        self.run(move |db| {
+        self.read(move |db| {
             // One read transaction: the lead, its assignment and its decisions are from
             // the same commit.
             let txn = db.begin_read().map_err(db_err)?;
@@ -174,22 +170,20 @@ impl RoutingState for EmbeddedStore {
                 decisions,
             }))
         })
-        .await
     }
 
     async fn rep_state(&self, rep: &str) -> StoreResult<RepState> {
         let rep = rep.to_owned();
-        self.run(move |db| {
+        self.read(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
             let t = txn.open_table(REPS).map_err(db_err)?;
             Ok(get_json(&t, &rep)?.unwrap_or_default())
         })
-        .await
     }
 
     async fn open_assignments(&self, rep: &str) -> StoreResult<Vec<Assignment>> {
         let rep = rep.to_owned();
-        self.run(move |db| {
+        self.read(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
             let index = txn.open_table(OPEN_BY_REP).map_err(db_err)?;
             let assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
@@ -206,7 +200,6 @@ impl RoutingState for EmbeddedStore {
             }
             Ok(out)
         })
-        .await
     }
 
     async fn due(
@@ -215,7 +208,7 @@ impl RoutingState for EmbeddedStore {
         to: Timestamp,
         limit: usize,
     ) -> StoreResult<Vec<Assignment>> {
-        self.run(move |db| {
+        self.scan(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
             let index = txn.open_table(DUE).map_err(db_err)?;
             let assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;

@@ -9,6 +9,7 @@ use crate::error::StoreResult;
 
 /// What an import wrote.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ImportSummary {
     pub accounts: usize,
     /// Domain index entries written.

@@ -27,10 +27,15 @@ const CURSOR_TAG: char = 'a';
 
 /// One admin change.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AuditEntry {
     /// Unique. [`AuditEntry::new`] makes a UUID v7: ids made later in a process sort
     /// after earlier ones, which orders entries recorded at one instant.
     pub id: String,
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "switchboard_routing::schema::Timestamp")
+    )]
     pub at: Timestamp,
     /// Who made the change: a user, a token's name, an IAM principal.
     pub actor: String,

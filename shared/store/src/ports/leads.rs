@@ -15,6 +15,7 @@ use crate::error::StoreResult;
 /// `parked`; closing moves `assigned` to `closed`; a rejected or expired assignment moves
 /// the lead back to `received` so it is routed again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LeadStatus {
     Received,
@@ -60,6 +61,7 @@ impl LeadStatus {
 /// A problem with one field of a submission: reported back to the sender (errors) or kept
 /// on the stored lead (warnings: values kept although they could not be normalized).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FieldIssue {
     /// The lead field (`email`, `phone`, `country`, ...) or the provider's field name.
     pub field: String,
@@ -132,6 +134,7 @@ impl NewLead {
 
 /// How [`RawPayload::body`] is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RawEncoding {
     Utf8,
@@ -141,6 +144,7 @@ pub enum RawEncoding {
 /// The original request body, kept for audit, capped in size. Stored as data only: it is
 /// never rendered, evaluated or re-parsed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RawPayload {
     pub content_type: Option<String>,
     pub encoding: RawEncoding,
@@ -185,6 +189,7 @@ impl RawPayload {
 
 /// A lead as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct StoredLead {
     pub lead: Lead,
     pub idempotency_key: String,
@@ -207,6 +212,10 @@ pub struct StoredLead {
     /// it was decided under, so two deciders of one lead cannot both win.
     #[serde(default)]
     pub decisions: u32,
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "switchboard_routing::schema::Timestamp")
+    )]
     pub updated_at: Timestamp,
 }
 

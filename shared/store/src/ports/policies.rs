@@ -10,9 +10,14 @@ use crate::error::{StoreError, StoreResult};
 
 /// One stored version. Never changes once written.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PolicyVersion {
     pub version: u64,
     pub document: PolicyDocument,
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "switchboard_routing::schema::Timestamp")
+    )]
     pub created_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -20,8 +25,13 @@ pub struct PolicyVersion {
 
 /// A version without its document, for history listings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PolicySummary {
     pub version: u64,
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "switchboard_routing::schema::Timestamp")
+    )]
     pub created_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
@@ -29,10 +39,15 @@ pub struct PolicySummary {
 
 /// The active pointer. `previous` is the version it replaced, so one call rolls back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ActivePolicy {
     pub version: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous: Option<u64>,
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "switchboard_routing::schema::Timestamp")
+    )]
     pub activated_at: Timestamp,
 }
 

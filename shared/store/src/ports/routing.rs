@@ -13,6 +13,7 @@ use crate::error::StoreResult;
 use crate::ports::leads::StoredLead;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AssignmentStatus {
     /// The rep owns the lead and it counts against the rep's open leads.
@@ -45,6 +46,7 @@ impl AssignmentStatus {
 
 /// The current owner of a lead. One per lead: a re-route replaces a released assignment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Assignment {
     pub lead_id: LeadId,
     pub rep: RepId,
@@ -54,13 +56,29 @@ pub struct Assignment {
     /// The number of the decision that made this assignment (1 for the first).
     pub attempt: u32,
     pub policy_version: u64,
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "switchboard_routing::schema::Timestamp")
+    )]
     pub assigned_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "Option<switchboard_routing::schema::Timestamp>")
+    )]
     pub sla_due: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "Option<switchboard_routing::schema::Timestamp>")
+    )]
     pub accepted_at: Option<Timestamp>,
     pub status: AssignmentStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "Option<switchboard_routing::schema::Timestamp>")
+    )]
     pub ended_at: Option<Timestamp>,
     /// How a closed lead ended (`None` for a lead closed without one, or not closed). Kept
     /// with the rep who had it, for outcome-aware routing and reporting.
@@ -74,6 +92,7 @@ pub struct Assignment {
 
 /// The business outcome of a closed lead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum CloseOutcome {
     Won,
@@ -138,6 +157,7 @@ pub enum Applied {
 
 /// How an open assignment ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ReleaseOutcome {
     /// The lead is finished; it stays with the rep in history.

@@ -121,7 +121,9 @@ pub async fn concurrent_routing_keeps_every_invariant<H: Harness>(h: &H) {
     let n = H::CONCURRENT_LEADS;
     let r = Arc::new(
         Router::new(h.store().await, MemoryEvents::new()).with_retry(RetryPolicy {
+            // No patience: contention must reach the caller, to test its hand-back.
             max_attempts: 4,
+            patience: std::time::Duration::ZERO,
             ..RetryPolicy::default()
         }),
     );

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# What a lead costs `switchboard serve`, next to the machine's floor (docs/BENCHMARKS.md,
+# "Cost per lead").
+#
+#   cli/bench/cost-per-lead.sh
+#   SERVER_BIN=/path/to/switchboard cli/bench/cost-per-lead.sh   # measure another build's server
+#
+# Builds the release binary, starts a server on a fresh data directory with the load policy
+# (cli/demo/load-policy.yaml), same-email dedupe on (the default) unless DEDUPE=off, and
+# measures, from the server's own /proc counters:
+#   - the floor: server CPU per `GET /healthz` at HEALTHZ_RATE (default 5000/s);
+#   - server CPU per lead at saturation (SATURATION_RATE offered, default 8000/s, no lead
+#     followed), counted until the server is idle again, so routing's work is included;
+#   - server CPU per lead at 1,000 leads/s with every lead followed to its decision;
+#   - store bytes per lead, resident memory now and at its peak.
+# Each phase runs for DURATION (default 10s). The load tool runs on the same cores.
+set -euo pipefail
+
+cd "$(dirname "$0")/../.."
+duration="${DURATION:-10s}"
+port="${PORT:-18089}"
+work="$(mktemp -d)"
+trap 'kill -INT "${server:-0}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+
+cargo build --release -p switchboard-cli >&2
+bin="${CARGO_TARGET_DIR:-target}/release/switchboard"
+# The server under test (the load always comes from this tree's `bench-load`).
+server_bin="${SERVER_BIN:-$bin}"
+ticks="$(getconf CLK_TCK)"
+
+{
+    [[ "${DEDUPE:-on}" == off ]] && echo "dedupe_window: 0s"
+    echo "sources:"
+    echo "  - { id: api, kind: generic, secret: bench-key }"
+} > "$work/intake.yaml"
+"$server_bin" policy apply cli/demo/load-policy.yaml --note load --data-dir "$work/data" >&2
+RUST_LOG=warn "$server_bin" serve --port "$port" --data-dir "$work/data" --no-demo \
+    --intake-config "$work/intake.yaml" > "$work/serve.out" 2> "$work/serve.err" &
+server=$!
+for _ in $(seq 50); do grep -q "Ctrl-C stops" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
+url="http://127.0.0.1:$port"
+
+# The server's user + system CPU time so far, in clock ticks (every thread).
+cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+# Waits until the server has used no CPU for a second: routing has caught up.
+settle() {
+    local before after
+    before="$(cpu)"
+    while sleep 1; after="$(cpu)"; [ "$after" -gt "$((before + 1))" ]; do before="$after"; done
+}
+# `bench-load` with the given flags; prints its report, and sets `done_count` to the
+# requests answered as expected.
+load() {
+    "$bin" bench-load --url "$url" --api-key bench-key --duration "$duration" --json "$@" \
+        > "$work/report.json" || true
+    done_count="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["accepted"])' "$work/report.json")"
+}
+# CPU microseconds per request over the last phase.
+per() { python3 -c "print(round(($2 - $1) * 1e6 / $ticks / $3, 1))"; }
+
+echo "# warm-up: 500 leads/s, 5 s" >&2
+"$bin" bench-load --url "$url" --api-key bench-key --rate 500 --duration 5s --follow-every 0 >/dev/null
+leads=2500
+settle
+
+start="$(cpu)"; load --healthz --rate "${HEALTHZ_RATE:-5000}"; settle
+healthz_us="$(per "$start" "$(cpu)" "$done_count")"
+healthz_n="$done_count"
+
+start="$(cpu)"; load --rate "${SATURATION_RATE:-8000}" --follow-every 0; settle
+sat_us="$(per "$start" "$(cpu)" "$done_count")"
+sat_n="$done_count"
+sat_rate="$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["accepted_per_s"]))' "$work/report.json")"
+leads=$((leads + done_count))
+
+start="$(cpu)"; load --rate 1000 --follow-every 1; settle
+k_us="$(per "$start" "$(cpu)" "$done_count")"
+k_n="$done_count"
+k_routed="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["routed_ms"]; print("%.2f / %.2f" % (r["p50"], r["p99"]))' "$work/report.json")"
+leads=$((leads + done_count))
+
+store_bytes="$(stat -c %s "$work/data/switchboard.redb")"
+rss="$(awk '/VmRSS/ {print $2}' "/proc/$server/status")"
+hwm="$(awk '/VmHWM/ {print $2}' "/proc/$server/status")"
+
+echo "# $(date -u +%FT%TZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), dedupe ${DEDUPE:-on}"
+echo "| figure | value |"
+echo "|---|---|"
+echo "| floor: server CPU per GET /healthz ($healthz_n requests) | $healthz_us µs |"
+echo "| server CPU per lead at saturation ($sat_n leads, $sat_rate/s accepted) | $sat_us µs ($(python3 -c "print(round($sat_us / $healthz_us, 1))")× healthz) |"
+echo "| server CPU per lead at 1,000/s, every lead followed ($k_n leads) | $k_us µs ($(python3 -c "print(round($k_us / $healthz_us, 1))")× healthz) |"
+echo "| POST → stored decision at 1,000/s, p50 / p99 | $k_routed ms |"
+echo "| store file per lead ($leads leads) | $((store_bytes / leads)) bytes |"
+echo "| resident memory now / peak | $((rss / 1024)) / $((hwm / 1024)) MB |"
