@@ -16,29 +16,11 @@
 # Each phase runs for DURATION (default 10s). The load tool runs on the same cores.
 set -euo pipefail
 
-cd "$(dirname "$0")/../.."
 duration="${DURATION:-10s}"
-port="${PORT:-18089}"
-work="$(mktemp -d)"
-trap 'kill -INT "${server:-0}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
-
-cargo build --release -p switchboard-cli >&2
-bin="${CARGO_TARGET_DIR:-target}/release/switchboard"
-# The server under test (the load always comes from this tree's `bench-load`).
-server_bin="${SERVER_BIN:-$bin}"
+default_port=18089
+# shellcheck source=cli/bench/start-server.sh
+source "$(dirname "$0")/start-server.sh"
 ticks="$(getconf CLK_TCK)"
-
-{
-    [[ "${DEDUPE:-on}" == off ]] && echo "dedupe_window: 0s"
-    echo "sources:"
-    echo "  - { id: api, kind: generic, secret: bench-key }"
-} > "$work/intake.yaml"
-"$server_bin" policy apply cli/demo/load-policy.yaml --note load --data-dir "$work/data" >&2
-RUST_LOG=warn "$server_bin" serve --port "$port" --data-dir "$work/data" --no-demo \
-    --intake-config "$work/intake.yaml" > "$work/serve.out" 2> "$work/serve.err" &
-server=$!
-for _ in $(seq 50); do grep -q "Ctrl-C stops" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
-url="http://127.0.0.1:$port"
 
 # The server's user + system CPU time so far, in clock ticks (every thread).
 cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }

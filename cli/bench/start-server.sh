@@ -1,0 +1,28 @@
+# Sourced by the load benchmarks in this directory: builds the release binary and starts
+# `switchboard serve` on a fresh data directory with the load policy
+# (cli/demo/load-policy.yaml) and a generic API source keyed `bench-key`.
+#
+# Reads PORT (default $default_port), DEDUPE (`off`: intake's `dedupe_window: 0s`) and
+# SERVER_BIN (another build's binary to serve with; the load tool is always this tree's).
+# Sets `work` (removed on exit), `bin`, `server_bin`, `server` (its pid) and `url`.
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+port="${PORT:-$default_port}"
+work="$(mktemp -d)"
+trap 'kill -INT "${server:-0}" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$work"' EXIT
+
+cargo build --release -p switchboard-cli >&2
+bin="${CARGO_TARGET_DIR:-target}/release/switchboard"
+server_bin="${SERVER_BIN:-$bin}"
+
+{
+    [[ "${DEDUPE:-on}" == off ]] && echo "dedupe_window: 0s"
+    echo "sources:"
+    echo "  - { id: api, kind: generic, secret: bench-key }"
+} > "$work/intake.yaml"
+"$server_bin" policy apply cli/demo/load-policy.yaml --note load --data-dir "$work/data" >&2
+RUST_LOG=warn "$server_bin" serve --port "$port" --data-dir "$work/data" --no-demo \
+    --intake-config "$work/intake.yaml" > "$work/serve.out" 2> "$work/serve.err" &
+server=$!
+for _ in $(seq 50); do grep -q "Ctrl-C stops" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
+url="http://127.0.0.1:$port"
