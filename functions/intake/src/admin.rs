@@ -25,7 +25,7 @@ use lambda_http::RequestExt;
 use lambda_http::request::RequestContext;
 use switchboard_admin::{AdminState, Caller, Role};
 use switchboard_lambda::Vars;
-use switchboard_store::aws::{DynamoStore, SqsQueue};
+use switchboard_store::aws::{DynamoStore, EventBridgePublisher, SqsQueue};
 
 use crate::aws::AwsSettings;
 
@@ -126,9 +126,15 @@ pub fn aws_admin(sdk: &aws_config::SdkConfig, settings: &AwsSettings, roles: Jwt
             dlq,
         )
     });
+    // Admin away/back are announced on the bus as a rep's own are (when a bus is set).
+    let events = settings
+        .event_bus
+        .as_ref()
+        .map(|bus| EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(sdk), bus));
     let state = Arc::new(AdminState {
         store,
         routing_queue,
+        events,
     });
     switchboard_admin::router(state.clone())
         .merge(switchboard_admin::router_at(state, IAM_PREFIX))

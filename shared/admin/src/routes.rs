@@ -40,7 +40,8 @@ use switchboard_http::body::query_param;
 use switchboard_http::json_body;
 use switchboard_routing::Account;
 use switchboard_store::{
-    AccountDirectory, AuditLog, LeadIndex, LeadStore, PolicyStore, RoutingState, WorkQueue,
+    AccountDirectory, AuditLog, EventPublisher, LeadIndex, LeadStore, NoEvents, PolicyStore,
+    RoutingState, WorkQueue,
 };
 
 use crate::audit::{self, Change};
@@ -59,9 +60,11 @@ const MAX_ADMIN_BODY: usize = 64 * 1024 * 1024;
 
 /// What the routes work on: the store, and the routing queue whose dead letters the DLQ
 /// routes show (`None` where the runtime has none to offer).
-pub struct AdminState<S, Q> {
+pub struct AdminState<S, Q, E = NoEvents> {
     pub store: S,
     pub routing_queue: Option<Q>,
+    /// Where `rep.away` and `rep.back` are announced, as a rep's own away and back are.
+    pub events: E,
 }
 
 /// The storage a runtime gives the admin routes.
@@ -74,17 +77,19 @@ impl<T> AdminStore for T where
 {
 }
 
-type Shared<S, Q> = State<Arc<AdminState<S, Q>>>;
+type Shared<S, Q, E> = State<Arc<AdminState<S, Q, E>>>;
 
 /// The admin router, nested at [`PREFIX`]. The runtime puts a [`crate::Caller`] in each
 /// request's extensions (or none, which is a 401); the role check is here.
-pub fn router<S: AdminStore, Q: WorkQueue + 'static>(state: Arc<AdminState<S, Q>>) -> Router {
+pub fn router<S: AdminStore, Q: WorkQueue + 'static, E: EventPublisher + 'static>(
+    state: Arc<AdminState<S, Q, E>>,
+) -> Router {
     router_at(state, PREFIX)
 }
 
 /// The admin router nested at `prefix` (on AWS, the IAM route's `/v1/iam/admin` too).
-pub fn router_at<S: AdminStore, Q: WorkQueue + 'static>(
-    state: Arc<AdminState<S, Q>>,
+pub fn router_at<S: AdminStore, Q: WorkQueue + 'static, E: EventPublisher + 'static>(
+    state: Arc<AdminState<S, Q, E>>,
     prefix: &str,
 ) -> Router {
     // Built from the route table, so the OpenAPI document written from it names every
@@ -92,7 +97,7 @@ pub fn router_at<S: AdminStore, Q: WorkQueue + 'static>(
     let routes = ADMIN_ROUTES
         .iter()
         .fold(Router::new(), |router, r| {
-            router.route(r.path, handler::<S, Q>(r.id))
+            router.route(r.path, handler::<S, Q, E>(r.id))
         })
         .layer(DefaultBodyLimit::max(MAX_ADMIN_BODY))
         .layer(axum::middleware::from_fn(authorize))
@@ -109,32 +114,32 @@ pub fn router_at<S: AdminStore, Q: WorkQueue + 'static>(
 }
 
 /// The handler of a route of the table; `verb` is the table's, checked by a test.
-fn handler<S: AdminStore, Q: WorkQueue + 'static>(
+fn handler<S: AdminStore, Q: WorkQueue + 'static, E: EventPublisher + 'static>(
     id: RouteId,
-) -> MethodRouter<Arc<AdminState<S, Q>>> {
+) -> MethodRouter<Arc<AdminState<S, Q, E>>> {
     match id {
-        RouteId::ApplyPolicy => post(apply_policy::<S, Q>),
+        RouteId::ApplyPolicy => post(apply_policy::<S, Q, E>),
         RouteId::ValidatePolicy => post(validate_policy),
-        RouteId::ActivePolicy => get(active_policy::<S, Q>),
-        RouteId::PolicyVersion => get(policy_version::<S, Q>),
-        RouteId::PolicyHistory => get(policy_history::<S, Q>),
-        RouteId::PolicyDiff => get(policy_diff::<S, Q>),
-        RouteId::Rollback => post(rollback::<S, Q>),
-        RouteId::ImportAccounts => post(import_accounts::<S, Q>),
-        RouteId::Leads => get(leads_list::<S, Q>),
-        RouteId::Lead => get(lead::<S, Q>),
-        RouteId::Triage => get(triage_list::<S, Q>),
-        RouteId::RerouteMatching => post(reroute_matching::<S, Q>),
-        RouteId::RerouteOne => post(reroute_one::<S, Q>),
-        RouteId::Assign => post(assign::<S, Q>),
-        RouteId::Health => get(health_report::<S, Q>),
-        RouteId::Reps => get(reps_list::<S, Q>),
-        RouteId::Rep => get(rep_one::<S, Q>),
-        RouteId::RepAway => post(rep_away::<S, Q>),
-        RouteId::RepBack => post(rep_back::<S, Q>),
-        RouteId::Audit => get(audit_list::<S, Q>),
-        RouteId::DeadLetters => get(dead_letters::<S, Q>),
-        RouteId::Redrive => post(redrive::<S, Q>),
+        RouteId::ActivePolicy => get(active_policy::<S, Q, E>),
+        RouteId::PolicyVersion => get(policy_version::<S, Q, E>),
+        RouteId::PolicyHistory => get(policy_history::<S, Q, E>),
+        RouteId::PolicyDiff => get(policy_diff::<S, Q, E>),
+        RouteId::Rollback => post(rollback::<S, Q, E>),
+        RouteId::ImportAccounts => post(import_accounts::<S, Q, E>),
+        RouteId::Leads => get(leads_list::<S, Q, E>),
+        RouteId::Lead => get(lead::<S, Q, E>),
+        RouteId::Triage => get(triage_list::<S, Q, E>),
+        RouteId::RerouteMatching => post(reroute_matching::<S, Q, E>),
+        RouteId::RerouteOne => post(reroute_one::<S, Q, E>),
+        RouteId::Assign => post(assign::<S, Q, E>),
+        RouteId::Health => get(health_report::<S, Q, E>),
+        RouteId::Reps => get(reps_list::<S, Q, E>),
+        RouteId::Rep => get(rep_one::<S, Q, E>),
+        RouteId::RepAway => post(rep_away::<S, Q, E>),
+        RouteId::RepBack => post(rep_back::<S, Q, E>),
+        RouteId::Audit => get(audit_list::<S, Q, E>),
+        RouteId::DeadLetters => get(dead_letters::<S, Q, E>),
+        RouteId::Redrive => post(redrive::<S, Q, E>),
     }
 }
 
@@ -167,8 +172,8 @@ pub(crate) struct ApplyRequest {
     note: Option<String>,
 }
 
-async fn apply_policy<S: AdminStore, Q>(
-    State(state): Shared<S, Q>,
+async fn apply_policy<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
     Extension(caller): Extension<Caller>,
     body: Bytes,
 ) -> Response {
@@ -201,12 +206,14 @@ async fn validate_policy(body: Bytes) -> Response {
     answer(ops::validate_policy(&req.document))
 }
 
-async fn active_policy<S: AdminStore, Q>(State(state): Shared<S, Q>) -> Response {
+async fn active_policy<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
+) -> Response {
     answer(ops::policy_version(&state.store, None).await)
 }
 
-async fn policy_version<S: AdminStore, Q>(
-    State(state): Shared<S, Q>,
+async fn policy_version<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
     path: Option<Path<String>>,
 ) -> Response {
     let version = path.and_then(|Path(v)| v.parse::<u64>().ok());
@@ -216,11 +223,16 @@ async fn policy_version<S: AdminStore, Q>(
     })
 }
 
-async fn policy_history<S: AdminStore, Q>(State(state): Shared<S, Q>) -> Response {
+async fn policy_history<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
+) -> Response {
     answer(ops::policy_history(&state.store).await)
 }
 
-async fn policy_diff<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> Response {
+async fn policy_diff<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
+    uri: Uri,
+) -> Response {
     let q = params(&uri);
     answer(
         async {
@@ -257,8 +269,8 @@ pub(crate) struct RollbackRequest {
     version: u64,
 }
 
-async fn rollback<S: AdminStore, Q>(
-    State(state): Shared<S, Q>,
+async fn rollback<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
     Extension(caller): Extension<Caller>,
     body: Bytes,
 ) -> Response {
@@ -274,8 +286,8 @@ async fn rollback<S: AdminStore, Q>(
     .await
 }
 
-async fn import_accounts<S: AdminStore, Q>(
-    State(state): Shared<S, Q>,
+async fn import_accounts<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
     Extension(caller): Extension<Caller>,
     body: Bytes,
 ) -> Response {
@@ -290,8 +302,8 @@ async fn import_accounts<S: AdminStore, Q>(
     .await
 }
 
-async fn lead<S: AdminStore, Q>(
-    State(state): Shared<S, Q>,
+async fn lead<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
     path: Option<Path<String>>,
 ) -> Response {
     answer(match path {
@@ -326,7 +338,10 @@ fn limit_of(q: &std::collections::HashMap<String, String>) -> Result<usize, Admi
     leads::page_limit(limit)
 }
 
-async fn leads_list<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> Response {
+async fn leads_list<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
+    uri: Uri,
+) -> Response {
     let q = params(&uri);
     answer(
         async {
@@ -341,7 +356,10 @@ async fn leads_list<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> R
     )
 }
 
-async fn triage_list<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> Response {
+async fn triage_list<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
+    uri: Uri,
+) -> Response {
     let q = params(&uri);
     answer(
         async {
@@ -352,8 +370,8 @@ async fn triage_list<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> 
     )
 }
 
-async fn reroute_one<S: AdminStore, Q: WorkQueue>(
-    State(state): Shared<S, Q>,
+async fn reroute_one<S: AdminStore, Q: WorkQueue, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
     Extension(caller): Extension<Caller>,
     path: Option<Path<String>>,
 ) -> Response {
@@ -369,8 +387,8 @@ async fn reroute_one<S: AdminStore, Q: WorkQueue>(
     .await
 }
 
-async fn assign<S: AdminStore, Q: WorkQueue>(
-    State(state): Shared<S, Q>,
+async fn assign<S: AdminStore, Q: WorkQueue, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
     Extension(caller): Extension<Caller>,
     path: Option<Path<String>>,
     body: Bytes,
@@ -395,8 +413,8 @@ async fn assign<S: AdminStore, Q: WorkQueue>(
     .await
 }
 
-async fn reroute_matching<S: AdminStore, Q: WorkQueue>(
-    State(state): Shared<S, Q>,
+async fn reroute_matching<S: AdminStore, Q: WorkQueue, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
     Extension(caller): Extension<Caller>,
     body: Bytes,
 ) -> Response {
@@ -420,7 +438,10 @@ async fn reroute_matching<S: AdminStore, Q: WorkQueue>(
     .await
 }
 
-async fn health_report<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> Response {
+async fn health_report<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
+    uri: Uri,
+) -> Response {
     let q = params(&uri);
     let now = Timestamp::now();
     answer(
@@ -432,12 +453,14 @@ async fn health_report<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -
     )
 }
 
-async fn reps_list<S: AdminStore, Q>(State(state): Shared<S, Q>) -> Response {
+async fn reps_list<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
+) -> Response {
     answer(reps::list(&state.store, Timestamp::now()).await)
 }
 
-async fn rep_one<S: AdminStore, Q>(
-    State(state): Shared<S, Q>,
+async fn rep_one<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
     path: Option<Path<String>>,
 ) -> Response {
     answer(match path {
@@ -458,8 +481,8 @@ pub(crate) struct AwayRequest {
     until: Option<Timestamp>,
 }
 
-async fn rep_away<S: AdminStore, Q>(
-    State(state): Shared<S, Q>,
+async fn rep_away<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
     Extension(caller): Extension<Caller>,
     path: Option<Path<String>>,
     body: Bytes,
@@ -477,37 +500,68 @@ async fn rep_away<S: AdminStore, Q>(
         return AdminError::NotFound("no such rep".into()).into_response();
     };
     let away = reps::Away::Until(req.until);
-    let result = reps::set_away(&state.store, &id, away, Timestamp::now()).await;
+    let now = Timestamp::now();
+    let result = reps::set_away(&state.store, &id, away, now).await;
+    if result.is_ok() {
+        announce(
+            &state.events,
+            "rep.away",
+            &id,
+            now,
+            json!({ "rep": id, "until": req.until }),
+        )
+        .await;
+    }
     answer_recorded(&state.store, &caller, result, |_| {
         Change::new("rep.away", format!("rep:{id}")).detail(json!({ "until": req.until }))
     })
     .await
 }
 
-async fn rep_back<S: AdminStore, Q>(
-    State(state): Shared<S, Q>,
+async fn rep_back<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
     Extension(caller): Extension<Caller>,
     path: Option<Path<String>>,
 ) -> Response {
     let Some(Path(id)) = path else {
         return AdminError::NotFound("no such rep".into()).into_response();
     };
-    let result = reps::set_away(&state.store, &id, reps::Away::Back, Timestamp::now()).await;
+    let now = Timestamp::now();
+    let result = reps::set_away(&state.store, &id, reps::Away::Back, now).await;
+    if result.is_ok() {
+        announce(&state.events, "rep.back", &id, now, json!({ "rep": id })).await;
+    }
     answer_recorded(&state.store, &caller, result, |_| {
         Change::new("rep.back", format!("rep:{id}"))
     })
     .await
 }
 
-fn queue<S, Q>(state: &AdminState<S, Q>) -> Result<&Q, AdminError> {
+/// Publishes a rep's away or back as the rep's own action does (`Desk::set_away`), so
+/// whoever follows the bus sees the change whoever made it. Best effort: the change is
+/// stored and audited already, so a bus failure is logged, not answered as a failure.
+async fn announce<E: EventPublisher>(
+    events: &E,
+    kind: &str,
+    rep: &str,
+    now: Timestamp,
+    detail: serde_json::Value,
+) {
+    let event = switchboard_store::actions::rep_event(kind, rep, now, detail);
+    if let Err(e) = events.publish(&event).await {
+        tracing::error!(event = kind, rep, error = %e, "rep change not published");
+    }
+}
+
+fn queue<S, Q, E>(state: &AdminState<S, Q, E>) -> Result<&Q, AdminError> {
     state
         .routing_queue
         .as_ref()
         .ok_or_else(|| AdminError::Unavailable("this runtime has no routing queue to show".into()))
 }
 
-async fn dead_letters<S: AdminStore, Q: WorkQueue>(
-    State(state): Shared<S, Q>,
+async fn dead_letters<S: AdminStore, Q: WorkQueue, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
     uri: Uri,
 ) -> Response {
     let max = query_param(uri.query(), "max")
@@ -529,8 +583,8 @@ pub(crate) struct RedriveRequest {
     max: usize,
 }
 
-async fn redrive<S: AdminStore, Q: WorkQueue>(
-    State(state): Shared<S, Q>,
+async fn redrive<S: AdminStore, Q: WorkQueue, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
     Extension(caller): Extension<Caller>,
     body: Bytes,
 ) -> Response {
@@ -549,7 +603,10 @@ async fn redrive<S: AdminStore, Q: WorkQueue>(
     .await
 }
 
-async fn audit_list<S: AdminStore, Q>(State(state): Shared<S, Q>, uri: Uri) -> Response {
+async fn audit_list<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
+    uri: Uri,
+) -> Response {
     let q = params(&uri);
     answer(
         async {

@@ -26,6 +26,7 @@ use switchboard_http::{Secret, problem_edge};
 use switchboard_intake::IntakeState;
 use switchboard_store::embedded::EmbeddedStore;
 
+use super::events::LoggedEvents;
 use super::pipeline::Pipeline;
 use super::queues::SharedQueue;
 use super::stats::StatsView;
@@ -43,9 +44,10 @@ pub struct ServeState {
 }
 
 pub fn app(state: ServeState) -> Router {
-    let admin = Arc::new(AdminState::<EmbeddedStore, SharedQueue> {
+    let admin = Arc::new(AdminState::<EmbeddedStore, SharedQueue, LoggedEvents> {
         store: state.pipeline.store.clone(),
         routing_queue: Some(state.pipeline.routing.clone()),
+        events: LoggedEvents,
     });
     let stats = Router::new()
         .route(&format!("{}/stats", switchboard_admin::PREFIX), get(stats))

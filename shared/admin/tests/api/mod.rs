@@ -51,6 +51,8 @@ pub struct Api {
     close: Box<dyn Fn(&'static str) -> BoxFuture<'static, ()> + Send + Sync>,
     /// Takes the lead ids of the route requests on the routing queue, and routes them.
     drain: Box<dyn Fn() -> BoxFuture<'static, Vec<String>> + Send + Sync>,
+    /// What the admin routes published (`rep.away`, `rep.back`).
+    events: Arc<MemoryEvents>,
 }
 
 /// Who calls in each request of the matrix: a runtime puts the caller in the request's
@@ -124,15 +126,18 @@ impl Api {
             });
             fut
         });
+        let events = Arc::new(MemoryEvents::new());
         let state = Arc::new(AdminState {
             store,
             routing_queue: Some(queue),
+            events: events.clone(),
         });
         Api {
             router: switchboard_admin::router(state),
             route,
             close,
             drain,
+            events,
         }
     }
 
@@ -288,6 +293,23 @@ pub async fn reps_live_state(api: &Api) {
     assert_eq!(s, StatusCode::OK);
     assert_eq!(ana["available"], true, "{ana}");
     assert!(ana.get("away").is_none(), "{ana}");
+    // Announced as a rep's own away and back are, with the until.
+    let published: Vec<(String, Value)> = api
+        .events
+        .events()
+        .into_iter()
+        .map(|e| (e.kind, e.detail))
+        .collect();
+    assert_eq!(
+        published,
+        [
+            (
+                "rep.away".to_owned(),
+                json!({ "rep": "ana", "until": until })
+            ),
+            ("rep.back".to_owned(), json!({ "rep": "ana" })),
+        ]
+    );
 
     let refusals = [
         ("GET", "/v1/admin/reps/nobody", "", StatusCode::NOT_FOUND),
@@ -320,6 +342,11 @@ pub async fn reps_live_state(api: &Api) {
         let (s, p) = api.call(Who::Admin, method, path, body).await;
         assert_eq!(s, want, "{method} {path} {body}: {p}");
     }
+    assert_eq!(
+        api.events.events().len(),
+        2,
+        "a refused change announces nothing"
+    );
     let (_, ana) = api.call(Who::Viewer, "GET", "/v1/admin/reps/ana", "").await;
     assert_eq!(
         ana["available"], true,

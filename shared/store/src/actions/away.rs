@@ -99,13 +99,19 @@ where
     ) -> Result<(), ActionError> {
         self.router
             .events
-            .publish(&DomainEvent {
-                id: format!("{kind}:{rep}:{}", now.as_millisecond()),
-                kind: kind.to_owned(),
-                time: now,
-                detail,
-            })
+            .publish(&rep_event(kind, rep, now, detail))
             .await?;
         Ok(())
+    }
+}
+
+/// The event announcing a change of a rep's availability (`rep.away`, `rep.back`), whoever
+/// made it: the rep (`Desk`) or an admin.
+pub fn rep_event(kind: &str, rep: &str, now: Timestamp, detail: serde_json::Value) -> DomainEvent {
+    DomainEvent {
+        id: format!("{kind}:{rep}:{}", now.as_millisecond()),
+        kind: kind.to_owned(),
+        time: now,
+        detail,
     }
 }

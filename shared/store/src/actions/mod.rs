@@ -21,7 +21,7 @@ mod give_back;
 mod reroute;
 
 pub use answer::{Answer, Next};
-pub use away::AwayAnswer;
+pub use away::{AwayAnswer, rep_event};
 pub use reroute::{Rerouted, reroute};
 
 pub(crate) use events::event;

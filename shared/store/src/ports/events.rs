@@ -50,6 +50,13 @@ impl<E: EventPublisher> EventPublisher for Option<E> {
     }
 }
 
+/// A publisher shared between parts of a process (and kept by a test to read back).
+impl<E: EventPublisher> EventPublisher for std::sync::Arc<E> {
+    async fn publish(&self, event: &DomainEvent) -> StoreResult<()> {
+        (**self).publish(event).await
+    }
+}
+
 /// `lead.received`: a lead was stored (a duplicate too, naming the lead it duplicates).
 /// Carries ids and the source only, never the lead's contact details.
 pub fn lead_received(lead: &crate::ports::leads::StoredLead) -> DomainEvent {
