@@ -57,16 +57,8 @@ pub fn run(args: BenchLoadArgs) -> anyhow::Result<ExitCode> {
     let report = runtime.block_on(bench::run(options))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
-    } else if args.healthz {
-        print!(
-            "{}",
-            text(&report)
-                .lines()
-                .take(2)
-                .fold(String::new(), |a, l| a + l + "\n")
-        );
     } else {
-        print!("{}", text(&report));
+        print!("{}", text(&report, !args.healthz));
     }
     Ok(if report.failed == 0 && report.not_routed == 0 {
         ExitCode::SUCCESS
@@ -75,12 +67,15 @@ pub fn run(args: BenchLoadArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn text(r: &LoadReport) -> String {
+/// The report for a terminal; `leads` false for a `--healthz` run, which has no routing
+/// to report.
+fn text(r: &LoadReport, leads: bool) -> String {
     use std::fmt::Write;
     let mut out = String::new();
+    let unit = if leads { "leads" } else { "requests" };
     let _ = writeln!(
         out,
-        "offered {} leads, accepted {} ({:.0}/s over {:.2} s), failed {}, sent late {}",
+        "offered {} {unit}, accepted {} ({:.0}/s over {:.2} s), failed {}, sent late {}",
         r.offered, r.accepted, r.accepted_per_s, r.elapsed_s, r.failed, r.sent_late
     );
     let row = |name: &str, p: &Percentiles| {
@@ -90,16 +85,18 @@ fn text(r: &LoadReport) -> String {
         )
     };
     out.push_str(&row("accepted", &r.accepted_ms));
-    out.push_str(&row("routed", &r.routed_ms));
-    if r.not_routed > 0 {
-        let _ = writeln!(out, "not routed within the wait: {}", r.not_routed);
-    }
-    match r.drain_ms {
-        Some(ms) => {
-            let _ = writeln!(out, "last lead routed {ms:.1} ms after the last 202");
+    if leads {
+        out.push_str(&row("routed", &r.routed_ms));
+        if r.not_routed > 0 {
+            let _ = writeln!(out, "not routed within the wait: {}", r.not_routed);
         }
-        None => {
-            let _ = writeln!(out, "last lead not routed within the wait");
+        match r.drain_ms {
+            Some(ms) => {
+                let _ = writeln!(out, "last lead routed {ms:.1} ms after the last 202");
+            }
+            None => {
+                let _ = writeln!(out, "last lead not routed within the wait");
+            }
         }
     }
     if let Some(e) = &r.first_error {

@@ -236,19 +236,10 @@ async fn policy_diff<S: AdminStore, Q, E: EventPublisher + 'static>(
     let q = params(&uri);
     answer(
         async {
-            let version = |field: &'static str| -> Result<Option<u64>, AdminError> {
-                q.get(field)
-                    .map(|v| {
-                        v.parse().map_err(|_| {
-                            AdminError::invalid_param(field, format!("`{v}` is not a version"))
-                        })
-                    })
-                    .transpose()
-            };
-            let from = version("from")?
+            let from = parsed(&q, "from", "a version")?
                 .ok_or_else(|| AdminError::invalid_param("from", "the version to compare from"))?;
             let before = ops::policy_version(&state.store, Some(from)).await?;
-            let after = ops::policy_version(&state.store, version("to")?).await?;
+            let after = ops::policy_version(&state.store, parsed(&q, "to", "a version")?).await?;
             Ok(crate::diff::diff(
                 before.version,
                 &before.document,
@@ -327,15 +318,23 @@ fn window_of(
     window::window(get("since"), get("from"), get("to"), now)
 }
 
+/// The query parameter `field` parsed as a `T`, absent as `None`; a value that does not
+/// parse is a 422 naming the field and what it should be (`what`: "a number").
+fn parsed<T: std::str::FromStr>(
+    q: &std::collections::HashMap<String, String>,
+    field: &'static str,
+    what: &str,
+) -> Result<Option<T>, AdminError> {
+    q.get(field)
+        .map(|v| {
+            v.parse()
+                .map_err(|_| AdminError::invalid_param(field, format!("`{v}` is not {what}")))
+        })
+        .transpose()
+}
+
 fn limit_of(q: &std::collections::HashMap<String, String>) -> Result<usize, AdminError> {
-    let limit =
-        match q.get("limit") {
-            Some(l) => Some(l.parse().map_err(|_| {
-                AdminError::invalid_param("limit", format!("`{l}` is not a number"))
-            })?),
-            None => None,
-        };
-    leads::page_limit(limit)
+    leads::page_limit(parsed(q, "limit", "a number")?)
 }
 
 async fn leads_list<S: AdminStore, Q, E: EventPublisher + 'static>(
