@@ -13,53 +13,97 @@ use switchboard_routing::Account;
 use switchboard_routing::report::HealthReport;
 use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion};
 
+use super::deployment::Deployment;
 use super::{AdminError, PolicyIssue};
 use super::{DeadLetterView, LeadReport, PolicyApplied, PolicyHistory, Redriven};
 use crate::http_client::{self, ClientError};
 
+/// The admin API at `base` (`http://127.0.0.1:8080/v1/admin` of a local server, or a
+/// deployment's `AdminUrl`/`AdminIamUrl`): every path below is relative to it.
 pub struct RemoteAdmin {
-    url: String,
-    token: String,
+    base: String,
+    transport: Transport,
+}
+
+enum Transport {
+    /// The local server of a data directory: loopback HTTP with its admin token, and its
+    /// own root for `/healthz`.
+    Local { server: String, token: String },
+    /// A deployment in AWS, over HTTPS (a connection pool and credentials: boxed, as the
+    /// local case is a pair of strings).
+    Deployment(Box<Deployment>),
 }
 
 impl RemoteAdmin {
-    pub fn new(url: impl Into<String>, token: impl Into<String>) -> Self {
+    /// The server of a data directory, at `server` (its root URL).
+    pub fn new(server: impl Into<String>, token: impl Into<String>) -> Self {
+        let server: String = server.into();
         RemoteAdmin {
-            url: url.into(),
-            token: token.into(),
+            base: format!("{}/v1/admin", server.trim_end_matches('/')),
+            transport: Transport::Local {
+                server,
+                token: token.into(),
+            },
         }
     }
 
-    pub fn url(&self) -> &str {
-        &self.url
+    /// A deployment's admin API at `url`: with `token` as a bearer JWT, else signed with
+    /// the environment's AWS credentials.
+    pub async fn deployment(url: &str, token: Option<String>) -> Result<Self, AdminError> {
+        let deployment = Deployment::connect(url, token)
+            .await
+            .map_err(AdminError::Remote)?;
+        Ok(RemoteAdmin {
+            base: url.trim_end_matches('/').to_owned(),
+            transport: Transport::Deployment(Box::new(deployment)),
+        })
     }
 
-    /// Whether the server answers at all (a crashed server leaves `serve.json` behind).
+    /// The admin API's root URL.
+    pub fn url(&self) -> &str {
+        &self.base
+    }
+
+    /// Whether the local server answers at all (a crashed server leaves `serve.json`
+    /// behind). A deployment is always worth asking.
     pub async fn reachable(&self) -> Result<bool, ClientError> {
-        match self
-            .call_raw(Method::GET, "/healthz", "", Bytes::new())
-            .await
-        {
+        let Transport::Local { server, .. } = &self.transport else {
+            return Ok(true);
+        };
+        let url = format!("{}/healthz", server.trim_end_matches('/'));
+        match http_client::request(Method::GET, &url, &[], Bytes::new()).await {
             Ok(_) => Ok(true),
             Err(e) if e.is_refused() => Ok(false),
             Err(e) => Err(e),
         }
     }
 
-    async fn call_raw(
+    /// `(status, body)` of one request, or why there is none.
+    async fn exchange(
         &self,
         method: Method,
         path: &str,
         content_type: &str,
         body: Bytes,
-    ) -> Result<http_client::Response, ClientError> {
-        let auth = format!("Bearer {}", self.token);
-        let mut headers = vec![("authorization", auth.as_str())];
-        if !content_type.is_empty() {
-            headers.push(("content-type", content_type));
+    ) -> Result<(StatusCode, Bytes), String> {
+        let url = format!("{}{path}", self.base);
+        match &self.transport {
+            Transport::Local { token, .. } => {
+                let auth = format!("Bearer {token}");
+                let mut headers = vec![("authorization", auth.as_str())];
+                if !content_type.is_empty() {
+                    headers.push(("content-type", content_type));
+                }
+                let response = http_client::request(method, &url, &headers, body)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok((response.status, response.body))
+            }
+            Transport::Deployment(deployment) => {
+                let response = deployment.send(method, &url, content_type, body).await?;
+                Ok((response.status, response.body))
+            }
         }
-        let url = format!("{}{path}", self.url.trim_end_matches('/'));
-        http_client::request(method, &url, &headers, body).await
     }
 
     async fn call<T: DeserializeOwned>(
@@ -69,16 +113,16 @@ impl RemoteAdmin {
         content_type: &str,
         body: Bytes,
     ) -> Result<T, AdminError> {
-        let response = self
-            .call_raw(method, path, content_type, body)
+        let (status, body) = self
+            .exchange(method, path, content_type, body)
             .await
-            .map_err(|e| AdminError::Remote(format!("server at {}: {e}", self.url)))?;
-        if response.status.is_success() {
-            return serde_json::from_slice(&response.body).map_err(|e| {
-                AdminError::Remote(format!("unexpected answer from {}: {e}", self.url))
+            .map_err(|e| AdminError::Remote(format!("admin API at {}: {e}", self.base)))?;
+        if status.is_success() {
+            return serde_json::from_slice(&body).map_err(|e| {
+                AdminError::Remote(format!("unexpected answer from {}: {e}", self.base))
             });
         }
-        Err(from_problem(response.status, &response.body))
+        Err(from_problem(status, &body))
     }
 
     async fn call_json<T: DeserializeOwned, B: Serialize>(
@@ -99,20 +143,19 @@ impl RemoteAdmin {
         note: Option<&str>,
     ) -> Result<PolicyApplied, AdminError> {
         let body = serde_json::json!({ "document": text, "note": note });
-        self.call_json(Method::POST, "/v1/admin/policy", &body)
-            .await
+        self.call_json(Method::POST, "/policy", &body).await
     }
 
     pub async fn policy_version(&self, version: Option<u64>) -> Result<PolicyVersion, AdminError> {
         let path = match version {
-            Some(v) => format!("/v1/admin/policy/versions/{v}"),
-            None => "/v1/admin/policy/active".to_owned(),
+            Some(v) => format!("/policy/versions/{v}"),
+            None => "/policy/active".to_owned(),
         };
         self.call(Method::GET, &path, "", Bytes::new()).await
     }
 
     pub async fn policy_history(&self) -> Result<PolicyHistory, AdminError> {
-        self.call(Method::GET, "/v1/admin/policy/history", "", Bytes::new())
+        self.call(Method::GET, "/policy/history", "", Bytes::new())
             .await
     }
 
@@ -133,17 +176,16 @@ impl RemoteAdmin {
             }
         };
         let body = serde_json::json!({ "version": version });
-        self.call_json(Method::POST, "/v1/admin/policy/rollback", &body)
+        self.call_json(Method::POST, "/policy/rollback", &body)
             .await
     }
 
     pub async fn import_accounts(&self, accounts: &[Account]) -> Result<ImportSummary, AdminError> {
-        self.call_json(Method::POST, "/v1/admin/accounts", &accounts)
-            .await
+        self.call_json(Method::POST, "/accounts", &accounts).await
     }
 
     pub async fn lead(&self, lead_id: &str) -> Result<LeadReport, AdminError> {
-        let path = format!("/v1/admin/leads/{}", encode_segment(lead_id));
+        let path = format!("/leads/{}", encode_segment(lead_id));
         self.call(Method::GET, &path, "", Bytes::new()).await
     }
 
@@ -152,7 +194,7 @@ impl RemoteAdmin {
         (from, to): (Timestamp, Timestamp),
     ) -> Result<HealthReport, AdminError> {
         let path = format!(
-            "/v1/admin/reports/health?from={}&to={}",
+            "/reports/health?from={}&to={}",
             encode_segment(&from.to_string()),
             encode_segment(&to.to_string())
         );
@@ -167,7 +209,7 @@ impl RemoteAdmin {
         limit: usize,
     ) -> Result<Page<LeadSummary>, AdminError> {
         let mut path = format!(
-            "/v1/admin/leads?from={}&to={}&limit={limit}",
+            "/leads?from={}&to={}&limit={limit}",
             encode_segment(&from.to_string()),
             encode_segment(&to.to_string())
         );
@@ -185,7 +227,7 @@ impl RemoteAdmin {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Page<TriageItem>, AdminError> {
-        let mut path = format!("/v1/admin/triage?limit={limit}");
+        let mut path = format!("/triage?limit={limit}");
         if let Some(after) = after {
             path.push_str(&format!("&after={}", encode_segment(after)));
         }
@@ -199,15 +241,14 @@ impl RemoteAdmin {
     ) -> Result<Rerouted, AdminError> {
         match lead_id {
             Some(id) => {
-                let path = format!("/v1/admin/triage/{}/reroute", encode_segment(id));
+                let path = format!("/triage/{}/reroute", encode_segment(id));
                 self.call(Method::POST, &path, "", Bytes::new()).await
             }
             None => {
                 let body = serde_json::json!({
                     "reason": filter.reason, "pool": filter.pool, "max": filter.max,
                 });
-                self.call_json(Method::POST, "/v1/admin/triage/reroute", &body)
-                    .await
+                self.call_json(Method::POST, "/triage/reroute", &body).await
             }
         }
     }
@@ -218,7 +259,7 @@ impl RemoteAdmin {
         lead_id: &str,
         order: &AssignOrder,
     ) -> Result<AssignedByHand, AdminError> {
-        let path = format!("/v1/admin/triage/{}/assign", encode_segment(lead_id));
+        let path = format!("/triage/{}/assign", encode_segment(lead_id));
         let body = serde_json::json!({
             "rep": order.rep, "reason": order.reason, "override_caps": order.override_caps,
         });
@@ -226,19 +267,13 @@ impl RemoteAdmin {
     }
 
     pub async fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetterView>, AdminError> {
-        self.call(
-            Method::GET,
-            &format!("/v1/admin/dlq?max={max}"),
-            "",
-            Bytes::new(),
-        )
-        .await
+        self.call(Method::GET, &format!("/dlq?max={max}"), "", Bytes::new())
+            .await
     }
 
     pub async fn redrive(&self, max: usize) -> Result<Redriven, AdminError> {
         let body = serde_json::json!({ "max": max });
-        self.call_json(Method::POST, "/v1/admin/dlq/redrive", &body)
-            .await
+        self.call_json(Method::POST, "/dlq/redrive", &body).await
     }
 }
 

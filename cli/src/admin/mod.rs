@@ -5,11 +5,13 @@
 //! holds it ([`LocalAdmin`]), and inside `switchboard serve`, whose admin routes call them
 //! and whose [`RemoteAdmin`] client the commands use while a server runs (the embedded
 //! store is one file that one process opens at a time). Both return the types here, so a
-//! command prints the same thing either way. [`AwsAdmin`] runs them on a deployment's
-//! DynamoDB table and SQS queues.
+//! command prints the same thing either way. On a deployment the same client talks to the
+//! stack's admin API over HTTPS (a JWT, or SigV4 with IAM credentials); [`AwsAdmin`] runs
+//! the operations on its DynamoDB table and SQS queues directly.
 
 mod aws;
 mod client;
+mod deployment;
 mod direct;
 mod local;
 mod target;

@@ -106,7 +106,13 @@ impl Admin {
         Ok(Admin::Local(local::local(open_store(data_dir, create)?)))
     }
 
-    /// A deployment in AWS.
+    /// A deployment's admin API (the stack's `AdminUrl` with a JWT in `token`, or its
+    /// `AdminIamUrl`, signed with the environment's AWS credentials).
+    pub async fn connect_api(url: &str, token: Option<String>) -> Result<Admin, AdminError> {
+        Ok(Admin::Remote(RemoteAdmin::deployment(url, token).await?))
+    }
+
+    /// A deployment's DynamoDB table and queues in AWS, directly.
     pub async fn connect_aws(target: &AwsTarget) -> Admin {
         Admin::Aws(aws::connect(target).await)
     }

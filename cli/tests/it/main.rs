@@ -1,5 +1,6 @@
 //! Integration tests: run the built `switchboard` binary as a user would.
 
+mod admin_api_client;
 mod aws_admin;
 mod common;
 mod demo;

@@ -14,7 +14,7 @@ pub mod channels;
 pub mod config;
 #[cfg(feature = "aws")]
 pub mod handler;
-pub mod http;
+pub use switchboard_http::client as http;
 pub mod note;
 pub mod notifier;
 pub mod secrets;
@@ -28,5 +28,6 @@ pub use setup::{Setup, SetupError};
 #[cfg(feature = "aws")]
 pub use switchboard_lambda::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 
-/// An error with its whole cause chain (the SDKs' and hyper's `Display` show only the top).
+/// An error with its whole cause chain (the SDKs' `Display` shows only the top).
+#[cfg(feature = "aws")]
 pub(crate) use switchboard_store::describe;

@@ -36,7 +36,6 @@ use http::Uri;
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
-use switchboard_http::body::query_param;
 use switchboard_http::json_body;
 use switchboard_routing::Account;
 use switchboard_store::{
@@ -563,11 +562,10 @@ async fn dead_letters<S: AdminStore, Q: WorkQueue, E: EventPublisher + 'static>(
     State(state): Shared<S, Q, E>,
     uri: Uri,
 ) -> Response {
-    let max = query_param(uri.query(), "max")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100);
+    let q = params(&uri);
     answer(
         async {
+            let max = parsed(&q, "max", "a number")?.unwrap_or(100);
             let q = queue(&state)?;
             ops::dead_letters(q, max).await
         }

@@ -5,9 +5,12 @@
 //!   middleware that turns the framework's own refusals into problem documents;
 //! - [`body`]: JSON request bodies read strictly, refused as a 422 naming the field;
 //! - [`headers`]: the headers every answer carries;
-//! - [`credentials`]: secrets compared in constant time and the API key a request presents.
+//! - [`credentials`]: secrets compared in constant time and the API key a request presents;
+//! - `client` (feature `client`): the outbound HTTPS client.
 
 pub mod body;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod credentials;
 pub mod headers;
 pub mod problem;

@@ -53,6 +53,7 @@ fn big_policy() -> PolicyDocument {
         .collect();
     let pools = (0..20)
         .map(|p| PoolDoc {
+            parked_retry: None,
             id: format!("pool-{p:02}"),
             strategy: StrategyKind::WeightedRoundRobin,
             catch_up: false,

@@ -344,11 +344,15 @@ where
     R: Outbox,
 {
     let id = lead.lead.id.as_str();
-    let reason = match store.decisions(id).await?.last().map(|d| &d.outcome) {
-        Some(OutcomeRecord::Parked { reason, .. }) => *reason,
-        _ => return Ok(false),
+    let decisions = store.decisions(id).await?;
+    let Some(last) = decisions.last() else {
+        return Ok(false);
     };
-    if !policy.retries_parked(reason) || policy.kill_switch() {
+    let OutcomeRecord::Parked { reason, .. } = last.outcome else {
+        return Ok(false);
+    };
+    let first_pool = last.steps.iter().find_map(|s| s.pool.as_ref());
+    if !policy.retries_parked(reason, first_pool.map(|p| p.as_str())) || policy.kill_switch() {
         return Ok(false);
     }
     if reason.is_temporary() {

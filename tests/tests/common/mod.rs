@@ -148,6 +148,7 @@ pub fn member(rep: &str, weight: i64) -> MemberDoc {
 
 pub fn pool(id: &str, strategy: StrategyKind, members: Vec<MemberDoc>) -> PoolDoc {
     PoolDoc {
+        parked_retry: None,
         id: id.to_owned(),
         strategy,
         catch_up: false,

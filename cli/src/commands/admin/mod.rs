@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use clap::Args;
 use switchboard_cli::admin::{Admin, AdminError, AwsTarget};
 
-/// Where the data lives: a local data directory, or a deployment's table in AWS.
+/// Where the data lives: a local data directory, or a deployment in AWS (its admin API,
+/// or its table directly).
 #[derive(Args, Debug, Clone)]
 pub struct DataDir {
     /// Data directory, as given to `switchboard serve`. While a server runs on it, the
@@ -15,7 +16,27 @@ pub struct DataDir {
     /// store file itself.
     #[arg(long, value_name = "DIR", default_value = ".data")]
     pub data_dir: PathBuf,
-    /// Work on a deployment in AWS instead: its DynamoDB table (the stack's `TableName`
+    /// Work on a deployment through its admin API: the stack's `AdminIamUrl` output
+    /// (requests signed with the environment's AWS credentials, as an IAM principal with
+    /// `execute-api:Invoke` on it), or its `AdminUrl` with --token.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "SWITCHBOARD_ADMIN_URL",
+        conflicts_with_all = ["data_dir", "table"]
+    )]
+    pub api: Option<String>,
+    /// With --api: a person's JWT from the admin issuer (the stack's user pool), sent as a
+    /// bearer token instead of signing with AWS credentials.
+    #[arg(
+        long,
+        value_name = "JWT",
+        env = "SWITCHBOARD_ADMIN_TOKEN",
+        hide_env_values = true,
+        requires = "api"
+    )]
+    pub token: Option<String>,
+    /// Work on a deployment in AWS directly instead: its DynamoDB table (the stack's `TableName`
     /// output), with the credentials and region of the environment.
     #[arg(
         long,
@@ -50,9 +71,14 @@ pub fn block_on<T>(f: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result
         .block_on(f)
 }
 
-/// The deployment in AWS with `--table`; else the server of the data directory, or its
-/// store file (created when `create`).
+/// A deployment's admin API with `--api`, its table with `--table`; else the server of
+/// the data directory, or its store file (created when `create`).
 pub async fn connect(dir: &DataDir, create: bool) -> anyhow::Result<Admin> {
+    if let Some(url) = &dir.api {
+        return Admin::connect_api(url, dir.token.clone())
+            .await
+            .map_err(message);
+    }
     if let Some(table) = &dir.table {
         let routing_queue = match (&dir.routing_queue_url, &dir.routing_dlq_url) {
             (Some(queue), Some(dlq)) => Some((queue.clone(), dlq.clone())),

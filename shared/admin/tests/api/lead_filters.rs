@@ -159,4 +159,17 @@ pub async fn leads_are_filtered(api: &Api) {
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {problem}");
         assert_eq!(problem["errors"][0]["field"], field, "{query}: {problem}");
     }
+    // Every listing's numeric parameters are checked the same way, never read as a default.
+    let refusals = [
+        ("/v1/admin/dlq?max=many", "max"),
+        ("/v1/admin/dlq?max=-1", "max"),
+        ("/v1/admin/leads?since=1h&limit=ten", "limit"),
+        ("/v1/admin/triage?limit=1.5", "limit"),
+        ("/v1/admin/audit?limit=x", "limit"),
+    ];
+    for (path, field) in refusals {
+        let (s, problem) = api.call(Who::Viewer, "GET", path, "").await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {problem}");
+        assert_eq!(problem["errors"][0]["field"], field, "{path}: {problem}");
+    }
 }

@@ -274,6 +274,7 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
             id: PoolId::from(&pd.id),
             strategy: pd.strategy,
             catch_up: pd.catch_up,
+            parked_retry: pd.parked_retry,
             members,
             total_weight,
         });

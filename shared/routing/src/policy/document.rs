@@ -237,6 +237,12 @@ pub struct PoolDoc {
     /// them first (a catch-up). Default false: they rejoin at their normal share.
     #[serde(default)]
     pub catch_up: bool,
+    /// Leads that parked because nobody in a waterfall starting at this pool could take
+    /// them (everyone at a cap, outside working hours or away): `hold` or `when_available`
+    /// for this pool's leads, in place of the policy's `parked.retry`. For example
+    /// `hold` on an enterprise pool whose parked leads a manager places by hand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parked_retry: Option<ParkedRetry>,
     pub members: Vec<MemberDoc>,
 }
 

@@ -73,6 +73,8 @@ pub struct PoolSpec {
     pub id: PoolId,
     pub strategy: StrategyKind,
     pub catch_up: bool,
+    /// This pool's own `parked_retry`, over the policy's.
+    pub parked_retry: Option<document::ParkedRetry>,
     pub members: Vec<Member>,
     pub total_weight: i64,
 }
@@ -163,11 +165,16 @@ impl CompiledPolicy {
     }
 
     /// Whether routing takes up a lead parked for `reason` again by itself (the sweep, once
-    /// the lead could be routed): the policy's `parked` settings.
-    pub fn retries_parked(&self, reason: crate::ParkReason) -> bool {
+    /// the lead could be routed): the `parked_retry` of `first_pool` (the pool its
+    /// waterfall started at, from its decision record) when that pool sets one, else the
+    /// policy's `parked` settings.
+    pub fn retries_parked(&self, reason: crate::ParkReason, first_pool: Option<&str>) -> bool {
         let parked = &self.document.parked;
         if reason.is_temporary() {
-            parked.retry == document::ParkedRetry::WhenAvailable
+            let pool_says = first_pool
+                .and_then(|id| self.pool_index(id))
+                .and_then(|i| self.pools()[i as usize].parked_retry);
+            pool_says.unwrap_or(parked.retry) == document::ParkedRetry::WhenAvailable
         } else {
             reason == crate::ParkReason::KillSwitch
                 && parked.after_kill_switch == document::AfterKillSwitch::Reroute

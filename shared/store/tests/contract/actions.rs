@@ -625,7 +625,7 @@ impl<H: Harness> World<H> {
 
 /// The sweep hands a parked lead back to routing once routing would assign it (a rep got
 /// room), and one parked by the kill switch once the switch is off; never while the reason
-/// holds, never under `parked: hold`, and each lead once.
+/// holds, never under `parked: hold` or its pool's `parked_retry: hold`, and each lead once.
 pub async fn sweep_retries_parked_leads_once_they_can_be_routed<H: Harness>(h: &H) {
     let w = World::new(h).await;
     let desk = w.desk();
@@ -651,11 +651,18 @@ pub async fn sweep_retries_parked_leads_once_they_can_be_routed<H: Harness>(h: &
         )
         .await
         .expect("close");
-    activate(store, &format!("{PARKS}parked: {{ retry: hold }}\n")).await;
-    let held = sweep(&desk, &*w.routing, &cfg, t0 + mins(3))
-        .await
-        .expect("sweep");
-    assert_eq!(held.retried, 0, "{held:?}");
+    // Policy-wide, or by the pool the lead's waterfall started at.
+    let pool_holds = PARKS.replace(
+        "strategy: round_robin,",
+        "strategy: round_robin, parked_retry: hold,",
+    );
+    for held_by in [format!("{PARKS}parked: {{ retry: hold }}\n"), pool_holds] {
+        activate(store, &held_by).await;
+        let held = sweep(&desk, &*w.routing, &cfg, t0 + mins(3))
+            .await
+            .expect("sweep");
+        assert_eq!(held.retried, 0, "{held_by}: {held:?}");
+    }
 
     // `when_available` (the default): ana has room, P1 goes back to routing, once.
     activate(store, PARKS).await;

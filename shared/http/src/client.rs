@@ -1,6 +1,7 @@
-//! The outbound HTTP client of the channels: hyper over rustls (ring, the platform's root
+//! The outbound HTTPS client (feature `client`): the notifier's channels and the command
+//! line's admin client against a deployment. hyper over rustls (ring, the platform's root
 //! certificates), the stack the AWS SDK already brings, so no second TLS library. HTTP/1.1
-//! only; `http://` is allowed for local receivers.
+//! only; `http://` is allowed for local receivers and servers.
 
 use std::time::Duration;
 
@@ -15,19 +16,22 @@ use hyper_util::rt::TokioExecutor;
 /// Longest wait for one request, connect to last byte. Channels answer in well under a
 /// second; a hung receiver must not hold a batch past the function's timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Most bytes of a response body read (only error texts and Slack's `ok` matter).
+/// Most bytes of a response body read by default (a channel needs only error texts and
+/// Slack's `ok`); [`HttpClient::with_max_body`] raises it for readers of whole answers.
 const MAX_RESPONSE_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct HttpClient {
     client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     timeout: Duration,
+    max_body: usize,
 }
 
-/// A response, with at most the first 64 KiB of its body.
+/// A response, with at most the client's body limit of its body (64 KiB unless raised).
 #[derive(Debug, Clone)]
 pub struct Response {
     pub status: StatusCode,
+    pub headers: HeaderMap,
     pub body: Bytes,
 }
 
@@ -83,11 +87,18 @@ impl HttpClient {
         Ok(HttpClient {
             client,
             timeout: DEFAULT_TIMEOUT,
+            max_body: MAX_RESPONSE_BYTES,
         })
     }
 
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Reads up to `bytes` of each response body (a longer body fails the request).
+    pub fn with_max_body(mut self, bytes: usize) -> Self {
+        self.max_body = bytes;
         self
     }
 
@@ -111,20 +122,30 @@ impl HttpClient {
             )
             .body(Full::new(body))?;
         request.headers_mut().extend(headers);
+        self.send(request).await
+    }
+
+    /// Sends `request`; a body cut short or over the limit still leaves the status to judge
+    /// by (its body is then empty).
+    pub async fn send(&self, request: Request<Full<Bytes>>) -> Result<Response, HttpError> {
+        let max_body = self.max_body;
         let exchange = async {
             let response = self
                 .client
                 .request(request)
                 .await
-                .map_err(|e| HttpError::Transport(crate::describe(&e)))?;
-            let status = response.status();
-            let body = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
+                .map_err(|e| HttpError::Transport(switchboard_store::describe(&e)))?;
+            let (parts, body) = response.into_parts();
+            let body = Limited::new(body, max_body)
                 .collect()
                 .await
                 .map(|b| b.to_bytes())
-                // A body cut short or too long still leaves the status to judge by.
                 .unwrap_or_default();
-            Ok(Response { status, body })
+            Ok(Response {
+                status: parts.status,
+                headers: parts.headers,
+                body,
+            })
         };
         tokio::time::timeout(self.timeout, exchange)
             .await
