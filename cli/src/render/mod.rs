@@ -1,6 +1,7 @@
 //! Human-readable output: aligned text tables, the simulation report, explained decisions.
 
 pub mod decision;
+pub mod findings;
 pub mod health;
 pub mod lead;
 pub mod names;

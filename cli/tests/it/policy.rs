@@ -198,3 +198,42 @@ fn diff_names_what_changed_between_versions_and_against_a_file() {
         assert!(!out.status.success(), "{args:?} should fail");
     }
 }
+
+#[test]
+fn validate_lists_findings_with_codes_paths_fixes_and_examples() {
+    let dir = scratch("validate_findings");
+    let file = dir.join("shadowed.yaml");
+    std::fs::write(
+        &file,
+        "triage_pool: triage
+reps: [ { id: ann }, { id: bob } ]
+pools:
+  - { id: dach, members: [ann] }
+  - { id: world, members: [bob] }
+rules:
+  - { id: dach, when: { field: country, in: [DE, AT] }, pool: dach }
+  - { id: de, when: { field: country, eq: DE }, pool: world }
+  - { id: rest, pool: dach }
+",
+    )
+    .unwrap();
+    // Findings never fail validation: the policy is valid, only likely wrong.
+    let out = ok(&["policy", "validate", path_str(&file)]);
+    // The shadowed rule was the only one sending leads to `world`, and so to bob.
+    assert!(out.contains("3 finding(s)"), "{out}");
+    assert!(out.contains("warning [unreachable-pool] pools[1]"), "{out}");
+    assert!(out.contains("warning [unreachable-rep] reps[1]"), "{out}");
+    assert!(
+        out.contains("warning [shadowed-rule] rules[1]: rule `de` never gets a lead"),
+        "{out}"
+    );
+    assert!(out.contains("fix: move the rule above"), "{out}");
+    assert!(out.contains("e.g. a lead with country=DE"), "{out}");
+    let json = ok(&["policy", "validate", path_str(&file), "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let f = &v["findings"][0];
+    assert_eq!(f["code"], "shadowed-rule");
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["path"], "rules[1]");
+    assert_eq!(f["example"]["country"], "DE");
+}

@@ -27,6 +27,7 @@ pub async fn apply_policy<S: PolicyStore>(
     // Versions are numbered by the store; the number does not affect validation.
     let compiled = CompiledPolicy::compile(document, 0).map_err(invalid_policy)?;
     let warnings = compiled.warnings().iter().map(issue).collect();
+    let findings = compiled.findings();
     let active = store.get_active().await?.map(|a| a.version);
     let stored = store.put_version(compiled.document(), note, now).await?;
     let activated = store
@@ -44,6 +45,7 @@ pub async fn apply_policy<S: PolicyStore>(
         version: stored.version,
         previous: activated.previous,
         warnings,
+        findings,
     })
 }
 
@@ -55,6 +57,7 @@ pub fn validate_policy(text: &str) -> Result<PolicyChecked, AdminError> {
     Ok(PolicyChecked {
         valid: true,
         warnings: compiled.warnings().iter().map(issue).collect(),
+        findings: compiled.findings(),
     })
 }
 

@@ -1,6 +1,7 @@
 //! What admin operations return (and the admin routes send as JSON).
 
 use serde::{Deserialize, Serialize};
+use switchboard_routing::policy::lint::Finding;
 use switchboard_routing::{DecisionRecord, LeadId};
 use switchboard_store::{ActivePolicy, Assignment, PolicySummary, StoredLead};
 
@@ -12,6 +13,10 @@ pub struct PolicyApplied {
     /// The version it replaced as the active one.
     pub previous: Option<u64>,
     pub warnings: Vec<crate::PolicyIssue>,
+    /// What the static checks found (shadowed rules, unreachable pools, ...), warnings
+    /// first; docs/POLICY.md lists the codes.
+    #[serde(default)]
+    pub findings: Vec<Finding>,
 }
 
 /// The result of checking a draft: it would be accepted, with these warnings.
@@ -20,6 +25,9 @@ pub struct PolicyApplied {
 pub struct PolicyChecked {
     pub valid: bool,
     pub warnings: Vec<crate::PolicyIssue>,
+    /// What the static checks found, as for an applied version.
+    #[serde(default)]
+    pub findings: Vec<Finding>,
 }
 
 /// Every stored version and which one is active.

@@ -36,6 +36,7 @@ pub fn run(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         for w in &applied.warnings {
             println!("warning: {}: {}", w.path, w.message);
         }
+        switchboard_cli::render::findings::write(&mut std::io::stdout().lock(), &applied.findings)?;
         Ok(ExitCode::SUCCESS)
     })
 }

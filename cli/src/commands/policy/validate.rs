@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 use serde::Serialize;
 use switchboard_routing::policy::Issue;
+use switchboard_routing::policy::lint::Finding;
 
 use crate::commands::OutputFormat;
 
@@ -29,6 +30,8 @@ struct Validation {
     summary: Option<Summary>,
     errors: Vec<Issue>,
     warnings: Vec<Issue>,
+    /// The static checks' findings of a valid policy (docs/POLICY.md, "Findings").
+    findings: Vec<Finding>,
 }
 
 #[derive(Serialize)]
@@ -57,6 +60,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             }),
             errors: Vec::new(),
             warnings: p.warnings().to_vec(),
+            findings: p.findings(),
         },
         Err(e) => Validation {
             file: args.file.display().to_string(),
@@ -64,6 +68,7 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitCode> {
             summary: None,
             errors: e.issues(),
             warnings: Vec::new(),
+            findings: Vec::new(),
         },
     };
     let mut out = std::io::stdout().lock();
@@ -92,12 +97,13 @@ fn write_text(out: &mut dyn Write, v: &Validation) -> std::io::Result<()> {
             };
             writeln!(
                 out,
-                "OK {}: policy {name}with {} reps, {} pools, {} rules, {} warning(s); triage pool `{}`",
+                "OK {}: policy {name}with {} reps, {} pools, {} rules, {} warning(s), {} finding(s); triage pool `{}`",
                 v.file,
                 s.reps,
                 s.pools,
                 s.rules,
                 v.warnings.len(),
+                v.findings.len(),
                 s.triage_pool
             )?;
             if s.kill_switch {
@@ -110,6 +116,7 @@ fn write_text(out: &mut dyn Write, v: &Validation) -> std::io::Result<()> {
             for w in &v.warnings {
                 writeln!(out, "warning: {w}")?;
             }
+            switchboard_cli::render::findings::write(out, &v.findings)?;
         }
         None => {
             writeln!(out, "INVALID {}: {} issue(s)", v.file, v.errors.len())?;

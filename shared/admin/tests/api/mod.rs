@@ -369,6 +369,25 @@ pub async fn drafts_are_checked_not_stored(api: &Api) {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(ok["valid"], true);
+    assert_eq!(ok["findings"], json!([]), "{ok}");
+    // A valid draft with a rule that never gets a lead: the findings say which and why.
+    let shadowed = POLICY.replace(
+        "  - { id: default, pool: inbound }",
+        "  - { id: dach, when: { field: country, in: [DE, AT] }, pool: inbound }
+  - { id: late, when: { field: country, eq: DE }, pool: inbound }
+  - { id: default, pool: inbound }",
+    );
+    let (s, checked) = api
+        .call(
+            Who::Viewer,
+            "POST",
+            "/v1/admin/policy/validate",
+            &json!({ "document": shadowed }).to_string(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{checked}");
+    assert_eq!(checked["findings"][0]["code"], "shadowed-rule", "{checked}");
+    assert_eq!(checked["findings"][0]["path"], "rules[1]", "{checked}");
     let broken = POLICY.replace("pool: inbound }", "pool: nowhere }");
     let (s, p) = api
         .call(

@@ -3,6 +3,7 @@
 mod compile;
 mod document;
 mod error;
+pub mod lint;
 
 use std::collections::HashMap;
 
@@ -220,6 +221,29 @@ impl CompiledPolicy {
     pub fn pools(&self) -> &[PoolSpec] {
         &self.pools
     }
+    /// Whether rule `index`'s condition holds for `lead` (and its matched account),
+    /// whatever the rules before it: what the checks' findings are about.
+    pub fn rule_matches(
+        &self,
+        index: usize,
+        lead: &crate::Lead,
+        account: Option<&crate::Account>,
+    ) -> bool {
+        self.rules.get(index).is_some_and(|r| {
+            r.matcher.as_ref().is_none_or(|m| {
+                m.matches(&mut crate::condition::FieldCache::new(
+                    crate::condition::MatchContext { lead, account },
+                ))
+            })
+        })
+    }
+
+    /// The static checks' findings (`lint`): shadowed rules, unreachable pools, values
+    /// that never match, ...
+    pub fn findings(&self) -> Vec<lint::Finding> {
+        lint::check(self)
+    }
+
     pub fn rules(&self) -> &[RuleSpec] {
         &self.rules
     }
