@@ -5,11 +5,13 @@ use http::{Method, StatusCode};
 use jiff::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use switchboard_admin::coverage::CoverageRequest;
 use switchboard_admin::{
     AssignOrder, AssignedByHand, LeadFilter, LeadSummary, Page, RerouteFilter, Rerouted, TriageItem,
 };
 use switchboard_http::Problem;
 use switchboard_routing::Account;
+use switchboard_routing::coverage::CoverageReport;
 use switchboard_routing::report::HealthReport;
 use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion};
 
@@ -264,6 +266,11 @@ impl RemoteAdmin {
             "rep": order.rep, "reason": order.reason, "override_caps": order.override_caps,
         });
         self.call_json(Method::POST, &path, &body).await
+    }
+
+    pub async fn coverage(&self, request: &CoverageRequest) -> Result<CoverageReport, AdminError> {
+        self.call_json(Method::POST, "/policy/coverage", request)
+            .await
     }
 
     pub async fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetterView>, AdminError> {

@@ -4,11 +4,13 @@
 //! operations.
 
 use jiff::Timestamp;
+use switchboard_admin::coverage::CoverageRequest;
 use switchboard_admin::{
     AdminStore, AssignOrder, AssignedByHand, LeadFilter, LeadSummary, Page, RerouteFilter,
     Rerouted, TriageItem,
 };
 use switchboard_routing::Account;
+use switchboard_routing::coverage::CoverageReport;
 use switchboard_routing::report::HealthReport;
 use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion, WorkQueue};
 
@@ -60,6 +62,10 @@ impl<S: AdminStore, Q: WorkQueue> DirectAdmin<S, Q> {
 
     pub async fn health(&self, window: (Timestamp, Timestamp)) -> Result<HealthReport, AdminError> {
         switchboard_admin::health(&self.store, window, Timestamp::now()).await
+    }
+
+    pub async fn coverage(&self, request: &CoverageRequest) -> Result<CoverageReport, AdminError> {
+        switchboard_admin::coverage::coverage(&self.store, request, Timestamp::now()).await
     }
 
     pub async fn leads(

@@ -4,10 +4,12 @@
 use std::path::Path;
 
 use jiff::Timestamp;
+use switchboard_admin::coverage::CoverageRequest;
 use switchboard_admin::{
     AssignOrder, AssignedByHand, LeadFilter, LeadSummary, Page, RerouteFilter, Rerouted, TriageItem,
 };
 use switchboard_routing::Account;
+use switchboard_routing::coverage::CoverageReport;
 use switchboard_routing::report::HealthReport;
 use switchboard_store::embedded::EmbeddedStore;
 use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion, StoreError};
@@ -166,6 +168,15 @@ impl Admin {
             Admin::Local(a) => a.lead(lead_id).await,
             Admin::Remote(a) => a.lead(lead_id).await,
             Admin::Aws(a) => a.lead(lead_id).await,
+        }
+    }
+
+    /// The coverage forecast (`POST /policy/coverage`).
+    pub async fn coverage(&self, request: &CoverageRequest) -> Result<CoverageReport, AdminError> {
+        match self {
+            Admin::Local(a) => a.coverage(request).await,
+            Admin::Remote(a) => a.coverage(request).await,
+            Admin::Aws(a) => a.coverage(request).await,
         }
     }
 

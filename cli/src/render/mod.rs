@@ -1,5 +1,6 @@
 //! Human-readable output: aligned text tables, the simulation report, explained decisions.
 
+pub mod coverage;
 pub mod decision;
 pub mod findings;
 pub mod health;

@@ -237,3 +237,53 @@ rules:
     assert_eq!(f["path"], "rules[1]");
     assert_eq!(f["example"]["country"], "DE");
 }
+
+#[test]
+fn coverage_forecasts_gaps_from_a_profile_as_grid_and_json() {
+    let dir = scratch("coverage");
+    let data = dir.join("data");
+    crate::common::apply_policy(
+        &dir,
+        &data,
+        r#"triage_pool: triage
+reps:
+  - { id: ann, time_zone: Europe/Berlin, working_hours: { mon-fri: ["09:00-17:00"] }, caps: { max_per_day: 5 } }
+pools: [ { id: emea, members: [ann] } ]
+rules: [ { id: all, pool: emea } ]
+"#,
+    );
+    let profile = dir.join("profile.csv");
+    std::fs::write(&profile, "pool,days,hours,leads\nemea,mon-fri,07-09,1\n").unwrap();
+    let args = [
+        "policy",
+        "coverage",
+        "--data-dir",
+        path_str(&data),
+        "--profile",
+        path_str(&profile),
+        "--from",
+        "2026-12-07T00:00:00Z",
+        "--days",
+        "1",
+    ];
+    let out = ok(&args);
+    // Berlin is UTC+1 in December: ann starts at 08:00 UTC, so the 07:00 lead waits.
+    assert!(
+        out.contains("  Mon 2026-12-07  .  .  .  .  .  .  .  !  1  1"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Mon 2026-12-07 07:00–08:00 UTC  pool emea: 1.0 leads expected; of 1 reps: 1 outside hours"),
+        "{out}"
+    );
+    let json = ok(&[&args[..], &["--format", "json"]].concat());
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(report["gaps"][0]["from"], "2026-12-07T07:00:00Z");
+    assert_eq!(report["pools"][0]["hours"].as_array().unwrap().len(), 24);
+    // A profile naming a pool the policy lacks is refused, naming the row.
+    std::fs::write(&profile, "pool,days,hours,leads\napac,mon,9,1\n").unwrap();
+    let refused = run(&args);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("profile[0].pool"), "{stderr}");
+}

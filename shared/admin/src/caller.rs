@@ -37,11 +37,14 @@ impl Caller {
     }
 }
 
-/// The role a request needs: reads (and checking a draft, which stores nothing) need a
-/// viewer; everything else an admin.
+/// The role a request needs: reads (and checking a draft or forecasting its coverage,
+/// which store nothing) need a viewer; everything else an admin.
 pub(crate) fn needed(method: &Method, path: &str) -> Role {
     let read = matches!(*method, Method::GET | Method::HEAD)
-        || (*method == Method::POST && path.ends_with("/policy/validate"));
+        || (*method == Method::POST
+            && ["/policy/validate", "/policy/coverage"]
+                .iter()
+                .any(|p| path.ends_with(p)));
     if read { Role::Viewer } else { Role::Admin }
 }
 
@@ -110,6 +113,7 @@ mod tests {
             (Method::GET, "/v1/admin/policy/history", Role::Viewer),
             (Method::HEAD, "/v1/admin/reps", Role::Viewer),
             (Method::POST, "/v1/admin/policy/validate", Role::Viewer),
+            (Method::POST, "/v1/admin/policy/coverage", Role::Viewer),
             (Method::POST, "/v1/admin/policy", Role::Admin),
             (Method::POST, "/v1/admin/policy/rollback", Role::Admin),
             (Method::POST, "/v1/admin/reps/r1/away", Role::Admin),

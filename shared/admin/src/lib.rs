@@ -11,6 +11,7 @@
 
 mod audit;
 mod caller;
+pub mod coverage;
 mod diff;
 mod error;
 mod health;

@@ -169,7 +169,7 @@ fn issue(i: &Issue) -> PolicyIssue {
     }
 }
 
-fn invalid_policy(e: PolicyError) -> AdminError {
+pub(crate) fn invalid_policy(e: PolicyError) -> AdminError {
     let issues: Vec<PolicyIssue> = e.issues().iter().map(issue).collect();
     AdminError::Invalid {
         message: format!("the policy is not valid: {} issue(s)", issues.len()),

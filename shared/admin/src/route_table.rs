@@ -33,6 +33,7 @@ pub enum RouteId {
     Audit,
     DeadLetters,
     Redrive,
+    Coverage,
 }
 
 /// `GET` or `POST`: the only methods the admin API has.
@@ -129,7 +130,7 @@ use RouteId as R;
 use Verb::{Get, Post};
 
 /// Every admin route.
-pub const ADMIN_ROUTES: [AdminRoute; 22] = [
+pub const ADMIN_ROUTES: [AdminRoute; 23] = [
     route(
         R::ApplyPolicy,
         Post,
@@ -298,6 +299,13 @@ pub const ADMIN_ROUTES: [AdminRoute; 22] = [
         "/dlq/redrive",
         Admin,
         "Move dead letters back to the routing queue",
+    ),
+    route(
+        R::Coverage,
+        Post,
+        "/policy/coverage",
+        Viewer,
+        "Forecast, hour by hour, who can take the expected leads of each pool (the active policy or a draft); nothing is stored",
     ),
 ];
 

@@ -4,6 +4,7 @@
 //! | --- | --- | --- |
 //! | `POST /policy` | admin | validate, store and activate a policy (`{document, note?}`) |
 //! | `POST /policy/validate` | viewer | check a draft; nothing is stored |
+//! | `POST /policy/coverage` | viewer | who can take each pool's expected leads, hour by hour (`coverage.rs`) |
 //! | `GET /policy/active`, `GET /policy/versions/{n}` | viewer | a stored version |
 //! | `GET /policy/history` | viewer | every version and the active one |
 //! | `GET /policy/diff?from=N&to=M` | viewer | what changed between two versions (`to` defaults to the active one) |
@@ -139,6 +140,7 @@ fn handler<S: AdminStore, Q: WorkQueue + 'static, E: EventPublisher + 'static>(
         RouteId::Audit => get(audit_list::<S, Q, E>),
         RouteId::DeadLetters => get(dead_letters::<S, Q, E>),
         RouteId::Redrive => post(redrive::<S, Q, E>),
+        RouteId::Coverage => post(coverage::<S, Q, E>),
     }
 }
 
@@ -203,6 +205,17 @@ async fn validate_policy(body: Bytes) -> Response {
         Err(refused) => return refused.into_response(),
     };
     answer(ops::validate_policy(&req.document))
+}
+
+async fn coverage<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
+    body: Bytes,
+) -> Response {
+    let req: crate::coverage::CoverageRequest = match json_body(&body) {
+        Ok(v) => v,
+        Err(refused) => return refused.into_response(),
+    };
+    answer(crate::coverage::coverage(&state.store, &req, Timestamp::now()).await)
 }
 
 async fn active_policy<S: AdminStore, Q, E: EventPublisher + 'static>(

@@ -63,6 +63,12 @@ async fn policy_versions_are_diffed() {
 }
 
 #[tokio::test]
+async fn coverage_reads_stored_arrivals_and_away_flags() {
+    let Some(api) = api().await else { return };
+    api::coverage_reads_stored_arrivals_and_away_flags(&api).await;
+}
+
+#[tokio::test]
 async fn leads_are_filtered() {
     let Some(api) = api().await else { return };
     api::leads_are_filtered(&api).await;

@@ -52,6 +52,11 @@ async fn policy_versions_are_diffed() {
 }
 
 #[tokio::test]
+async fn coverage_reads_stored_arrivals_and_away_flags() {
+    api::coverage_reads_stored_arrivals_and_away_flags(&api().await).await;
+}
+
+#[tokio::test]
 async fn leads_are_filtered() {
     api::leads_are_filtered(&api().await).await;
 }

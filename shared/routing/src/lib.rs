@@ -7,6 +7,7 @@
 pub mod account;
 pub mod by_hand;
 pub mod condition;
+pub mod coverage;
 pub mod decision;
 mod engine;
 pub mod hours;

@@ -2,6 +2,7 @@
 //! a data directory.
 
 mod apply;
+mod coverage;
 mod diff;
 mod history;
 mod rollback;
@@ -44,6 +45,11 @@ pub enum PolicyCommand {
     /// before it), or what applying a policy file would change (--file): settings, reps,
     /// pools and rules by id, field by field, and rules that moved.
     Diff(diff::DiffArgs),
+    /// Forecast, hour by hour for the coming days, who in each pool can take the leads
+    /// expected then (from the last weeks' leads, or --profile): the hours where leads
+    /// are expected and nobody is in working hours (holidays, absences and daylight saving
+    /// included), and the days where they exceed the reps' daily caps.
+    Coverage(coverage::CoverageArgs),
 }
 
 pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
@@ -55,5 +61,6 @@ pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
         PolicyCommand::History(a) => history::run(a),
         PolicyCommand::Rollback(a) => rollback::run(a),
         PolicyCommand::Diff(a) => diff::run(a),
+        PolicyCommand::Coverage(a) => coverage::run(a),
     }
 }

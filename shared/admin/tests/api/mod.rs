@@ -19,8 +19,10 @@ use switchboard_store::{AccountDirectory, NewLead, ReleaseOutcome, RouteRequest,
 use switchboard_testkit::activate;
 use tower::ServiceExt;
 
+mod coverage;
 mod documented;
 mod lead_filters;
+pub use coverage::coverage_reads_stored_arrivals_and_away_flags;
 pub use documented::answers_are_as_documented;
 pub use lead_filters::leads_are_filtered;
 
