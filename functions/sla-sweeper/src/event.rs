@@ -1,7 +1,8 @@
 //! The invocation payload. EventBridge Scheduler sends the target's `Input`; the template
-//! sets it to `{"time": "<aws.scheduler.scheduled-time>"}`. A classic EventBridge
+//! sets it to `{"time": "<aws.scheduler.scheduled-time>"}` for the sweep each minute and
+//! adds `"check": "coverage"` for the daily coverage check. A classic EventBridge
 //! scheduled rule sends an event whose `time` field is the same thing. Any other field is
-//! ignored, and a payload without `time` sweeps at the current time.
+//! ignored, and a payload without `time` runs at the current time.
 
 use jiff::Timestamp;
 use serde::Deserialize;
@@ -11,6 +12,17 @@ pub struct ScheduleEvent {
     /// When the sweep was scheduled; the sweep's clock.
     #[serde(default)]
     pub time: Option<Timestamp>,
+    /// What to run instead of the sweep.
+    #[serde(default)]
+    pub check: Option<Check>,
+}
+
+/// A scheduled check other than the sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    /// The coverage forecast of the next day (docs/POLICY.md, "Coverage forecast").
+    Coverage,
 }
 
 impl ScheduleEvent {
@@ -48,8 +60,13 @@ mod tests {
         assert_eq!(e.clock(now), now);
         let ahead = ScheduleEvent {
             time: Some(ts("2026-06-01T11:00:00Z")),
+            check: None,
         };
         assert_eq!(ahead.clock(now), now);
         assert!(serde_json::from_str::<ScheduleEvent>(r#"{"time":"yesterday"}"#).is_err());
+        let daily: ScheduleEvent =
+            serde_json::from_str(r#"{"time":"2026-06-01T06:00:00Z","check":"coverage"}"#).unwrap();
+        assert_eq!(daily.check, Some(Check::Coverage));
+        assert!(serde_json::from_str::<ScheduleEvent>(r#"{"check":"lunch"}"#).is_err());
     }
 }

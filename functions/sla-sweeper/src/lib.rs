@@ -3,7 +3,8 @@
 //! Each invocation is one [`switchboard_store::sweeper::sweep`] at the event's scheduled
 //! time: expire the assignments whose accept deadline passed, route them again (notifying
 //! the old and new rep, escalating after the policy's bounce limit) and re-drive leads
-//! whose hand-off to the routing queue was lost. `main.rs` only wires configuration and
+//! whose hand-off to the routing queue was lost. Once a day it checks instead the coverage
+//! of the next day and publishes each gap as a `policy.coverage_gap` event. `main.rs` only wires configuration and
 //! SDK clients; everything else is here and runs the same on the embedded store in tests.
 
 pub mod aws;
@@ -12,5 +13,5 @@ pub mod event;
 pub mod handler;
 
 pub use config::{Config, ConfigError};
-pub use event::ScheduleEvent;
-pub use handler::Handler;
+pub use event::{Check, ScheduleEvent};
+pub use handler::{CoverageChecked, Handler, Invocation};

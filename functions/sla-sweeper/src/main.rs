@@ -16,7 +16,7 @@ async fn main() -> anyhow::Result<()> {
     let handler = Arc::new(aws_handler(&sdk, &config));
     switchboard_lambda::run(move |event: ScheduleEvent, _deadline| {
         let handler = handler.clone();
-        async move { handler.handle(&event, Timestamp::now()).await }
+        async move { handler.invoke(&event, Timestamp::now()).await }
     })
     .await?;
     Ok(())

@@ -49,6 +49,7 @@ async fn handler(at: Timestamp) -> TestHandler {
 fn at(time: &str) -> ScheduleEvent {
     ScheduleEvent {
         time: Some(ts(time)),
+        check: None,
     }
 }
 
@@ -165,4 +166,54 @@ async fn an_event_without_time_sweeps_now() {
     assert_eq!(early.redriven, 0);
     let late = h.handle(&event, ts("2026-06-01T10:03:00Z")).await.unwrap();
     assert_eq!(late.redriven, 1);
+}
+
+/// The daily check: Berlin works weekdays 09:00–17:00 local and New York is in no pool the
+/// rule starts at, so the leads that came in on Saturday mornings of the last weeks make
+/// next Saturday morning a gap, published once per gap with its pool, hours and reasons.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_check_publishes_each_coverage_gap() {
+    let saturday = ts("2026-05-30T10:30:00Z");
+    let h = handler(saturday).await;
+    let store = &h.router.store;
+    for week in 1..=2 {
+        let at = saturday - jiff::SignedDuration::from_hours(24 * 7 * week);
+        let id = format!("sat-{week}");
+        store
+            .insert_if_absent(&NewLead::new(Lead::new(id.as_str(), at), id.as_str()), at)
+            .await
+            .unwrap();
+    }
+    let daily = ScheduleEvent {
+        time: Some(ts("2026-05-30T06:00:00Z")),
+        check: Some(switchboard_sla_sweeper::Check::Coverage),
+    };
+    let switchboard_sla_sweeper::Invocation::Coverage(checked) =
+        h.invoke(&daily, ts("2026-05-30T06:00:05Z")).await.unwrap()
+    else {
+        panic!("not a coverage check");
+    };
+    assert_eq!(checked.policy_version, Some(1));
+    assert_eq!((checked.gaps, checked.gap_hours), (1, 1), "{checked:?}");
+    let events = h.router.events.events();
+    let gaps: Vec<_> = events
+        .iter()
+        .filter(|e| e.kind == "policy.coverage_gap")
+        .collect();
+    assert_eq!(gaps.len(), 1, "{events:?}");
+    let gap = &gaps[0].detail;
+    assert_eq!(gap["pool"], "main");
+    assert_eq!(gap["from"], "2026-05-30T10:00:00Z");
+    assert_eq!(gap["to"], "2026-05-30T11:00:00Z");
+    // Two leads over the four weeks the check averages.
+    assert_eq!(gap["expected"], 0.5);
+    assert_eq!(gap["reasons"]["outside_hours"], 1);
+    // A sweep is still a sweep.
+    let sweep = h
+        .invoke(&at("2026-05-30T06:01:00Z"), ts("2026-05-30T06:01:00Z"))
+        .await;
+    assert!(matches!(
+        sweep,
+        Ok(switchboard_sla_sweeper::Invocation::Sweep(_))
+    ));
 }

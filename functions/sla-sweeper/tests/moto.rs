@@ -7,7 +7,7 @@
 use jiff::{SignedDuration, Timestamp};
 use switchboard_routing::{Lead, PolicyDocument};
 use switchboard_sla_sweeper::aws::aws_handler;
-use switchboard_sla_sweeper::{Config, ScheduleEvent};
+use switchboard_sla_sweeper::{Check, Config, Invocation, ScheduleEvent};
 use switchboard_store::sweeper::SweepConfig;
 use switchboard_store::{
     LeadStore, NewLead, NotifyKind, NotifyMessage, PolicyStore, Routed, RoutingState,
@@ -27,9 +27,10 @@ async fn sweeps_on_dynamodb_sqs_and_eventbridge() {
     let Some(aws) = moto().await else {
         return;
     };
+    let probe = aws.bus_probe().await;
     let config = Config {
         table: aws.table("switchboard").await,
-        event_bus: aws.bus().await,
+        event_bus: probe.bus.clone(),
         routing_queue_url: aws.queue("sweeper").await,
         notify_queue_url: aws.queue("sweeper").await,
         sweep: SweepConfig {
@@ -64,6 +65,7 @@ async fn sweeps_on_dynamodb_sqs_and_eventbridge() {
 
     let at = ScheduleEvent {
         time: Some(t0 + SignedDuration::from_mins(5)),
+        check: None,
     };
     let report = handler.handle(&at, Timestamp::now()).await.expect("sweep");
     assert_eq!(
@@ -97,4 +99,37 @@ async fn sweeps_on_dynamodb_sqs_and_eventbridge() {
         aws.drain(&config.routing_queue_url).await,
         vec![r#"{"lead_id":"L2"}"#.to_owned()]
     );
+
+    // The daily check a week later, under a policy whose reps work Sundays only: the hour
+    // L1 and L2 came in last Monday is a gap, published on the bus.
+    let sundays = POLICY.replace(
+        "reps: [ { id: ana }, { id: bo } ]",
+        "reps:\n  - { id: ana, working_hours: { sun: ['10:00-11:00'] } }\n  - { id: bo, working_hours: { sun: ['10:00-11:00'] } }",
+    );
+    let v2 = store
+        .put_version(&PolicyDocument::from_yaml(&sundays).unwrap(), None, t0)
+        .await
+        .unwrap();
+    store
+        .set_active(v2.version, Some(v.version), t0)
+        .await
+        .unwrap();
+    let daily = ScheduleEvent {
+        time: Some(t0 + SignedDuration::from_hours(24 * 7) - SignedDuration::from_mins(30)),
+        check: Some(Check::Coverage),
+    };
+    let Invocation::Coverage(checked) = handler.invoke(&daily, Timestamp::now()).await.unwrap()
+    else {
+        panic!("not a coverage check");
+    };
+    assert_eq!((checked.gaps, checked.gap_hours), (1, 1), "{checked:?}");
+    let gaps: Vec<_> = probe
+        .events()
+        .await
+        .into_iter()
+        .filter(|e| e.kind == "policy.coverage_gap")
+        .collect();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(gaps[0].detail["pool"], "main");
+    assert_eq!(gaps[0].detail["from"], "2026-06-08T10:00:00Z");
 }

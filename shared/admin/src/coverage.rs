@@ -1,11 +1,9 @@
 //! The coverage forecast of the active policy or a draft (`switchboard_routing::coverage`):
-//! arrivals averaged over the leads received in the last weeks (read page by page, so the
-//! cost grows with those weeks' leads), or a profile the caller gives; the reps' own away
-//! flags from the live state.
+//! arrivals averaged over the leads received in the last weeks
+//! (`switchboard_store::coverage`), or a profile the caller gives; the reps' own away flags
+//! from the live state.
 
-use std::collections::BTreeMap;
-
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde::Deserialize;
 use switchboard_routing::coverage::{ArrivalProfile, CoverageReport, forecast};
 use switchboard_routing::{CompiledPolicy, PolicyDocument};
@@ -13,7 +11,6 @@ use switchboard_store::{LeadIndex, PolicyStore, RoutingState};
 
 use crate::error::AdminError;
 
-const PAGE: usize = 500;
 pub const DEFAULT_WEEKS: u32 = 4;
 pub const DEFAULT_DAYS: u32 = 7;
 
@@ -77,42 +74,11 @@ pub async fn coverage<S: LeadIndex + RoutingState + PolicyStore>(
     };
     let profile = match &request.profile {
         Some(rows) => profile_of(&policy, rows)?,
-        None => received(store, &policy, weeks, now).await?,
+        None => switchboard_store::coverage::arrivals(store, &policy, weeks, now).await?,
     };
-    let mut away = BTreeMap::new();
-    for rep in policy.reps() {
-        if let Some(a) = store.rep_state(&rep.id).await?.away {
-            away.insert(rep.id.as_str().to_owned(), a);
-        }
-    }
+    let away = switchboard_store::coverage::away_flags(store, &policy).await?;
     let from = request.from.unwrap_or(now);
     Ok(forecast(&policy, &profile, &away, from, days * 24))
-}
-
-/// The arrivals of the last `weeks` weeks, per week.
-async fn received<S: LeadIndex>(
-    store: &S,
-    policy: &CompiledPolicy,
-    weeks: u32,
-    now: Timestamp,
-) -> Result<ArrivalProfile, AdminError> {
-    let from = now - SignedDuration::from_hours(24 * 7 * weeks as i64);
-    let mut profile = ArrivalProfile::default();
-    let mut after = None;
-    loop {
-        let page = store
-            .received_between(from, now, after.as_ref(), PAGE)
-            .await
-            .map_err(AdminError::from_store)?;
-        for lead in &page.leads {
-            profile.add_lead(policy, &lead.lead, weeks as f64);
-        }
-        match page.next {
-            Some(next) => after = Some(next),
-            None => break,
-        }
-    }
-    Ok(profile)
 }
 
 fn profile_of(policy: &CompiledPolicy, rows: &[ProfileRow]) -> Result<ArrivalProfile, AdminError> {

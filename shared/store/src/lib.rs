@@ -14,6 +14,7 @@ mod after_routing;
 pub mod apply;
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod coverage;
 pub mod embedded;
 mod error;
 mod notify_message;
