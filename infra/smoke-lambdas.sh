@@ -11,7 +11,8 @@
 # 2. Under infra/with-moto.sh: creates the table, queues, dead-letter queues and bus, and
 #    activates infra/smoke/policy.yaml (the helper's `setup`).
 # 3. Starts the emulator and each bootstrap with the environment Lambda and the template
-#    give it, then: POST /v1/leads through intake's function URL (202, lead queued); takes
+#    give it, then: POST /v1/leads through intake's function URL (202, lead queued) and
+#    GET /console (the admin console's page, with its content security policy); takes
 #    the message off the routing queue and invokes the router with it as an SQS event (no
 #    batch item failures); finds the lead's assignment in DynamoDB and the notification on
 #    the notify queue.
@@ -178,6 +179,13 @@ read -r status _ < <(request "$work/lead.json" -X POST \
 [ "$status" = 202 ] || fail "POST /v1/leads answered $status: $(cat "$work/lead.json")"
 lead_id="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["lead_id"])' "$work/lead.json")"
 echo "  intake answered 202, lead $lead_id"
+# The admin console from the same binary: the page, with its content security policy.
+read -r status _ < <(request "$work/console.html" -D "$work/console.headers" "$api/lambda-url/intake/console")
+[ "$status" = 200 ] || fail "GET /console answered $status: $(cat "$work/console.html")"
+grep -qi '^content-security-policy: default-src' "$work/console.headers" ||
+    fail "GET /console has no content security policy: $(cat "$work/console.headers")"
+grep -q 'src="/console/console.js"' "$work/console.html" || fail "GET /console is not the console's page"
+echo "  intake serves the admin console"
 stop_function
 
 "$smoke" sqs-event "$SWITCHBOARD_ROUTING_QUEUE_URL" >"$work/event.json" ||

@@ -70,6 +70,18 @@ infra/check-msrv.sh
 phase lint "clippy, warnings as errors, every target"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# The admin console's browser test (cli/tests/it/console.rs) drives Debian's headless
+# Chromium through chromedriver. Installed when missing (with sudo when not root, as .ci/run
+# installs python3), and required from here on, so a full run never skips that test.
+phase browser "chromium and chromedriver for the console's browser test (apt-get when missing)"
+if [ ! -x "${SWITCHBOARD_CHROMEDRIVER:-/usr/bin/chromedriver}" ] || [ ! -x "${SWITCHBOARD_CHROMIUM:-/usr/bin/chromium}" ]; then
+    sudo=()
+    [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -q
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver
+fi
+export SWITCHBOARD_REQUIRE_BROWSER=1
+
 # Builds every test binary, the moto suites' too (they skip without AWS_ENDPOINT_URL).
 phase tests "unit, property, scenario and doc tests (debug build)"
 cargo test --workspace --locked

@@ -11,4 +11,6 @@ pub mod http_client;
 pub mod policy_file;
 pub mod render;
 pub mod serve;
-pub mod simulation;
+/// The replay and its report live in `switchboard-simulation`, shared with the admin API's
+/// what-if; this name keeps `switchboard_cli::simulation` for the command and its tests.
+pub use switchboard_simulation as simulation;

@@ -242,6 +242,11 @@ fn banner(info: &StartInfo) -> String {
         out,
         "\nAdmin (with --data-dir {dir}): policy apply|show|history|rollback, accounts import, lead show, dlq list|redrive"
     );
+    let _ = writeln!(
+        out,
+        "Console: {url}{} (sign in with admin_token or viewer_token from {dir}/serve.json)",
+        switchboard_console::PATH
+    );
     let _ = writeln!(out, "Ctrl-C stops.");
     out
 }

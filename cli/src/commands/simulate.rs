@@ -95,7 +95,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_writer(&mut *out, &rec)?;
             out.write_all(b"\n")?;
         }
-        Ok(())
+        Ok::<(), anyhow::Error>(())
     })?;
     if let Some(mut out) = decisions {
         out.flush().context("writing decision records")?;

@@ -3,6 +3,7 @@
 mod admin_api_client;
 mod aws_admin;
 mod common;
+mod console;
 mod demo;
 mod explain;
 mod exposition;
@@ -21,3 +22,4 @@ mod serve_notify;
 mod serve_sla;
 mod server;
 mod simulate;
+mod webdriver;

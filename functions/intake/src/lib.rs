@@ -7,8 +7,8 @@
 //! deduplicated, stored, and only then handed on for routing.
 //!
 //! The whole HTTP surface is one [`axum::Router`] built by [`router`]; the Lambda binary
-//! serves it through `lambda_http`, and a local process can serve the same router on a TCP
-//! listener.
+//! serves it through `lambda_http`, with the admin API and the admin console beside it
+//! ([`lambda_app`]), and a local process can serve the same router on a TCP listener.
 //!
 //! ```text
 //! request ─► body (size cap) ─► source lookup ─► signature/token ─► decode (JSON, form,
@@ -41,7 +41,7 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{ConfigError, GenericAuth, IntakeConfig, ProviderKind, Secret, SourceConfig};
 pub use error::{FieldIssue, IntakeError};
 pub use reception::{PortReception, Reception};
-pub use routes::router;
+pub use routes::{lambda_app, router};
 pub use state::IntakeState;
 
 /// Largest request body accepted, in bytes (256 KiB). Larger bodies get 413.

@@ -1,13 +1,14 @@
 //! The intake Lambda function: logging, configuration from the environment, SDK clients
 //! built once, then the shared router served by `lambda_http` (API Gateway HTTP API and
 //! function URLs). Leads are stored in DynamoDB and handed to the routing queue on SQS.
-//! The admin API (`/v1/admin/...`) is served here too, over the same table.
+//! The admin API (`/v1/admin/...`) is served here too, over the same table, and the admin
+//! console (`/console`), the page that calls it.
 
 use anyhow::Context as _;
 use switchboard_intake::actions::aws::aws_actions;
 use switchboard_intake::admin::{JwtRoles, aws_admin};
 use switchboard_intake::aws::{AwsSettings, aws_state};
-use switchboard_intake::{IntakeConfig, normalize, router};
+use switchboard_intake::{IntakeConfig, lambda_app, normalize};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
@@ -31,7 +32,7 @@ async fn main() -> anyhow::Result<()> {
         &settings,
         JwtRoles::from_lookup(switchboard_lambda::env::var),
     );
-    lambda_http::run(router(state).merge(admin))
+    lambda_http::run(lambda_app(state, admin))
         .await
         .map_err(|e| anyhow::anyhow!(e))
         .context("lambda runtime stopped")

@@ -50,6 +50,16 @@ pub fn router(state: IntakeState) -> Router {
         .with_state(state)
 }
 
+/// The Lambda's whole HTTP surface: intake's routes, the admin API (`admin::aws_admin`) and
+/// the admin console (`switchboard_console`). The console comes after the edge layers: its
+/// files carry their own caching and content security policy instead of the API's
+/// `no-store`.
+pub fn lambda_app(state: IntakeState, admin: Router) -> Router {
+    router(state)
+        .merge(admin)
+        .merge(switchboard_console::router())
+}
+
 async fn healthz() -> Response {
     Json(serde_json::json!({ "status": "ok" })).into_response()
 }

@@ -14,6 +14,7 @@ use switchboard_http::{Problem, ProblemType, Secret, presented_api_key};
 
 /// What a caller may do. Ordered: an admin may do what a viewer may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Reads everything, changes nothing.
@@ -23,6 +24,7 @@ pub enum Role {
 
 /// A recognized caller: who (recorded with every change) and their role.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Caller {
     pub id: String,
     pub role: Role,
@@ -37,12 +39,12 @@ impl Caller {
     }
 }
 
-/// The role a request needs: reads (and checking a draft or forecasting its coverage,
-/// which store nothing) need a viewer; everything else an admin.
+/// The role a request needs: reads (and checking a draft, replaying leads through one or
+/// forecasting its coverage, which store nothing) need a viewer; everything else an admin.
 pub(crate) fn needed(method: &Method, path: &str) -> Role {
     let read = matches!(*method, Method::GET | Method::HEAD)
         || (*method == Method::POST
-            && ["/policy/validate", "/policy/coverage"]
+            && ["/policy/validate", "/policy/whatif", "/policy/coverage"]
                 .iter()
                 .any(|p| path.ends_with(p)));
     if read { Role::Viewer } else { Role::Admin }
@@ -113,6 +115,7 @@ mod tests {
             (Method::GET, "/v1/admin/policy/history", Role::Viewer),
             (Method::HEAD, "/v1/admin/reps", Role::Viewer),
             (Method::POST, "/v1/admin/policy/validate", Role::Viewer),
+            (Method::POST, "/v1/admin/policy/whatif", Role::Viewer),
             (Method::POST, "/v1/admin/policy/coverage", Role::Viewer),
             (Method::POST, "/v1/admin/policy", Role::Admin),
             (Method::POST, "/v1/admin/policy/rollback", Role::Admin),

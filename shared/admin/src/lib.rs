@@ -17,6 +17,7 @@ mod error;
 mod health;
 mod lead_filter;
 mod leads;
+mod me;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod ops;
@@ -26,6 +27,7 @@ mod route_table;
 mod routes;
 mod triage;
 mod types;
+mod whatif;
 mod window;
 
 pub use audit::{AuditList, Change};
@@ -47,4 +49,5 @@ pub use triage::{
 pub use types::{
     DeadLetterView, LeadReport, PolicyApplied, PolicyChecked, PolicyHistory, Redriven,
 };
+pub use whatif::{MAX_WHATIF_LEADS, WhatIf, WhatIfRequest, what_if};
 pub use window::{DEFAULT_SINCE, duration, window};

@@ -107,6 +107,11 @@ pub fn bodies(id: RouteId) -> Bodies {
         RouteId::Audit => answers(S::response::<AuditList>),
         RouteId::DeadLetters => answers(S::response::<Vec<DeadLetterView>>),
         RouteId::Redrive => takes(S::request::<RedriveRequest>, S::response::<Redriven>),
+        RouteId::Me => answers(S::response::<crate::Caller>),
+        RouteId::WhatIf => takes(
+            S::request::<crate::WhatIfRequest>,
+            S::response::<crate::WhatIf>,
+        ),
         RouteId::Coverage => takes(
             S::request::<crate::coverage::CoverageRequest>,
             S::response::<switchboard_routing::coverage::CoverageReport>,

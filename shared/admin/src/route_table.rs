@@ -33,6 +33,8 @@ pub enum RouteId {
     Audit,
     DeadLetters,
     Redrive,
+    Me,
+    WhatIf,
     Coverage,
 }
 
@@ -130,7 +132,7 @@ use RouteId as R;
 use Verb::{Get, Post};
 
 /// Every admin route.
-pub const ADMIN_ROUTES: [AdminRoute; 23] = [
+pub const ADMIN_ROUTES: [AdminRoute; 25] = [
     route(
         R::ApplyPolicy,
         Post,
@@ -178,6 +180,20 @@ pub const ADMIN_ROUTES: [AdminRoute; 23] = [
             ("from", "the version to compare from (required)"),
             ("to", "the version to compare to (default the active one)"),
         ],
+    ),
+    route(
+        R::WhatIf,
+        Post,
+        "/policy/whatif",
+        Viewer,
+        "Replay a window's stored leads through the active policy and a draft; nothing is stored",
+    ),
+    route(
+        R::Coverage,
+        Post,
+        "/policy/coverage",
+        Viewer,
+        "Forecast, hour by hour, who can take the expected leads of each pool (the active policy or a draft); nothing is stored",
     ),
     route(
         R::Rollback,
@@ -301,11 +317,11 @@ pub const ADMIN_ROUTES: [AdminRoute; 23] = [
         "Move dead letters back to the routing queue",
     ),
     route(
-        R::Coverage,
-        Post,
-        "/policy/coverage",
+        R::Me,
+        Get,
+        "/me",
         Viewer,
-        "Forecast, hour by hour, who can take the expected leads of each pool (the active policy or a draft); nothing is stored",
+        "Who the credential names and its role",
     ),
 ];
 

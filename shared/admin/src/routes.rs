@@ -9,6 +9,7 @@
 //! | `GET /policy/history` | viewer | every version and the active one |
 //! | `GET /policy/diff?from=N&to=M` | viewer | what changed between two versions (`to` defaults to the active one) |
 //! | `POST /policy/rollback` | admin | activate the named version (`{version}`) |
+//! | `POST /policy/whatif` | viewer | a window's leads replayed through the active policy and a draft (`whatif.rs`); nothing is stored |
 //! | `POST /accounts` | admin | import accounts (a JSON array) |
 //! | `GET /leads?since=7d&status=&pool=&rep=&reason=&overdue=&email=&domain=&company=&after=&limit=` | viewer | leads received in a window, oldest first, paged, filtered (`lead_filter.rs`) |
 //! | `GET /leads/{id}` | viewer | a lead with its assignment and decisions |
@@ -22,6 +23,7 @@
 //! | `GET /audit?since=7d&after=&limit=` | viewer | who changed what through this API, newest first |
 //! | `GET /dlq?max=N` | viewer | dead letters of the routing queue |
 //! | `POST /dlq/redrive` | admin | move dead letters back (`{max}`) |
+//! | `GET /me` | viewer | the caller and its role (`me.rs`) |
 //!
 //! Every body refuses fields it does not know: a misspelt field must not be read as absent
 //! (`{"verison": 1}` rolling back to whatever came before).
@@ -140,6 +142,8 @@ fn handler<S: AdminStore, Q: WorkQueue + 'static, E: EventPublisher + 'static>(
         RouteId::Audit => get(audit_list::<S, Q, E>),
         RouteId::DeadLetters => get(dead_letters::<S, Q, E>),
         RouteId::Redrive => post(redrive::<S, Q, E>),
+        RouteId::Me => get(crate::me::me),
+        RouteId::WhatIf => post(crate::whatif::route::<S, Q, E>),
         RouteId::Coverage => post(coverage::<S, Q, E>),
     }
 }

@@ -8,6 +8,8 @@
 //! | `GET /v1/admin/stats` | the local pipeline's counters and queue depths (viewer) |
 //! | `GET /metrics` | the same and the routing metrics in the Prometheus text format (viewer, or the scrape token; see `metrics`) |
 //!
+//! and the admin console at `/console` (`switchboard_console`), the page over the admin API.
+//!
 //! Admin callers are recognized by token: the admin token and the read-only viewer token
 //! that `serve.json` in the data directory holds.
 
@@ -72,6 +74,9 @@ pub fn app(state: ServeState) -> Router {
         .merge(admin)
         .layer(axum::middleware::map_response(problem_edge))
         .layer(axum::middleware::map_response(common_headers))
+        // After the API's edge layers: the console's files carry their own caching and
+        // content security policy instead of the API's `no-store`.
+        .merge(switchboard_console::router())
 }
 
 async fn stats(State(state): State<ServeState>) -> Response {

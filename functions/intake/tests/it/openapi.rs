@@ -1,6 +1,6 @@
 //! The OpenAPI document against the Lambda's router, wired as `main` wires it (intake, rep
-//! actions, the admin routes over DynamoDB): every operation the document names is a route
-//! there. No request gets past authentication, so nothing reaches AWS.
+//! actions, the admin routes over DynamoDB, the admin console): every operation the
+//! document names is a route there. No request gets past authentication, so nothing reaches AWS.
 
 use axum::Router;
 use axum::body::Body;
@@ -10,8 +10,8 @@ use serde_json::Value;
 use switchboard_intake::actions::aws::aws_actions;
 use switchboard_intake::admin::{JwtRoles, aws_admin};
 use switchboard_intake::aws::{AwsSettings, aws_state};
+use switchboard_intake::lambda_app;
 use switchboard_intake::openapi::{CHECKED_IN, PATH};
-use switchboard_intake::router;
 use tower::ServiceExt;
 
 use crate::common::{API_KEY, Harness, config, generic_request, get};
@@ -41,7 +41,10 @@ fn lambda_router() -> Router {
         .expect("actions configuration")
         .expect("rep actions enabled");
     let state = aws_state(config(), &sdk, &settings).with_actions(actions);
-    router(state).merge(aws_admin(&sdk, &settings, JwtRoles::from_lookup(env)))
+    lambda_app(
+        state,
+        aws_admin(&sdk, &settings, JwtRoles::from_lookup(env)),
+    )
 }
 
 /// Each operation of the document as (method, path with every parameter filled in).
@@ -107,6 +110,32 @@ async fn every_documented_operation_is_a_route_of_the_lambda() {
             "{method} {path}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_admin_console_is_served_too() {
+    let page = lambda_router()
+        .oneshot(Request::get("/console").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    // Its own caching, not the API's `no-store`.
+    assert_eq!(page.headers()["cache-control"], "no-cache");
+    assert!(page.headers().contains_key("content-security-policy"));
+    let unknown = lambda_router()
+        .oneshot(
+            Request::get("/console/nope.js")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        unknown.headers()["content-type"],
+        "application/problem+json"
+    );
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! The simulation report: plain data, serialised for `--format json` and rendered as text
-//! by [`crate::render::report`].
+//! by the `switchboard simulate` command, and compared, one per policy, by the admin API's
+//! what-if.
 
 use std::collections::BTreeMap;
 
@@ -8,14 +9,23 @@ use serde::{Deserialize, Serialize};
 use switchboard_routing::{PoolId, RepId};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Report {
     pub policy: String,
     pub policy_version: u64,
     /// Leads replayed.
     pub leads: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "Option<switchboard_routing::schema::Timestamp>")
+    )]
     pub first_lead_at: Option<Timestamp>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "Option<switchboard_routing::schema::Timestamp>")
+    )]
     pub last_lead_at: Option<Timestamp>,
     /// Simulated time from assignment to close, e.g. `4h`.
     pub work_time: String,
@@ -30,6 +40,7 @@ pub struct Report {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AccountsSummary {
     /// Accounts available for matching.
     pub loaded: u64,
@@ -42,6 +53,7 @@ pub struct AccountsSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct OutcomeSummary {
     /// `by_account_owner + by_pool_strategy`.
     pub assigned: u64,
@@ -55,6 +67,7 @@ pub struct OutcomeSummary {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RuleRow {
     /// Rule id, or `(no rule)`.
     pub rule: String,
@@ -69,6 +82,7 @@ pub struct RuleRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ParkRow {
     /// A park reason: `all_at_cap`, `no_rule`, `kill_switch`, ... (docs/POLICY.md).
     pub reason: String,
@@ -78,6 +92,7 @@ pub struct ParkRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PoolReport {
     pub pool: PoolId,
     /// `round_robin`, `weighted_round_robin` or `least_loaded`.
@@ -91,6 +106,7 @@ pub struct PoolReport {
 
 /// A member's share of a pool's leads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PoolRepRow {
     pub rep: RepId,
     pub weight: u32,
@@ -111,6 +127,7 @@ pub struct PoolRepRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct RepRow {
     pub rep: RepId,
     pub name: String,

@@ -11,7 +11,6 @@ use switchboard_routing::{
 use super::report::{
     AccountsSummary, OutcomeSummary, ParkRow, PoolRepRow, PoolReport, RepRow, Report, RuleRow,
 };
-use crate::render::names::{park_reason_name, skip_code, strategy_name};
 
 #[derive(Default, Clone)]
 struct RuleCount {
@@ -139,17 +138,14 @@ impl<'a> Tally<'a> {
                     .park_in
                     .clone()
                     .unwrap_or_else(|| self.policy.triage_pool().to_owned());
-                *self
-                    .parks
-                    .entry((park_reason_name(reason), pool))
-                    .or_default() += 1;
+                *self.parks.entry((reason.as_str(), pool)).or_default() += 1;
             }
         }
 
         self.seen_skips.clear();
         for c in &d.candidates {
             if let Verdict::Skipped(skip) = c.verdict {
-                let key = (c.rep, skip_code(&skip));
+                let key = (c.rep, skip.code());
                 if !self.seen_skips.contains(&key) {
                     self.seen_skips.push(key);
                     *self.reps[c.rep as usize].skipped.entry(key.1).or_default() += 1;
@@ -228,7 +224,7 @@ impl<'a> Tally<'a> {
             .zip(&self.pools)
             .map(|(spec, c)| PoolReport {
                 pool: spec.id.clone(),
-                strategy: strategy_name(spec.strategy).to_owned(),
+                strategy: spec.strategy.as_str().to_owned(),
                 assigned: c.assigned,
                 as_fallback: c.as_fallback,
                 reps: spec

@@ -31,11 +31,12 @@ pub struct SimulationRun {
 impl Simulation<'_> {
     /// Replays `leads` in `received_at` order (ties keep their input order) and calls
     /// `on_decision` for each, in that order. Deterministic: no wall clock, no randomness.
-    pub fn run(
+    /// The first error `on_decision` answers stops the run and is answered.
+    pub fn run<E>(
         &self,
         mut leads: Vec<Lead>,
-        mut on_decision: impl FnMut(&Lead, &Decision) -> anyhow::Result<()>,
-    ) -> anyhow::Result<SimulationRun> {
+        mut on_decision: impl FnMut(&Lead, &Decision) -> Result<(), E>,
+    ) -> Result<SimulationRun, E> {
         leads.sort_by_key(|l| l.received_at);
         let policy = self.policy;
         let mut state = Snapshot::empty(policy);
@@ -108,7 +109,7 @@ rules:
             accounts: &accounts,
             work_time: work_time.parse().unwrap(),
         };
-        sim.run(leads, |_, _| Ok(())).unwrap().report
+        sim.run(leads, |_, _| Ok::<(), ()>(())).unwrap().report
     }
 
     #[test]
@@ -149,7 +150,7 @@ rules:
                 l.id.clone(),
                 policy.rep_id(d.assigned_rep().unwrap()).to_owned(),
             ));
-            Ok(())
+            Ok::<(), ()>(())
         })
         .unwrap();
         assert_eq!(
