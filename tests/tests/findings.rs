@@ -152,6 +152,18 @@ fn each_check_fires_on_its_case_and_not_on_the_fixed_one() {
   - { id: rest, pool: world }",
         ),
         (
+            "value-never-matches",
+            "rules[0].when.eq",
+            "scoring: { rules: [ { id: big, when: { field: employees, gte: 500 }, points: 50 } ], grades: [ { grade: A, min: 50 }, { grade: B } ] }
+rules:
+  - { id: hot, when: { field: grade, eq: AA }, pool: dach }
+  - { id: rest, pool: world }",
+            "scoring: { rules: [ { id: big, when: { field: employees, gte: 500 }, points: 50 } ], grades: [ { grade: A, min: 50 }, { grade: B } ] }
+rules:
+  - { id: hot, when: { field: grade, eq: a }, pool: dach }
+  - { id: rest, pool: world }",
+        ),
+        (
             "regex-never-matches",
             "rules[0].when.regex",
             "rules:

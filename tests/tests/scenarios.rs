@@ -364,6 +364,7 @@ fn a_wrong_expectation_is_reported() {
         change: Default::default(),
         summary: "Assigned to Ann (ann) by round_robin in pool p under rule r.".into(),
         by_hand: None,
+        score: None,
     };
     let expect: Expect =
         serde_yaml_ng::from_str("{ rep: bob, rule: r, path: ['pool:p'], summary: [Bob] }").unwrap();

@@ -550,6 +550,7 @@ fn json_schema_is_an_object_describing_the_document() {
             "pools",
             "reps",
             "rules",
+            "scoring",
             "sla_clock",
             "sla_warning_percent",
             "triage_pool"

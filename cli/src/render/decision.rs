@@ -41,6 +41,39 @@ pub fn render_decision(policy: &CompiledPolicy, lead: &Lead, rec: &DecisionRecor
     if !facts.is_empty() {
         let _ = writeln!(out, "  fields      {}", facts.join(", "));
     }
+    if let Some(s) = &rec.score {
+        let grade = s
+            .grade
+            .as_deref()
+            .map(|g| format!(" (grade {g})"))
+            .unwrap_or_default();
+        let parts: Vec<String> = s
+            .parts
+            .iter()
+            .map(|p| format!("{} {:+}", p.rule, p.points))
+            .collect();
+        let bounded: Vec<String> = s
+            .groups
+            .iter()
+            .filter(|g| g.points != g.counted)
+            .map(|g| format!("{} {} counted as {}", g.group, g.points, g.counted))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  score       {}{grade}: {}{}",
+            s.points,
+            if parts.is_empty() {
+                "no rule scored".to_owned()
+            } else {
+                parts.join(", ")
+            },
+            if bounded.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", bounded.join(", "))
+            }
+        );
+    }
     match &rec.account {
         Some(a) => {
             let by = match a.matched_by {

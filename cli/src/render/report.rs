@@ -23,6 +23,7 @@ pub fn render_report(r: &Report) -> String {
     outcome(&mut out, r);
     rules(&mut out, r);
     parks(&mut out, r);
+    scores(&mut out, r);
     pools(&mut out, r);
     reps(&mut out, r);
     out
@@ -132,6 +133,39 @@ fn parks(out: &mut String, r: &Report) {
             p.reason.clone(),
             p.pool.to_string(),
             p.leads.to_string(),
+        ]);
+    }
+    out.push_str(&t.render(2));
+    out.push('\n');
+}
+
+/// The score distribution and where each grade went (only with a scoring model).
+fn scores(out: &mut String, r: &Report) {
+    let Some(s) = &r.scores else { return };
+    let _ = writeln!(
+        out,
+        "Scores: min {}, p25 {}, median {}, p75 {}, max {}, mean {:.1}",
+        s.min, s.p25, s.median, s.p75, s.max, s.mean
+    );
+    let mut t = Table::new(&[
+        ("grade", Align::Left),
+        ("leads", Align::Right),
+        ("owner", Align::Right),
+        ("target pool", Align::Right),
+        ("fallback", Align::Right),
+        ("parked", Align::Right),
+        ("rules", Align::Left),
+    ]);
+    for g in &s.grades {
+        let rules: Vec<String> = g.rules.iter().map(|(r, n)| format!("{r} {n}")).collect();
+        t.row(vec![
+            g.grade.clone(),
+            g.leads.to_string(),
+            g.by_account_owner.to_string(),
+            g.in_target_pool.to_string(),
+            g.in_fallback_pool.to_string(),
+            g.parked.to_string(),
+            rules.join(", "),
         ]);
     }
     out.push_str(&t.render(2));

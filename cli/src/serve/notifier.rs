@@ -65,11 +65,15 @@ pub async fn load(
             LogDetail::ENV
         );
     }
-    Ok(Notifier::new(
+    let notifier = Notifier::new(
         store,
         Arc::new(setup),
         Senders::http_only(http).with_log_detail(log),
-    ))
+    );
+    // Reps the CRM channels have no id for, before the first assignment to one of them
+    // is skipped.
+    notifier.warn_crm_gaps().await;
+    Ok(notifier)
 }
 
 /// Runs until `stop` turns true, then delivers what is already queued and returns.

@@ -262,15 +262,16 @@ async fn the_console_shows_and_steers_routing_in_a_browser() {
         "signed in with a bad token"
     );
     sign_in(&b, &url, &tokens.admin, "admin").await;
-    b.wait(
-        "two parked leads on the overview",
-        "document.getElementById('parked-now').textContent === 'Parked now: 2'",
-    )
-    .await;
-    b.wait(
-        "the latest leads with where each went",
-        "document.querySelectorAll('main table tbody tr').length === 4",
-    )
+    b.wait_all(&[
+        (
+            "two parked leads on the overview",
+            "document.getElementById('parked-now').textContent === 'Parked now: 2'",
+        ),
+        (
+            "the latest leads with where each went",
+            "document.querySelectorAll('main table tbody tr').length === 4",
+        ),
+    ])
     .await;
     b.screenshot(&shots.join("02-overview.png")).await;
 
@@ -346,15 +347,16 @@ async fn the_console_shows_and_steers_routing_in_a_browser() {
 
     // Fairness: a bar per rep of the main pool against its target share.
     open(&b, &url, "fairness", "fairness").await;
-    b.wait(
-        "a bar per rep of the main pool",
-        "document.querySelectorAll('svg.fairness rect.assigned').length === 2",
-    )
-    .await;
-    b.wait(
-        "a bar per day of the last seven",
-        "document.querySelectorAll('#trend rect.received').length === 7",
-    )
+    b.wait_all(&[
+        (
+            "a bar per rep of the main pool",
+            "document.querySelectorAll('svg.fairness rect.assigned').length === 2",
+        ),
+        (
+            "a bar per day of the last seven",
+            "document.querySelectorAll('#trend rect.received').length === 7",
+        ),
+    ])
     .await;
     b.screenshot(&shots.join("07-fairness.png")).await;
 

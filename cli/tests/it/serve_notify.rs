@@ -188,3 +188,98 @@ async fn an_invalid_notify_config_stops_the_start_and_says_why() {
     assert!(text.contains("notify.yaml"), "{text}");
     assert!(text.contains("default: unknown channel `slack`"), "{text}");
 }
+
+/// One rep, with a HubSpot owner id.
+const HUBSPOT_POLICY: &str = "\
+name: crm
+triage_pool: triage
+reps:
+  - { id: desk-1, time_zone: UTC, crm: { hubspot_owner_id: '4242' } }
+pools:
+  - { id: all, strategy: round_robin, members: [desk-1] }
+rules:
+  - { id: all, pool: all }
+";
+
+/// HubSpot's contact search (nobody found) and create, recording the creates.
+async fn fake_hubspot() -> (String, Got) {
+    let got: Got = Arc::default();
+    let app = axum::Router::new()
+        .route(
+            "/crm/v3/objects/contacts/search",
+            axum::routing::post(|| async {
+                axum::Json(serde_json::json!({"total": 0, "results": []}))
+            }),
+        )
+        .route(
+            "/crm/v3/objects/contacts",
+            axum::routing::post(
+                |State(got): State<Got>, headers: HeaderMap, body: Bytes| async move {
+                    got.lock().unwrap().push((headers, body));
+                    (
+                        http::StatusCode::CREATED,
+                        axum::Json(
+                            serde_json::json!({"id": "7001", "properties": {}, "archived": false}),
+                        ),
+                    )
+                },
+            ),
+        )
+        .with_state(got.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, got)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_assignment_is_written_to_hubspot_as_the_owner() {
+    let dir = scratch("serve-notify-hubspot");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    apply_policy(&dir, &data, HUBSPOT_POLICY);
+    let (base, creates) = fake_hubspot().await;
+    std::fs::write(
+        data.join("notify.yaml"),
+        format!("channels:\n  hubspot: {{ type: hubspot, token: pat-local, api_url: \"{base}\" }}\nalways: [hubspot]\n"),
+    )
+    .unwrap();
+    let options = ServeOptions {
+        port: 0,
+        demo: false,
+        intake_config: Some(intake_config(&dir)),
+        ..ServeOptions::new(&data)
+    };
+    let running = serve::start(options).await.unwrap();
+    let auth = format!("Bearer {API_KEY}");
+    let answer = http_client::request(
+        Method::POST,
+        &format!("{}/v1/leads", running.info.url),
+        &[
+            ("authorization", auth.as_str()),
+            ("content-type", "application/json"),
+        ],
+        Bytes::from(lead("buyer@crm-e2e.com", "US").to_string()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status.as_u16(), 202);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let (headers, body) = loop {
+        if let Some(first) = creates.lock().unwrap().first().cloned() {
+            break first;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no contact created");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(headers["authorization"], "Bearer pat-local");
+    let created: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(created["properties"]["email"], "buyer@crm-e2e.com");
+    assert_eq!(created["properties"]["hubspot_owner_id"], "4242");
+    running.shutdown().await.unwrap();
+    assert_eq!(
+        creates.lock().unwrap().len(),
+        1,
+        "one assignment, one write"
+    );
+}

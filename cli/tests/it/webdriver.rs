@@ -195,6 +195,13 @@ impl Browser {
         }
     }
 
+    /// Waits for each `(what, js)` in turn (see [`Browser::wait`]).
+    pub async fn wait_all(&self, conditions: &[(&str, &str)]) {
+        for (what, js) in conditions {
+            self.wait(what, js).await;
+        }
+    }
+
     /// The element `css` selects (waiting for it to appear).
     pub async fn find(&self, css: &str) -> String {
         let quoted = serde_json::to_string(css).unwrap();

@@ -160,9 +160,7 @@ pub async fn aws_handler(
         log: LogDetail::Ids,
     };
     let store = DynamoStore::new(clients.dynamodb, table);
-    Ok(Handler::new(Notifier::new(
-        store,
-        std::sync::Arc::new(setup),
-        senders,
-    )))
+    let notifier = Notifier::new(store, std::sync::Arc::new(setup), senders);
+    notifier.warn_crm_gaps().await;
+    Ok(Handler::new(notifier))
 }

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
+use crate::channels::crm::fields::Mapping;
 use crate::secrets::SecretRef;
 
 /// The document as written.
@@ -112,8 +113,57 @@ pub enum ChannelSpec {
     },
     /// A JSON POST signed with `X-Switchboard-Signature`.
     Webhook { url: String, secret: String },
+    /// HubSpot CRM: the assigned rep becomes the contact's owner (docs/CRM.md).
+    Hubspot {
+        /// A private app's access token.
+        token: String,
+        /// The API host; a test server or a proxy may stand in for it.
+        #[serde(default = "default_hubspot_api")]
+        api_url: String,
+        /// Contact property → lead field, for contacts created. Default: email,
+        /// firstname, lastname, company, country, phone.
+        #[serde(default)]
+        properties: Option<Mapping>,
+        /// Written as `hs_lead_status` with the owner, e.g. `NEW`.
+        #[serde(default)]
+        lead_status: Option<String>,
+        /// Written as `lifecyclestage` with the owner, e.g. `lead`.
+        #[serde(default)]
+        lifecycle_stage: Option<String>,
+    },
+    /// Salesforce: the assigned rep becomes the Lead's or Contact's owner (docs/CRM.md).
+    Salesforce {
+        /// The org's My Domain URL (`https://acme.my.salesforce.com`): the client
+        /// credentials flow is only served there, so there is no default host.
+        my_domain: String,
+        /// The connected app's consumer key (inline, or a reference).
+        client_id: String,
+        /// The connected app's consumer secret.
+        client_secret: String,
+        #[serde(default = "default_salesforce_api_version")]
+        api_version: String,
+        /// Lead field (API name) → lead field, for Leads created. Default: Email,
+        /// FirstName, LastName, Company, Country, Phone.
+        #[serde(default)]
+        fields: Option<Mapping>,
+        /// The connected app's session timeout: how long a token lives.
+        #[serde(default = "default_session_minutes")]
+        session_minutes: u32,
+    },
     /// One log line per message.
     Log {},
+}
+
+fn default_hubspot_api() -> String {
+    crate::channels::crm::hubspot::API_URL.to_owned()
+}
+
+fn default_salesforce_api_version() -> String {
+    crate::channels::crm::salesforce::API_VERSION.to_owned()
+}
+
+fn default_session_minutes() -> u32 {
+    crate::channels::crm::salesforce::SESSION_MINUTES
 }
 
 pub const SLACK_API: &str = "https://slack.com/api";
@@ -130,6 +180,8 @@ impl ChannelSpec {
             ChannelSpec::TeamsWorkflow { .. } => "teams_workflow",
             ChannelSpec::Email { .. } => "email",
             ChannelSpec::Webhook { .. } => "webhook",
+            ChannelSpec::Hubspot { .. } => "hubspot",
+            ChannelSpec::Salesforce { .. } => "salesforce",
             ChannelSpec::Log {} => "log",
         }
     }
@@ -328,8 +380,88 @@ fn check_channel(at: &str, spec: &ChannelSpec, origin: Origin, problems: &mut Ve
             check_inline_url(&format!("{at}.url"), url, problems);
             check_secret(&format!("{at}.secret"), secret, origin, problems);
         }
+        ChannelSpec::Hubspot {
+            token,
+            api_url,
+            properties,
+            lead_status,
+            lifecycle_stage,
+        } => {
+            check_secret(&format!("{at}.token"), token, origin, problems);
+            if !is_http_url(api_url) {
+                problems.push(format!("{at}.api_url: `{api_url}` is not an http(s) URL"));
+            }
+            check_mapping(&format!("{at}.properties"), properties.as_ref(), problems);
+            for (field, value) in [
+                ("lead_status", lead_status),
+                ("lifecycle_stage", lifecycle_stage),
+            ] {
+                if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                    problems.push(format!("{at}.{field}: empty"));
+                }
+            }
+        }
+        ChannelSpec::Salesforce {
+            my_domain,
+            client_id,
+            client_secret,
+            api_version,
+            fields,
+            session_minutes,
+        } => {
+            if !is_http_url(my_domain) {
+                problems.push(format!(
+                    "{at}.my_domain: `{my_domain}` is not an http(s) URL (the org's My Domain, e.g. https://acme.my.salesforce.com)"
+                ));
+            }
+            check_ref_syntax(&format!("{at}.client_id"), client_id, problems);
+            check_secret(
+                &format!("{at}.client_secret"),
+                client_secret,
+                origin,
+                problems,
+            );
+            if !valid_api_version(api_version) {
+                problems.push(format!(
+                    "{at}.api_version: `{api_version}` is not a REST API version like `v62.0`"
+                ));
+            }
+            check_mapping(&format!("{at}.fields"), fields.as_ref(), problems);
+            if *session_minutes < 15 {
+                problems.push(format!(
+                    "{at}.session_minutes: at least 15 (Salesforce's shortest session timeout)"
+                ));
+            }
+        }
         ChannelSpec::Log {} => {}
     }
+}
+
+/// Property names go into JSON bodies only, but an empty one is always a typo.
+fn check_mapping(at: &str, mapping: Option<&Mapping>, problems: &mut Vec<String>) {
+    let Some(mapping) = mapping else { return };
+    if mapping.is_empty() {
+        problems.push(format!(
+            "{at}: empty (leave it out for the default mapping)"
+        ));
+    }
+    for property in mapping.keys() {
+        if property.trim().is_empty() || property.contains(char::is_whitespace) {
+            problems.push(format!("{at}: `{property}` is not a property name"));
+        }
+    }
+}
+
+/// `v62.0`: the path segment of the REST API's version.
+fn valid_api_version(v: &str) -> bool {
+    v.strip_prefix('v')
+        .and_then(|rest| rest.split_once('.'))
+        .is_some_and(|(major, minor)| {
+            !major.is_empty()
+                && !minor.is_empty()
+                && major.bytes().all(|b| b.is_ascii_digit())
+                && minor.bytes().all(|b| b.is_ascii_digit())
+        })
 }
 
 /// A secret: a reference anywhere, an inline value only in the local process.
@@ -505,6 +637,78 @@ reps: { ana: { channels: [nope], email: "not-an-email" } }
             .unwrap_err()
             .to_string();
         assert!(err.contains("chanels"), "{err}");
+    }
+
+    #[test]
+    fn crm_channels_default_to_the_vendors_and_check_their_settings() {
+        let doc = r#"
+channels:
+  hs: { type: hubspot, token: "secretsmanager:switchboard/hubspot" }
+  sf:
+    type: salesforce
+    my_domain: https://acme.my.salesforce.com
+    client_id: ssm:/switchboard/sf-client-id
+    client_secret: secretsmanager:switchboard/sf-secret
+always: [hs, sf]
+"#;
+        let c = NotifyConfig::parse(doc, Origin::Aws).unwrap();
+        let ChannelSpec::Hubspot {
+            api_url,
+            properties,
+            ..
+        } = &c.channels["hs"]
+        else {
+            panic!("{:?}", c.channels["hs"])
+        };
+        assert_eq!(api_url, "https://api.hubapi.com");
+        assert!(properties.is_none());
+        let ChannelSpec::Salesforce {
+            api_version,
+            session_minutes,
+            ..
+        } = &c.channels["sf"]
+        else {
+            panic!("{:?}", c.channels["sf"])
+        };
+        assert_eq!(api_version, "v62.0");
+        assert_eq!(*session_minutes, 120);
+
+        let bad = r#"
+channels:
+  hs: { type: hubspot, token: "pat-inline", properties: {}, lead_status: "" }
+  sf:
+    type: salesforce
+    my_domain: acme.my.salesforce.com
+    client_id: abc
+    client_secret: inline-secret
+    api_version: "62"
+    session_minutes: 5
+    fields: { "Last Name": last_name }
+"#;
+        let err = NotifyConfig::parse(bad, Origin::Aws)
+            .unwrap_err()
+            .to_string();
+        for expected in [
+            "channels.hs.token: inline secrets are only allowed",
+            "channels.hs.properties: empty",
+            "channels.hs.lead_status: empty",
+            "channels.sf.my_domain: `acme.my.salesforce.com` is not an http(s) URL",
+            "channels.sf.client_secret: inline secrets are only allowed",
+            "channels.sf.api_version: `62` is not a REST API version",
+            "channels.sf.session_minutes: at least 15",
+            "channels.sf.fields: `Last Name` is not a property name",
+        ] {
+            assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+        }
+        // The client id is no secret: inline is fine anywhere.
+        assert!(!err.contains("channels.sf.client_id"), "{err}");
+        let err = NotifyConfig::parse(
+            "channels:\n  hs: { type: hubspot, token: t, properties: { email: e_mail } }\n",
+            Origin::Local,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("unknown lead field `e_mail`"), "{err}");
     }
 
     #[test]

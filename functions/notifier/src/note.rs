@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Serialize;
 use switchboard_routing::PolicyDocument;
-use switchboard_routing::{Email, LeadId, RepId};
+use switchboard_routing::{Email, Lead, LeadId, RepId};
 use switchboard_store::action_link::{ActionClaim, LinkAction, sign};
 use switchboard_store::{NotifyKind, NotifyMessage, StoredLead};
 
@@ -24,6 +24,12 @@ pub struct Person {
     pub time_zone: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slack_user: Option<String>,
+    /// The policy's `crm.hubspot_owner_id` (CRM connectors only; not in payloads).
+    #[serde(skip)]
+    pub hubspot_owner_id: Option<String>,
+    /// The policy's `crm.salesforce_user_id` (CRM connectors only; not in payloads).
+    #[serde(skip)]
+    pub salesforce_user_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -121,6 +127,8 @@ pub struct Links {
 pub struct Note {
     pub message: NotifyMessage,
     pub lead: LeadSummary,
+    /// The stored lead, whose fields the CRM connectors map onto a new record.
+    pub record: Lead,
     /// The last decision record's one-line "why this rep".
     pub why: Option<String>,
     /// The rep of the assignment.
@@ -270,6 +278,7 @@ impl Note {
 pub fn person(policy: Option<&PolicyDocument>, config: &NotifyConfig, id: &str) -> Person {
     let doc = policy.and_then(|p| p.reps.iter().find(|r| r.id == id));
     let identity = config.reps.get(id);
+    let crm = doc.and_then(|r| r.crm.as_ref());
     let name = doc
         .map(|r| r.name.trim())
         .filter(|n| !n.is_empty())
@@ -286,6 +295,8 @@ pub fn person(policy: Option<&PolicyDocument>, config: &NotifyConfig, id: &str) 
             .filter(|tz| TimeZone::get(tz).is_ok())
             .unwrap_or_else(|| "UTC".to_owned()),
         slack_user: identity.and_then(|i| i.slack_user.clone()),
+        hubspot_owner_id: crm.and_then(|c| c.hubspot_owner_id.clone()),
+        salesforce_user_id: crm.and_then(|c| c.salesforce_user_id.clone()),
     }
 }
 
@@ -361,6 +372,8 @@ mod tests {
             email: None,
             time_zone: "America/New_York".into(),
             slack_user: None,
+            hubspot_owner_id: None,
+            salesforce_user_id: None,
         };
         let winter: Timestamp = "2026-01-15T15:00:00Z".parse().unwrap();
         let summer: Timestamp = "2026-07-15T15:00:00Z".parse().unwrap();

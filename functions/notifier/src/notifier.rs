@@ -76,6 +76,14 @@ fn describe_failures(failed: &[(String, ChannelError)], sent: &[String]) -> Stri
     out
 }
 
+/// A message that no longer asks the rep to act.
+struct Stale {
+    why: String,
+    /// The assignment is still this rep's (they closed the lead already): its owner is
+    /// still news to a CRM.
+    held: bool,
+}
+
 pub struct Notifier<S> {
     store: S,
     setup: Arc<Setup>,
@@ -112,16 +120,52 @@ where
         &self.setup
     }
 
+    /// The reps of the active policy a CRM channel has no id for (see
+    /// [`Setup::crm_gaps`]); empty without CRM channels or an active policy. Start-up
+    /// reports them: the policy is versioned apart from this configuration, so neither
+    /// can check the other when it is saved.
+    pub async fn crm_gaps(&self) -> Result<Vec<String>, StoreError> {
+        if !self.setup.channels.values().any(|c| c.writes_owner()) {
+            return Ok(Vec::new());
+        }
+        let Some(active) = self.store.get_active().await? else {
+            return Ok(Vec::new());
+        };
+        Ok(match self.policy(active.version).await? {
+            Some(doc) => self.setup.crm_gaps(&doc),
+            None => Vec::new(),
+        })
+    }
+
+    /// Logs [`Notifier::crm_gaps`] as warnings (a failed read too: it is only a check).
+    pub async fn warn_crm_gaps(&self) {
+        match self.crm_gaps().await {
+            Ok(gaps) => {
+                for gap in gaps {
+                    tracing::warn!("{gap}");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "could not check the reps' CRM ids"),
+        }
+    }
+
     /// Delivers `message` on each of its channels that has not taken it yet. Safe to
     /// repeat: a channel is recorded once it accepted the message and skipped after.
     pub async fn notify(&self, message: &NotifyMessage) -> Result<Notified, NotifyError> {
-        if let Some(why) = self.stale(message).await? {
-            return Ok(Notified::Stale(why));
-        }
+        let stale = self.stale(message).await?;
         let kind = message.kind.as_str();
-        let route = self
-            .setup
-            .route(message.addressee(), message.pool.as_deref());
+        let mut route =
+            self.setup
+                .route(message.addressee(), message.pool.as_deref(), message.kind);
+        if let Some(stale) = &stale {
+            // The rep is no longer asked to act, but while the assignment is still theirs
+            // (they closed the lead before this got through) the CRM must still learn who
+            // owns it.
+            route.retain(|(_, channel)| stale.held && channel.writes_owner());
+            if route.is_empty() {
+                return Ok(Notified::Stale(stale.why.clone()));
+            }
+        }
         let already = self
             .store
             .delivered_channels(&message.lead_id, &message.assignment_id, kind)
@@ -170,26 +214,31 @@ where
     }
 
     /// Why a message that asks the rep to act no longer applies, if it does not.
-    async fn stale(&self, m: &NotifyMessage) -> Result<Option<String>, NotifyError> {
+    async fn stale(&self, m: &NotifyMessage) -> Result<Option<Stale>, NotifyError> {
         if !matches!(m.kind, NotifyKind::Assigned | NotifyKind::SlaWarning) {
             return Ok(None);
         }
         let current = self.store.assignment(&m.lead_id).await?;
-        let why = match current {
-            None => Some("the lead has no assignment".to_owned()),
-            Some(a) if a.attempt != m.attempt => Some(format!(
-                "the lead is on attempt {} now, not {}",
-                a.attempt, m.attempt
-            )),
-            Some(a) if a.status != switchboard_store::AssignmentStatus::Open => {
-                Some(format!("the assignment is {}", a.status.as_str()))
-            }
+        let stale = |why: String, held: bool| Some(Stale { why, held });
+        let found = match current {
+            None => stale("the lead has no assignment".to_owned(), false),
+            Some(a) if a.attempt != m.attempt => stale(
+                format!(
+                    "the lead is on attempt {} now, not {}",
+                    a.attempt, m.attempt
+                ),
+                false,
+            ),
+            Some(a) if a.status != switchboard_store::AssignmentStatus::Open => stale(
+                format!("the assignment is {}", a.status.as_str()),
+                a.status == switchboard_store::AssignmentStatus::Closed,
+            ),
             Some(a) if m.kind == NotifyKind::SlaWarning && a.accepted_at.is_some() => {
-                Some("the rep accepted already".to_owned())
+                stale("the rep accepted already".to_owned(), true)
             }
             Some(_) => None,
         };
-        Ok(why)
+        Ok(found)
     }
 
     /// Builds the note: the lead, the decision's summary, the people from the policy the
@@ -226,6 +275,7 @@ where
         Ok(Note {
             message: m.clone(),
             lead: LeadSummary::from_stored(&stored),
+            record: stored.lead.clone(),
             why,
             next_rep: m.next_rep.as_deref().map(person),
             rep,

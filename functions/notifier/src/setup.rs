@@ -1,8 +1,15 @@
 //! The configuration made ready to send: every secret resolved once, at start.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use switchboard_routing::PolicyDocument;
+use switchboard_store::NotifyKind;
 
 use crate::channels::Channel;
+use crate::channels::crm::hubspot::Hubspot;
+use crate::channels::crm::salesforce::Salesforce;
+use crate::channels::crm::{self, Crm, fields};
 use crate::config::{ChannelSpec, NotifyConfig, is_http_url};
 use crate::secrets::{RemoteSecrets, Resolver, SecretError};
 
@@ -100,6 +107,34 @@ impl Setup {
                     url: url(resolver.resolve(u).await.map_err(secret_err)?)?,
                     secret: resolver.resolve(secret).await.map_err(secret_err)?,
                 },
+                ChannelSpec::Hubspot {
+                    token,
+                    api_url,
+                    properties,
+                    lead_status,
+                    lifecycle_stage,
+                } => Channel::Hubspot(Arc::new(Hubspot {
+                    token: resolver.resolve(token).await.map_err(secret_err)?,
+                    api_url: api_url.clone(),
+                    properties: properties.clone().unwrap_or_else(fields::hubspot_default),
+                    lead_status: lead_status.clone(),
+                    lifecycle_stage: lifecycle_stage.clone(),
+                })),
+                ChannelSpec::Salesforce {
+                    my_domain,
+                    client_id,
+                    client_secret,
+                    api_version,
+                    fields: mapping,
+                    session_minutes,
+                } => Channel::Salesforce(Arc::new(Salesforce::new(
+                    my_domain.trim_end_matches('/').to_owned(),
+                    resolver.resolve(client_id).await.map_err(secret_err)?,
+                    resolver.resolve(client_secret).await.map_err(secret_err)?,
+                    api_version.clone(),
+                    mapping.clone().unwrap_or_else(fields::salesforce_default),
+                    *session_minutes,
+                ))),
                 ChannelSpec::Log {} => Channel::Log,
             };
             channels.insert(name.clone(), channel);
@@ -121,17 +156,40 @@ impl Setup {
         })
     }
 
-    /// The channels of a message, by name: its route, or the built-in log.
-    pub fn route(&self, addressee: Option<&str>, pool: Option<&str>) -> Vec<(&str, &Channel)> {
+    /// The channels of a message of `kind`, by name: its route (less the channels that do
+    /// not take the kind), or the built-in log.
+    pub fn route(
+        &self,
+        addressee: Option<&str>,
+        pool: Option<&str>,
+        kind: NotifyKind,
+    ) -> Vec<(&str, &Channel)> {
         let names = self.config.route(addressee, pool);
         let routed: Vec<(&str, &Channel)> = names
             .into_iter()
             .filter_map(|n| self.channels.get_key_value(n).map(|(k, c)| (k.as_str(), c)))
+            .filter(|(_, c)| c.takes(kind))
             .collect();
         if routed.is_empty() {
             vec![(BUILTIN_LOG, &LOG)]
         } else {
             routed
         }
+    }
+}
+
+impl Setup {
+    /// The policy's reps each CRM channel cannot write an owner for (no id in
+    /// `reps[].crm`), one line each: the start-up check reports them, so a missing id is
+    /// found before the first assignment to that rep is skipped.
+    pub fn crm_gaps(&self, policy: &PolicyDocument) -> Vec<String> {
+        self.channels
+            .iter()
+            .flat_map(|(name, channel)| match channel {
+                Channel::Hubspot(_) => crm::gaps(name, Crm::Hubspot, policy),
+                Channel::Salesforce(_) => crm::gaps(name, Crm::Salesforce, policy),
+                _ => Vec::new(),
+            })
+            .collect()
     }
 }

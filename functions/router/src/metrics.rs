@@ -49,6 +49,7 @@ mod tests {
             change: ChangeRecord::default(),
             summary: String::new(),
             by_hand: None,
+            score: None,
         })
     }
 

@@ -49,6 +49,7 @@ fn big_policy() -> PolicyDocument {
             },
             away: vec![],
             holidays: vec!["2026-12-25".into()],
+            crm: None,
         })
         .collect();
     let pools = (0..20)
@@ -131,6 +132,7 @@ fn big_policy() -> PolicyDocument {
         sla_warning_percent: switchboard_routing::policy::DEFAULT_SLA_WARNING_PERCENT,
         escalation: None,
         parked: Default::default(),
+        scoring: None,
         reps,
         pools,
         rules,

@@ -58,6 +58,7 @@ pub fn assign_by_hand(
             rep: Some(change),
             pool: None,
         },
+        score: None,
     };
     let mut record = DecisionRecord::new(policy, lead, &decision);
     let spec = &policy.reps()[rep as usize];

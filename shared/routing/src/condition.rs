@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::account::Account;
 use crate::lead::{Lead, Scalar};
+use crate::score::Score;
 
 /// A condition in the policy document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -96,6 +97,10 @@ pub(crate) enum FieldRef {
     AccountOwner,
     AccountAttr(String),
     Attr(String),
+    /// The policy's lead score, or the lead's own `score` attribute without a model.
+    Score,
+    /// The policy's grade, or the lead's own `grade` attribute without a model.
+    Grade,
 }
 
 impl FieldRef {
@@ -117,6 +122,8 @@ impl FieldRef {
             "account.id" => FieldRef::AccountId,
             "account.name" => FieldRef::AccountName,
             "account.owner" => FieldRef::AccountOwner,
+            "score" => FieldRef::Score,
+            "grade" => FieldRef::Grade,
             other => {
                 if let Some(attr) = other.strip_prefix("account.") {
                     FieldRef::AccountAttr(attr.to_owned())
@@ -163,6 +170,8 @@ impl<'a> Value<'a> {
 pub struct MatchContext<'a> {
     pub lead: &'a Lead,
     pub account: Option<&'a Account>,
+    /// The lead's score under the policy's model, once computed.
+    pub score: Option<&'a Score>,
 }
 
 impl<'a> MatchContext<'a> {
@@ -190,6 +199,14 @@ impl<'a> MatchContext<'a> {
                 .and_then(|a| a.attributes.get(k))
                 .map(Value::from),
             FieldRef::Attr(k) => lead.attributes.get(k).map(Value::from),
+            FieldRef::Score => match self.score {
+                Some(s) => Some(Value::Number(s.points as f64)),
+                None => lead.attributes.get("score").map(Value::from),
+            },
+            FieldRef::Grade => match self.score {
+                Some(s) => s.grade.as_deref().map(Value::Text),
+                None => lead.attributes.get("grade").map(Value::from),
+            },
         }
     }
 }

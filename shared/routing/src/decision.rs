@@ -311,6 +311,8 @@ pub struct Decision {
     pub strategy: Option<StrategyKind>,
     pub sla_due: Option<Timestamp>,
     pub change: StateChange,
+    /// The lead's score when the policy has a scoring model (computed before the rules).
+    pub score: Option<crate::score::Score>,
 }
 
 impl Decision {

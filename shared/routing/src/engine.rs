@@ -34,6 +34,20 @@ pub struct DecideInput<'a> {
 
 /// Decides where a lead goes. Pure: the same inputs always give the same decision.
 pub fn decide(policy: &CompiledPolicy, state: &Snapshot, input: &DecideInput<'_>) -> Decision {
+    // Scored first, so every record (a parked one too) shows the score.
+    let score = policy.score(input.lead, input.account.map(|(a, _)| a));
+    let mut d = decide_scored(policy, state, input, score.as_ref());
+    d.score = score;
+    d
+}
+
+/// [`decide`] with the lead's score (the rules' `score` and `grade`) already known.
+fn decide_scored(
+    policy: &CompiledPolicy,
+    state: &Snapshot,
+    input: &DecideInput<'_>,
+    score: Option<&crate::score::Score>,
+) -> Decision {
     let mut d = Decision {
         policy_version: policy.version(),
         decided_at: input.now,
@@ -52,8 +66,8 @@ pub fn decide(policy: &CompiledPolicy, state: &Snapshot, input: &DecideInput<'_>
         strategy: None,
         sla_due: None,
         change: StateChange::default(),
+        score: None,
     };
-
     if policy.kill_switch() {
         d.park_in = Some(policy.triage_pool().to_owned());
         return d;
@@ -72,6 +86,7 @@ pub fn decide(policy: &CompiledPolicy, state: &Snapshot, input: &DecideInput<'_>
     let ctx = MatchContext {
         lead: input.lead,
         account: input.account.map(|(a, _)| a),
+        score,
     };
     let mut fields = FieldCache::new(ctx);
     let Some((rule_idx, rule)) = policy

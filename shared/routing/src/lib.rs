@@ -18,6 +18,7 @@ pub mod record;
 pub mod report;
 #[cfg(feature = "openapi")]
 pub mod schema;
+pub mod score;
 pub mod sla;
 pub mod state;
 

@@ -129,6 +129,9 @@ pub struct DecisionRecord {
     /// Set when a person made the decision instead of the rules (from the triage queue).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub by_hand: Option<ByHandRecord>,
+    /// The lead's score and how it came about, when the policy scores leads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score: Option<crate::score::Score>,
 }
 
 /// Who assigned a lead by hand, and why.
@@ -184,6 +187,7 @@ impl DecisionRecord {
                     let ctx = crate::condition::MatchContext {
                         lead,
                         account: None,
+                        score: None,
                     };
                     let value = match ctx.get(&fl.field) {
                         Some(crate::condition::Value::Text(t)) => t.to_lowercase(),
@@ -334,6 +338,7 @@ impl DecisionRecord {
             },
             summary,
             by_hand: None,
+            score: d.score.clone(),
         }
     }
 }

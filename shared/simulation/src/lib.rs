@@ -12,7 +12,8 @@ mod tally;
 
 pub use replay::{Simulation, SimulationRun};
 pub use report::{
-    AccountsSummary, OutcomeSummary, ParkRow, PoolRepRow, PoolReport, RepRow, Report, RuleRow,
+    AccountsSummary, GradeRow, OutcomeSummary, ParkRow, PoolRepRow, PoolReport, RepRow, Report,
+    RuleRow, ScoreSummary,
 };
 
 /// How long a simulated rep works a lead before it is closed, unless told otherwise.

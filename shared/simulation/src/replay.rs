@@ -158,4 +158,76 @@ rules:
             [("early".into(), "a".into()), ("late".into(), "b".into())]
         );
     }
+
+    /// The score distribution and routing by grade: the hot pool has one rep with room for
+    /// one lead, so the second A lead falls back; B leads go to the rest pool; D leads park.
+    #[test]
+    fn reports_scores_and_routing_by_grade() {
+        let policy = CompiledPolicy::from_yaml(
+            r#"
+triage_pool: triage
+scoring:
+  rules:
+    - { id: big, when: { field: employees, gte: 500 }, points: 60 }
+    - { id: mid, when: { field: employees, gte: 100 }, points: 30 }
+  grades: [ { grade: A, min: 90 }, { grade: B, min: 30 }, { grade: D } ]
+reps: [ { id: hot1, caps: { max_open: 1 } }, { id: rest1 } ]
+pools:
+  - { id: hot, members: [hot1] }
+  - { id: rest, members: [rest1] }
+rules:
+  - { id: a, when: { field: grade, eq: A }, pool: hot, fallbacks: [rest] }
+  - { id: b, when: { field: grade, eq: B }, pool: rest }
+"#,
+            1,
+        )
+        .unwrap();
+        let accounts = AccountIndex::new(Vec::new());
+        let t0: Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
+        let leads = [1000.0, 800.0, 200.0, 10.0, 5.0]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let mut lead = Lead::new(format!("l{i}"), t0 + SignedDuration::from_mins(i as i64));
+                lead.attributes.insert("employees".into(), (*n).into());
+                lead
+            })
+            .collect();
+        let sim = Simulation {
+            policy: &policy,
+            accounts: &accounts,
+            work_time: SignedDuration::from_hours(4),
+        };
+        let report = sim.run(leads, |_, _| Ok::<(), ()>(())).unwrap().report;
+        let scores = report.scores.expect("a model scores");
+        assert_eq!(
+            (
+                scores.min,
+                scores.p25,
+                scores.median,
+                scores.p75,
+                scores.max
+            ),
+            (0, 0, 30, 90, 90)
+        );
+        assert_eq!(scores.mean, 42.0);
+        let row = |g: &str| scores.grades.iter().find(|r| r.grade == g).unwrap().clone();
+        let a = row("A");
+        assert_eq!(
+            (a.leads, a.in_target_pool, a.in_fallback_pool, a.parked),
+            (2, 1, 1, 0)
+        );
+        let b = row("B");
+        assert_eq!((b.leads, b.in_target_pool, b.rules["b"]), (1, 1, 1));
+        let d = row("D");
+        assert_eq!((d.leads, d.parked, d.rules["(no rule)"]), (2, 2, 2));
+        assert_eq!(
+            scores
+                .grades
+                .iter()
+                .map(|r| r.grade.as_str())
+                .collect::<Vec<_>>(),
+            ["A", "B", "D"]
+        );
+    }
 }

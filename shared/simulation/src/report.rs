@@ -37,6 +37,36 @@ pub struct Report {
     pub parks: Vec<ParkRow>,
     pub pools: Vec<PoolReport>,
     pub reps: Vec<RepRow>,
+    /// With a scoring model: the score distribution and routing by grade.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scores: Option<ScoreSummary>,
+}
+
+/// How the leads scored, and where each grade went.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct ScoreSummary {
+    pub min: i64,
+    pub p25: i64,
+    pub median: i64,
+    pub p75: i64,
+    pub max: i64,
+    pub mean: f64,
+    /// One row per grade in the model's order, then `(none)` for leads without one.
+    pub grades: Vec<GradeRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct GradeRow {
+    pub grade: String,
+    pub leads: u64,
+    pub by_account_owner: u64,
+    pub in_target_pool: u64,
+    pub in_fallback_pool: u64,
+    pub parked: u64,
+    /// Leads per rule that took them (rule id, or `(no rule)`).
+    pub rules: BTreeMap<String, u64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -9,7 +9,8 @@ use switchboard_routing::{
 };
 
 use super::report::{
-    AccountsSummary, OutcomeSummary, ParkRow, PoolRepRow, PoolReport, RepRow, Report, RuleRow,
+    AccountsSummary, GradeRow, OutcomeSummary, ParkRow, PoolRepRow, PoolReport, RepRow, Report,
+    RuleRow, ScoreSummary,
 };
 
 #[derive(Default, Clone)]
@@ -60,6 +61,9 @@ pub(super) struct Tally<'a> {
     reps: Vec<RepCount>,
     /// Scratch for de-duplicating (rep, reason) pairs within one decision.
     seen_skips: Vec<(u32, &'static str)>,
+    /// Each scored lead's points, and the outcomes per grade (`None`: no grade).
+    points: Vec<i64>,
+    grades: BTreeMap<Option<String>, (RuleCount, BTreeMap<String, u64>)>,
 }
 
 impl<'a> Tally<'a> {
@@ -90,6 +94,8 @@ impl<'a> Tally<'a> {
                 .collect(),
             reps: vec![RepCount::default(); policy.reps().len()],
             seen_skips: Vec::new(),
+            points: Vec::new(),
+            grades: BTreeMap::new(),
         }
     }
 
@@ -109,6 +115,22 @@ impl<'a> Tally<'a> {
             None => &mut self.no_rule,
         };
         rc.leads += 1;
+        if let Some(s) = &d.score {
+            self.points.push(s.points);
+            let (count, rules) = self.grades.entry(s.grade.clone()).or_default();
+            count.leads += 1;
+            let rule_id = rule.map_or("(no rule)", |r| r.id.as_str());
+            *rules.entry(rule_id.to_owned()).or_default() += 1;
+            let target = rule.and_then(|r| r.waterfall.first().copied());
+            match d.outcome {
+                Outcome::Assigned { pool: None, .. } => count.by_owner += 1,
+                Outcome::Assigned {
+                    pool: Some(pool), ..
+                } if target == Some(pool) => count.in_target += 1,
+                Outcome::Assigned { .. } => count.in_fallback += 1,
+                Outcome::Parked { .. } => count.parked += 1,
+            }
+        }
 
         match d.outcome {
             Outcome::Assigned { rep, pool } => {
@@ -292,6 +314,58 @@ impl<'a> Tally<'a> {
                 .collect(),
             pools,
             reps,
+            scores: score_summary(policy, self.points, self.grades),
         }
     }
+}
+
+/// The distribution of the scores and the outcomes per grade, in the model's grade order.
+fn score_summary(
+    policy: &CompiledPolicy,
+    mut points: Vec<i64>,
+    mut grades: BTreeMap<Option<String>, (RuleCount, BTreeMap<String, u64>)>,
+) -> Option<ScoreSummary> {
+    let model = policy.document().scoring.as_ref()?;
+    points.sort_unstable();
+    let at = |q: f64| -> i64 {
+        if points.is_empty() {
+            return 0;
+        }
+        // Nearest rank: the smallest score with at least q of the leads at or below it.
+        let rank = ((q * points.len() as f64).ceil() as usize).clamp(1, points.len());
+        points[rank - 1]
+    };
+    let mean = if points.is_empty() {
+        0.0
+    } else {
+        points.iter().sum::<i64>() as f64 / points.len() as f64
+    };
+    let order = model
+        .grades
+        .iter()
+        .map(|g| Some(g.grade.clone()))
+        .chain(std::iter::once(None));
+    let rows = order
+        .filter_map(|g| {
+            let (c, rules) = grades.remove(&g)?;
+            Some(GradeRow {
+                grade: g.unwrap_or_else(|| "(none)".into()),
+                leads: c.leads,
+                by_account_owner: c.by_owner,
+                in_target_pool: c.in_target,
+                in_fallback_pool: c.in_fallback,
+                parked: c.parked,
+                rules,
+            })
+        })
+        .collect();
+    Some(ScoreSummary {
+        min: points.first().copied().unwrap_or(0),
+        p25: at(0.25),
+        median: at(0.5),
+        p75: at(0.75),
+        max: points.last().copied().unwrap_or(0),
+        mean: (mean * 10.0).round() / 10.0,
+        grades: rows,
+    })
 }

@@ -136,6 +136,7 @@ pub fn rep(id: &str) -> RepDoc {
         caps: CapsDoc::default(),
         away: Vec::new(),
         holidays: Vec::new(),
+        crm: None,
     }
 }
 
@@ -179,6 +180,7 @@ pub fn document(reps: Vec<RepDoc>, pools: Vec<PoolDoc>, rules: Vec<RuleDoc>) -> 
         sla_warning_percent: switchboard_routing::policy::DEFAULT_SLA_WARNING_PERCENT,
         escalation: None,
         parked: Default::default(),
+        scoring: None,
         reps,
         pools,
         rules,

@@ -7,13 +7,17 @@
 //! queue: a permanent failure then waits there for the configuration to be fixed and the
 //! queue redriven, instead of being dropped. Channels that succeeded are not repeated.
 
+pub mod crm;
 #[cfg(feature = "aws")]
 pub mod email;
 pub mod slack;
 pub mod teams;
 pub mod webhook;
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
+use switchboard_store::NotifyKind;
 
 use crate::http::{HttpClient, HttpError, Response};
 use crate::note::Note;
@@ -38,6 +42,11 @@ pub enum Channel {
         url: String,
         secret: String,
     },
+    /// The rep becomes the HubSpot contact's owner.
+    Hubspot(Arc<crm::hubspot::Hubspot>),
+    /// The rep becomes the Salesforce Lead's or Contact's owner (shared: it holds the
+    /// current access token).
+    Salesforce(Arc<crm::salesforce::Salesforce>),
     Log,
 }
 
@@ -112,6 +121,17 @@ pub enum ChannelError {
     NoRecipient(String),
     #[error("misconfigured: {0}")]
     Config(String),
+    /// The receiver asked to slow down; the queue tries again after its visibility
+    /// timeout, later than the `Retry-After` of the CRMs' short rate windows.
+    #[error("rate limited{}: {detail}", .retry_after.map(|s| format!(" (retry after {s} s)")).unwrap_or_default())]
+    RateLimited {
+        retry_after: Option<u64>,
+        detail: String,
+    },
+    /// Nothing can be sent for this message as things stand (a rep without a CRM id, a
+    /// lead without an email): said, not passed over as a success.
+    #[error("skipped: {0}")]
+    Skipped(String),
 }
 
 impl ChannelError {
@@ -119,9 +139,46 @@ impl ChannelError {
     /// receiver or the rep's identity must change first).
     pub fn is_permanent(&self) -> bool {
         match self {
-            ChannelError::Transport(_) => false,
+            ChannelError::Transport(_) | ChannelError::RateLimited { .. } => false,
             ChannelError::Rejected { permanent, .. } => *permanent,
-            ChannelError::NoRecipient(_) | ChannelError::Config(_) => true,
+            ChannelError::NoRecipient(_) | ChannelError::Config(_) | ChannelError::Skipped(_) => {
+                true
+            }
+        }
+    }
+}
+
+impl ChannelError {
+    /// The same error with each of `values` (the lead's email, phone, names) replaced: a
+    /// receiver's error text may quote what it was sent, and failures are logged.
+    pub fn redacted(self, values: &[String]) -> ChannelError {
+        let clean = |mut text: String| {
+            for v in values.iter().filter(|v| v.chars().count() >= 2) {
+                text = text.replace(v.as_str(), "[redacted]");
+            }
+            text
+        };
+        match self {
+            ChannelError::Transport(t) => ChannelError::Transport(clean(t)),
+            ChannelError::Rejected {
+                status,
+                body,
+                permanent,
+            } => ChannelError::Rejected {
+                status,
+                body: clean(body),
+                permanent,
+            },
+            ChannelError::NoRecipient(t) => ChannelError::NoRecipient(clean(t)),
+            ChannelError::Config(t) => ChannelError::Config(clean(t)),
+            ChannelError::RateLimited {
+                retry_after,
+                detail,
+            } => ChannelError::RateLimited {
+                retry_after,
+                detail: clean(detail),
+            },
+            ChannelError::Skipped(t) => ChannelError::Skipped(clean(t)),
         }
     }
 }
@@ -155,8 +212,22 @@ impl Channel {
             #[cfg(feature = "aws")]
             Channel::Email(_) => "email",
             Channel::Webhook { .. } => "webhook",
+            Channel::Hubspot(_) => "hubspot",
+            Channel::Salesforce(_) => "salesforce",
             Channel::Log => "log",
         }
+    }
+
+    /// True for the CRM connectors: they write who owns the lead, so they take the
+    /// assignments (not the warnings, escalations or parkings) and still write after the
+    /// rep accepted or closed it.
+    pub fn writes_owner(&self) -> bool {
+        matches!(self, Channel::Hubspot(_) | Channel::Salesforce(_))
+    }
+
+    /// Whether messages of `kind` go to this channel.
+    pub fn takes(&self, kind: NotifyKind) -> bool {
+        !self.writes_owner() || kind == NotifyKind::Assigned
     }
 
     pub async fn send(
@@ -182,6 +253,8 @@ impl Channel {
             Channel::Webhook { url, secret } => {
                 webhook::send(&senders.http, url, secret, note, now).await
             }
+            Channel::Hubspot(hubspot) => hubspot.send(&senders.http, note, now).await,
+            Channel::Salesforce(salesforce) => salesforce.send(&senders.http, note, now).await,
             Channel::Log => {
                 log(name, note, senders.log);
                 Ok(())

@@ -9,15 +9,7 @@ use serde_json::json;
 use super::{Api, POLICY, Who};
 
 pub async fn coverage_reads_stored_arrivals_and_away_flags(api: &Api) {
-    let (s, applied) = api
-        .call(
-            Who::Admin,
-            "POST",
-            "/v1/admin/policy",
-            &json!({ "document": POLICY }).to_string(),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK, "{applied}");
+    api.apply(POLICY).await;
     // Three leads a week ago, in the hour of the week that starts the forecast below.
     let now = Timestamp::now();
     let week_ago = now - SignedDuration::from_hours(24 * 7) + SignedDuration::from_mins(1);

@@ -153,6 +153,15 @@ impl Api {
         (self.route)(lead, routed_at).await
     }
 
+    /// Applies `policy` as the admin and requires it to be accepted.
+    pub async fn apply(&self, policy: &str) {
+        let body = json!({ "document": policy }).to_string();
+        let (s, applied) = self
+            .call(Who::Admin, "POST", "/v1/admin/policy", &body)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{applied}");
+    }
+
     pub async fn call(
         &self,
         who: Who,

@@ -478,6 +478,16 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         })
     });
 
+    let scoring = doc.scoring.as_ref().and_then(|s| {
+        super::compile_scoring::compile(s, &mut fields)
+            .map_err(|problems| {
+                for (path, message) in problems {
+                    ctx.err(path, message);
+                }
+            })
+            .ok()
+    });
+
     if !ctx.issues.is_empty() {
         return Err(PolicyError::Invalid(ctx.issues));
     }
@@ -496,6 +506,7 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         pool_by_id,
         default_sla,
         escalation,
+        scoring,
         warnings: ctx.warnings,
     })
 }

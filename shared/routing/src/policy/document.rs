@@ -40,9 +40,58 @@ pub struct PolicyDocument {
     /// What becomes of parked leads without anyone acting on them.
     #[serde(default, skip_serializing_if = "ParkedDoc::is_default")]
     pub parked: ParkedDoc,
+    /// A points model scored before the rules run: its `score` and `grade` are fields the
+    /// rules' conditions can test (docs/POLICY.md, "Scoring").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scoring: Option<ScoringDoc>,
     pub reps: Vec<RepDoc>,
     pub pools: Vec<PoolDoc>,
     pub rules: Vec<RuleDoc>,
+}
+
+/// The lead score: points from fit and intent rules, capped per group, graded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoringDoc {
+    /// Each rule whose condition holds adds its points (negative points subtract).
+    pub rules: Vec<ScoreRuleDoc>,
+    /// Bounds per group, e.g. `fit: { max: 50 }`: a group's points are clamped to them
+    /// before they are added up.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub groups: BTreeMap<String, ScoreGroupDoc>,
+    /// Grades from the highest: the first whose `min` the score reaches; one entry without
+    /// `min`, last, catches every lower score (without it such leads have no grade).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grades: Vec<GradeDoc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreRuleDoc {
+    pub id: String,
+    /// The condition (the rules' language; `score` and `grade` are not known yet).
+    pub when: Condition,
+    pub points: i64,
+    /// The group whose bounds apply (e.g. `fit`, `intent`); none: added as they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScoreGroupDoc {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GradeDoc {
+    pub grade: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<i64>,
 }
 
 /// Parked leads that routing takes up again by itself. The defaults hand every lead back
@@ -174,6 +223,23 @@ pub struct RepDoc {
     /// Whole days off (`YYYY-MM-DD`) in the rep's time zone.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub holidays: Vec<String>,
+    /// The rep's identities in the CRMs the owner is written to (docs/CRM.md).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub crm: Option<RepCrmDoc>,
+}
+
+/// A rep's user ids in the CRMs; a connector skips, with a stated reason, a rep it has no
+/// id for rather than leave the record with a wrong owner.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RepCrmDoc {
+    /// The HubSpot owner id (Settings > Users & Teams, or `GET /crm/v3/owners`), written
+    /// as a contact's `hubspot_owner_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hubspot_owner_id: Option<String>,
+    /// The Salesforce user id (`005…`), written as a Lead's or Contact's `OwnerId`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salesforce_user_id: Option<String>,
 }
 
 fn utc() -> String {

@@ -1,6 +1,7 @@
 //! The policy: its document form, validation, and the compiled form the engine runs.
 
 mod compile;
+mod compile_scoring;
 mod document;
 mod error;
 pub mod lint;
@@ -13,9 +14,9 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 pub use document::{
-    AfterKillSwitch, AwayDoc, CapsDoc, DEFAULT_SLA_WARNING_PERCENT, EscalationDoc, LeadTagDoc,
-    MemberDoc, ParkedDoc, ParkedRetry, PolicyDocument, PoolDoc, RepDoc, RequireDoc, RuleDoc,
-    SlaClock, StrategyKind,
+    AfterKillSwitch, AwayDoc, CapsDoc, DEFAULT_SLA_WARNING_PERCENT, EscalationDoc, GradeDoc,
+    LeadTagDoc, MemberDoc, ParkedDoc, ParkedRetry, PolicyDocument, PoolDoc, RepCrmDoc, RepDoc,
+    RequireDoc, RuleDoc, ScoreGroupDoc, ScoreRuleDoc, ScoringDoc, SlaClock, StrategyKind,
 };
 pub use error::{Issue, PolicyError};
 
@@ -137,6 +138,7 @@ pub struct CompiledPolicy {
     pool_by_id: HashMap<String, PoolIdx, RandomState>,
     default_sla: Option<SignedDuration>,
     escalation: Option<Escalation>,
+    pub(crate) scoring: Option<crate::score::Scoring>,
     warnings: Vec<Issue>,
 }
 
@@ -229,13 +231,34 @@ impl CompiledPolicy {
         lead: &crate::Lead,
         account: Option<&crate::Account>,
     ) -> bool {
+        let score = self.score(lead, account);
         self.rules.get(index).is_some_and(|r| {
             r.matcher.as_ref().is_none_or(|m| {
                 m.matches(&mut crate::condition::FieldCache::new(
-                    crate::condition::MatchContext { lead, account },
+                    crate::condition::MatchContext {
+                        lead,
+                        account,
+                        score: score.as_ref(),
+                    },
                 ))
             })
         })
+    }
+
+    /// The lead's score under the policy's `scoring` model (`None`: the policy has none).
+    pub fn score(
+        &self,
+        lead: &crate::Lead,
+        account: Option<&crate::Account>,
+    ) -> Option<crate::score::Score> {
+        let scoring = self.scoring.as_ref()?;
+        Some(scoring.score(&mut crate::condition::FieldCache::new(
+            crate::condition::MatchContext {
+                lead,
+                account,
+                score: None,
+            },
+        )))
     }
 
     /// The static checks' findings (`lint`): shadowed rules, unreachable pools, values

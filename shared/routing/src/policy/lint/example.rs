@@ -27,6 +27,7 @@ impl Example {
         let ctx = MatchContext {
             lead: &self.lead,
             account: self.account.as_ref(),
+            score: None,
         };
         fields
             .iter()
@@ -58,6 +59,8 @@ pub(super) fn field_name(f: &FieldRef) -> String {
         FieldRef::AccountOwner => "account.owner".into(),
         FieldRef::AccountAttr(a) => format!("account.{a}"),
         FieldRef::Attr(a) => a.clone(),
+        FieldRef::Score => "score".into(),
+        FieldRef::Grade => "grade".into(),
     }
 }
 
@@ -155,6 +158,7 @@ pub(super) fn matches(condition: &Condition, ex: &Example) -> bool {
     let mut cache = FieldCache::new(MatchContext {
         lead: &ex.lead,
         account: ex.account.as_ref(),
+        score: None,
     });
     m.matches(&mut cache)
 }
@@ -189,6 +193,19 @@ fn set(ex: &mut Example, field: &FieldRef, value: Option<Scalar>) {
         FieldRef::FirstName => lead.first_name = text(&value),
         FieldRef::LastName => lead.last_name = text(&value),
         FieldRef::Source => lead.source = text(&value),
+        // Without a scoring model these are the lead's own attributes; with one, the
+        // example is confirmed against the computed score, so a wrong pick shows nothing.
+        FieldRef::Score | FieldRef::Grade => {
+            let name = field_name(field);
+            match value {
+                Some(v) => {
+                    lead.attributes.insert(name, v);
+                }
+                None => {
+                    lead.attributes.remove(&name);
+                }
+            }
+        }
         FieldRef::Attr(name) => match value {
             Some(v) => {
                 lead.attributes.insert(name.clone(), v);

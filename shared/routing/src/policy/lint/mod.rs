@@ -21,7 +21,6 @@ use serde::{Deserialize, Serialize};
 use self::clauses::{Clause, dnf, fields_of, implies, impossible};
 use self::example::example;
 use super::CompiledPolicy;
-use crate::condition::Condition;
 use crate::lead::Scalar;
 
 /// How much a finding matters.
@@ -92,9 +91,28 @@ pub fn check(policy: &CompiledPolicy) -> Vec<Finding> {
     let mut out = Vec::new();
     let live = rules(policy, &mut out);
     reachability(policy, &live, &mut out);
+    let grades: Option<Vec<String>> = doc
+        .scoring
+        .as_ref()
+        .map(|s| s.grades.iter().map(|g| g.grade.clone()).collect());
     for (i, rule) in doc.rules.iter().enumerate() {
         if let Some(when) = &rule.when {
-            values::check(when, &format!("rules[{i}].when"), &mut out);
+            values::check(
+                when,
+                &format!("rules[{i}].when"),
+                grades.as_deref(),
+                &mut out,
+            );
+        }
+    }
+    if let Some(scoring) = &doc.scoring {
+        for (i, rule) in scoring.rules.iter().enumerate() {
+            values::check(
+                &rule.when,
+                &format!("scoring.rules[{i}].when"),
+                None,
+                &mut out,
+            );
         }
     }
     lead_tags(policy, &mut out);
@@ -226,13 +244,8 @@ fn confirmed_example(
     also: Option<usize>,
 ) -> Option<BTreeMap<String, Scalar>> {
     let ex = example(clause)?;
-    let rules = &policy.document().rules;
-    let holds = |k: usize| {
-        rules[k]
-            .when
-            .as_ref()
-            .is_none_or(|c: &Condition| example::matches(c, &ex))
-    };
+    // The policy's own matchers, with the example's score when the policy scores leads.
+    let holds = |k: usize| policy.rule_matches(k, &ex.lead, ex.account.as_ref());
     (holds(j) && also.is_none_or(holds)).then(|| ex.describe(&fields_of(clause)))
 }
 

@@ -6,24 +6,26 @@ use super::{Finding, REGEX_NEVER_MATCHES, Severity, VALUE_NEVER_MATCHES};
 use crate::condition::{Condition, FieldRef, FieldTest};
 use crate::lead::Scalar;
 
-pub(super) fn check(c: &Condition, path: &str, out: &mut Vec<Finding>) {
+/// `grades`: the scoring model's grades, when the policy scores leads (`grade` is then
+/// one of them, not the lead's own attribute).
+pub(super) fn check(c: &Condition, path: &str, grades: Option<&[String]>, out: &mut Vec<Finding>) {
     match c {
         Condition::All(a) => {
             for (i, sub) in a.all.iter().enumerate() {
-                check(sub, &format!("{path}.all[{i}]"), out);
+                check(sub, &format!("{path}.all[{i}]"), grades, out);
             }
         }
         Condition::Any(a) => {
             for (i, sub) in a.any.iter().enumerate() {
-                check(sub, &format!("{path}.any[{i}]"), out);
+                check(sub, &format!("{path}.any[{i}]"), grades, out);
             }
         }
-        Condition::Not(n) => check(&n.not, &format!("{path}.not"), out),
-        Condition::Test(t) => test(t, path, out),
+        Condition::Not(n) => check(&n.not, &format!("{path}.not"), grades, out),
+        Condition::Test(t) => test(t, path, grades, out),
     }
 }
 
-fn test(t: &FieldTest, path: &str, out: &mut Vec<Finding>) {
+fn test(t: &FieldTest, path: &str, grades: Option<&[String]>, out: &mut Vec<Finding>) {
     let Some(field) = FieldRef::parse(&t.field) else {
         return;
     };
@@ -107,6 +109,29 @@ fn test(t: &FieldTest, path: &str, out: &mut Vec<Finding>) {
                             "`{v}` never matches case-sensitively: domains are stored lower-case"
                         ),
                         "write it lower-case, or drop case_sensitive",
+                    );
+                }
+            }
+        }
+        FieldRef::Grade if grades.is_some() => {
+            let grades = grades.unwrap_or_default();
+            for (p, v) in &texts {
+                let known = grades.iter().any(|g| {
+                    if t.case_sensitive {
+                        g == v.trim()
+                    } else {
+                        g.eq_ignore_ascii_case(v.trim())
+                    }
+                });
+                if !known {
+                    never(
+                        out,
+                        p,
+                        format!(
+                            "`{v}` never matches: the scoring model's grades are {}",
+                            grades.join(", ")
+                        ),
+                        "name one of the model's grades, or add it to scoring.grades",
                     );
                 }
             }

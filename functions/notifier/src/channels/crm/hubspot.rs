@@ -1,0 +1,267 @@
+//! HubSpot (CRM v3, a private app's token as the bearer): find the contact by email,
+//! create it when absent, and make the assigned rep its owner (`hubspot_owner_id`).
+//!
+//! - `POST /crm/v3/objects/contacts/search` with one filter `email EQ <email>`: `total`
+//!   and `results[].id`;
+//! - `POST /crm/v3/objects/contacts` with the mapped properties and the owner (one
+//!   request instead of create-then-update, which halves the calls under rate limits);
+//!   a 409 `Contact already exists. Existing ID: <id>` (the search index lags a create by
+//!   seconds) continues with that contact;
+//! - `PATCH /crm/v3/objects/contacts/{id}` with `hubspot_owner_id` and, when configured,
+//!   `hs_lead_status` / `lifecyclestage`.
+//!
+//! Errors come as `{"status": "error", "message", "category", "correlationId"}`.
+
+use http::Method;
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::fields::{Mapping, mapped};
+use super::{Crm, json, lead_email, personal, retry_after, send_json};
+use crate::channels::ChannelError;
+use crate::http::{HttpClient, Response};
+use crate::note::Note;
+
+pub const API_URL: &str = "https://api.hubapi.com";
+
+/// A HubSpot connector, its token resolved.
+#[derive(Clone)]
+pub struct Hubspot {
+    pub token: String,
+    /// `https://api.hubapi.com` unless a test or a proxy says otherwise.
+    pub api_url: String,
+    pub properties: Mapping,
+    pub lead_status: Option<String>,
+    pub lifecycle_stage: Option<String>,
+}
+
+impl std::fmt::Debug for Hubspot {
+    /// Without the token.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hubspot")
+            .field("api_url", &self.api_url)
+            .field("properties", &self.properties)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Deserialize)]
+struct SearchAnswer {
+    total: u64,
+    results: Vec<Object>,
+}
+
+#[derive(Deserialize)]
+struct Object {
+    id: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct ErrorAnswer {
+    message: String,
+    category: String,
+}
+
+/// Which call an answer belongs to: a 404 means something else for each.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Call {
+    Search,
+    Create,
+    Update,
+}
+
+impl Call {
+    fn what(self) -> &'static str {
+        match self {
+            Call::Search => "the contact search",
+            Call::Create => "the contact create",
+            Call::Update => "the owner update",
+        }
+    }
+}
+
+impl Hubspot {
+    pub async fn send(
+        &self,
+        http: &HttpClient,
+        note: &Note,
+        now: Timestamp,
+    ) -> Result<(), ChannelError> {
+        self.write(http, note, now)
+            .await
+            .map_err(|e| e.redacted(&personal(note)))
+    }
+
+    async fn write(
+        &self,
+        http: &HttpClient,
+        note: &Note,
+        now: Timestamp,
+    ) -> Result<(), ChannelError> {
+        let owner = Crm::Hubspot.owner(note)?;
+        let email = lead_email(note, "HubSpot contact")?;
+        let id = match self.search(http, email, now).await? {
+            Some(id) => id,
+            None => match self.create(http, note, owner, now).await? {
+                Created::New => return Ok(()),
+                Created::Existing(id) => id,
+            },
+        };
+        self.update(http, &id, owner, now).await
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.api_url.trim_end_matches('/'))
+    }
+
+    async fn search(
+        &self,
+        http: &HttpClient,
+        email: &str,
+        now: Timestamp,
+    ) -> Result<Option<String>, ChannelError> {
+        let body = json!({
+            "filterGroups": [{"filters": [{"propertyName": "email", "operator": "EQ", "value": email}]}],
+            "properties": ["email", "hubspot_owner_id"],
+            "limit": 1
+        });
+        let url = self.url("/crm/v3/objects/contacts/search");
+        let response = send_json(http, Method::POST, &url, &self.token, Some(&body), &[]).await?;
+        check(&response, Call::Search, now)?;
+        let answer: SearchAnswer = json("HubSpot", Call::Search.what(), &response)?;
+        if answer.total > 0 && answer.results.is_empty() {
+            return Err(ChannelError::Transport(
+                "HubSpot's contact search counted a match but returned none".into(),
+            ));
+        }
+        Ok(answer.results.into_iter().next().map(|o| o.id))
+    }
+
+    async fn create(
+        &self,
+        http: &HttpClient,
+        note: &Note,
+        owner: &str,
+        now: Timestamp,
+    ) -> Result<Created, ChannelError> {
+        let mut properties: Map<String, Value> = mapped(&self.properties, &note.record)
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
+        // Found by email next time, whatever the mapping says.
+        if let Some(email) = note.record.email.as_deref() {
+            properties.insert("email".into(), Value::String(email.to_owned()));
+        }
+        properties.extend(self.owner_properties(owner));
+        let url = self.url("/crm/v3/objects/contacts");
+        let body = json!({ "properties": properties });
+        let response = send_json(http, Method::POST, &url, &self.token, Some(&body), &[]).await?;
+        if response.status.as_u16() == 409
+            && let Some(id) = existing_id(&response)
+        {
+            return Ok(Created::Existing(id));
+        }
+        check(&response, Call::Create, now)?;
+        // The answer is read so an unexpected one fails (and is retried) like elsewhere.
+        let _created: Object = json("HubSpot", Call::Create.what(), &response)?;
+        Ok(Created::New)
+    }
+
+    async fn update(
+        &self,
+        http: &HttpClient,
+        id: &str,
+        owner: &str,
+        now: Timestamp,
+    ) -> Result<(), ChannelError> {
+        let url = self.url(&format!("/crm/v3/objects/contacts/{}", path_segment(id)?));
+        let body = json!({ "properties": self.owner_properties(owner) });
+        let response = send_json(http, Method::PATCH, &url, &self.token, Some(&body), &[]).await?;
+        check(&response, Call::Update, now)
+    }
+
+    fn owner_properties(&self, owner: &str) -> Map<String, Value> {
+        let mut p = Map::new();
+        p.insert("hubspot_owner_id".into(), Value::String(owner.to_owned()));
+        if let Some(status) = &self.lead_status {
+            p.insert("hs_lead_status".into(), Value::String(status.clone()));
+        }
+        if let Some(stage) = &self.lifecycle_stage {
+            p.insert("lifecyclestage".into(), Value::String(stage.clone()));
+        }
+        p
+    }
+}
+
+enum Created {
+    /// Created with the owner set.
+    New,
+    /// Already there (the search had not caught up): the owner is still to be set.
+    Existing(String),
+}
+
+/// HubSpot object ids are numeric; anything else would change the request's path.
+fn path_segment(id: &str) -> Result<&str, ChannelError> {
+    if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(id)
+    } else {
+        Err(ChannelError::Transport(format!(
+            "HubSpot returned a contact id that is not a number: {id:?}"
+        )))
+    }
+}
+
+/// The id in a 409's `Contact already exists. Existing ID: 12345`.
+fn existing_id(response: &Response) -> Option<String> {
+    let answer: ErrorAnswer = serde_json::from_slice(&response.body).ok()?;
+    let (_, rest) = answer.message.split_once("Existing ID:")?;
+    let id: String = rest
+        .trim()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    (!id.is_empty()).then_some(id)
+}
+
+/// Success for 2xx; otherwise the classification of the module docs of `crm`.
+fn check(response: &Response, call: Call, now: Timestamp) -> Result<(), ChannelError> {
+    let status = response.status.as_u16();
+    if response.status.is_success() {
+        return Ok(());
+    }
+    let answer: ErrorAnswer = serde_json::from_slice(&response.body).unwrap_or_default();
+    let detail = if answer.message.is_empty() {
+        response.text()
+    } else if answer.category.is_empty() {
+        answer.message.clone()
+    } else {
+        format!("{}: {}", answer.category, answer.message)
+    };
+    let err = match status {
+        401 => ChannelError::Config(format!(
+            "HubSpot refused the private app token (401 {detail}); check the channel's token"
+        )),
+        403 => ChannelError::Config(format!(
+            "HubSpot refused {} (403 {detail}); the private app needs the scopes crm.objects.contacts.read, crm.objects.contacts.write and crm.objects.owners.read",
+            call.what()
+        )),
+        429 => ChannelError::RateLimited {
+            retry_after: retry_after(response, now),
+            detail: format!("HubSpot: {detail}"),
+        },
+        // The contact was merged or deleted since the search: the retry searches again.
+        404 if call == Call::Update => ChannelError::Rejected {
+            status,
+            body: format!("the contact is gone since the search ({detail})"),
+            permanent: false,
+        },
+        _ => ChannelError::Rejected {
+            status,
+            body: detail,
+            permanent: !(response.status.is_server_error() || status == 408),
+        },
+    };
+    Err(err)
+}

@@ -1,0 +1,6 @@
+//! The CRM connectors against local servers that implement the documented request and
+//! answer shapes of exactly the HubSpot and Salesforce endpoints used.
+
+mod common;
+mod hubspot;
+mod salesforce;
