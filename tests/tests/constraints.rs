@@ -372,15 +372,14 @@ fn required_skills_any_of_needs_one_tag() {
 }
 
 #[test]
-fn a_required_tag_nobody_has_parks_the_lead_and_warns_at_compile_time() {
+fn a_required_tag_nobody_has_parks_the_lead_and_is_a_finding() {
     let policy = skilled("{ all: [healthcare] }");
+    let findings = policy.findings();
     assert!(
-        policy
-            .warnings()
-            .iter()
-            .any(|w| w.path == "rules[0].require" && w.message.contains("healthcare")),
-        "{:?}",
-        policy.warnings()
+        findings.iter().any(|f| f.code == "unmeetable-requirement"
+            && f.path == "rules[0].require"
+            && f.message.contains("healthcare")),
+        "{findings:?}"
     );
     let d = decide_at(
         &policy,

@@ -114,6 +114,22 @@ fn each_check_fires_on_its_case_and_not_on_the_fixed_one() {
   - { id: rest, pool: world }",
         ),
         (
+            "unmeetable-requirement",
+            "rules[0].require",
+            "rules:
+  - { id: fintech, pool: dach, fallbacks: [world], require: { all: [fintech] } }",
+            "rules:
+  - { id: fintech, pool: dach, fallbacks: [world], require: { all: [\"territory:de\"] } }",
+        ),
+        (
+            "unmeetable-requirement",
+            "rules[0].require",
+            "rules:
+  - { id: either, pool: world, require: { any: [fintech, banking] } }",
+            "rules:
+  - { id: either, pool: world, fallbacks: [dach], require: { any: [fintech, \"territory:de\"] } }",
+        ),
+        (
             "unmeetable-lead-tag",
             "rules[0].require.from_lead[0]",
             "rules:

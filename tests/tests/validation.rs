@@ -461,7 +461,17 @@ rules: [{ id: r, pool: p, require: { any: [unicorn] } }]
     )
     .expect("warnings do not block a policy");
     let paths: Vec<&str> = p.warnings().iter().map(|w| w.path.as_str()).collect();
-    assert_eq!(paths, ["reps[1]", "rules[0].require"]);
+    assert_eq!(paths, ["reps[1]"]);
+    // A skill nobody in the rule's pools has is one of the static checks' findings.
+    let findings: Vec<(String, String)> =
+        p.findings().into_iter().map(|f| (f.code, f.path)).collect();
+    assert_eq!(
+        findings,
+        [(
+            "unmeetable-requirement".to_owned(),
+            "rules[0].require".to_owned()
+        )]
+    );
 
     let p =
         CompiledPolicy::from_yaml("triage_pool: t\nreps: []\npools: []\nrules: []\n", 1).unwrap();

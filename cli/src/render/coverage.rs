@@ -1,5 +1,6 @@
-//! The coverage forecast as text: per pool a grid of UTC days by hours, then the gaps and
-//! the days over the caps in sentences; and as CSV, one row per pool and hour.
+//! The coverage forecast as text: per pool a grid of days by hours (in UTC, or a time zone
+//! the reader chooses, e.g. a rep's), then the gaps and the days over the caps in
+//! sentences; and as CSV, one row per pool and hour (UTC).
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -7,14 +8,19 @@ use std::io::Write;
 use jiff::tz::TimeZone;
 use switchboard_routing::coverage::{CoverageHour, CoverageReport, weekday_name};
 
-fn day_label(t: jiff::Timestamp) -> String {
-    let dt = TimeZone::UTC.to_datetime(t);
+fn day_label(tz: &TimeZone, t: jiff::Timestamp) -> String {
+    let dt = tz.to_datetime(t);
     format!("{} {}", weekday_name(dt.weekday()), dt.date())
 }
 
-fn hour_label(t: jiff::Timestamp) -> String {
-    let dt = TimeZone::UTC.to_datetime(t);
-    format!("{:02}:00", dt.hour())
+fn hour_label(tz: &TimeZone, t: jiff::Timestamp) -> String {
+    let dt = tz.to_datetime(t);
+    format!("{:02}:{:02}", dt.hour(), dt.minute())
+}
+
+/// `UTC`, or the zone's name.
+fn zone_name(tz: &TimeZone) -> &str {
+    tz.iana_name().unwrap_or("UTC")
 }
 
 /// `!`: leads expected and nobody in hours; `.`: nobody, and none expected; else how many
@@ -28,13 +34,17 @@ fn cell(h: &CoverageHour) -> char {
     }
 }
 
-pub fn render_coverage(report: &CoverageReport) -> String {
+/// The report with its hours shown in `tz` (a day's row starts at the zone's midnight;
+/// a day with a daylight saving change has 23 or 25 cells).
+pub fn render_coverage(report: &CoverageReport, tz: &TimeZone) -> String {
     let mut out = String::new();
     let end = report.from + jiff::SignedDuration::from_hours(report.hours as i64);
     let _ = writeln!(
         out,
-        "Coverage {} to {} (UTC): reps who can take a lead, per hour",
-        report.from, end
+        "Coverage {} to {} ({}): reps who can take a lead, per hour",
+        report.from,
+        end,
+        zone_name(tz)
     );
     let _ = writeln!(
         out,
@@ -43,16 +53,16 @@ pub fn render_coverage(report: &CoverageReport) -> String {
     let hours_header: String = (0..24).map(|h| format!("{:<3}", h % 24)).collect();
     for pool in &report.pools {
         let _ = writeln!(out, "pool {}", pool.pool);
-        let _ = writeln!(out, "  {:<15} {}", "UTC hour", hours_header.trim_end());
+        let _ = writeln!(out, "  {:<15} {}", "hour", hours_header.trim_end());
         let mut row = String::new();
         let mut label = String::new();
         for h in &pool.hours {
-            let dt = TimeZone::UTC.to_datetime(h.at);
-            if dt.hour() == 0 || label.is_empty() {
+            let dt = tz.to_datetime(h.at);
+            if dt.hour() == 0 && dt.minute() == 0 || label.is_empty() {
                 if !label.is_empty() {
                     let _ = writeln!(out, "  {label:<15} {}", row.trim_end());
                 }
-                label = day_label(h.at);
+                label = day_label(tz, h.at);
                 // A forecast starting mid-day leaves the earlier hours blank.
                 row = "   ".repeat(dt.hour() as usize);
             }
@@ -75,22 +85,23 @@ pub fn render_coverage(report: &CoverageReport) -> String {
                 .map(|(reason, n)| format!("{n} {}", reason.replace('_', " ")))
                 .collect();
             // A gap past midnight names the day it ends on.
-            let same_day = TimeZone::UTC.to_datetime(g.from).date()
-                == TimeZone::UTC
+            let same_day = tz.to_datetime(g.from).date()
+                == tz
                     .to_datetime(g.to - jiff::SignedDuration::from_secs(1))
                     .date();
-            let to = if same_day && TimeZone::UTC.to_datetime(g.to).hour() != 0 {
-                hour_label(g.to)
+            let to = if same_day && tz.to_datetime(g.to).hour() != 0 {
+                hour_label(tz, g.to)
             } else if same_day {
                 "24:00".to_owned()
             } else {
-                format!("{} {}", day_label(g.to), hour_label(g.to))
+                format!("{} {}", day_label(tz, g.to), hour_label(tz, g.to))
             };
             let _ = writeln!(
                 out,
-                "  {} {}–{to} UTC  pool {}: {:.1} leads expected; of {} reps: {}",
-                day_label(g.from),
-                hour_label(g.from),
+                "  {} {}–{to} {}  pool {}: {:.1} leads expected; of {} reps: {}",
+                day_label(tz, g.from),
+                hour_label(tz, g.from),
+                zone_name(tz),
                 g.pool,
                 g.expected,
                 g.members,

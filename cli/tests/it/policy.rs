@@ -276,6 +276,12 @@ rules: [ { id: all, pool: emea } ]
         out.contains("Mon 2026-12-07 07:00–08:00 UTC  pool emea: 1.0 leads expected; of 1 reps: 1 outside hours"),
         "{out}"
     );
+    // The same hours in the rep's zone: her 09:00 start, the lead at 08:00 local.
+    let local = ok(&[&args[..], &["--time-zone", "Europe/Berlin"]].concat());
+    assert!(
+        local.contains("Mon 2026-12-07 08:00–09:00 Europe/Berlin  pool emea"),
+        "{local}"
+    );
     let json = ok(&[&args[..], &["--format", "json"]].concat());
     let report: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(report["gaps"][0]["from"], "2026-12-07T07:00:00Z");

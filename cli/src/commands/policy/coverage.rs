@@ -40,11 +40,17 @@ pub struct CoverageArgs {
     profile: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t)]
     format: CoverageFormat,
+    /// Show the grid and the gaps in this time zone (an IANA name such as a rep's
+    /// `Europe/Berlin`) instead of UTC; JSON and CSV stay in UTC.
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    time_zone: String,
     #[command(flatten)]
     dir: DataDir,
 }
 
 pub fn run(args: CoverageArgs) -> anyhow::Result<ExitCode> {
+    let tz = jiff::tz::TimeZone::get(&args.time_zone)
+        .map_err(|e| anyhow::anyhow!("--time-zone {}: {e}", args.time_zone))?;
     let document = match &args.file {
         Some(path) => Some(switchboard_cli::formats::read_text(path)?),
         None => None,
@@ -66,7 +72,7 @@ pub fn run(args: CoverageArgs) -> anyhow::Result<ExitCode> {
         match args.format {
             CoverageFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
             CoverageFormat::Csv => write_coverage_csv(std::io::stdout().lock(), &report)?,
-            CoverageFormat::Table => print!("{}", render_coverage(&report)),
+            CoverageFormat::Table => print!("{}", render_coverage(&report, &tz)),
         }
         Ok(ExitCode::SUCCESS)
     })

@@ -395,20 +395,8 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
                     by_suffix,
                 });
             }
-            // A requirement no member of the waterfall can meet is almost always a typo.
-            for t in require.all.iter().chain(require.any.iter()) {
-                let holders = waterfall.iter().any(|&pi| {
-                    pools[pi as usize].members.iter().any(|m| {
-                        t.id.is_some_and(|id| reps[m.rep as usize].tags.binary_search(&id).is_ok())
-                    })
-                });
-                if !holders {
-                    ctx.warn(
-                        format!("{p}.require"),
-                        format!("no rep in this rule's pools has tag `{}`", t.name),
-                    );
-                }
-            }
+            // A requirement no member of the waterfall can meet is a finding
+            // (`unmeetable-requirement`, policy/lint).
         }
 
         let park_in = rd

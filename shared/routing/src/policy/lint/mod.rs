@@ -53,12 +53,13 @@ pub struct Finding {
 }
 
 /// The finding codes, in the order docs/POLICY.md lists them.
-pub const CODES: [&str; 8] = [
+pub const CODES: [&str; 9] = [
     SHADOWED_RULE,
     PARTLY_SHADOWED_RULE,
     CONTRADICTORY_CONDITION,
     UNREACHABLE_POOL,
     UNREACHABLE_REP,
+    UNMEETABLE_REQUIREMENT,
     UNMEETABLE_LEAD_TAG,
     VALUE_NEVER_MATCHES,
     REGEX_NEVER_MATCHES,
@@ -68,6 +69,7 @@ pub const PARTLY_SHADOWED_RULE: &str = "partly-shadowed-rule";
 pub const CONTRADICTORY_CONDITION: &str = "contradictory-condition";
 pub const UNREACHABLE_POOL: &str = "unreachable-pool";
 pub const UNREACHABLE_REP: &str = "unreachable-rep";
+pub const UNMEETABLE_REQUIREMENT: &str = "unmeetable-requirement";
 pub const UNMEETABLE_LEAD_TAG: &str = "unmeetable-lead-tag";
 pub const VALUE_NEVER_MATCHES: &str = "value-never-matches";
 pub const REGEX_NEVER_MATCHES: &str = "regex-never-matches";
@@ -115,6 +117,7 @@ pub fn check(policy: &CompiledPolicy) -> Vec<Finding> {
             );
         }
     }
+    requirements(policy, &live, &mut out);
     lead_tags(policy, &mut out);
     out.sort_by_key(|f| f.severity);
     out
@@ -303,6 +306,59 @@ fn reachability(policy: &CompiledPolicy, live: &[bool], out: &mut Vec<Finding>) 
                 rep.id
             ),
             "add the rep to a pool a rule routes to",
+        ));
+    }
+}
+
+/// Required skills no rep of a rule's waterfall has: every lead of the rule goes down the
+/// whole fallback chain and parks (`require.all`: any such tag; `require.any`: all of them).
+fn requirements(policy: &CompiledPolicy, live: &[bool], out: &mut Vec<Finding>) {
+    for (i, (rule, _)) in policy
+        .rules()
+        .iter()
+        .zip(live)
+        .enumerate()
+        .filter(|(_, (_, l))| **l)
+    {
+        let held = |t: &super::TagReq| {
+            t.id.is_some_and(|id| {
+                rule.waterfall.iter().any(|&p| {
+                    policy.pools()[p as usize].members.iter().any(|m| {
+                        policy.reps()[m.rep as usize]
+                            .tags
+                            .binary_search(&id)
+                            .is_ok()
+                    })
+                })
+            })
+        };
+        let missing: Vec<&str> = rule
+            .require
+            .all
+            .iter()
+            .filter(|t| !held(t))
+            .map(|t| t.name.as_str())
+            .collect();
+        let any_missing = !rule.require.any.is_empty() && !rule.require.any.iter().any(held);
+        if missing.is_empty() && !any_missing {
+            continue;
+        }
+        let what = if missing.is_empty() {
+            let names: Vec<&str> = rule.require.any.iter().map(|t| t.name.as_str()).collect();
+            format!("any of `{}`", names.join("`, `"))
+        } else {
+            format!("`{}`", missing.join("`, `"))
+        };
+        out.push(Finding::new(
+            UNMEETABLE_REQUIREMENT,
+            Severity::Warning,
+            format!("rules[{i}].require"),
+            format!(
+                "no rep in rule `{}`'s pools or fallbacks has {what}: every lead of the rule \
+                 goes down the whole chain and parks",
+                rule.id
+            ),
+            "give the skill to reps of those pools, add a pool whose reps have it, or fix the tag",
         ));
     }
 }
