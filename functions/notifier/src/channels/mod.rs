@@ -253,14 +253,35 @@ impl Channel {
             Channel::Webhook { url, secret } => {
                 webhook::send(&senders.http, url, secret, note, now).await
             }
-            Channel::Hubspot(hubspot) => hubspot.send(&senders.http, note, now).await,
-            Channel::Salesforce(salesforce) => salesforce.send(&senders.http, note, now).await,
+            // A CRM write is several requests (token, lookup, create or update); bounded as
+            // a whole to one request's time, so a message keeps within the budget the
+            // handler reserves for it (`DEFAULT_DEADLINE_MARGIN`). Cut short, it is a
+            // transient failure: the queue delivers it again and the write is idempotent.
+            Channel::Hubspot(hubspot) => {
+                within_one_request(hubspot.send(&senders.http, note, now)).await
+            }
+            Channel::Salesforce(salesforce) => {
+                within_one_request(salesforce.send(&senders.http, note, now)).await
+            }
             Channel::Log => {
                 log(name, note, senders.log);
                 Ok(())
             }
         }
     }
+}
+
+async fn within_one_request(
+    write: impl std::future::Future<Output = Result<(), ChannelError>>,
+) -> Result<(), ChannelError> {
+    let limit = crate::http::DEFAULT_TIMEOUT;
+    tokio::time::timeout(limit, write)
+        .await
+        .unwrap_or_else(|_| {
+            Err(ChannelError::Transport(format!(
+                "the CRM write took longer than {limit:?}; it is retried"
+            )))
+        })
 }
 
 fn log(channel: &str, note: &Note, detail: LogDetail) {
