@@ -258,10 +258,10 @@ impl Channel {
             // handler reserves for it (`DEFAULT_DEADLINE_MARGIN`). Cut short, it is a
             // transient failure: the queue delivers it again and the write is idempotent.
             Channel::Hubspot(hubspot) => {
-                within_one_request(hubspot.send(&senders.http, note, now)).await
+                crm_write(hubspot.write(&senders.http, note, now), note).await
             }
             Channel::Salesforce(salesforce) => {
-                within_one_request(salesforce.send(&senders.http, note, now)).await
+                crm_write(salesforce.write(&senders.http, note, now), note).await
             }
             Channel::Log => {
                 log(name, note, senders.log);
@@ -271,8 +271,11 @@ impl Channel {
     }
 }
 
-async fn within_one_request(
+/// A CRM write bounded to one request's time, its error text without the lead's personal
+/// data (CRMs quote the values they refuse).
+async fn crm_write(
     write: impl std::future::Future<Output = Result<(), ChannelError>>,
+    note: &Note,
 ) -> Result<(), ChannelError> {
     let limit = crate::http::DEFAULT_TIMEOUT;
     tokio::time::timeout(limit, write)
@@ -282,6 +285,7 @@ async fn within_one_request(
                 "the CRM write took longer than {limit:?}; it is retried"
             )))
         })
+        .map_err(|e| e.redacted(&crm::personal(note)))
 }
 
 fn log(channel: &str, note: &Note, detail: LogDetail) {

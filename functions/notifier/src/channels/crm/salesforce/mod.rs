@@ -24,7 +24,7 @@ use serde_json::{Map, Value};
 use tokio::sync::Mutex;
 
 use super::fields::{Mapping, mapped};
-use super::{Crm, json, lead_email, personal, retry_after, send_json};
+use super::{Crm, json, lead_email, retry_after, send_json};
 use crate::channels::ChannelError;
 use crate::http::{HttpClient, Response};
 use crate::note::Note;
@@ -137,18 +137,9 @@ impl Salesforce {
         }
     }
 
-    pub async fn send(
-        &self,
-        http: &HttpClient,
-        note: &Note,
-        now: Timestamp,
-    ) -> Result<(), ChannelError> {
-        self.write(http, note, now)
-            .await
-            .map_err(|e| e.redacted(&personal(note)))
-    }
-
-    async fn write(
+    /// Makes the note's rep the owner of the lead's record (errors unredacted: the
+    /// channel's dispatch redacts them, `channels::crm_write`).
+    pub async fn write(
         &self,
         http: &HttpClient,
         note: &Note,
