@@ -73,8 +73,8 @@ enum Command {
     /// Accounts for lead-to-account matching in a data directory.
     #[command(subcommand)]
     Accounts(commands::accounts::AccountsCommand),
-    /// Stored leads of a data directory.
-    #[command(subcommand)]
+    /// Stored leads of a data directory, and importing an event's leads.
+    #[command(subcommand, alias = "leads")]
     Lead(commands::lead::LeadCommand),
     /// Print the OpenAPI 3.1 document of the intake, rep-action and admin routes
     ///
@@ -93,6 +93,9 @@ enum Command {
     /// The dead letters of a running server's routing queue.
     #[command(subcommand)]
     Dlq(commands::dlq::DlqCommand),
+    /// The CRM connectors: give each rep their CRM id from the CRM's people.
+    #[command(subcommand)]
+    Crm(commands::crm::CrmCommand),
     /// Offer leads to a running `switchboard serve` at a fixed rate and report latencies
     ///
     /// Open loop: lead i is due at start + i/rate and measured from then. Reports, per
@@ -116,6 +119,7 @@ fn main() -> ExitCode {
         Command::Lead(c) => commands::lead::run(c),
         Command::Openapi(a) => commands::openapi::run(a),
         Command::Dlq(c) => commands::dlq::run(c),
+        Command::Crm(c) => commands::crm::run(c),
         Command::Report(c) => commands::report::run(c),
         Command::Backfill(a) => commands::backfill::run(a),
         Command::Triage(c) => commands::triage::run(c),

@@ -2,6 +2,11 @@
 //! stack created, with the credentials and region of the environment (the AWS CLI's
 //! `AWS_PROFILE`, `AWS_REGION`, ... and `AWS_ENDPOINT_URL` for an emulator).
 
+use std::sync::Arc;
+
+use switchboard_admin::RowIntake;
+use switchboard_intake::import::ImportIntake;
+use switchboard_intake::{IntakeConfig, PortReception, SystemClock};
 use switchboard_store::aws::{DynamoStore, SqsQueue, sdk_config};
 
 use super::direct::DirectAdmin;
@@ -10,8 +15,8 @@ use super::direct::DirectAdmin;
 #[derive(Debug, Clone)]
 pub struct AwsTarget {
     pub table: String,
-    /// The routing queue and its dead-letter queue, for `dlq list|redrive` and
-    /// `triage reroute`.
+    /// The routing queue and its dead-letter queue, for `dlq list|redrive`,
+    /// `triage reroute` and `lead import`.
     pub routing_queue: Option<(String, String)>,
 }
 
@@ -27,5 +32,13 @@ pub async fn connect(target: &AwsTarget) -> AwsAdmin {
         .routing_queue
         .as_ref()
         .map(|(queue, dlq)| SqsQueue::new(aws_sdk_sqs::Client::new(&sdk), queue, dlq));
-    DirectAdmin::new(store, routing, NO_QUEUE)
+    // Imports go through intake's reception over the same table and routing queue. The
+    // deployment's sources are the Lambda's settings, not readable here: the import's
+    // source is a free label (the generic API's field names, no default country).
+    let intake = routing.clone().map(|queue| {
+        let reception = PortReception::new(store.clone(), queue, Arc::new(SystemClock));
+        let intake = ImportIntake::new(Arc::new(IntakeConfig::default()), Arc::new(reception));
+        Arc::new(intake) as Arc<dyn RowIntake>
+    });
+    DirectAdmin::new(store, routing, NO_QUEUE, intake)
 }

@@ -273,6 +273,13 @@ impl RemoteAdmin {
             .await
     }
 
+    pub async fn import_leads(
+        &self,
+        request: &switchboard_admin::ImportRequest,
+    ) -> Result<switchboard_admin::Imported, AdminError> {
+        self.call_json(Method::POST, "/leads/import", request).await
+    }
+
     pub async fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetterView>, AdminError> {
         self.call(Method::GET, &format!("/dlq?max={max}"), "", Bytes::new())
             .await

@@ -3,12 +3,15 @@
 //! both, over the storage ports; the server's routes call the same `switchboard_admin`
 //! operations.
 
+use std::sync::Arc;
+
 use jiff::Timestamp;
 use switchboard_admin::coverage::CoverageRequest;
 use switchboard_admin::{
     AdminStore, AssignOrder, AssignedByHand, LeadFilter, LeadSummary, Page, RerouteFilter,
     Rerouted, TriageItem,
 };
+use switchboard_admin::{ImportRequest, Imported, RowIntake};
 use switchboard_routing::Account;
 use switchboard_routing::coverage::CoverageReport;
 use switchboard_routing::report::HealthReport;
@@ -21,15 +24,32 @@ pub struct DirectAdmin<S, Q> {
     routing: Option<Q>,
     /// Why there is no routing queue to work on, for the commands that need one.
     no_queue: &'static str,
+    /// Intake for lead imports, where the target has a routing queue to hand leads to.
+    intake: Option<Arc<dyn RowIntake>>,
 }
 
 impl<S: AdminStore, Q: WorkQueue> DirectAdmin<S, Q> {
-    pub fn new(store: S, routing: Option<Q>, no_queue: &'static str) -> Self {
+    pub fn new(
+        store: S,
+        routing: Option<Q>,
+        no_queue: &'static str,
+        intake: Option<Arc<dyn RowIntake>>,
+    ) -> Self {
         DirectAdmin {
             store,
             routing,
             no_queue,
+            intake,
         }
+    }
+
+    /// Imported leads are routed at once, so an import needs the routing queue.
+    pub async fn import_leads(&self, request: &ImportRequest) -> Result<Imported, AdminError> {
+        let intake = self
+            .intake
+            .as_ref()
+            .ok_or_else(|| AdminError::Unavailable(self.no_queue.into()))?;
+        switchboard_admin::import::import(intake.as_ref(), request, Timestamp::now()).await
     }
 
     pub async fn apply_policy(

@@ -12,5 +12,5 @@ const NO_QUEUE: &str = "the routing queue and its dead letters live in the runni
      do not outlive the process; on start it re-drives every lead still awaiting routing)";
 
 pub fn local(store: EmbeddedStore) -> LocalAdmin {
-    DirectAdmin::new(store, None, NO_QUEUE)
+    DirectAdmin::new(store, None, NO_QUEUE, None)
 }

@@ -6,7 +6,8 @@ use std::path::Path;
 use jiff::Timestamp;
 use switchboard_admin::coverage::CoverageRequest;
 use switchboard_admin::{
-    AssignOrder, AssignedByHand, LeadFilter, LeadSummary, Page, RerouteFilter, Rerouted, TriageItem,
+    AssignOrder, AssignedByHand, ImportRequest, Imported, LeadFilter, LeadSummary, Page,
+    RerouteFilter, Rerouted, TriageItem,
 };
 use switchboard_routing::Account;
 use switchboard_routing::coverage::CoverageReport;
@@ -177,6 +178,15 @@ impl Admin {
             Admin::Local(a) => a.coverage(request).await,
             Admin::Remote(a) => a.coverage(request).await,
             Admin::Aws(a) => a.coverage(request).await,
+        }
+    }
+
+    /// Imports a chunk of leads (`POST /leads/import`).
+    pub async fn import_leads(&self, request: &ImportRequest) -> Result<Imported, AdminError> {
+        match self {
+            Admin::Local(a) => a.import_leads(request).await,
+            Admin::Remote(a) => a.import_leads(request).await,
+            Admin::Aws(a) => a.import_leads(request).await,
         }
     }
 

@@ -1,5 +1,6 @@
 //! `switchboard lead show ID`: a stored lead, its assignment and every decision; `lead
-//! list` (`lead_list.rs`): the leads of a window, filtered.
+//! list` (`lead_list.rs`): the leads of a window, filtered; `lead import`
+//! (`lead_import.rs`): an event's leads from a file.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -18,6 +19,17 @@ pub enum LeadCommand {
     /// List the leads received in a window, oldest first, filtered by status, pool, rep,
     /// park reason, overdue SLA, email, domain or company
     List(Box<super::lead_list::ListArgs>),
+    /// Import an event's leads (a trade show's or webinar's list) from CSV or JSON lines:
+    /// each row normalized as intake normalizes a lead, stored once (importing the same
+    /// file again creates nothing) and routed at once
+    ///
+    /// Prints progress per chunk and, at the end, every refused row with its problems;
+    /// exits non-zero when a row was refused.
+    ///
+    /// Example:
+    ///   switchboard lead import webinar.csv --source webinar-2026-12 --data-dir .data
+    #[command(verbatim_doc_comment)]
+    Import(super::lead_import::ImportArgs),
 }
 
 #[derive(Args)]
@@ -36,6 +48,7 @@ pub fn run(cmd: LeadCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         LeadCommand::Show(args) => show(args),
         LeadCommand::List(args) => super::lead_list::list(*args),
+        LeadCommand::Import(args) => super::lead_import::import(args),
     }
 }
 

@@ -25,15 +25,7 @@ pub fn parse_accounts(text: &str) -> anyhow::Result<Vec<Account>> {
 }
 
 fn parse_accounts_csv(text: &str) -> anyhow::Result<Vec<Account>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .context("reading the CSV header row")?
-        .iter()
-        .map(str::to_owned)
-        .collect();
+    let (mut reader, headers) = super::csv_with_headers(text)?;
     if !headers.iter().any(|h| h.eq_ignore_ascii_case("id")) {
         bail!(
             "the CSV header has no `id` column (columns: {})",

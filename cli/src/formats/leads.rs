@@ -89,15 +89,7 @@ pub fn fill_email_domain(lead: &mut Lead) {
 }
 
 pub fn parse_leads_csv(text: &str) -> anyhow::Result<Vec<Lead>> {
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .context("reading the CSV header row")?
-        .iter()
-        .map(str::to_owned)
-        .collect();
+    let (mut reader, headers) = super::csv_with_headers(text)?;
     for required in ["id", "received_at"] {
         if !headers.iter().any(|h| h.eq_ignore_ascii_case(required)) {
             bail!(

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod cells;
 pub mod leads;
+pub mod rows;
 pub mod state;
 
 use std::io::Read;
@@ -45,6 +46,20 @@ impl RecordFormat {
             _ => RecordFormat::Csv,
         }
     }
+}
+
+/// A CSV reader over `text` (cells trimmed, a byte-order mark ignored) and its header row.
+pub(crate) fn csv_with_headers(text: &str) -> anyhow::Result<(csv::Reader<&[u8]>, Vec<String>)> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .context("reading the CSV header row")?
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    Ok((reader, headers))
 }
 
 /// Parses JSON lines (or one JSON array) into records, naming the line of the first error.

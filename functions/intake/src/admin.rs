@@ -28,6 +28,7 @@ use switchboard_lambda::Vars;
 use switchboard_store::aws::{DynamoStore, EventBridgePublisher, SqsQueue};
 
 use crate::aws::AwsSettings;
+use crate::import::ImportIntake;
 
 /// Where the template's IAM-authorized admin route is.
 pub const IAM_PREFIX: &str = "/v1/iam/admin";
@@ -116,8 +117,14 @@ async fn recognize(
 }
 
 /// The admin router over the deployment's table and, when the dead-letter queue's URL is
-/// set, the routing queue's dead letters.
-pub fn aws_admin(sdk: &aws_config::SdkConfig, settings: &AwsSettings, roles: JwtRoles) -> Router {
+/// set, the routing queue's dead letters; lead imports go through `import`, the function's
+/// own intake.
+pub fn aws_admin(
+    sdk: &aws_config::SdkConfig,
+    settings: &AwsSettings,
+    import: ImportIntake,
+    roles: JwtRoles,
+) -> Router {
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &settings.table);
     let routing_queue = settings.routing_dlq_url.as_ref().map(|dlq| {
         SqsQueue::new(
@@ -135,6 +142,7 @@ pub fn aws_admin(sdk: &aws_config::SdkConfig, settings: &AwsSettings, roles: Jwt
         store,
         routing_queue,
         events,
+        intake: Some(Arc::new(import)),
     });
     switchboard_admin::router(state.clone())
         .merge(switchboard_admin::router_at(state, IAM_PREFIX))

@@ -27,6 +27,7 @@ pub mod config;
 pub mod error;
 pub mod export;
 pub mod idempotency;
+pub mod import;
 pub mod intake;
 pub mod normalize;
 pub mod openapi;

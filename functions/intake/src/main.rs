@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use switchboard_intake::actions::aws::aws_actions;
 use switchboard_intake::admin::{JwtRoles, aws_admin};
 use switchboard_intake::aws::{AwsSettings, aws_state};
+use switchboard_intake::import::ImportIntake;
 use switchboard_intake::{IntakeConfig, lambda_app, normalize};
 
 #[tokio::main(flavor = "current_thread")]
@@ -30,6 +31,8 @@ async fn main() -> anyhow::Result<()> {
     let admin = aws_admin(
         &sdk,
         &settings,
+        // The admin API's lead import goes through this intake, its sources and queue.
+        ImportIntake::from_state(&state),
         JwtRoles::from_lookup(switchboard_lambda::env::var),
     );
     lambda_http::run(lambda_app(state, admin))

@@ -156,6 +156,7 @@ mod admin {
     };
     use lambda_http::request::RequestContext;
     use switchboard_intake::admin::{JwtRoles, aws_admin};
+    use switchboard_intake::import::ImportIntake;
     use switchboard_testkit::activate;
 
     use super::*;
@@ -204,6 +205,11 @@ mod admin {
         let app = aws_admin(
             &setup.aws.config,
             &setup.settings,
+            ImportIntake::from_state(&aws_state(
+                Default::default(),
+                &setup.aws.config,
+                &setup.settings,
+            )),
             JwtRoles::from_lookup(|_| None),
         );
         let cases = [

@@ -23,6 +23,10 @@ pub enum AdminError {
     /// A query parameter with a value the route cannot take.
     #[error("{field}: {message}")]
     InvalidParameter { field: String, message: String },
+    /// A request body field with a value the route cannot take (well-formed JSON of the
+    /// right shape, but an empty name or too many rows).
+    #[error("{field}: {message}")]
+    InvalidBody { field: String, message: String },
     #[error("{0}")]
     NotFound(String),
     /// Someone else changed the same thing first; nothing was changed.
@@ -63,6 +67,14 @@ impl AdminError {
     /// A query parameter with a value the route cannot take (answered 422, naming it).
     pub fn invalid_param(field: &str, message: impl Into<String>) -> Self {
         AdminError::InvalidParameter {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// A request body field with a value the route cannot take (answered 422, naming it).
+    pub fn invalid_body(field: &str, message: impl Into<String>) -> Self {
+        AdminError::InvalidBody {
             field: field.to_owned(),
             message: message.into(),
         }

@@ -15,6 +15,7 @@ pub mod coverage;
 mod diff;
 mod error;
 mod health;
+pub mod import;
 mod lead_filter;
 mod leads;
 mod me;
@@ -36,6 +37,9 @@ pub use caller::{Caller, Role, TokenAuth};
 pub use diff::{Changes, FieldChange, ItemChange, Moved, PolicyDiff, diff};
 pub use error::{AdminError, PolicyIssue};
 pub use health::health;
+pub use import::{
+    ImportRequest, Imported, MAX_IMPORT_ROWS, Received, RowIntake, RowLead, RowResult,
+};
 pub use lead_filter::{LEAD_FILTERS, LeadFilter};
 pub use leads::{LeadSummary, MAX_PAGE, Page, TriageItem, cursor, page_limit, received, triage};
 pub use problem::problem;

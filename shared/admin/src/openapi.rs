@@ -94,6 +94,10 @@ pub fn bodies(id: RouteId) -> Bodies {
         RouteId::PolicyDiff => answers(S::response::<PolicyDiff>),
         RouteId::Rollback => takes(S::request::<RollbackRequest>, S::response::<ActivePolicy>),
         RouteId::ImportAccounts => takes(S::request::<Vec<Account>>, S::response::<ImportSummary>),
+        RouteId::ImportLeads => takes(
+            S::request::<crate::ImportRequest>,
+            S::response::<crate::Imported>,
+        ),
         RouteId::Leads => answers(S::response::<Page<LeadSummary>>),
         RouteId::Lead => answers(S::response::<LeadReport>),
         RouteId::Triage => answers(S::response::<Page<TriageItem>>),

@@ -12,6 +12,7 @@ fn problem_type(e: &AdminError) -> ProblemType {
     match e {
         AdminError::Invalid { .. } => ProblemType::InvalidDocument,
         AdminError::InvalidParameter { .. } => ProblemType::InvalidParameter,
+        AdminError::InvalidBody { .. } => ProblemType::InvalidBody,
         AdminError::NotFound(_) => ProblemType::NotFound,
         AdminError::Conflict(_) => ProblemType::Conflict,
         AdminError::Unavailable(_) | AdminError::Store(_) | AdminError::Remote(_) => {
@@ -26,7 +27,8 @@ pub fn problem(e: &AdminError) -> Problem {
             .iter()
             .map(|i| FieldIssue::new(i.path.clone(), i.message.clone()))
             .collect(),
-        AdminError::InvalidParameter { field, message } => {
+        AdminError::InvalidParameter { field, message }
+        | AdminError::InvalidBody { field, message } => {
             vec![FieldIssue::new(field.clone(), message.clone())]
         }
         _ => Vec::new(),

@@ -19,6 +19,7 @@ pub enum RouteId {
     PolicyDiff,
     Rollback,
     ImportAccounts,
+    ImportLeads,
     Leads,
     Lead,
     Triage,
@@ -132,7 +133,7 @@ use RouteId as R;
 use Verb::{Get, Post};
 
 /// Every admin route.
-pub const ADMIN_ROUTES: [AdminRoute; 25] = [
+pub const ADMIN_ROUTES: [AdminRoute; 26] = [
     route(
         R::ApplyPolicy,
         Post,
@@ -208,6 +209,13 @@ pub const ADMIN_ROUTES: [AdminRoute; 25] = [
         "/accounts",
         Admin,
         "Import accounts",
+    ),
+    route(
+        R::ImportLeads,
+        Post,
+        "/leads/import",
+        Admin,
+        "Import a batch of leads (an event's list): each row normalized, stored once and routed",
     ),
     with_query(
         route(

@@ -11,6 +11,7 @@
 //! | `POST /policy/rollback` | admin | activate the named version (`{version}`) |
 //! | `POST /policy/whatif` | viewer | a window's leads replayed through the active policy and a draft (`whatif.rs`); nothing is stored |
 //! | `POST /accounts` | admin | import accounts (a JSON array) |
+//! | `POST /leads/import` | admin | import a batch of leads, each row normalized, stored once and routed (`import.rs`) |
 //! | `GET /leads?since=7d&status=&pool=&rep=&reason=&overdue=&email=&domain=&company=&after=&limit=` | viewer | leads received in a window, oldest first, paged, filtered (`lead_filter.rs`) |
 //! | `GET /leads/{id}` | viewer | a lead with its assignment and decisions |
 //! | `GET /triage?after=&limit=` | viewer | the parked leads, oldest parked first, with their reasons |
@@ -67,6 +68,9 @@ pub struct AdminState<S, Q, E = NoEvents> {
     pub routing_queue: Option<Q>,
     /// Where `rep.away` and `rep.back` are announced, as a rep's own away and back are.
     pub events: E,
+    /// Intake's normalization and reception, for lead imports (`None`: the route answers
+    /// 503).
+    pub intake: Option<Arc<dyn crate::import::RowIntake>>,
 }
 
 /// The storage a runtime gives the admin routes.
@@ -128,6 +132,7 @@ fn handler<S: AdminStore, Q: WorkQueue + 'static, E: EventPublisher + 'static>(
         RouteId::PolicyDiff => get(policy_diff::<S, Q, E>),
         RouteId::Rollback => post(rollback::<S, Q, E>),
         RouteId::ImportAccounts => post(import_accounts::<S, Q, E>),
+        RouteId::ImportLeads => post(import_leads::<S, Q, E>),
         RouteId::Leads => get(leads_list::<S, Q, E>),
         RouteId::Lead => get(lead::<S, Q, E>),
         RouteId::Triage => get(triage_list::<S, Q, E>),
@@ -305,6 +310,31 @@ async fn import_accounts<S: AdminStore, Q, E: EventPublisher + 'static>(
     let result = ops::import_accounts(&state.store, &accounts).await;
     answer_recorded(&state.store, &caller, result, |done| {
         Change::new("accounts.imported", "accounts").detail(json!({ "accounts": done.accounts }))
+    })
+    .await
+}
+
+async fn import_leads<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> Response {
+    let req: crate::import::ImportRequest = match json_body(&body) {
+        Ok(v) => v,
+        Err(refused) => return refused.into_response(),
+    };
+    let result = match &state.intake {
+        Some(intake) => crate::import::import(intake.as_ref(), &req, Timestamp::now()).await,
+        None => Err(AdminError::Unavailable(
+            "this runtime does not import leads".into(),
+        )),
+    };
+    // Counts only: the rows are personal data and stay out of the log.
+    answer_recorded(&state.store, &caller, result, |done| {
+        Change::new("leads.imported", format!("source:{}", req.source.trim())).detail(json!({
+            "first_row": req.first_row, "rows": done.rows, "created": done.created,
+            "duplicates": done.duplicates, "refused": done.refused,
+        }))
     })
     .await
 }

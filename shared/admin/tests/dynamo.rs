@@ -79,3 +79,15 @@ async fn answers_are_as_documented() {
     let Some(api) = api().await else { return };
     api::answers_are_as_documented(&api).await;
 }
+
+#[tokio::test]
+async fn leads_are_imported_once_and_routed() {
+    let Some(api) = api().await else { return };
+    api::leads_are_imported_once_and_routed(&api).await;
+}
+
+#[tokio::test]
+async fn bad_imports_are_refused() {
+    let Some(api) = api().await else { return };
+    api::bad_imports_are_refused(&api).await;
+}

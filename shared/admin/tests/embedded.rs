@@ -65,3 +65,13 @@ async fn leads_are_filtered() {
 async fn answers_are_as_documented() {
     api::answers_are_as_documented(&api().await).await;
 }
+
+#[tokio::test]
+async fn leads_are_imported_once_and_routed() {
+    api::leads_are_imported_once_and_routed(&api().await).await;
+}
+
+#[tokio::test]
+async fn bad_imports_are_refused() {
+    api::bad_imports_are_refused(&api().await).await;
+}

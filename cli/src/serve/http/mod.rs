@@ -50,6 +50,10 @@ pub fn app(state: ServeState) -> Router {
         store: state.pipeline.store.clone(),
         routing_queue: Some(state.pipeline.routing.clone()),
         events: LoggedEvents,
+        // Lead imports go through intake itself: its sources, store and routing queue.
+        intake: Some(Arc::new(
+            switchboard_intake::import::ImportIntake::from_state(&state.intake),
+        )),
     });
     let stats = Router::new()
         .route(&format!("{}/stats", switchboard_admin::PREFIX), get(stats))

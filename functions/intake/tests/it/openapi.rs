@@ -10,6 +10,7 @@ use serde_json::Value;
 use switchboard_intake::actions::aws::aws_actions;
 use switchboard_intake::admin::{JwtRoles, aws_admin};
 use switchboard_intake::aws::{AwsSettings, aws_state};
+use switchboard_intake::import::ImportIntake;
 use switchboard_intake::lambda_app;
 use switchboard_intake::openapi::{CHECKED_IN, PATH};
 use tower::ServiceExt;
@@ -41,9 +42,10 @@ fn lambda_router() -> Router {
         .expect("actions configuration")
         .expect("rep actions enabled");
     let state = aws_state(config(), &sdk, &settings).with_actions(actions);
+    let import = ImportIntake::from_state(&state);
     lambda_app(
         state,
-        aws_admin(&sdk, &settings, JwtRoles::from_lookup(env)),
+        aws_admin(&sdk, &settings, import, JwtRoles::from_lookup(env)),
     )
 }
 

@@ -12,6 +12,8 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use std::time::Duration;
 use switchboard_admin::{AdminState, AdminStore, Caller, Role};
+use switchboard_intake::import::ImportIntake;
+use switchboard_intake::{IntakeConfig, PortReception, SystemClock};
 use switchboard_routing::Lead;
 use switchboard_store::WorkQueue;
 use switchboard_store::embedded::MemoryEvents;
@@ -21,9 +23,11 @@ use tower::ServiceExt;
 
 mod coverage;
 mod documented;
+mod import;
 mod lead_filters;
 pub use coverage::coverage_reads_stored_arrivals_and_away_flags;
 pub use documented::answers_are_as_documented;
+pub use import::{bad_imports_are_refused, leads_are_imported_once_and_routed};
 pub use lead_filters::leads_are_filtered;
 
 /// Two reps in one pool: ana works every hour with a cap of 2 open leads, bo is out of
@@ -129,10 +133,20 @@ impl Api {
             fut
         });
         let events = Arc::new(MemoryEvents::new());
+        let (reception_store, reception_queue) = (store.clone(), queue.clone());
         let state = Arc::new(AdminState {
             store,
             routing_queue: Some(queue),
             events: events.clone(),
+            intake: Some(Arc::new(ImportIntake::new(
+                Arc::new(IntakeConfig::default()),
+                // Intake's own reception: the store, then the routing queue.
+                Arc::new(PortReception::new(
+                    reception_store,
+                    reception_queue,
+                    Arc::new(SystemClock),
+                )),
+            ))),
         });
         Api {
             router: switchboard_admin::router(state),

@@ -70,6 +70,7 @@ enum Call {
     Search,
     Create,
     Update,
+    Owners,
 }
 
 impl Call {
@@ -78,6 +79,7 @@ impl Call {
             Call::Search => "the contact search",
             Call::Create => "the contact create",
             Call::Update => "the owner update",
+            Call::Owners => "the owners list",
         }
     }
 }
@@ -105,6 +107,65 @@ impl Hubspot {
 
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.api_url.trim_end_matches('/'))
+    }
+
+    /// Every active owner (`GET /crm/v3/owners`, page by page).
+    pub async fn people(
+        &self,
+        http: &HttpClient,
+        now: Timestamp,
+    ) -> Result<Vec<super::people::CrmPerson>, ChannelError> {
+        #[derive(Deserialize)]
+        struct Owner {
+            id: String,
+            #[serde(default)]
+            email: Option<String>,
+            #[serde(default, rename = "firstName")]
+            first_name: Option<String>,
+            #[serde(default, rename = "lastName")]
+            last_name: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct Next {
+            after: String,
+        }
+        #[derive(Deserialize, Default)]
+        struct Paging {
+            next: Option<Next>,
+        }
+        #[derive(Deserialize)]
+        struct Owners {
+            results: Vec<Owner>,
+            #[serde(default)]
+            paging: Option<Paging>,
+        }
+        let mut people = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let mut url = self.url("/crm/v3/owners?limit=100&archived=false");
+            if let Some(a) = &after {
+                let a: String = form_urlencoded::byte_serialize(a.as_bytes()).collect();
+                url.push_str(&format!("&after={a}"));
+            }
+            let response = send_json(http, Method::GET, &url, &self.token, None, &[]).await?;
+            check(&response, Call::Owners, now)?;
+            let page: Owners = json("HubSpot", Call::Owners.what(), &response)?;
+            people.extend(page.results.into_iter().map(|o| {
+                super::people::CrmPerson {
+                    name: [o.first_name, o.last_name]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    id: o.id,
+                    email: o.email,
+                }
+            }));
+            match page.paging.and_then(|p| p.next) {
+                Some(next) => after = Some(next.after),
+                None => return Ok(people),
+            }
+        }
     }
 
     async fn search(

@@ -14,6 +14,7 @@
 
 pub mod fields;
 pub mod hubspot;
+pub mod people;
 pub mod salesforce;
 
 use bytes::Bytes;
@@ -164,8 +165,17 @@ impl Crm {
         }
     }
 
+    /// Sets the rep's id in this CRM.
+    pub fn set_id(self, crm: &mut switchboard_routing::policy::RepCrmDoc, id: &str) {
+        let field = match self {
+            Crm::Hubspot => &mut crm.hubspot_owner_id,
+            Crm::Salesforce => &mut crm.salesforce_user_id,
+        };
+        *field = Some(id.to_owned());
+    }
+
     /// The rep's id in this CRM as the policy gives it.
-    fn rep_id(self, rep: &RepDoc) -> Option<&str> {
+    pub(crate) fn rep_id(self, rep: &RepDoc) -> Option<&str> {
         let crm = rep.crm.as_ref()?;
         let id = match self {
             Crm::Hubspot => &crm.hubspot_owner_id,

@@ -156,6 +156,51 @@ impl Salesforce {
     }
 
     /// The newest open Lead (or Contact) with this email.
+    /// Every active standard user (SOQL on `User`, following `nextRecordsUrl`).
+    pub async fn people(
+        &self,
+        http: &HttpClient,
+        now: Timestamp,
+    ) -> Result<Vec<crate::channels::crm::people::CrmPerson>, ChannelError> {
+        #[derive(Deserialize)]
+        struct User {
+            #[serde(rename = "Id")]
+            id: String,
+            #[serde(rename = "Email", default)]
+            email: Option<String>,
+            #[serde(rename = "Name", default)]
+            name: Option<String>,
+        }
+        #[derive(Deserialize)]
+        struct Users {
+            records: Vec<User>,
+            #[serde(default)]
+            done: bool,
+            #[serde(rename = "nextRecordsUrl", default)]
+            next: Option<String>,
+        }
+        let soql = "SELECT Id, Email, Name FROM User WHERE IsActive = true AND UserType = 'Standard' ORDER BY Id";
+        let q: String = form_urlencoded::byte_serialize(soql.as_bytes()).collect();
+        let mut path = format!("/services/data/{}/query?q={q}", self.api_version);
+        let mut people = Vec::new();
+        loop {
+            let response = self.call(http, Method::GET, &path, None, now).await?;
+            check(&response, Call::Query, now)?;
+            let page: Users = json("Salesforce", Call::Query.what(), &response)?;
+            for u in page.records {
+                people.push(crate::channels::crm::people::CrmPerson {
+                    id: record_id(&u.id)?.to_owned(),
+                    email: u.email,
+                    name: u.name.unwrap_or_default(),
+                });
+            }
+            match page.next {
+                Some(next) if !page.done => path = next,
+                _ => return Ok(people),
+            }
+        }
+    }
+
     async fn find(
         &self,
         http: &HttpClient,

@@ -1,0 +1,202 @@
+//! `switchboard crm sync reps` against local servers answering as HubSpot's owners API and
+//! Salesforce's token and query endpoints do (paged both), on a data directory's policy:
+//! the proposal, then `--apply` storing it as the next version.
+
+use std::net::SocketAddr;
+
+use axum::extract::RawQuery;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use crate::common::{apply_policy, ok, path_str, scratch};
+
+const POLICY: &str = "\
+name: crm-sync
+triage_pool: triage
+reps:
+  - { id: ana, email: Ana@Example.com }
+  - { id: bo, email: bo@example.com, crm: { hubspot_owner_id: '11', salesforce_user_id: 005000000000011 } }
+  - { id: dee, email: dee@example.com, crm: { hubspot_owner_id: '13' } }
+pools: [ { id: p, members: [ana, bo, dee] } ]
+rules: [ { id: r, pool: p } ]
+";
+
+async fn serve(app: Router) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+fn bearer(headers: &HeaderMap, token: &str) -> bool {
+    headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {token}"))
+}
+
+/// `GET /crm/v3/owners`: two pages of active owners.
+async fn hubspot() -> SocketAddr {
+    let owners = |headers: HeaderMap, RawQuery(q): RawQuery| async move {
+        let q: std::collections::HashMap<String, String> =
+            form_urlencoded::parse(q.unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect();
+        assert!(bearer(&headers, "hub-token"), "the private app token");
+        assert_eq!(q.get("archived").map(String::as_str), Some("false"));
+        let page = match q.get("after").map(String::as_str) {
+            None => json!({
+                "results": [
+                    {"id": "1", "email": "ana@example.com", "firstName": "Ana", "lastName": "Alves", "archived": false},
+                    {"id": "11", "email": "bo@example.com", "firstName": "Bo", "archived": false}
+                ],
+                "paging": {"next": {"after": "2", "link": "https://api.hubapi.com/crm/v3/owners?after=2"}}
+            }),
+            Some("2") => json!({
+                "results": [{"id": "99", "email": "new@example.com", "firstName": "Nia", "lastName": "New", "archived": false}]
+            }),
+            Some(other) => panic!("unexpected cursor {other}"),
+        };
+        Json(page)
+    };
+    serve(Router::new().route("/crm/v3/owners", get(owners))).await
+}
+
+/// The token endpoint and `query` with `nextRecordsUrl`.
+async fn salesforce() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+    let token = move || {
+        let base = base.clone();
+        async move {
+            Json(
+                json!({"access_token": "sf-token", "instance_url": base, "issued_at": "1780000000000", "token_type": "Bearer"}),
+            )
+        }
+    };
+    let query = |headers: HeaderMap, RawQuery(q): RawQuery| async move {
+        assert!(bearer(&headers, "sf-token"));
+        let q = q.unwrap_or_default();
+        assert!(q.contains("FROM+User") || q.contains("FROM%20User"), "{q}");
+        Json(json!({
+            "totalSize": 2, "done": false,
+            "nextRecordsUrl": "/services/data/v62.0/query/01gNEXT-2000",
+            "records": [{"attributes": {"type": "User"}, "Id": "005000000000001", "Email": "ana@example.com", "Name": "Ana Alves"}]
+        }))
+    };
+    let next = |headers: HeaderMap| async move {
+        assert!(bearer(&headers, "sf-token"));
+        Json(json!({
+            "totalSize": 2, "done": true,
+            "records": [{"attributes": {"type": "User"}, "Id": "005000000000012", "Email": "bo@example.com", "Name": "Bo Berg"}]
+        }))
+    };
+    let app: Router = Router::new()
+        .route("/services/oauth2/token", post(token))
+        .route("/services/data/{version}/query", get(query))
+        .route("/services/data/{version}/query/{cursor}", get(next));
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}
+
+fn versions(data: &std::path::Path) -> Value {
+    serde_json::from_str(&ok(&[
+        "policy",
+        "history",
+        "--json",
+        "--data-dir",
+        path_str(data),
+    ]))
+    .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reps_get_their_crm_ids_by_email_and_only_with_apply() {
+    let dir = scratch("crm-sync");
+    let data = dir.join("data");
+    apply_policy(&dir, &data, POLICY);
+    let hub = hubspot().await;
+    let sf = salesforce().await;
+    let config = dir.join("notify.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "channels:
+  hub: {{ type: hubspot, token: hub-token, api_url: 'http://{hub}' }}
+  sf: {{ type: salesforce, my_domain: 'http://{sf}', client_id: cid, client_secret: csecret }}
+always: [hub, sf]
+"
+        ),
+    )
+    .unwrap();
+    let run = |crm: &'static str, apply: bool| {
+        let (data, config) = (data.clone(), config.clone());
+        tokio::task::spawn_blocking(move || {
+            let mut args = vec![
+                "crm",
+                "sync",
+                "reps",
+                "--crm",
+                crm,
+                "--notify-config",
+                path_str(&config),
+                "--data-dir",
+                path_str(&data),
+            ];
+            if apply {
+                args.push("--apply");
+            }
+            ok(&args)
+        })
+    };
+
+    let shown = run("hubspot", false).await.unwrap();
+    assert!(
+        shown.contains("HubSpot: 3 people; policy version 1 has 3 reps"),
+        "{shown}"
+    );
+    assert!(shown.contains("+ ana: hubspot_owner_id 1"), "{shown}");
+    assert!(
+        shown.contains("! dee: hubspot_owner_id 13 is no longer an active HubSpot user"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("? Nia New (new@example.com, id 99) is in HubSpot but not a rep"),
+        "{shown}"
+    );
+    assert!(shown.contains("--apply"), "{shown}");
+    assert_eq!(
+        versions(&data)["versions"].as_array().unwrap().len(),
+        1,
+        "nothing stored"
+    );
+
+    let applied = run("hubspot", true).await.unwrap();
+    assert!(
+        applied.contains("policy version 2 stored and active"),
+        "{applied}"
+    );
+    let again = run("hubspot", false).await.unwrap();
+    assert!(
+        again.contains("The policy's ids are up to date."),
+        "{again}"
+    );
+
+    // Salesforce, over two pages: ana's id filled, bo's corrected.
+    let shown = run("salesforce", true).await.unwrap();
+    assert!(
+        shown.contains("+ ana: salesforce_user_id 005000000000001"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("~ bo: salesforce_user_id 005000000000011 → 005000000000012"),
+        "{shown}"
+    );
+    let active = ok(&["policy", "show", "--data-dir", path_str(&data)]);
+    assert!(
+        active.contains("hubspot_owner_id: '1'") || active.contains("hubspot_owner_id: \"1\""),
+        "{active}"
+    );
+    assert!(active.contains("005000000000012"), "{active}");
+    assert!(!active.contains("005000000000011"), "{active}");
+}
