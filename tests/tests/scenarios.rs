@@ -365,6 +365,8 @@ fn a_wrong_expectation_is_reported() {
         summary: "Assigned to Ann (ann) by round_robin in pool p under rule r.".into(),
         by_hand: None,
         score: None,
+        segment: None,
+        fit: None,
     };
     let expect: Expect =
         serde_yaml_ng::from_str("{ rep: bob, rule: r, path: ['pool:p'], summary: [Bob] }").unwrap();

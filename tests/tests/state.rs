@@ -108,7 +108,7 @@ fn round_robin_cursor_is_kept_by_rep_id() {
     let gone = PoolRecord {
         version: 9,
         last_rep: Some("zed".into()),
-        credits: Default::default(),
+        ..Default::default()
     };
     let mut fresh = Snapshot::empty(&after);
     fresh.set_pool_record(&after, "p", &gone);

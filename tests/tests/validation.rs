@@ -556,6 +556,7 @@ fn json_schema_is_an_object_describing_the_document() {
             "escalation",
             "kill_switch",
             "name",
+            "outcomes",
             "parked",
             "pools",
             "reps",

@@ -155,6 +155,45 @@ pub fn render_decision(policy: &CompiledPolicy, lead: &Lead, rec: &DecisionRecor
         out.push_str(&t.render(2));
     }
 
+    if let Some(f) = &rec.fit {
+        let _ = writeln!(
+            out,
+            "\nLearned fit in pool {} (segment {}): {}{}",
+            f.pool,
+            rec.segment.as_deref().unwrap_or("all leads"),
+            f.verdict.as_str().replace('_', " "),
+            f.probability
+                .map(|p| format!(
+                    ", P(better than {}) = {p:.2}, needs {:.2}",
+                    f.base_pick, f.credibility
+                ))
+                .unwrap_or_default()
+        );
+        let mut t = Table::new(&[
+            ("rep", Align::Left),
+            ("win rate", Align::Right),
+            ("95% interval", Align::Left),
+            ("closes in segment", Align::Right),
+            ("closes", Align::Right),
+            ("", Align::Left),
+        ]);
+        for e in &f.estimates {
+            t.row(vec![
+                e.rep.to_string(),
+                format!("{:.1}%", e.win_rate * 100.0),
+                format!("{:.1}–{:.1}%", e.low * 100.0, e.high * 100.0),
+                e.closes.to_string(),
+                e.closes_overall.to_string(),
+                if e.rep == f.base_pick {
+                    format!("{} pick", crate::render::names::strategy_name(f.base))
+                } else {
+                    String::new()
+                },
+            ]);
+        }
+        out.push_str(&t.render(2));
+    }
+
     let ch = &rec.change;
     if ch.rep.is_some() || ch.pool.is_some() {
         out.push_str("\nState change\n");

@@ -27,6 +27,7 @@ mod tests {
             StrategyKind::RoundRobin,
             StrategyKind::WeightedRoundRobin,
             StrategyKind::LeastLoaded,
+            StrategyKind::BestFit,
         ] {
             assert_eq!(serde_json::to_value(s).unwrap(), strategy_name(s));
         }

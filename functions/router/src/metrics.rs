@@ -50,6 +50,8 @@ mod tests {
             summary: String::new(),
             by_hand: None,
             score: None,
+            segment: None,
+            fit: None,
         })
     }
 

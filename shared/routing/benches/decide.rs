@@ -55,6 +55,7 @@ fn big_policy() -> PolicyDocument {
     let pools = (0..20)
         .map(|p| PoolDoc {
             parked_retry: None,
+            best_fit: None,
             id: format!("pool-{p:02}"),
             strategy: StrategyKind::WeightedRoundRobin,
             catch_up: false,
@@ -133,6 +134,7 @@ fn big_policy() -> PolicyDocument {
         escalation: None,
         parked: Default::default(),
         scoring: None,
+        outcomes: None,
         reps,
         pools,
         rules,

@@ -59,6 +59,13 @@ pub fn assign_by_hand(
             pool: None,
         },
         score: None,
+        // A hand-placed lead's close teaches routing as any other's does.
+        segment: policy.outcome_segment(&crate::condition::MatchContext {
+            lead,
+            account: None,
+            score: policy.score(lead, None).as_ref(),
+        }),
+        fit: None,
     };
     let mut record = DecisionRecord::new(policy, lead, &decision);
     let spec = &policy.reps()[rep as usize];

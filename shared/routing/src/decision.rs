@@ -313,6 +313,25 @@ pub struct Decision {
     pub change: StateChange,
     /// The lead's score when the policy has a scoring model (computed before the rules).
     pub score: Option<crate::score::Score>,
+    /// The outcome segment the lead belongs to (`outcomes.segment`), for learning from its
+    /// close and for `best_fit` estimates.
+    pub segment: Option<String>,
+    /// How a `best_fit` pool's learned fit settled the pick.
+    pub fit: Option<FitNote>,
+}
+
+/// The learned fit's part in a `best_fit` pool's pick.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitNote {
+    pub pool: PoolIdx,
+    /// Whom the base strategy picked.
+    pub base_pick: RepIdx,
+    pub verdict: crate::fit::FitVerdict,
+    /// P(the departure, or the strongest alternative, wins more often than the base pick).
+    pub probability: Option<f64>,
+    pub credibility: f64,
+    /// Estimates of the reps that could take the lead, in member order.
+    pub estimates: Vec<(RepIdx, crate::fit::Estimate)>,
 }
 
 impl Decision {

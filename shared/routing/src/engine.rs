@@ -10,14 +10,15 @@ use jiff::{SignedDuration, Timestamp};
 use crate::account::{Account, MatchedBy};
 use crate::condition::{FieldCache, MatchContext, Value};
 use crate::decision::{
-    AccountInfo, Candidate, Decision, Outcome, ParkReason, PoolChange, RepChange, RequirementRef,
-    Skip, StateChange, Step, StepKind, Verdict, WindowChange,
+    AccountInfo, Candidate, Decision, FitNote, Outcome, ParkReason, PoolChange, RepChange,
+    RequirementRef, Skip, StateChange, Step, StepKind, Verdict, WindowChange,
 };
+use crate::fit::{self, Tally};
 use crate::ids::RepId;
 use crate::lead::Lead;
 use crate::policy::{
-    CompiledPolicy, MAX_FROM_LEAD, PoolIdx, RepIdx, RepSpec, Requirement, RuleSpec, SlaClock,
-    StrategyKind, TagId,
+    CompiledPolicy, FairnessWindow, MAX_FROM_LEAD, PoolIdx, RepIdx, RepSpec, Requirement, RuleSpec,
+    SlaClock, StrategyKind, TagId,
 };
 use crate::state::{PoolState, RepState, Snapshot};
 
@@ -36,8 +37,14 @@ pub struct DecideInput<'a> {
 pub fn decide(policy: &CompiledPolicy, state: &Snapshot, input: &DecideInput<'_>) -> Decision {
     // Scored first, so every record (a parked one too) shows the score.
     let score = policy.score(input.lead, input.account.map(|(a, _)| a));
-    let mut d = decide_scored(policy, state, input, score.as_ref());
+    let segment = policy.outcome_segment(&MatchContext {
+        lead: input.lead,
+        account: input.account.map(|(a, _)| a),
+        score: score.as_ref(),
+    });
+    let mut d = decide_scored(policy, state, input, score.as_ref(), segment.as_deref());
     d.score = score;
+    d.segment = segment;
     d
 }
 
@@ -47,6 +54,7 @@ fn decide_scored(
     state: &Snapshot,
     input: &DecideInput<'_>,
     score: Option<&crate::score::Score>,
+    segment: Option<&str>,
 ) -> Decision {
     let mut d = Decision {
         policy_version: policy.version(),
@@ -67,6 +75,8 @@ fn decide_scored(
         sla_due: None,
         change: StateChange::default(),
         score: None,
+        segment: None,
+        fit: None,
     };
     if policy.kill_switch() {
         d.park_in = Some(policy.triage_pool().to_owned());
@@ -120,6 +130,7 @@ fn decide_scored(
         from_lead,
         clock: LocalClock::new(input.now),
         saw_bounced: false,
+        segment,
     };
 
     let owner = d.account.as_ref().and_then(|a| a.owner);
@@ -142,7 +153,12 @@ fn decide_scored(
                     rep,
                     pool: Some(pool),
                 };
-                d.strategy = Some(policy.pools[pool as usize].strategy);
+                let spec = &policy.pools[pool as usize];
+                d.strategy = Some(if spec.best_fit.is_some() {
+                    StrategyKind::BestFit
+                } else {
+                    spec.strategy
+                });
                 d.change.rep = Some(run.rep_change(rep));
                 d.change.pool = pool_change;
                 d.sla_due = sla_due(policy, rule, rep, input.now);
@@ -394,6 +410,7 @@ struct Run<'a> {
     from_lead: FromLead,
     clock: LocalClock,
     saw_bounced: bool,
+    segment: Option<&'a str>,
 }
 
 impl Run<'_> {
@@ -485,16 +502,41 @@ impl Run<'_> {
             });
         }
         let cands = &mut d.candidates[start..];
-        let picked = match pool.strategy {
+        let base = match pool.strategy {
             StrategyKind::RoundRobin => pick_round_robin(cands, ps),
             StrategyKind::WeightedRoundRobin => {
                 pick_weighted(cands, ps, &pool.members, pool.catch_up)
             }
-            StrategyKind::LeastLoaded => pick_least_loaded(cands, self.state),
+            StrategyKind::LeastLoaded | StrategyKind::BestFit => {
+                pick_least_loaded(cands, self.state)
+            }
         };
-        let picked_rep = picked.as_ref().map(|(pos, _)| {
-            cands[*pos].verdict = Verdict::Picked;
-            cands[*pos].rep
+        let pos = match (base, &pool.best_fit) {
+            (None, _) => None,
+            (Some(base), None) => Some(base),
+            (Some(base), Some(bf)) => {
+                let (pos, note) = self.best_fit(pi, cands, base, bf);
+                d.fit = Some(note);
+                Some(pos)
+            }
+        };
+        let cands = &mut d.candidates[start..];
+        let mut after = pos.and_then(|pos| state_after(pool, cands, ps, pos));
+        if let (Some(pos), Some(bf)) = (pos, &pool.best_fit) {
+            let window = window_start(bf.window, self.input.now);
+            let mut counts = ps.counts_in(window, pool.members.len());
+            counts[pos] += 1;
+            let mut next = after.unwrap_or_else(|| PoolState {
+                version: ps.version + 1,
+                ..ps.clone()
+            });
+            next.window = Some(window);
+            next.counts = counts;
+            after = Some(next);
+        }
+        let picked_rep = pos.map(|pos| {
+            cands[pos].verdict = Verdict::Picked;
+            cands[pos].rep
         });
         d.steps.push(Step {
             kind: StepKind::Pool(pi),
@@ -502,13 +544,67 @@ impl Run<'_> {
             candidates: (start as u32, d.candidates.len() as u32),
             picked: picked_rep,
         });
-        let (_, after) = picked?;
         let change = after.map(|after| PoolChange {
             pool: pi,
             version_before: ps.version,
             after,
         });
         Some((picked_rep?, change))
+    }
+
+    /// The learned fit's say over a `best_fit` pool's base pick at `base`.
+    fn best_fit(
+        &self,
+        pi: PoolIdx,
+        cands: &[Candidate],
+        base: usize,
+        bf: &crate::policy::BestFitDoc,
+    ) -> (usize, FitNote) {
+        let pool = &self.policy.pools[pi as usize];
+        let ps = &self.state.pools[pi as usize];
+        let tallies: Vec<(Tally, Tally)> = pool
+            .members
+            .iter()
+            .map(|m| {
+                self.state
+                    .outcomes_of(m.rep)
+                    .map_or_else(Default::default, |o| {
+                        (
+                            o.overall,
+                            self.segment.map_or(o.overall, |s| o.in_segment(s)),
+                        )
+                    })
+            })
+            .collect();
+        let estimates = fit::estimate_pool(self.policy.outcome_prior_strength(), &tallies);
+        let eligible: Vec<usize> = (0..cands.len())
+            .filter(|&i| cands[i].verdict == Verdict::Eligible)
+            .collect();
+        let counts = ps.counts_in(window_start(bf.window, self.input.now), pool.members.len());
+        let total = pool.total_weight.max(1) as f64;
+        let shares: Vec<f64> = pool
+            .members
+            .iter()
+            .map(|m| m.weight as f64 / total)
+            .collect();
+        let band = fit::Band {
+            band: bf.fairness_band,
+            counts: &counts,
+            shares: &shares,
+        };
+        let g = fit::gate(&estimates, &eligible, base, bf.credibility, &band);
+        let note = FitNote {
+            pool: pi,
+            base_pick: cands[base].rep,
+            verdict: g.verdict,
+            probability: g.probability,
+            credibility: bf.credibility,
+            estimates: eligible
+                .iter()
+                .map(|&i| (cands[i].rep, estimates[i]))
+                .collect(),
+        };
+        (g.pick, note)
     }
 
     fn rep_change(&mut self, rep: RepIdx) -> RepChange {
@@ -558,8 +654,60 @@ pub(crate) fn rep_change(
     }
 }
 
+/// First day (UTC) of the fairness window containing `now`.
+fn window_start(window: FairnessWindow, now: Timestamp) -> Date {
+    let today = jiff::tz::TimeZone::UTC.to_datetime(now).date();
+    match window {
+        FairnessWindow::Day => today,
+        FairnessWindow::Week => week_start(today),
+        FairnessWindow::Month => today.first_of_month(),
+    }
+}
+
+/// The pool's strategy state after its member at `pos` takes the lead (`None`: the
+/// strategy keeps none).
+fn state_after(
+    pool: &crate::policy::PoolSpec,
+    cands: &[Candidate],
+    ps: &PoolState,
+    pos: usize,
+) -> Option<PoolState> {
+    match pool.strategy {
+        StrategyKind::RoundRobin => Some(PoolState {
+            version: ps.version + 1,
+            cursor: Some(pos as u32),
+            ..ps.clone()
+        }),
+        StrategyKind::WeightedRoundRobin => {
+            let members = &pool.members;
+            let mut credits = ps.credits.clone();
+            credits.resize(members.len(), 0);
+            let participates = |v: Verdict| {
+                v == Verdict::Eligible
+                    || v == Verdict::Picked
+                    || (pool.catch_up && accrues_catch_up(v))
+            };
+            let mut total = 0;
+            for (i, c) in cands.iter().enumerate() {
+                if participates(c.verdict) {
+                    credits[i] += members[i].weight as i64;
+                    total += members[i].weight as i64;
+                }
+            }
+            credits[pos] -= total;
+            Some(PoolState {
+                version: ps.version + 1,
+                cursor: Some(pos as u32),
+                credits,
+                ..ps.clone()
+            })
+        }
+        StrategyKind::LeastLoaded | StrategyKind::BestFit => None,
+    }
+}
+
 /// Next eligible member after the cursor, in member order. Score: steps from the cursor.
-fn pick_round_robin(cands: &mut [Candidate], ps: &PoolState) -> Option<(usize, Option<PoolState>)> {
+fn pick_round_robin(cands: &mut [Candidate], ps: &PoolState) -> Option<usize> {
     let n = cands.len();
     let first = ps.cursor.map_or(0, |c| (c as usize + 1) % n.max(1));
     for (k, c) in cands.iter_mut().enumerate() {
@@ -567,17 +715,9 @@ fn pick_round_robin(cands: &mut [Candidate], ps: &PoolState) -> Option<(usize, O
             c.score = ((k + n - first) % n) as i64;
         }
     }
-    let pos = (0..n)
+    (0..n)
         .map(|k| (first + k) % n)
-        .find(|&p| cands[p].verdict == Verdict::Eligible)?;
-    Some((
-        pos,
-        Some(PoolState {
-            version: ps.version + 1,
-            cursor: Some(pos as u32),
-            credits: ps.credits.clone(),
-        }),
-    ))
+        .find(|&p| cands[p].verdict == Verdict::Eligible)
 }
 
 /// True for skips that mean "temporarily unavailable", which accrue catch-up credit.
@@ -604,7 +744,8 @@ fn accrues_catch_up(v: Verdict) -> bool {
 /// `⌈(W − creditᵢ)/wᵢ⌉` leads away. Picking the earliest deadline among reps allowed to take
 /// one (ties by member order) meets every deadline, because a schedule within quota always
 /// exists (Balinski and Young's quota method) and earliest-deadline-first is optimal for
-/// unit jobs. After the pick every participant gains its weight and the pick pays W.
+/// unit jobs. After the pick every participant gains its weight and the pick pays W
+/// ([`state_after`]).
 ///
 /// Without catch-up only eligible reps participate, so a returning rep resumes at its old
 /// credit instead of being owed the leads it missed.
@@ -613,9 +754,8 @@ fn pick_weighted(
     ps: &PoolState,
     members: &[crate::policy::Member],
     catch_up: bool,
-) -> Option<(usize, Option<PoolState>)> {
-    let mut credits = ps.credits.clone();
-    credits.resize(members.len(), 0);
+) -> Option<usize> {
+    let credit = |i: usize| ps.credits.get(i).copied().unwrap_or(0);
     let participates = |v: Verdict| v == Verdict::Eligible || (catch_up && accrues_catch_up(v));
     let total: i64 = cands
         .iter()
@@ -630,8 +770,8 @@ fn pick_weighted(
             continue;
         }
         let w = members[i].weight as i64;
-        let deadline = -(credits[i] - total).div_euclid(w);
-        let allowed = credits[i] + w > 0;
+        let deadline = -(credit(i) - total).div_euclid(w);
+        let allowed = credit(i) + w > 0;
         c.score = deadline;
         let better =
             best.is_none_or(|(bd, ba, _)| (allowed && !ba) || (allowed == ba && deadline < bd));
@@ -639,28 +779,11 @@ fn pick_weighted(
             best = Some((deadline, allowed, i));
         }
     }
-    let (_, _, pos) = best?;
-    for (i, c) in cands.iter().enumerate() {
-        if participates(c.verdict) {
-            credits[i] += members[i].weight as i64;
-        }
-    }
-    credits[pos] -= total;
-    Some((
-        pos,
-        Some(PoolState {
-            version: ps.version + 1,
-            cursor: Some(pos as u32),
-            credits,
-        }),
-    ))
+    best.map(|(_, _, pos)| pos)
 }
 
 /// Fewest open leads; ties go to the rep idle longest, then to member order.
-fn pick_least_loaded(
-    cands: &mut [Candidate],
-    state: &Snapshot,
-) -> Option<(usize, Option<PoolState>)> {
+fn pick_least_loaded(cands: &mut [Candidate], state: &Snapshot) -> Option<usize> {
     let mut best: Option<usize> = None;
     for i in 0..cands.len() {
         if cands[i].verdict != Verdict::Eligible {
@@ -676,5 +799,5 @@ fn pick_least_loaded(
             best = Some(i);
         }
     }
-    best.map(|p| (p, None))
+    best
 }

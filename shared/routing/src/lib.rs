@@ -10,6 +10,7 @@ pub mod condition;
 pub mod coverage;
 pub mod decision;
 mod engine;
+pub mod fit;
 pub mod hours;
 pub mod ids;
 pub mod lead;

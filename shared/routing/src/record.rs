@@ -132,6 +132,48 @@ pub struct DecisionRecord {
     /// The lead's score and how it came about, when the policy scores leads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub score: Option<crate::score::Score>,
+    /// The outcome segment of the lead (`outcomes.segment`): its close counts there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub segment: Option<String>,
+    /// How a `best_fit` pool's learned fit settled the pick.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fit: Option<FitRecord>,
+}
+
+/// The learned fit's part in a pick: each candidate's estimate and what the gate decided.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct FitRecord {
+    pub pool: PoolId,
+    /// The base strategy and whom it picked.
+    pub base: StrategyKind,
+    pub base_pick: RepId,
+    /// `base_pick`, `not_credible`, `fairness_band` or `credible` (departed).
+    pub verdict: crate::fit::FitVerdict,
+    /// P(the departure, or the strongest alternative, wins more often than the base pick).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub probability: Option<f64>,
+    /// The P(better) a departure needs.
+    pub credibility: f64,
+    pub estimates: Vec<FitEstimateRecord>,
+}
+
+/// A candidate's estimated win rate in the lead's segment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct FitEstimateRecord {
+    pub rep: RepId,
+    pub win_rate: f64,
+    /// 95% credible interval.
+    pub low: f64,
+    pub high: f64,
+    /// Closed leads of the rep in the segment, and overall.
+    pub closes: u32,
+    pub closes_overall: u32,
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
 }
 
 /// Who assigned a lead by hand, and why.
@@ -290,6 +332,9 @@ impl DecisionRecord {
                 pool: pool.map(|p| policy.pool_id(p).to_owned()),
                 via: match pool {
                     None => "account_owner".into(),
+                    Some(p) if policy.pools()[p as usize].best_fit.is_some() => {
+                        strategy_name(StrategyKind::BestFit).into()
+                    }
                     Some(p) => strategy_name(policy.pools()[p as usize].strategy).into(),
                 },
             },
@@ -299,13 +344,56 @@ impl DecisionRecord {
             },
         };
 
-        let summary = summarize(
+        let fit = d.fit.as_ref().map(|f| FitRecord {
+            pool: policy.pool_id(f.pool).to_owned(),
+            base: policy.pools()[f.pool as usize].strategy,
+            base_pick: rep_id(f.base_pick),
+            verdict: f.verdict,
+            probability: f.probability.map(round3),
+            credibility: f.credibility,
+            estimates: f
+                .estimates
+                .iter()
+                .map(|(r, e)| FitEstimateRecord {
+                    rep: rep_id(*r),
+                    win_rate: round3(e.mean),
+                    low: round3(e.low),
+                    high: round3(e.high),
+                    closes: e.closes,
+                    closes_overall: e.closes_overall,
+                })
+                .collect(),
+        });
+        // A departure's pick says why in its own words, not the base strategy's.
+        if let Some(f) = &fit
+            && f.verdict == crate::fit::FitVerdict::Credible
+            && let Some(step) = steps.iter_mut().rev().find(|s| s.picked.is_some())
+            && let Some(picked) = step.picked.clone()
+            && let Some(c) = step.candidates.iter_mut().find(|c| c.rep == picked)
+            && let Some(e) = f.estimates.iter().find(|e| e.rep == picked)
+        {
+            c.detail = format!(
+                "picked by best_fit: win rate {:.0}% ({:.0}–{:.0}%, {} closes in the segment), better than {}'s with P = {:.2}",
+                e.win_rate * 100.0,
+                e.low * 100.0,
+                e.high * 100.0,
+                e.closes,
+                f.base_pick,
+                f.probability.unwrap_or(0.0),
+            );
+        }
+
+        let mut summary = summarize(
             policy,
             d,
             &outcome,
             rule.map(|r| r.id.as_str()),
             &skipped_notes,
         );
+        if let Some(f) = &fit {
+            summary.pop();
+            summary.push_str(&format!(". Learned fit: {}.", fit_sentence(f)));
+        }
 
         DecisionRecord {
             lead_id: lead.id.clone(),
@@ -339,7 +427,37 @@ impl DecisionRecord {
             summary,
             by_hand: None,
             score: d.score.clone(),
+            segment: d.segment.clone(),
+            fit,
         }
+    }
+}
+
+/// One sentence on what the learned fit decided.
+fn fit_sentence(f: &FitRecord) -> String {
+    let p = f.probability.unwrap_or(0.0);
+    match f.verdict {
+        crate::fit::FitVerdict::BasePick => format!(
+            "no rep's estimate beats the {} pick {}",
+            f.base.as_str(),
+            f.base_pick
+        ),
+        crate::fit::FitVerdict::NotCredible => format!(
+            "kept the {} pick {}; no rep was credibly better (best P = {p:.2}, needs {:.2})",
+            f.base.as_str(),
+            f.base_pick,
+            f.credibility
+        ),
+        crate::fit::FitVerdict::FairnessBand => format!(
+            "kept the {} pick {}; a credibly better rep (P = {p:.2}) is at the edge of its fair share",
+            f.base.as_str(),
+            f.base_pick
+        ),
+        crate::fit::FitVerdict::Credible => format!(
+            "departed from the {} pick {}: credibly better for the segment (P = {p:.2})",
+            f.base.as_str(),
+            f.base_pick
+        ),
     }
 }
 
@@ -361,7 +479,7 @@ fn score_note(strategy: Option<StrategyKind>, score: i64) -> String {
         }
         Some(StrategyKind::LeastLoaded) => format!("{score} open"),
         Some(StrategyKind::RoundRobin) => format!("{score} after the cursor"),
-        None => String::new(),
+        Some(StrategyKind::BestFit) | None => String::new(),
     }
 }
 

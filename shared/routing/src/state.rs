@@ -78,6 +78,23 @@ pub struct PoolState {
     pub cursor: Option<u32>,
     /// Weighted round robin: each member's credit (sums to zero over members).
     pub credits: Vec<i64>,
+    /// Best fit: the first day (UTC) of the fairness window `counts` belong to.
+    pub window: Option<Date>,
+    /// Best fit: leads each member took from this pool in the window.
+    pub counts: Vec<u32>,
+}
+
+impl PoolState {
+    /// Member counts in the window starting at `start` (zeros when the stored one is older).
+    pub fn counts_in(&self, start: Date, members: usize) -> Vec<u32> {
+        let mut c = if self.window == Some(start) {
+            self.counts.clone()
+        } else {
+            Vec::new()
+        };
+        c.resize(members, 0);
+        c
+    }
 }
 
 /// Pool state keyed by rep id, as persisted; survives members being added or removed.
@@ -89,6 +106,13 @@ pub struct PoolRecord {
     pub last_rep: Option<RepId>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub credits: BTreeMap<RepId, i64>,
+    /// Best fit: first day (UTC) of the fairness window of `counts`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schemars(with = "Option<String>"))]
+    pub window_start: Option<Date>,
+    /// Best fit: leads per rep from this pool in the window.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub counts: BTreeMap<RepId, u32>,
 }
 
 /// Everything a decision reads, for one compiled policy.
@@ -96,6 +120,8 @@ pub struct PoolRecord {
 pub struct Snapshot {
     pub reps: Vec<RepState>,
     pub pools: Vec<PoolState>,
+    /// Recorded outcomes by rep position, read by `best_fit` pools (empty: none known).
+    pub outcomes: Vec<crate::fit::RepOutcomes>,
 }
 
 impl Snapshot {
@@ -110,9 +136,33 @@ impl Snapshot {
                     version: 0,
                     cursor: None,
                     credits: vec![0; p.members.len()],
+                    window: None,
+                    counts: Vec::new(),
                 })
                 .collect(),
+            outcomes: Vec::new(),
         }
+    }
+
+    /// A rep's recorded outcomes (none when unknown).
+    pub fn outcomes_of(&self, rep: crate::policy::RepIdx) -> Option<&crate::fit::RepOutcomes> {
+        self.outcomes.get(rep as usize)
+    }
+
+    /// Loads a rep's recorded outcomes, by id (ignored when the policy lacks the rep).
+    pub fn set_rep_outcomes(
+        &mut self,
+        policy: &CompiledPolicy,
+        id: &str,
+        outcomes: crate::fit::RepOutcomes,
+    ) {
+        let Some(i) = policy.rep_index(id) else {
+            return;
+        };
+        if self.outcomes.len() < self.reps.len() {
+            self.outcomes.resize(self.reps.len(), Default::default());
+        }
+        self.outcomes[i as usize] = outcomes;
     }
 
     /// State of a rep by id, if the policy knows the rep.
@@ -141,6 +191,14 @@ impl Snapshot {
         state.credits = ids()
             .map(|id| rec.credits.get(id).copied().unwrap_or(0))
             .collect();
+        state.window = rec.window_start;
+        state.counts = if rec.counts.is_empty() {
+            Vec::new()
+        } else {
+            ids()
+                .map(|id| rec.counts.get(id).copied().unwrap_or(0))
+                .collect()
+        };
     }
 
     /// The persisted form of a pool's state.
@@ -162,6 +220,14 @@ pub(crate) fn pool_record(policy: &CompiledPolicy, pi: u32, state: &PoolState) -
             .members
             .iter()
             .zip(state.credits.iter())
+            .filter(|(_, c)| **c != 0)
+            .map(|(m, c)| (policy.rep_id(m.rep).to_owned(), *c))
+            .collect(),
+        window_start: state.window,
+        counts: pool
+            .members
+            .iter()
+            .zip(state.counts.iter())
             .filter(|(_, c)| **c != 0)
             .map(|(m, c)| (policy.rep_id(m.rep).to_owned(), *c))
             .collect(),

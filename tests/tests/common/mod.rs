@@ -150,6 +150,7 @@ pub fn member(rep: &str, weight: i64) -> MemberDoc {
 pub fn pool(id: &str, strategy: StrategyKind, members: Vec<MemberDoc>) -> PoolDoc {
     PoolDoc {
         parked_retry: None,
+        best_fit: None,
         id: id.to_owned(),
         strategy,
         catch_up: false,
@@ -181,6 +182,7 @@ pub fn document(reps: Vec<RepDoc>, pools: Vec<PoolDoc>, rules: Vec<RuleDoc>) -> 
         escalation: None,
         parked: Default::default(),
         scoring: None,
+        outcomes: None,
         reps,
         pools,
         rules,

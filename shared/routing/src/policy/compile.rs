@@ -230,7 +230,36 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         if pd.members.is_empty() {
             ctx.err(format!("{p}.members"), "pool has no members");
         }
-        if pd.catch_up && pd.strategy != StrategyKind::WeightedRoundRobin {
+        // A best_fit pool keeps its base strategy's state; its rules are the base's.
+        let best_fit =
+            (pd.strategy == StrategyKind::BestFit).then(|| pd.best_fit.unwrap_or_default());
+        let strategy = best_fit.map_or(pd.strategy, |b| b.base);
+        if let Some(b) = &best_fit {
+            if b.base == StrategyKind::BestFit {
+                ctx.err(
+                    format!("{p}.best_fit.base"),
+                    "the base strategy must be round_robin, weighted_round_robin or least_loaded",
+                );
+            }
+            if !(0.5..1.0).contains(&b.credibility) {
+                ctx.err(
+                    format!("{p}.best_fit.credibility"),
+                    format!("must be at least 0.5 and below 1, got {}", b.credibility),
+                );
+            }
+            if !(0.0..=1.0).contains(&b.fairness_band) {
+                ctx.err(
+                    format!("{p}.best_fit.fairness_band"),
+                    format!("must be between 0 and 1, got {}", b.fairness_band),
+                );
+            }
+        } else if pd.best_fit.is_some() {
+            ctx.err(
+                format!("{p}.best_fit"),
+                "best_fit settings need strategy best_fit",
+            );
+        }
+        if pd.catch_up && strategy != StrategyKind::WeightedRoundRobin {
             ctx.err(
                 format!("{p}.catch_up"),
                 "catch_up applies to weighted_round_robin only (round robin keeps no debts; least loaded always favours the emptiest rep)",
@@ -246,12 +275,12 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
                     format!("{mp}.weight"),
                     format!("weight must be between 1 and 1000000, got {weight}"),
                 );
-            } else if weight != 1 && pd.strategy != StrategyKind::WeightedRoundRobin {
+            } else if weight != 1 && strategy != StrategyKind::WeightedRoundRobin {
                 ctx.err(
                     format!("{mp}.weight"),
                     format!(
-                        "weights need strategy weighted_round_robin (pool uses {:?})",
-                        pd.strategy
+                        "weights need strategy weighted_round_robin (pool uses {})",
+                        strategy.as_str()
                     ),
                 );
             }
@@ -272,11 +301,12 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         let total_weight = members.iter().map(|m| m.weight as i64).sum();
         pools.push(PoolSpec {
             id: PoolId::from(&pd.id),
-            strategy: pd.strategy,
+            strategy,
             catch_up: pd.catch_up,
             parked_retry: pd.parked_retry,
             members,
             total_weight,
+            best_fit,
         });
     }
     for (i, used) in in_some_pool.iter().enumerate() {
@@ -476,6 +506,28 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
             .ok()
     });
 
+    let mut segment_fields = Vec::new();
+    if let Some(o) = &doc.outcomes {
+        if !(0.0..=10_000.0).contains(&o.prior_strength) {
+            ctx.err(
+                "outcomes.prior_strength",
+                format!("must be between 0 and 10000, got {}", o.prior_strength),
+            );
+        }
+        for (i, name) in o.segment.iter().enumerate() {
+            match FieldRef::parse(name) {
+                Some(f) if !segment_fields.iter().any(|(n, _)| n == name.trim()) => {
+                    segment_fields.push((name.trim().to_owned(), f))
+                }
+                Some(_) => ctx.err(
+                    format!("outcomes.segment[{i}]"),
+                    format!("`{name}` is listed twice"),
+                ),
+                None => ctx.err(format!("outcomes.segment[{i}]"), "field name is empty"),
+            }
+        }
+    }
+
     if !ctx.issues.is_empty() {
         return Err(PolicyError::Invalid(ctx.issues));
     }
@@ -495,6 +547,7 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         default_sla,
         escalation,
         scoring,
+        segment_fields,
         warnings: ctx.warnings,
     })
 }

@@ -44,9 +44,81 @@ pub struct PolicyDocument {
     /// rules' conditions can test (docs/POLICY.md, "Scoring").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scoring: Option<ScoringDoc>,
+    /// What close outcomes teach routing: the lead fields that make a segment and how
+    /// strongly estimates lean on the pool until a rep's own record is long
+    /// (docs/OUTCOMES.md). Pools with `strategy: best_fit` use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcomes: Option<OutcomesDoc>,
     pub reps: Vec<RepDoc>,
     pub pools: Vec<PoolDoc>,
     pub rules: Vec<RuleDoc>,
+}
+
+/// Outcome learning: the segment a lead's outcome counts toward, and the prior.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomesDoc {
+    /// Lead fields whose values make the segment, e.g. `[industry, product]` (the rules'
+    /// field names; `score` and `grade` too). Empty: reps are compared overall.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segment: Vec<String>,
+    /// How many closes a rep's record in a segment must have before it counts as much as
+    /// what the pool and the rep's overall record suggest (default 20).
+    #[serde(default = "default_prior_strength")]
+    pub prior_strength: f64,
+}
+
+pub(crate) fn default_prior_strength() -> f64 {
+    20.0
+}
+
+/// A `best_fit` pool's settings.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BestFitDoc {
+    /// The strategy whose pick stands unless the evidence says otherwise (default
+    /// `weighted_round_robin`).
+    #[serde(default)]
+    pub base: StrategyKind,
+    /// How sure routing must be that another rep wins more often than the base pick
+    /// before it departs from it: P(better) at least this (default 0.9).
+    #[serde(default = "default_credibility")]
+    pub credibility: f64,
+    /// No rep's share of the pool's leads in the window leaves its target share by more
+    /// than this fraction, give or take one lead (default 0.2: ±20%).
+    #[serde(default = "default_fairness_band")]
+    pub fairness_band: f64,
+    /// The window shares are counted over, in UTC: `day`, `week` (default) or `month`.
+    #[serde(default)]
+    pub window: FairnessWindow,
+}
+
+impl Default for BestFitDoc {
+    fn default() -> Self {
+        BestFitDoc {
+            base: StrategyKind::WeightedRoundRobin,
+            credibility: default_credibility(),
+            fairness_band: default_fairness_band(),
+            window: FairnessWindow::Week,
+        }
+    }
+}
+
+fn default_credibility() -> f64 {
+    0.9
+}
+
+fn default_fairness_band() -> f64 {
+    0.2
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum FairnessWindow {
+    Day,
+    #[default]
+    Week,
+    Month,
 }
 
 /// The lead score: points from fit and intent rules, capped per group, graded.
@@ -279,6 +351,9 @@ pub enum StrategyKind {
     WeightedRoundRobin,
     /// Fewest open leads; ties go to the rep idle longest.
     LeastLoaded,
+    /// The base strategy's pick, unless recorded outcomes show credibly that another rep
+    /// wins more of the lead's segment and the fairness band allows it (`best_fit`).
+    BestFit,
 }
 
 impl StrategyKind {
@@ -288,6 +363,7 @@ impl StrategyKind {
             StrategyKind::RoundRobin => "round_robin",
             StrategyKind::WeightedRoundRobin => "weighted_round_robin",
             StrategyKind::LeastLoaded => "least_loaded",
+            StrategyKind::BestFit => "best_fit",
         }
     }
 }
@@ -309,6 +385,9 @@ pub struct PoolDoc {
     /// `hold` on an enterprise pool whose parked leads a manager places by hand.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parked_retry: Option<ParkedRetry>,
+    /// Settings of `strategy: best_fit` (defaults when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub best_fit: Option<BestFitDoc>,
     pub members: Vec<MemberDoc>,
 }
 

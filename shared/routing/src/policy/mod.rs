@@ -14,9 +14,10 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
 pub use document::{
-    AfterKillSwitch, AwayDoc, CapsDoc, DEFAULT_SLA_WARNING_PERCENT, EscalationDoc, GradeDoc,
-    LeadTagDoc, MemberDoc, ParkedDoc, ParkedRetry, PolicyDocument, PoolDoc, RepCrmDoc, RepDoc,
-    RequireDoc, RuleDoc, ScoreGroupDoc, ScoreRuleDoc, ScoringDoc, SlaClock, StrategyKind,
+    AfterKillSwitch, AwayDoc, BestFitDoc, CapsDoc, DEFAULT_SLA_WARNING_PERCENT, EscalationDoc,
+    FairnessWindow, GradeDoc, LeadTagDoc, MemberDoc, OutcomesDoc, ParkedDoc, ParkedRetry,
+    PolicyDocument, PoolDoc, RepCrmDoc, RepDoc, RequireDoc, RuleDoc, ScoreGroupDoc, ScoreRuleDoc,
+    ScoringDoc, SlaClock, StrategyKind,
 };
 pub use error::{Issue, PolicyError};
 
@@ -79,6 +80,8 @@ pub struct PoolSpec {
     pub parked_retry: Option<document::ParkedRetry>,
     pub members: Vec<Member>,
     pub total_weight: i64,
+    /// Set when the strategy is `best_fit`; `strategy` is then the base strategy's.
+    pub best_fit: Option<BestFitDoc>,
 }
 
 /// A required tag: its name for explanations and its id (`None`: no rep has it).
@@ -139,6 +142,8 @@ pub struct CompiledPolicy {
     default_sla: Option<SignedDuration>,
     escalation: Option<Escalation>,
     pub(crate) scoring: Option<crate::score::Scoring>,
+    /// The fields of `outcomes.segment`, in order.
+    pub(crate) segment_fields: Vec<(String, FieldRef)>,
     warnings: Vec<Issue>,
 }
 
@@ -183,6 +188,40 @@ impl CompiledPolicy {
                 && parked.after_kill_switch == document::AfterKillSwitch::Reroute
         }
     }
+    /// The prior strength of outcome estimates (`outcomes.prior_strength`).
+    pub fn outcome_prior_strength(&self) -> f64 {
+        self.document
+            .outcomes
+            .as_ref()
+            .map_or_else(document::default_prior_strength, |o| o.prior_strength)
+    }
+
+    /// The segment a lead's outcome counts toward: `field=value` for each of
+    /// `outcomes.segment`, joined by `|`, values trimmed and lower-cased (`industry=saas|
+    /// country=de`; an absent field is empty). `None` without segment fields.
+    pub fn outcome_segment(&self, ctx: &crate::condition::MatchContext<'_>) -> Option<String> {
+        if self.segment_fields.is_empty() {
+            return None;
+        }
+        let mut key = String::new();
+        for (i, (name, field)) in self.segment_fields.iter().enumerate() {
+            if i > 0 {
+                key.push('|');
+            }
+            key.push_str(name);
+            key.push('=');
+            match ctx.get(field) {
+                Some(crate::condition::Value::Text(t)) => key.push_str(&t.trim().to_lowercase()),
+                Some(crate::condition::Value::Number(n)) => key.push_str(&n.to_string()),
+                Some(crate::condition::Value::Bool(b)) => {
+                    key.push_str(if b { "true" } else { "false" })
+                }
+                None => {}
+            }
+        }
+        Some(key)
+    }
+
     pub fn triage_pool(&self) -> &str {
         &self.document.triage_pool
     }
