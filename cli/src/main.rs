@@ -44,6 +44,23 @@ enum Command {
     ///       --accounts accounts.csv --decisions decisions.jsonl
     #[command(verbatim_doc_comment)]
     Simulate(commands::simulate::SimulateArgs),
+    /// Replay history through one or two policies and compare them, with off-policy win
+    /// rates when outcomes are known
+    ///
+    /// History leads (CSV or JSON lines with `received_at`, and the rep who worked each in
+    /// the `rep` column) are replayed as `simulate` replays leads, normalized as intake
+    /// normalizes them. The report shows per pool and rep the counts, parks and
+    /// fallbacks, and B − A per rep. With --outcomes, closes before --learn-until train
+    /// the outcome statistics best_fit pools read, and each policy's win rate on the later
+    /// leads is estimated off-policy (replay method and inverse propensity weighting, 95%
+    /// bootstrap intervals), with the uplift of B over A; "no credible difference" when
+    /// its interval contains zero. Method and assumptions: docs/OUTCOMES.md.
+    ///
+    /// Example:
+    ///   switchboard backtest --policy a.yaml --against b.yaml --leads history.csv \
+    ///       --outcomes outcomes.csv --learn-until 2026-06-01
+    #[command(verbatim_doc_comment)]
+    Backtest(commands::backtest::BacktestArgs),
     /// Decide one lead and show every step and candidate with the reason
     ///
     /// The lead is a JSON object in the lead format of JSON-lines files; `id` and
@@ -87,12 +104,19 @@ enum Command {
     /// Reports over stored leads: health and fairness.
     #[command(subcommand)]
     Report(commands::report::ReportCommand),
+    /// The reps' close outcomes best_fit pools route on: show, rebuild from the stored
+    /// closes, import earlier history.
+    #[command(subcommand)]
+    Outcomes(commands::outcomes::OutcomesCommand),
     /// The triage queue: parked leads and why.
     #[command(subcommand)]
     Triage(commands::triage::TriageCommand),
     /// The dead letters of a running server's routing queue.
     #[command(subcommand)]
     Dlq(commands::dlq::DlqCommand),
+    /// Convert other tools' exports into Switchboard's input files.
+    #[command(subcommand)]
+    Convert(commands::convert::ConvertCommand),
     /// The CRM connectors: give each rep their CRM id from the CRM's people.
     #[command(subcommand)]
     Crm(commands::crm::CrmCommand),
@@ -112,6 +136,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Policy(c) => commands::policy::run(c),
         Command::Simulate(a) => commands::simulate::run(a),
+        Command::Backtest(a) => commands::backtest::run(a),
         Command::Explain(a) => commands::explain::run(a),
         Command::Demo(c) => commands::demo::run(c),
         Command::Serve(a) => commands::serve::run(a),
@@ -119,8 +144,10 @@ fn main() -> ExitCode {
         Command::Lead(c) => commands::lead::run(c),
         Command::Openapi(a) => commands::openapi::run(a),
         Command::Dlq(c) => commands::dlq::run(c),
+        Command::Convert(c) => commands::convert::run(c),
         Command::Crm(c) => commands::crm::run(c),
         Command::Report(c) => commands::report::run(c),
+        Command::Outcomes(c) => commands::outcomes::run(c),
         Command::Backfill(a) => commands::backfill::run(a),
         Command::Triage(c) => commands::triage::run(c),
         Command::BenchLoad(a) => commands::bench_load::run(a),

@@ -6,6 +6,8 @@ use jiff::Timestamp;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use switchboard_admin::coverage::CoverageRequest;
+use switchboard_admin::outcomes::{OutcomesImport, OutcomesImported, OutcomesView};
+use switchboard_admin::shadow::{ShadowReport, ShadowRequest, ShadowView};
 use switchboard_admin::{
     AssignOrder, AssignedByHand, LeadFilter, LeadSummary, Page, RerouteFilter, Rerouted, TriageItem,
 };
@@ -13,7 +15,7 @@ use switchboard_http::Problem;
 use switchboard_routing::Account;
 use switchboard_routing::coverage::CoverageReport;
 use switchboard_routing::report::HealthReport;
-use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion};
+use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion, Recounted};
 
 use super::deployment::Deployment;
 use super::{AdminError, PolicyIssue};
@@ -191,6 +193,33 @@ impl RemoteAdmin {
         self.call(Method::GET, &path, "", Bytes::new()).await
     }
 
+    pub async fn shadow(&self) -> Result<ShadowView, AdminError> {
+        self.call(Method::GET, "/policy/shadow", "", Bytes::new())
+            .await
+    }
+
+    pub async fn start_shadow(&self, request: &ShadowRequest) -> Result<ShadowView, AdminError> {
+        let body = serde_json::json!({ "version": request.version, "note": request.note });
+        self.call_json(Method::POST, "/policy/shadow", &body).await
+    }
+
+    pub async fn stop_shadow(&self) -> Result<ShadowView, AdminError> {
+        self.call(Method::POST, "/policy/shadow/stop", "", Bytes::new())
+            .await
+    }
+
+    pub async fn shadow_report(
+        &self,
+        (from, to): (Timestamp, Timestamp),
+    ) -> Result<ShadowReport, AdminError> {
+        let path = format!(
+            "/policy/shadow/report?from={}&to={}",
+            encode_segment(&from.to_string()),
+            encode_segment(&to.to_string())
+        );
+        self.call(Method::GET, &path, "", Bytes::new()).await
+    }
+
     pub async fn health(
         &self,
         (from, to): (Timestamp, Timestamp),
@@ -278,6 +307,27 @@ impl RemoteAdmin {
         request: &switchboard_admin::ImportRequest,
     ) -> Result<switchboard_admin::Imported, AdminError> {
         self.call_json(Method::POST, "/leads/import", request).await
+    }
+
+    pub async fn outcomes(&self, rep: Option<&str>) -> Result<OutcomesView, AdminError> {
+        let path = match rep {
+            Some(r) => format!("/outcomes?rep={}", encode_segment(r)),
+            None => "/outcomes".to_owned(),
+        };
+        self.call(Method::GET, &path, "", Bytes::new()).await
+    }
+
+    pub async fn rebuild_outcomes(&self) -> Result<Recounted, AdminError> {
+        self.call(Method::POST, "/outcomes/rebuild", "", Bytes::new())
+            .await
+    }
+
+    pub async fn import_outcomes(
+        &self,
+        request: &OutcomesImport,
+    ) -> Result<OutcomesImported, AdminError> {
+        self.call_json(Method::POST, "/outcomes/import", request)
+            .await
     }
 
     pub async fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetterView>, AdminError> {

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use switchboard_admin::coverage::CoverageRequest;
+use switchboard_admin::outcomes::{OutcomesImport, OutcomesImported, OutcomesView};
+use switchboard_admin::shadow::{ShadowReport, ShadowRequest, ShadowView};
 use switchboard_admin::{
     AdminStore, AssignOrder, AssignedByHand, LeadFilter, LeadSummary, Page, RerouteFilter,
     Rerouted, TriageItem,
@@ -15,7 +17,7 @@ use switchboard_admin::{ImportRequest, Imported, RowIntake};
 use switchboard_routing::Account;
 use switchboard_routing::coverage::CoverageReport;
 use switchboard_routing::report::HealthReport;
-use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion, WorkQueue};
+use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion, Recounted, WorkQueue};
 
 use super::{AdminError, DeadLetterView, LeadReport, PolicyApplied, PolicyHistory, Redriven, ops};
 
@@ -70,6 +72,25 @@ impl<S: AdminStore, Q: WorkQueue> DirectAdmin<S, Q> {
 
     pub async fn rollback(&self, version: Option<u64>) -> Result<ActivePolicy, AdminError> {
         ops::rollback(&self.store, version, Timestamp::now()).await
+    }
+
+    pub async fn shadow(&self) -> Result<ShadowView, AdminError> {
+        switchboard_admin::shadow::view(&self.store).await
+    }
+
+    pub async fn start_shadow(&self, request: &ShadowRequest) -> Result<ShadowView, AdminError> {
+        switchboard_admin::shadow::start(&self.store, request, Timestamp::now()).await
+    }
+
+    pub async fn stop_shadow(&self) -> Result<ShadowView, AdminError> {
+        switchboard_admin::shadow::stop(&self.store).await
+    }
+
+    pub async fn shadow_report(
+        &self,
+        window: (Timestamp, Timestamp),
+    ) -> Result<ShadowReport, AdminError> {
+        switchboard_admin::shadow::report(&self.store, window).await
     }
 
     pub async fn import_accounts(&self, accounts: &[Account]) -> Result<ImportSummary, AdminError> {
@@ -131,6 +152,21 @@ impl<S: AdminStore, Q: WorkQueue> DirectAdmin<S, Q> {
     ) -> Result<AssignedByHand, AdminError> {
         let queue = self.queue()?;
         switchboard_admin::assign(&self.store, queue, lead_id, order, actor, Timestamp::now()).await
+    }
+
+    pub async fn outcomes(&self, rep: Option<&str>) -> Result<OutcomesView, AdminError> {
+        switchboard_admin::outcomes::show(&self.store, rep).await
+    }
+
+    pub async fn rebuild_outcomes(&self) -> Result<Recounted, AdminError> {
+        switchboard_admin::outcomes::rebuild(&self.store).await
+    }
+
+    pub async fn import_outcomes(
+        &self,
+        request: &OutcomesImport,
+    ) -> Result<OutcomesImported, AdminError> {
+        switchboard_admin::outcomes::import(&self.store, request).await
     }
 
     pub async fn dead_letters(&self, max: usize) -> Result<Vec<DeadLetterView>, AdminError> {

@@ -5,6 +5,8 @@ use std::path::Path;
 
 use jiff::Timestamp;
 use switchboard_admin::coverage::CoverageRequest;
+use switchboard_admin::outcomes::{OutcomesImport, OutcomesImported, OutcomesView};
+use switchboard_admin::shadow::{ShadowReport, ShadowRequest, ShadowView};
 use switchboard_admin::{
     AssignOrder, AssignedByHand, ImportRequest, Imported, LeadFilter, LeadSummary, Page,
     RerouteFilter, Rerouted, TriageItem,
@@ -13,7 +15,7 @@ use switchboard_routing::Account;
 use switchboard_routing::coverage::CoverageReport;
 use switchboard_routing::report::HealthReport;
 use switchboard_store::embedded::EmbeddedStore;
-use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion, StoreError};
+use switchboard_store::{ActivePolicy, ImportSummary, PolicyVersion, Recounted, StoreError};
 
 use super::AdminError;
 use super::aws::{self, AwsAdmin, AwsTarget};
@@ -156,6 +158,42 @@ impl Admin {
         }
     }
 
+    /// The shadow setting (`GET /policy/shadow`).
+    pub async fn shadow(&self) -> Result<ShadowView, AdminError> {
+        match self {
+            Admin::Local(a) => a.shadow().await,
+            Admin::Remote(a) => a.shadow().await,
+            Admin::Aws(a) => a.shadow().await,
+        }
+    }
+
+    pub async fn start_shadow(&self, request: &ShadowRequest) -> Result<ShadowView, AdminError> {
+        match self {
+            Admin::Local(a) => a.start_shadow(request).await,
+            Admin::Remote(a) => a.start_shadow(request).await,
+            Admin::Aws(a) => a.start_shadow(request).await,
+        }
+    }
+
+    pub async fn stop_shadow(&self) -> Result<ShadowView, AdminError> {
+        match self {
+            Admin::Local(a) => a.stop_shadow().await,
+            Admin::Remote(a) => a.stop_shadow().await,
+            Admin::Aws(a) => a.stop_shadow().await,
+        }
+    }
+
+    pub async fn shadow_report(
+        &self,
+        window: (Timestamp, Timestamp),
+    ) -> Result<ShadowReport, AdminError> {
+        match self {
+            Admin::Local(a) => a.shadow_report(window).await,
+            Admin::Remote(a) => a.shadow_report(window).await,
+            Admin::Aws(a) => a.shadow_report(window).await,
+        }
+    }
+
     pub async fn import_accounts(&self, accounts: &[Account]) -> Result<ImportSummary, AdminError> {
         match self {
             Admin::Local(a) => a.import_accounts(accounts).await,
@@ -252,6 +290,36 @@ impl Admin {
             Admin::Local(a) => a.assign(lead_id, order, actor).await,
             Admin::Remote(a) => a.assign(lead_id, order).await,
             Admin::Aws(a) => a.assign(lead_id, order, actor).await,
+        }
+    }
+
+    /// Each rep's outcomes (every rep of the active policy, or `rep`).
+    pub async fn outcomes(&self, rep: Option<&str>) -> Result<OutcomesView, AdminError> {
+        match self {
+            Admin::Local(a) => a.outcomes(rep).await,
+            Admin::Remote(a) => a.outcomes(rep).await,
+            Admin::Aws(a) => a.outcomes(rep).await,
+        }
+    }
+
+    /// Recounts every rep's recorded outcomes from the stored closes.
+    pub async fn rebuild_outcomes(&self) -> Result<Recounted, AdminError> {
+        match self {
+            Admin::Local(a) => a.rebuild_outcomes().await,
+            Admin::Remote(a) => a.rebuild_outcomes().await,
+            Admin::Aws(a) => a.rebuild_outcomes().await,
+        }
+    }
+
+    /// Replaces the reps' imported outcome history with `request`'s rows.
+    pub async fn import_outcomes(
+        &self,
+        request: &OutcomesImport,
+    ) -> Result<OutcomesImported, AdminError> {
+        match self {
+            Admin::Local(a) => a.import_outcomes(request).await,
+            Admin::Remote(a) => a.import_outcomes(request).await,
+            Admin::Aws(a) => a.import_outcomes(request).await,
         }
     }
 

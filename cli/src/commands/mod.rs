@@ -3,7 +3,9 @@
 pub mod accounts;
 pub mod admin;
 pub mod backfill;
+pub mod backtest;
 pub mod bench_load;
+pub mod convert;
 pub mod crm;
 pub mod demo;
 pub mod dlq;
@@ -12,6 +14,7 @@ pub mod lead;
 pub mod lead_import;
 pub mod lead_list;
 pub mod openapi;
+pub mod outcomes;
 pub mod policy;
 pub mod report;
 pub mod serve;

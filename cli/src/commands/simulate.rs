@@ -11,7 +11,7 @@ use switchboard_cli::demo::{DEFAULT_ACCOUNT_COUNT, DEFAULT_START, demo_accounts,
 use switchboard_cli::formats::state::StateFile;
 use switchboard_cli::formats::{accounts::parse_accounts, leads::parse_leads, read_text};
 use switchboard_cli::render::report::render_report;
-use switchboard_cli::simulation::{DEFAULT_WORK_TIME, Simulation};
+use switchboard_cli::simulation::{DEFAULT_WORK_TIME, Simulation, normalize_leads};
 use switchboard_routing::{AccountIndex, DecisionRecord};
 
 use crate::commands::{OutputFormat, create_output, parse_positive_duration};
@@ -62,7 +62,7 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         (None, Some(_)) => demo_accounts(DEFAULT_ACCOUNT_COUNT),
         (None, None) => Vec::new(),
     };
-    let leads = match (&args.leads, args.demo) {
+    let mut leads = match (&args.leads, args.demo) {
         (Some(path), _) => parse_leads(&read_text(path)?)
             .with_context(|| format!("reading leads from {}", path.display()))?,
         (None, Some(n)) => {
@@ -77,6 +77,12 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         }
         (None, None) => unreachable!("clap requires --leads or --demo"),
     };
+    // As intake would have stored them: `Deutschland` is `DE`, `jane@mail.acme.de` is at
+    // `acme.de`, `Acme GmbH` is `Acme`.
+    let refused = normalize_leads(leads.iter_mut());
+    if refused > 0 {
+        eprintln!("note: {refused} leads have an email intake would refuse; kept as given");
+    }
     let index = AccountIndex::new(accounts);
 
     let decisions_to_stdout = args

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod cells;
+pub mod history;
 pub mod leads;
 pub mod rows;
 pub mod state;

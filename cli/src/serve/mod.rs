@@ -186,8 +186,16 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         options.slack_signing_secret.as_deref(),
     )
     .context("configuring rep actions")?;
+    // The CRM touch webhooks of intake.yaml's `touches`, on the same desk as the actions.
+    let touches = switchboard_intake::actions::StoreDesk::new(
+        pipeline.router.clone(),
+        Arc::new(pipeline.notify.clone()),
+    );
     let state = http::ServeState {
-        intake: state.intake.with_actions(actions),
+        intake: state
+            .intake
+            .with_actions(actions)
+            .with_touches(Arc::new(touches)),
         ..state
     };
     let stages = Stages::spawn(&pipeline, &options, notifier);

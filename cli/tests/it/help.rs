@@ -14,6 +14,7 @@ fn every_command_has_help() {
         "accounts",
         "lead",
         "dlq",
+        "outcomes",
         "bench-load",
     ] {
         assert!(top.contains(cmd), "{top}");
@@ -86,6 +87,15 @@ fn every_command_has_help() {
         ),
         (&["dlq", "list", "--help"], &["--max", "--data-dir"]),
         (&["dlq", "redrive", "--help"], &["--max", "--data-dir"]),
+        (
+            &["outcomes", "show", "--help"],
+            &["--rep", "--format", "--data-dir", "--api", "--table"],
+        ),
+        (&["outcomes", "rebuild", "--help"], &["--data-dir", "--api"]),
+        (
+            &["outcomes", "import", "--help"],
+            &["FILE", "--data-dir", "--api"],
+        ),
         (
             &["bench-load", "--help"],
             &[

@@ -2,6 +2,7 @@
 
 mod admin_api_client;
 mod aws_admin;
+mod backtest;
 mod common;
 mod console;
 mod crm_sync;
@@ -12,6 +13,7 @@ mod help;
 mod lead_import;
 mod log_privacy;
 mod openapi;
+mod outcomes;
 mod policy;
 mod reliability_crash;
 mod reliability_fuzz;
@@ -23,5 +25,6 @@ mod serve_metrics;
 mod serve_notify;
 mod serve_sla;
 mod server;
+mod shadow;
 mod simulate;
 mod webdriver;

@@ -9,7 +9,7 @@ use crate::common::{ok, path_str, run, scratch};
 use crate::server::{API_KEY, OTHER_KEY, READ_KEY, Server, intake_config, lead, lead_id, rep};
 
 /// A policy whose only rule sends every lead to `desk-3`.
-const NIGHT_POLICY: &str = "\
+pub(crate) const NIGHT_POLICY: &str = "\
 name: night
 triage_pool: triage
 reps:

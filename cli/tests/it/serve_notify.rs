@@ -283,3 +283,125 @@ async fn an_assignment_is_written_to_hubspot_as_the_owner() {
         "one assignment, one write"
     );
 }
+
+/// The whole loop in one process: the write-back creates the HubSpot contact and links it
+/// to the lead, then a signed touch webhook about that contact accepts the assignment.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hubspot_touch_on_the_written_contact_accepts_the_lead() {
+    use switchboard_intake::signature::{encode_base64, hmac_sha256};
+    const SECRET: &str = "hs-app-secret-local";
+
+    let dir = scratch("serve-notify-touch");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    apply_policy(&dir, &data, HUBSPOT_POLICY);
+    let (base, creates) = fake_hubspot().await;
+    std::fs::write(
+        data.join("notify.yaml"),
+        format!("channels:\n  hubspot: {{ type: hubspot, token: pat-local, api_url: \"{base}\" }}\nalways: [hubspot]\n"),
+    )
+    .unwrap();
+    let intake = dir.join("intake-touches.yaml");
+    std::fs::write(
+        &intake,
+        format!(
+            "{}touches:\n  - {{ id: hubspot, crm: hubspot, secret: {SECRET} }}\n",
+            crate::server::INTAKE_CONFIG
+        ),
+    )
+    .unwrap();
+    let options = ServeOptions {
+        port: 0,
+        demo: false,
+        intake_config: Some(intake),
+        ..ServeOptions::new(&data)
+    };
+    let running = serve::start(options).await.unwrap();
+    let url = &running.info.url;
+    let auth = format!("Bearer {API_KEY}");
+    let answer = http_client::request(
+        Method::POST,
+        &format!("{url}/v1/leads"),
+        &[
+            ("authorization", auth.as_str()),
+            ("content-type", "application/json"),
+        ],
+        Bytes::from(lead("touched@crm-e2e.com", "US").to_string()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status.as_u16(), 202);
+    let id = lead_id(&serde_json::from_slice(&answer.body).unwrap());
+
+    // HubSpot signs the URL it calls; without `public_url` that is rebuilt as https on the
+    // request's host.
+    let signed_url = format!(
+        "https://{}/v1/touches/hubspot",
+        url.trim_start_matches("http://")
+    );
+    let touch = |at_ms: i64| {
+        let body = serde_json::json!([{
+            "eventId": 1, "subscriptionId": 2, "portalId": 3, "appId": 4,
+            "occurredAt": at_ms, "subscriptionType": "contact.propertyChange",
+            "attemptNumber": 0, "objectId": 7001, "propertyName": "hs_lead_status",
+            "propertyValue": "IN_PROGRESS", "changeSource": "CRM_UI", "sourceId": "userId:1"
+        }])
+        .to_string();
+        let ts = jiff::Timestamp::now().as_millisecond().to_string();
+        let mac = hmac_sha256(
+            SECRET.as_bytes(),
+            &[
+                b"POST",
+                signed_url.as_bytes(),
+                body.as_bytes(),
+                ts.as_bytes(),
+            ],
+        );
+        (body, ts, encode_base64(&mac))
+    };
+    // The contact is linked once its write is recorded: until then the touch is ignored.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let counts = loop {
+        let (body, ts, signature) = touch(jiff::Timestamp::now().as_millisecond());
+        let answer = http_client::request(
+            Method::POST,
+            &format!("{url}/v1/touches/hubspot"),
+            &[
+                ("content-type", "application/json"),
+                ("x-hubspot-request-timestamp", ts.as_str()),
+                ("x-hubspot-signature-v3", signature.as_str()),
+            ],
+            Bytes::from(body),
+        )
+        .await
+        .unwrap();
+        assert_eq!(answer.status.as_u16(), 200, "{:?}", answer.body);
+        let counts: serde_json::Value = serde_json::from_slice(&answer.body).unwrap();
+        if counts["accepted"] == 1 {
+            break counts;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never accepted: {counts}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(counts["events"], 1);
+    assert_eq!(creates.lock().unwrap().len(), 1);
+
+    let admin = format!("Bearer {}", running.admin_token);
+    let view = http_client::request(
+        Method::GET,
+        &format!("{url}/v1/admin/leads/{id}"),
+        &[("authorization", admin.as_str())],
+        Bytes::new(),
+    )
+    .await
+    .unwrap();
+    let view: serde_json::Value = serde_json::from_slice(&view.body).unwrap();
+    assert!(
+        view["assignment"]["accepted_at"].is_string(),
+        "accepted: {view}"
+    );
+    running.shutdown().await.unwrap();
+}

@@ -430,3 +430,88 @@ fn bad_inputs_fail_with_a_message() {
     ]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A country name and a sub-domain of an account's domain route in `simulate` exactly as
+/// the same fields do when intake receives them: both normalize with `switchboard-normalize`
+/// (`Deutschland` is `DE`, `jane@mail.acme.de` is at `acme.de`).
+#[test]
+fn file_leads_are_normalized_as_intake_normalizes_them() {
+    use switchboard_intake::body::Decoded;
+    use switchboard_intake::providers::{Parsed, generic};
+    use switchboard_routing::{CompiledPolicy, DecideInput, Snapshot, decide};
+
+    let dir = scratch("simulate_normalized");
+    let policy_yaml = "triage_pool: triage\n\
+        reps: [{ id: de_rep }, { id: acme_rep }, { id: other_rep }]\n\
+        pools: [{ id: de, members: [de_rep] }, { id: acme, members: [acme_rep] }, { id: rest, members: [other_rep] }]\n\
+        rules:\n\
+        \x20 - { id: german, when: { field: country, eq: DE }, pool: de }\n\
+        \x20 - { id: acme, when: { field: email_domain, eq: acme.de }, pool: acme }\n\
+        \x20 - { id: rest, pool: rest }\n";
+    let policy_path = dir.join("policy.yaml");
+    std::fs::write(&policy_path, policy_yaml).unwrap();
+    let leads_path = dir.join("leads.csv");
+    std::fs::write(
+        &leads_path,
+        "id,received_at,email,country\n\
+         L1,2026-11-23T09:00:00Z,jo@example.org,Deutschland\n\
+         L2,2026-11-23T09:01:00Z,Jane@Mail.ACME.de,\n",
+    )
+    .unwrap();
+    let out = ok(&[
+        "simulate",
+        "--policy",
+        path_str(&policy_path),
+        "--leads",
+        path_str(&leads_path),
+        "--decisions",
+        "-",
+    ]);
+    let simulated: Vec<String> = out
+        .lines()
+        .map(|l| {
+            let d: DecisionRecord = serde_json::from_str(l).expect("a decision record");
+            match d.outcome {
+                OutcomeRecord::Assigned { rep, .. } => rep.to_string(),
+                OutcomeRecord::Parked { .. } => "(parked)".into(),
+            }
+        })
+        .collect();
+
+    // The same fields posted to intake's lead API: parsed and normalized as it does.
+    let config = switchboard_intake::IntakeConfig::from_yaml_str(
+        "sources:\n  - { id: api, kind: generic, secret: sk_test_normalize_1 }\n",
+    )
+    .expect("a valid intake configuration");
+    let source = config.source("api").expect("the source");
+    let policy = CompiledPolicy::from_yaml(policy_yaml, 1).unwrap();
+    let now: jiff::Timestamp = "2026-11-23T09:00:00Z".parse().unwrap();
+    let received: Vec<String> = [
+        serde_json::json!({ "email": "jo@example.org", "country": "Deutschland" }),
+        serde_json::json!({ "email": "Jane@Mail.ACME.de" }),
+    ]
+    .into_iter()
+    .map(|body| {
+        let Ok(Parsed::Lead(submission)) = generic::parse(&Decoded::Json(body)) else {
+            panic!("the lead API reads the body")
+        };
+        let lead = switchboard_intake::normalize::normalize(&submission, source, "l".into(), now)
+            .expect("intake accepts it")
+            .lead;
+        let d = decide(
+            &policy,
+            &Snapshot::empty(&policy),
+            &DecideInput {
+                lead: &lead,
+                account: None,
+                bounced: &[],
+                now,
+            },
+        );
+        policy.rep_id(d.assigned_rep().unwrap()).to_string()
+    })
+    .collect();
+
+    assert_eq!(received, ["de_rep", "acme_rep"]);
+    assert_eq!(simulated, received);
+}

@@ -147,6 +147,8 @@ pub struct IntakeConfig {
     pub read_keys: Vec<Secret>,
     /// Absolute base for `status_url` (e.g. `https://leads.example.com`); relative without it.
     pub public_base_url: Option<String>,
+    /// The CRM touch webhooks (`/v1/touches/{id}`), see [`crate::touches`].
+    pub touches: Vec<crate::touches::TouchConfig>,
 }
 
 impl Default for IntakeConfig {
@@ -158,6 +160,7 @@ impl Default for IntakeConfig {
             raw_payload_cap: 0,
             read_keys: Vec::new(),
             public_base_url: None,
+            touches: Vec::new(),
         }
     }
 }
@@ -221,6 +224,8 @@ struct RawConfig {
     read_keys: Vec<SecretSpec>,
     #[serde(default)]
     public_base_url: Option<String>,
+    #[serde(default)]
+    touches: Vec<crate::touches::config::RawTouch<SecretSpec>>,
 }
 
 impl IntakeConfig {
@@ -283,6 +288,11 @@ impl IntakeConfig {
                 .map(resolve)
                 .collect::<Result<_, _>>()?,
             public_base_url: raw.public_base_url,
+            touches: raw
+                .touches
+                .into_iter()
+                .map(|t| t.resolve(resolve))
+                .collect::<Result<_, _>>()?,
         };
         config.validate()?;
         Ok(config)
@@ -304,6 +314,15 @@ impl IntakeConfig {
     /// Checks the rules the parser cannot express. Called by the constructors; call it
     /// yourself after building a config in code.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut touch_ids = HashSet::new();
+        for t in &self.touches {
+            if !touch_ids.insert(t.id.as_str()) {
+                return Err(ConfigError::Invalid(format!(
+                    "touch webhook `{}`: id is used by more than one touch webhook",
+                    t.id
+                )));
+            }
+        }
         let mut seen = HashSet::new();
         for s in &self.sources {
             let bad = |message: &str| ConfigError::Source {

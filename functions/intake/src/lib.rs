@@ -37,6 +37,7 @@ pub mod reception;
 pub mod routes;
 pub mod signature;
 pub mod state;
+pub mod touches;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use config::{ConfigError, GenericAuth, IntakeConfig, ProviderKind, Secret, SourceConfig};

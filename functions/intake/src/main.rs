@@ -5,7 +5,7 @@
 //! console (`/console`), the page that calls it.
 
 use anyhow::Context as _;
-use switchboard_intake::actions::aws::aws_actions;
+use switchboard_intake::actions::aws::{aws_actions, aws_desk};
 use switchboard_intake::admin::{JwtRoles, aws_admin};
 use switchboard_intake::aws::{AwsSettings, aws_state};
 use switchboard_intake::import::ImportIntake;
@@ -27,6 +27,12 @@ async fn main() -> anyhow::Result<()> {
         .context("configuring rep actions")?
     {
         state = state.with_actions(actions);
+    }
+    // The CRM touch webhooks, when the intake configuration has any.
+    if !state.config.touches.is_empty() {
+        let desk = aws_desk(&sdk, &settings.table, switchboard_lambda::env::var)
+            .context("configuring the CRM touch webhooks")?;
+        state = state.with_touches(std::sync::Arc::new(desk));
     }
     let admin = aws_admin(
         &sdk,

@@ -71,7 +71,7 @@ const fn route(
 }
 
 /// Every route of `crate::router` (with rep actions), in the order the module lists them.
-pub const INTAKE_ROUTES: [IntakeRoute; 11] = [
+pub const INTAKE_ROUTES: [IntakeRoute; 13] = [
     route(Verb::Get, "/healthz", Access::Public, "Liveness", 200),
     route(Verb::Get, PATH, Access::Public, "This document", 200),
     route(
@@ -101,6 +101,20 @@ pub const INTAKE_ROUTES: [IntakeRoute; 11] = [
         Access::SourceSecret,
         "A provider's webhook, the token in the path",
         202,
+    ),
+    route(
+        Verb::Post,
+        "/v1/touches/{id}",
+        Access::SourceSecret,
+        "A CRM touch webhook: HubSpot's signed events, a Salesforce Flow callout",
+        200,
+    ),
+    route(
+        Verb::Post,
+        "/v1/touches/{id}/{token}",
+        Access::SourceSecret,
+        "A CRM touch webhook, the token in the path: a Salesforce Outbound Message or Flow callout",
+        200,
     ),
     route(
         Verb::Post,
@@ -295,6 +309,35 @@ fn intake_bodies(verb: Verb, path: &str) -> Bodies {
             .collect(),
             required: true,
             response: json_body(Schemas::response::<Accepted>),
+        },
+        (Verb::Post, "/v1/touches/{id}" | "/v1/touches/{id}/{token}") => Bodies {
+            request: vec![
+                json_body(|_| {
+                    json!({
+                        "description": "HubSpot: the Webhooks API's array of events; \
+                            Salesforce: a Flow callout's {\"records\": [{\"Id\", \"OwnerId\", \
+                            \"LastModifiedById\", \"touched\"}]} (docs/CRM.md)",
+                    })
+                }),
+                Content {
+                    media: "text/xml",
+                    schema: |_| {
+                        json!({
+                            "type": "string",
+                            "description": "A Salesforce Outbound Message (SOAP `notifications`)",
+                        })
+                    },
+                },
+            ],
+            required: true,
+            response: json_body(|s| {
+                let mut counts = s.response::<crate::touches::TouchCounts>();
+                counts["description"] = json!(
+                    "What the events did. An Outbound Message is answered instead with \
+                     Salesforce's SOAP acknowledgement (text/xml, `<Ack>true</Ack>`)."
+                );
+                counts
+            }),
         },
         (Verb::Post, "/v1/leads/{id}/{action}") => Bodies {
             request: vec![json_body(Schemas::request::<LeadActionBody>)],

@@ -8,6 +8,7 @@
 //! | `GET /v1/leads/{id}` | a stored lead and its status (read key or the source's API key) |
 //! | `GET /healthz` | liveness |
 //! | `GET /v1/openapi.json` | the OpenAPI document of these and the admin routes ([`crate::openapi`]) |
+//! | `POST /v1/touches/{id}`, `POST /v1/touches/{id}/{token}` | CRM touch webhooks ([`crate::touches`]) |
 //! | `POST /v1/leads/{id}/accept\|reject\|release\|close`, `POST /v1/reps/{rep}/away\|back`, `GET\|POST /v1/actions/{token}`, `POST /v1/slack/interactivity` | rep actions ([`crate::actions`]) |
 //!
 //! URIs are never logged: the token route carries a secret in its path.
@@ -41,6 +42,7 @@ pub fn router(state: IntakeState) -> Router {
         .route("/v1/hooks/{source_id}", post(post_hook))
         .route("/v1/hooks/{source_id}/{token}", post(post_hook_with_token))
         .merge(crate::actions::routes())
+        .merge(crate::touches::routes())
         .fallback(|| async { IntakeError::RouteNotFound })
         .method_not_allowed_fallback(|| async { IntakeError::MethodNotAllowed })
         .layer(axum::middleware::map_response(crate::problem::problem_edge))

@@ -15,6 +15,8 @@ pub struct IntakeState {
     pub clock: Arc<dyn Clock>,
     /// Rep actions and Slack interactivity; `None` turns their routes off (404).
     pub actions: Option<ActionsState>,
+    /// CRM touch webhooks; `None` turns their routes off (404).
+    pub touches: Option<crate::touches::TouchState>,
 }
 
 impl IntakeState {
@@ -54,11 +56,18 @@ impl IntakeState {
             reception,
             clock,
             actions: None,
+            touches: None,
         }
     }
 
     pub fn with_actions(mut self, actions: ActionsState) -> Self {
         self.actions = Some(actions);
+        self
+    }
+
+    /// Serves the touch webhooks of the configuration's `touches` with `desk`.
+    pub fn with_touches(mut self, desk: crate::touches::TouchState) -> Self {
+        self.touches = Some(desk);
         self
     }
 }

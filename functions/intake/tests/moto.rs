@@ -273,3 +273,35 @@ mod admin {
         );
     }
 }
+
+/// The CRM touch webhooks on DynamoDB: the suite `tests/it/touches.rs` runs on the
+/// embedded store, here on the table the Lambda uses.
+mod touches {
+    #[path = "../touches/mod.rs"]
+    mod suite;
+
+    use switchboard_store::aws::DynamoStore;
+    use switchboard_testkit::moto::moto;
+
+    macro_rules! on_dynamodb {
+        ($($name:ident),+ $(,)?) => {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let Some(aws) = moto().await else { return };
+                    let store = DynamoStore::new(aws.dynamodb(), aws.table("touches").await);
+                    suite::$name(&suite::touches(store).await).await;
+                }
+            )+
+        };
+    }
+
+    on_dynamodb!(
+        a_hubspot_touch_accepts_and_a_duplicate_changes_nothing,
+        hubspot_requests_must_be_signed_and_fresh,
+        a_hubspot_owner_change_hands_the_lead_over,
+        a_salesforce_outbound_message_is_acknowledged,
+        a_salesforce_flow_callout_touches,
+        without_the_reps_crm_id_an_owner_change_is_ignored,
+    );
+}

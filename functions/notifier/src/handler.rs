@@ -46,7 +46,7 @@ pub struct Handler<S> {
 
 impl<S> Handler<S>
 where
-    S: LeadStore + RoutingState + PolicyStore + DeliveryLog,
+    S: LeadStore + RoutingState + PolicyStore + DeliveryLog + switchboard_store::CrmLinks,
 {
     pub fn new(notifier: Notifier<S>) -> Self {
         Handler {

@@ -8,8 +8,8 @@ use jiff::Timestamp;
 use switchboard_routing::record::OutcomeRecord;
 use switchboard_routing::{LeadId, PolicyDocument};
 use switchboard_store::{
-    DeliveryKey, DeliveryLog, LeadStore, NotifyKind, NotifyMessage, PolicyStore, RoutingState,
-    StoreError,
+    CrmLinks, DeliveryKey, DeliveryLog, LeadStore, NotifyKind, NotifyMessage, PolicyStore,
+    RoutingState, StoreError,
 };
 
 use crate::channels::{ChannelError, Senders};
@@ -95,7 +95,7 @@ pub struct Notifier<S> {
 
 impl<S> Notifier<S>
 where
-    S: LeadStore + RoutingState + PolicyStore + DeliveryLog,
+    S: LeadStore + RoutingState + PolicyStore + DeliveryLog + CrmLinks,
 {
     pub fn new(store: S, setup: Arc<Setup>, senders: Senders) -> Self {
         Notifier {
@@ -188,7 +188,15 @@ where
         // not keep the others from being tried.
         for (name, channel) in pending {
             match channel.send(name, &self.senders, &note, now).await {
-                Ok(()) => {
+                Ok(record) => {
+                    // The CRM record written is linked to the lead before the delivery is
+                    // recorded: a failed link fails the message, and the retry writes the
+                    // owner (idempotently) and links again.
+                    if let Some(r) = record {
+                        self.store
+                            .link_crm_record(r.crm, &r.id, &message.lead_id, now)
+                            .await?;
+                    }
                     // Every channel, the log too: messages are sent at least once (a
                     // redelivered route request notifies again), and this record is what
                     // makes the same notification reach a channel once.

@@ -33,26 +33,13 @@ pub fn decision_metrics(routed: &Routed) -> Vec<MetricLine> {
 mod tests {
     use super::*;
     use jiff::Timestamp;
-    use switchboard_routing::record::{ChangeRecord, DecisionRecord, OutcomeRecord};
+    use switchboard_routing::record::{DecisionRecord, OutcomeRecord};
     use switchboard_routing::{ParkReason, PoolId};
 
     fn record(outcome: OutcomeRecord, decided_at: Timestamp) -> Box<DecisionRecord> {
-        Box::new(DecisionRecord {
-            lead_id: "l".into(),
-            policy_version: 1,
-            decided_at,
-            outcome,
-            rule: None,
-            account: None,
-            steps: Vec::new(),
-            sla_due: None,
-            change: ChangeRecord::default(),
-            summary: String::new(),
-            by_hand: None,
-            score: None,
-            segment: None,
-            fit: None,
-        })
+        Box::new(switchboard_testkit::decision_record(
+            "l", 1, decided_at, outcome,
+        ))
     }
 
     #[test]

@@ -22,10 +22,12 @@ mod me;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod ops;
+pub mod outcomes;
 mod problem;
 mod reps;
 mod route_table;
 mod routes;
+pub mod shadow;
 mod triage;
 mod types;
 mod whatif;

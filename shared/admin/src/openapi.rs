@@ -112,6 +112,18 @@ pub fn bodies(id: RouteId) -> Bodies {
         RouteId::DeadLetters => answers(S::response::<Vec<DeadLetterView>>),
         RouteId::Redrive => takes(S::request::<RedriveRequest>, S::response::<Redriven>),
         RouteId::Me => answers(S::response::<crate::Caller>),
+        RouteId::Shadow | RouteId::StopShadow => answers(S::response::<crate::shadow::ShadowView>),
+        RouteId::StartShadow => takes(
+            S::request::<crate::shadow::ShadowRequest>,
+            S::response::<crate::shadow::ShadowView>,
+        ),
+        RouteId::ShadowReport => answers(S::response::<crate::shadow::ShadowReport>),
+        RouteId::Outcomes => answers(S::response::<crate::outcomes::OutcomesView>),
+        RouteId::RebuildOutcomes => answers(S::response::<switchboard_store::Recounted>),
+        RouteId::ImportOutcomes => takes(
+            S::request::<crate::outcomes::OutcomesImport>,
+            S::response::<crate::outcomes::OutcomesImported>,
+        ),
         RouteId::WhatIf => takes(
             S::request::<crate::WhatIfRequest>,
             S::response::<crate::WhatIf>,

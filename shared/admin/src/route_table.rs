@@ -37,6 +37,13 @@ pub enum RouteId {
     Me,
     WhatIf,
     Coverage,
+    Shadow,
+    StartShadow,
+    StopShadow,
+    ShadowReport,
+    Outcomes,
+    RebuildOutcomes,
+    ImportOutcomes,
 }
 
 /// `GET` or `POST`: the only methods the admin API has.
@@ -133,7 +140,7 @@ use RouteId as R;
 use Verb::{Get, Post};
 
 /// Every admin route.
-pub const ADMIN_ROUTES: [AdminRoute; 26] = [
+pub const ADMIN_ROUTES: [AdminRoute; 33] = [
     route(
         R::ApplyPolicy,
         Post,
@@ -195,6 +202,37 @@ pub const ADMIN_ROUTES: [AdminRoute; 26] = [
         "/policy/coverage",
         Viewer,
         "Forecast, hour by hour, who can take the expected leads of each pool (the active policy or a draft); nothing is stored",
+    ),
+    route(
+        R::Shadow,
+        Get,
+        "/policy/shadow",
+        Viewer,
+        "The policy version shadowing the active one, if any",
+    ),
+    route(
+        R::StartShadow,
+        Post,
+        "/policy/shadow",
+        Admin,
+        "Let a stored version decide every lead beside the active one, changing nothing",
+    ),
+    route(
+        R::StopShadow,
+        Post,
+        "/policy/shadow/stop",
+        Admin,
+        "Stop the shadow",
+    ),
+    with_query(
+        route(
+            R::ShadowReport,
+            Get,
+            "/policy/shadow/report",
+            Viewer,
+            "Where the shadow and the active policy agreed and differed over a window, and the outcomes under the active choice",
+        ),
+        &WINDOW,
     ),
     route(
         R::Rollback,
@@ -323,6 +361,33 @@ pub const ADMIN_ROUTES: [AdminRoute; 26] = [
         "/dlq/redrive",
         Admin,
         "Move dead letters back to the routing queue",
+    ),
+    with_query(
+        route(
+            R::Outcomes,
+            Get,
+            "/outcomes",
+            Viewer,
+            "Each rep's closes, wins and win rate, overall and by segment, which best_fit pools route on",
+        ),
+        &[(
+            "rep",
+            "one rep only (default every rep of the active policy)",
+        )],
+    ),
+    route(
+        R::RebuildOutcomes,
+        Post,
+        "/outcomes/rebuild",
+        Admin,
+        "Recount every rep's recorded outcomes from the stored closes",
+    ),
+    route(
+        R::ImportOutcomes,
+        Post,
+        "/outcomes/import",
+        Admin,
+        "Replace the reps' imported outcome history with a file's rows",
     ),
     route(
         R::Me,

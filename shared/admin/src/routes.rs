@@ -9,6 +9,9 @@
 //! | `GET /policy/history` | viewer | every version and the active one |
 //! | `GET /policy/diff?from=N&to=M` | viewer | what changed between two versions (`to` defaults to the active one) |
 //! | `POST /policy/rollback` | admin | activate the named version (`{version}`) |
+//! | `GET /policy/shadow` | viewer | the version shadowing the active one (`shadow.rs`) |
+//! | `POST /policy/shadow`, `POST /policy/shadow/stop` | admin | start a shadow (`{version, note?}`), or stop it |
+//! | `GET /policy/shadow/report?since=7d` | viewer | agreement of the shadow with the active policy over a window |
 //! | `POST /policy/whatif` | viewer | a window's leads replayed through the active policy and a draft (`whatif.rs`); nothing is stored |
 //! | `POST /accounts` | admin | import accounts (a JSON array) |
 //! | `POST /leads/import` | admin | import a batch of leads, each row normalized, stored once and routed (`import.rs`) |
@@ -24,6 +27,9 @@
 //! | `GET /audit?since=7d&after=&limit=` | viewer | who changed what through this API, newest first |
 //! | `GET /dlq?max=N` | viewer | dead letters of the routing queue |
 //! | `POST /dlq/redrive` | admin | move dead letters back (`{max}`) |
+//! | `GET /outcomes?rep=` | viewer | each rep's closes and win rate, overall and by segment (`outcomes.rs`) |
+//! | `POST /outcomes/rebuild` | admin | recount the reps' recorded outcomes from the stored closes |
+//! | `POST /outcomes/import` | admin | replace the reps' imported outcome history (`{rows}`) |
 //! | `GET /me` | viewer | the caller and its role (`me.rs`) |
 //!
 //! Every body refuses fields it does not know: a misspelt field must not be read as absent
@@ -43,8 +49,8 @@ use serde_json::json;
 use switchboard_http::json_body;
 use switchboard_routing::Account;
 use switchboard_store::{
-    AccountDirectory, AuditLog, EventPublisher, LeadIndex, LeadStore, NoEvents, PolicyStore,
-    RoutingState, WorkQueue,
+    AccountDirectory, AuditLog, EventPublisher, LeadIndex, LeadStore, NoEvents, OutcomeStore,
+    PolicyStore, RoutingState, WorkQueue,
 };
 
 use crate::audit::{self, Change};
@@ -75,11 +81,25 @@ pub struct AdminState<S, Q, E = NoEvents> {
 
 /// The storage a runtime gives the admin routes.
 pub trait AdminStore:
-    PolicyStore + AccountDirectory + LeadStore + LeadIndex + RoutingState + AuditLog + 'static
+    PolicyStore
+    + AccountDirectory
+    + LeadStore
+    + LeadIndex
+    + RoutingState
+    + AuditLog
+    + OutcomeStore
+    + 'static
 {
 }
 impl<T> AdminStore for T where
-    T: PolicyStore + AccountDirectory + LeadStore + LeadIndex + RoutingState + AuditLog + 'static
+    T: PolicyStore
+        + AccountDirectory
+        + LeadStore
+        + LeadIndex
+        + RoutingState
+        + AuditLog
+        + OutcomeStore
+        + 'static
 {
 }
 
@@ -150,6 +170,13 @@ fn handler<S: AdminStore, Q: WorkQueue + 'static, E: EventPublisher + 'static>(
         RouteId::Me => get(crate::me::me),
         RouteId::WhatIf => post(crate::whatif::route::<S, Q, E>),
         RouteId::Coverage => post(coverage::<S, Q, E>),
+        RouteId::Shadow => get(shadow_show::<S, Q, E>),
+        RouteId::StartShadow => post(shadow_start::<S, Q, E>),
+        RouteId::StopShadow => post(shadow_stop::<S, Q, E>),
+        RouteId::ShadowReport => get(shadow_report::<S, Q, E>),
+        RouteId::Outcomes => get(outcomes_show::<S, Q, E>),
+        RouteId::RebuildOutcomes => post(outcomes_rebuild::<S, Q, E>),
+        RouteId::ImportOutcomes => post(outcomes_import::<S, Q, E>),
     }
 }
 
@@ -225,6 +252,62 @@ async fn coverage<S: AdminStore, Q, E: EventPublisher + 'static>(
         Err(refused) => return refused.into_response(),
     };
     answer(crate::coverage::coverage(&state.store, &req, Timestamp::now()).await)
+}
+
+async fn shadow_show<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
+) -> Response {
+    answer(crate::shadow::view(&state.store).await)
+}
+
+async fn shadow_start<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> Response {
+    let req: crate::shadow::ShadowRequest = match json_body(&body) {
+        Ok(v) => v,
+        Err(refused) => return refused.into_response(),
+    };
+    let result = crate::shadow::start(&state.store, &req, Timestamp::now()).await;
+    answer_recorded(&state.store, &caller, result, |_| {
+        Change::new("policy.shadow_started", format!("policy:{}", req.version))
+            .note(req.note.clone())
+            .detail(json!({ "version": req.version }))
+    })
+    .await
+}
+
+async fn shadow_stop<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
+    Extension(caller): Extension<Caller>,
+) -> Response {
+    let before = state.store.get_shadow().await.ok().flatten();
+    let result = crate::shadow::stop(&state.store).await;
+    answer_recorded(&state.store, &caller, result, |_| {
+        Change::new(
+            "policy.shadow_stopped",
+            before.as_ref().map_or_else(
+                || "policy:none".to_owned(),
+                |s| format!("policy:{}", s.version),
+            ),
+        )
+    })
+    .await
+}
+
+async fn shadow_report<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
+    uri: Uri,
+) -> Response {
+    let q = params(&uri);
+    answer(
+        async {
+            let range = window_of(&q, Timestamp::now())?;
+            crate::shadow::report(&state.store, range).await
+        }
+        .await,
+    )
 }
 
 async fn active_policy<S: AdminStore, Q, E: EventPublisher + 'static>(
@@ -643,6 +726,48 @@ async fn redrive<S: AdminStore, Q: WorkQueue, E: EventPublisher + 'static>(
     .await;
     answer_recorded(&state.store, &caller, result, |done| {
         Change::new("dead_letters.redriven", "routing-queue").detail(json!({ "moved": done.moved }))
+    })
+    .await
+}
+
+async fn outcomes_show<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
+    uri: Uri,
+) -> Response {
+    let q = params(&uri);
+    let rep = q.get("rep").map(String::as_str).filter(|r| !r.is_empty());
+    answer(crate::outcomes::show(&state.store, rep).await)
+}
+
+async fn outcomes_rebuild<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
+    Extension(caller): Extension<Caller>,
+) -> Response {
+    let result = crate::outcomes::rebuild(&state.store).await;
+    answer_recorded(&state.store, &caller, result, |done| {
+        Change::new("outcomes.rebuilt", "outcomes").detail(json!(done))
+    })
+    .await
+}
+
+async fn outcomes_import<S: AdminStore, Q, E: EventPublisher + 'static>(
+    State(state): Shared<S, Q, E>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> Response {
+    let req: crate::outcomes::OutcomesImport = match json_body(&body) {
+        Ok(v) => v,
+        Err(refused) => return refused.into_response(),
+    };
+    let result = crate::outcomes::import(&state.store, &req).await;
+    answer_recorded(&state.store, &caller, result, |done| {
+        Change::new("outcomes.imported", "outcomes").detail(json!({
+            "rows": done.rows,
+            "closes": done.closes,
+            "unqualified": done.unqualified,
+            "reps": done.reps,
+            "refused": done.refused.len(),
+        }))
     })
     .await
 }

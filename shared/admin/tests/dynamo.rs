@@ -91,3 +91,9 @@ async fn bad_imports_are_refused() {
     let Some(api) = api().await else { return };
     api::bad_imports_are_refused(&api).await;
 }
+
+#[tokio::test]
+async fn outcomes_are_imported_shown_and_rebuilt() {
+    let Some(api) = api().await else { return };
+    api::outcomes_are_imported_shown_and_rebuilt(&api).await;
+}

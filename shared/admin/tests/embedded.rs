@@ -75,3 +75,8 @@ async fn leads_are_imported_once_and_routed() {
 async fn bad_imports_are_refused() {
     api::bad_imports_are_refused(&api().await).await;
 }
+
+#[tokio::test]
+async fn outcomes_are_imported_shown_and_rebuilt() {
+    api::outcomes_are_imported_shown_and_rebuilt(&api().await).await;
+}

@@ -329,6 +329,7 @@ pub struct FitNote {
     pub verdict: crate::fit::FitVerdict,
     /// P(the departure, or the strongest alternative, wins more often than the base pick).
     pub probability: Option<f64>,
+    /// The P(better) a departure needed (see [`crate::fit::per_alternative`]).
     pub credibility: f64,
     /// Estimates of the reps that could take the lead, in member order.
     pub estimates: Vec<(RepIdx, crate::fit::Estimate)>,

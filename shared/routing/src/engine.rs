@@ -598,7 +598,7 @@ impl Run<'_> {
             base_pick: cands[base].rep,
             verdict: g.verdict,
             probability: g.probability,
-            credibility: bf.credibility,
+            credibility: fit::per_alternative(bf.credibility, eligible.len().saturating_sub(1)),
             estimates: eligible
                 .iter()
                 .map(|&i| (cands[i].rep, estimates[i]))

@@ -304,9 +304,17 @@ pub struct Gate {
     pub probability: Option<f64>,
 }
 
+/// The P(better) each of `alternatives` reps must clear so that the chance of departing
+/// on noise at all stays within `1 − credibility` (Bonferroni): the best-looking of many
+/// equally good reps beats the base pick at 0.9 far more often than one in ten.
+pub fn per_alternative(credibility: f64, alternatives: usize) -> f64 {
+    1.0 - (1.0 - credibility) / alternatives.max(1) as f64
+}
+
 /// Chooses among `eligible` members (positions into `estimates`):
 /// 1. the rep with the best estimate among those credibly better than the base pick
-///    (P(better) ≥ `credibility`) after whose pick the band can still be kept;
+///    (P(better) ≥ [`per_alternative`] of `credibility`) after whose pick the band can
+///    still be kept;
 /// 2. else the base pick, when the band can be kept after it;
 /// 3. else (the base pick would leave someone outside the band) the rep furthest under
 ///    its share after whose pick it can.
@@ -320,6 +328,7 @@ pub fn gate(
     band: &Band<'_>,
 ) -> Gate {
     let keeps_band = |i: usize| band.keeps_after(i, eligible);
+    let credibility = per_alternative(credibility, eligible.len().saturating_sub(1));
     let base_est = &estimates[base];
     // The credible departure with the best estimate; else the strongest case against the
     // base pick, held back by the band or by the evidence.
@@ -555,6 +564,36 @@ mod tests {
         // Unless it cannot take leads now: the band is kept among those who can.
         let g = gate(&[e, e, e], &[0, 1], 0, 0.9, &even_band(&under, &shares));
         assert_eq!((g.pick, g.verdict), (0, FitVerdict::BasePick));
+    }
+
+    #[test]
+    fn credibility_is_shared_among_the_alternatives() {
+        assert!((per_alternative(0.9, 7) - (1.0 - 0.1 / 7.0)).abs() < 1e-12);
+        assert_eq!(per_alternative(0.9, 1), 0.9);
+        assert_eq!(per_alternative(0.9, 0), 0.9);
+        // A 0.95 alternative clears a one-on-one gate at 0.9 but not one among four.
+        let base = Estimate::from_beta(30.0, 70.0, 100, 100);
+        let better = Estimate::from_beta(41.0, 59.0, 100, 100);
+        let p = prob_beats(&better, &base);
+        assert!(p > 0.9 && p < per_alternative(0.9, 4), "{p}");
+        let shares = [0.25; 4];
+        let even = [5, 5, 5, 5];
+        let g = gate(
+            &[base, better, base, base],
+            &[0, 1, 2, 3],
+            0,
+            0.9,
+            &even_band(&even, &shares),
+        );
+        assert_eq!((g.pick, g.verdict), (0, FitVerdict::NotCredible));
+        let g = gate(
+            &[base, better],
+            &[0, 1],
+            0,
+            0.9,
+            &even_band(&even[..2], &[0.5, 0.5]),
+        );
+        assert_eq!((g.pick, g.verdict), (1, FitVerdict::Credible));
     }
 
     #[test]

@@ -153,7 +153,8 @@ pub struct FitRecord {
     /// P(the departure, or the strongest alternative, wins more often than the base pick).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probability: Option<f64>,
-    /// The P(better) a departure needs.
+    /// The P(better) a departure needed: the pool's credibility shared among the other
+    /// eligible reps (`1 − (1 − credibility)/k`).
     pub credibility: f64,
     pub estimates: Vec<FitEstimateRecord>,
 }

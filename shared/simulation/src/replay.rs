@@ -41,34 +41,12 @@ impl Simulation<'_> {
         let policy = self.policy;
         let mut state = Snapshot::empty(policy);
         let mut tally = Tally::new(policy, self.accounts);
-        // Min-heap of (close time, sequence, rep); the sequence keeps equal times in order.
-        let mut closes: BinaryHeap<Reverse<(Timestamp, usize, RepIdx)>> = BinaryHeap::new();
+        let mut working = Working::default();
 
         for (seq, lead) in leads.iter().enumerate() {
-            let now = lead.received_at;
-            while let Some(&Reverse((at, _, rep))) = closes.peek() {
-                if at > now {
-                    break;
-                }
-                closes.pop();
-                state.release(rep);
-            }
-            let account = match_account(self.accounts, lead);
-            let decision = decide(
-                policy,
-                &state,
-                &DecideInput {
-                    lead,
-                    account,
-                    bounced: &[],
-                    now,
-                },
-            );
-            state.apply(&decision.change);
-            if let Some(rep) = decision.assigned_rep() {
-                let close_at = now.saturating_add(self.work_time).unwrap_or(Timestamp::MAX);
-                closes.push(Reverse((close_at, seq, rep)));
-            }
+            working.release_due(&mut state, lead.received_at);
+            let decision =
+                working.route(policy, self.accounts, &mut state, lead, seq, self.work_time);
             tally.record(lead, &decision, &state);
             on_decision(lead, &decision)?;
         }
@@ -77,6 +55,57 @@ impl Simulation<'_> {
             report: tally.finish(self.work_time),
             final_state: state,
         })
+    }
+}
+
+/// The leads being worked: each closes, freeing its rep's open count, a set time after
+/// its assignment. One copy of the loop `simulate`, `backtest` and the what-if replay run.
+#[derive(Default)]
+pub(crate) struct Working {
+    /// Min-heap of (close time, sequence, rep); the sequence keeps equal times in order.
+    closes: BinaryHeap<Reverse<(Timestamp, usize, RepIdx)>>,
+}
+
+impl Working {
+    /// Frees the reps of every lead whose work ended by `now`.
+    pub(crate) fn release_due(&mut self, state: &mut Snapshot, now: Timestamp) {
+        while let Some(&Reverse((at, _, rep))) = self.closes.peek() {
+            if at > now {
+                break;
+            }
+            self.closes.pop();
+            state.release(rep);
+        }
+    }
+
+    /// Decides `lead` at its arrival on `state`, applies the decision, and schedules the
+    /// close of an assignment `work_time` later (`seq` orders equal close times).
+    pub(crate) fn route(
+        &mut self,
+        policy: &CompiledPolicy,
+        accounts: &AccountIndex,
+        state: &mut Snapshot,
+        lead: &Lead,
+        seq: usize,
+        work_time: SignedDuration,
+    ) -> Decision {
+        let now = lead.received_at;
+        let decision = decide(
+            policy,
+            state,
+            &DecideInput {
+                lead,
+                account: match_account(accounts, lead),
+                bounced: &[],
+                now,
+            },
+        );
+        state.apply(&decision.change);
+        if let Some(rep) = decision.assigned_rep() {
+            let close_at = now.saturating_add(work_time).unwrap_or(Timestamp::MAX);
+            self.closes.push(Reverse((close_at, seq, rep)));
+        }
+        decision
     }
 }
 

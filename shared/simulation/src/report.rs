@@ -125,7 +125,8 @@ pub struct ParkRow {
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct PoolReport {
     pub pool: PoolId,
-    /// `round_robin`, `weighted_round_robin` or `least_loaded`.
+    /// `round_robin`, `weighted_round_robin` or `least_loaded`; `best_fit over` the base
+    /// strategy for a `best_fit` pool.
     pub strategy: String,
     /// Leads this pool's strategy assigned (as target or as fallback).
     pub assigned: u64,

@@ -246,7 +246,10 @@ impl<'a> Tally<'a> {
             .zip(&self.pools)
             .map(|(spec, c)| PoolReport {
                 pool: spec.id.clone(),
-                strategy: spec.strategy.as_str().to_owned(),
+                strategy: match &spec.best_fit {
+                    Some(b) => format!("best_fit over {}", b.base.as_str()),
+                    None => spec.strategy.as_str().to_owned(),
+                },
                 assigned: c.assigned,
                 as_fallback: c.as_fallback,
                 reps: spec

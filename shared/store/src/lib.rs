@@ -32,6 +32,7 @@ pub use notify_message::{NotifyKind, NotifyMessage};
 pub use policy_cache::CompiledPolicies;
 pub use ports::accounts::{AccountDirectory, ImportSummary};
 pub use ports::audit::{AuditCursor, AuditEntry, AuditLog, AuditPage, MAX_ENTRY_BYTES};
+pub use ports::crm_links::CrmLinks;
 pub use ports::deliveries::{DeliveryKey, DeliveryLog};
 pub use ports::events::{DomainEvent, EVENT_SOURCE, EventPublisher, NoEvents, lead_received};
 pub use ports::lead_index::{CursorError, LeadCursor, LeadIndex, LeadList, LeadPage};
@@ -39,6 +40,7 @@ pub use ports::leads::{
     EmailEntry, FieldIssue, Insert, LeadStatus, LeadStore, NewLead, RawEncoding, RawPayload,
     StoredLead, email_key,
 };
+pub use ports::outcomes::{OutcomeRecord, OutcomeStore, Recounted, counts_as_won};
 pub use ports::policies::{ActivePolicy, PolicyStore, PolicySummary, PolicyVersion};
 pub use ports::queue::{DeadLetter, Outbox, Received, WorkQueue};
 pub use ports::routing::{

@@ -2,6 +2,7 @@
 //! and decide again, a bounded number of times with jittered backoff.
 
 mod run;
+mod shadow;
 
 use std::time::Duration;
 
@@ -187,8 +188,21 @@ where
             );
             let record = DecisionRecord::new(&policy, &lead.lead, &decision);
             let apply = Apply::new(&lead, record)?;
+            // The shadow decides on the state the active decision saw, before it is written.
+            let mut shadow = self.shadow_start(&active).await;
+            let shadow_record = match shadow.as_mut() {
+                Some(run) => {
+                    let account = matched.map(|(a, by)| (a, *by));
+                    self.shadow_decide(run, &lead, account, now).await
+                }
+                None => None,
+            };
             match self.store.apply(&apply).await {
                 Ok(Applied::Committed) => {
+                    if let (Some(mut run), Some(shadow_record)) = (shadow, shadow_record) {
+                        run.keep(&apply.record, shadow_record);
+                        self.shadow_finish(run).await;
+                    }
                     match &apply.assignment {
                         Some(a) => self.publish_assigned(a, now).await?,
                         None => self.publish_parked(&apply, now).await?,

@@ -7,6 +7,7 @@ mod clock;
 mod names;
 mod policy;
 mod queue;
+mod record;
 mod temp;
 
 #[cfg(feature = "aws")]
@@ -18,6 +19,7 @@ pub use clock::{monday, ts};
 pub use names::unique;
 pub use policy::{activate, policy_doc};
 pub use queue::drain_queue;
+pub use record::{assigned, decision_record};
 pub use temp::{embedded_store, scratch_dir, temp_db};
 
 /// Says a test was skipped and why, on stderr past the test harness's output capture, so

@@ -7,6 +7,7 @@ mod diff;
 mod history;
 mod rollback;
 mod schema;
+mod shadow;
 mod show;
 mod validate;
 
@@ -50,6 +51,10 @@ pub enum PolicyCommand {
     /// are expected and nobody is in working hours (holidays, absences and daylight saving
     /// included), and the days where they exceed the reps' daily caps.
     Coverage(coverage::CoverageArgs),
+    /// Let a stored version decide every lead beside the active one, changing nothing
+    /// (no state, no notification), and compare the two.
+    #[command(subcommand)]
+    Shadow(shadow::ShadowCommand),
 }
 
 pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
@@ -62,5 +67,6 @@ pub fn run(cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
         PolicyCommand::Rollback(a) => rollback::run(a),
         PolicyCommand::Diff(a) => diff::run(a),
         PolicyCommand::Coverage(a) => coverage::run(a),
+        PolicyCommand::Shadow(c) => shadow::run(c),
     }
 }

@@ -37,6 +37,17 @@ pub fn aws_actions(
     {
         return Ok(None);
     }
+    let desk = aws_desk(sdk, table, lookup)?;
+    Ok(Some(ActionsState::new(config, Arc::new(desk))))
+}
+
+/// The desk rep actions and CRM touches run on: the store over `table`, the bus of their
+/// events and the notify queue, from the function's environment.
+pub fn aws_desk(
+    sdk: &aws_config::SdkConfig,
+    table: &str,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Result<AwsDesk, AwsActionsError> {
     let required = |name: &'static str| {
         lookup(name)
             .map(|v| v.trim().to_owned())
@@ -48,9 +59,11 @@ pub fn aws_actions(
         EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(sdk), required(EVENT_BUS)?),
     );
     let notify = SqsOutbox::new(aws_sdk_sqs::Client::new(sdk), required(NOTIFY_QUEUE_URL)?);
-    let desk = StoreDesk::new(Arc::new(router), Arc::new(notify));
-    Ok(Some(ActionsState::new(config, Arc::new(desk))))
+    Ok(StoreDesk::new(Arc::new(router), Arc::new(notify)))
 }
+
+/// [`StoreDesk`] on DynamoDB, EventBridge and SQS.
+pub type AwsDesk = StoreDesk<DynamoStore, EventBridgePublisher, SqsOutbox>;
 
 #[cfg(test)]
 mod tests {

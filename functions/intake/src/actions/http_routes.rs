@@ -162,7 +162,7 @@ async fn run(
     reply_json(reply)
 }
 
-pub(super) fn action_error(e: ActionError) -> IntakeError {
+pub(crate) fn action_error(e: ActionError) -> IntakeError {
     match e {
         ActionError::LeadNotFound(_) => IntakeError::LeadNotFound,
         ActionError::RepNotFound(_) => IntakeError::RepNotFound,

@@ -6,17 +6,15 @@
 //! to the attribute `country_raw`, an unreadable phone number to `phone_raw`. A lead with
 //! neither an email nor a usable phone number is answered 422.
 
-pub mod company;
-pub mod country;
-pub mod email;
+// The field normalizers live in `switchboard-normalize` (shared/normalize), shared with
+// the simulation and the backtest; these paths keep their intake names.
+pub use switchboard_normalize::{
+    company, country, email, free_mail, names, phone, punctuation, text,
+};
 pub mod fields;
-pub mod free_mail;
-pub mod names;
-pub mod phone;
-pub mod punctuation;
-pub mod text;
 
 use jiff::Timestamp;
+use switchboard_normalize::contact::{self, Contact, insert_attribute};
 use switchboard_routing::{Lead, Scalar};
 
 use crate::config::SourceConfig;
@@ -31,31 +29,18 @@ pub struct Normalized {
     pub warnings: Vec<FieldIssue>,
 }
 
-/// The contact slots, filled by the first non-empty field that maps to each.
-#[derive(Default)]
-struct Contact {
-    email: Option<String>,
-    phone: Option<String>,
-    country: Option<String>,
-    company: Option<String>,
-    first_name: Option<String>,
-    last_name: Option<String>,
-    full_name: Option<String>,
-}
-
-impl Contact {
-    fn slot(&mut self, target: &Target) -> Option<&mut Option<String>> {
-        Some(match target {
-            Target::Email => &mut self.email,
-            Target::Phone => &mut self.phone,
-            Target::Country => &mut self.country,
-            Target::Company => &mut self.company,
-            Target::FirstName => &mut self.first_name,
-            Target::LastName => &mut self.last_name,
-            Target::FullName => &mut self.full_name,
-            Target::Ignore | Target::Attribute(_) => return None,
-        })
-    }
+/// The contact slot a field's value fills.
+fn slot<'a>(contact: &'a mut Contact, target: &Target) -> Option<&'a mut Option<String>> {
+    Some(match target {
+        Target::Email => &mut contact.email,
+        Target::Phone => &mut contact.phone,
+        Target::Country => &mut contact.country,
+        Target::Company => &mut contact.company,
+        Target::FirstName => &mut contact.first_name,
+        Target::LastName => &mut contact.last_name,
+        Target::FullName => &mut contact.full_name,
+        Target::Ignore | Target::Attribute(_) => return None,
+    })
 }
 
 pub fn normalize(
@@ -75,7 +60,7 @@ pub fn normalize(
         if target == Target::Ignore {
             continue;
         }
-        if let Some(slot) = contact.slot(&target) {
+        if let Some(slot) = slot(&mut contact, &target) {
             match contact_text(&field.value) {
                 Some(text) if slot.is_none() => {
                     *slot = Some(text);
@@ -97,63 +82,10 @@ pub fn normalize(
         }
     }
 
-    if let Some(raw) = contact.country {
-        match country::resolve(&raw) {
-            Some(code) => lead.country = Some(code),
-            None => {
-                warnings.push(FieldIssue::new(
-                    "country",
-                    "not a recognized country; kept as attribute `country_raw`",
-                ));
-                insert_attribute(&mut lead, "country_raw", &Scalar::Text(raw));
-            }
-        }
-    }
-    if let Some(raw) = contact.email {
-        match email::normalize(&raw) {
-            Ok(e) => {
-                lead.email = Some(e.address);
-                lead.email_domain = Some(e.domain);
-                lead.free_mail = e.free_mail;
-            }
-            Err(message) => errors.push(FieldIssue::new("email", message)),
-        }
-    }
-    if let Some(raw) = contact.phone {
-        let region = lead
-            .country
-            .as_deref()
-            .or(source.default_country.as_deref());
-        match phone::normalize(&raw, region) {
-            Some(e164) => lead.phone = Some(e164),
-            None => {
-                warnings.push(FieldIssue::new(
-                    "phone",
-                    "not a valid phone number; kept as attribute `phone_raw`",
-                ));
-                insert_attribute(&mut lead, "phone_raw", &Scalar::Text(raw));
-            }
-        }
-    }
-    lead.company = contact.company.as_deref().and_then(company::clean);
-    lead.first_name = contact
-        .first_name
-        .as_deref()
-        .map(text::clean_line)
-        .filter(|s| !s.is_empty());
-    lead.last_name = contact
-        .last_name
-        .as_deref()
-        .map(text::clean_line)
-        .filter(|s| !s.is_empty());
-    if lead.first_name.is_none()
-        && lead.last_name.is_none()
-        && let Some(full) = &contact.full_name
-    {
-        let (first, last) = names::split_full_name(full);
-        lead.first_name = first;
-        lead.last_name = last;
-    }
+    let applied = contact::apply(&mut lead, contact, source.default_country.as_deref());
+    let issue = |i: contact::Issue| FieldIssue::new(i.field, i.message);
+    warnings.extend(applied.warnings.into_iter().map(issue));
+    errors.extend(applied.errors.into_iter().map(issue));
 
     if !errors.is_empty() {
         return Err(IntakeError::Invalid(errors));
@@ -189,26 +121,4 @@ fn number_text(n: f64) -> String {
     } else {
         n.to_string()
     }
-}
-
-/// Adds an attribute, cleaning text; a name already taken gets `_2`, `_3`, ...
-fn insert_attribute(lead: &mut Lead, name: &str, value: &Scalar) {
-    let value = match value {
-        Scalar::Text(t) => {
-            let cleaned = text::clean_text(t);
-            if cleaned.is_empty() {
-                return;
-            }
-            Scalar::Text(cleaned)
-        }
-        other => other.clone(),
-    };
-    let base = if name.is_empty() { "field" } else { name };
-    let mut key = base.to_owned();
-    let mut n = 1;
-    while lead.attributes.contains_key(&key) {
-        n += 1;
-        key = format!("{base}_{n}");
-    }
-    lead.attributes.insert(key, value);
 }

@@ -10,3 +10,4 @@ mod normalization;
 mod openapi;
 mod props;
 mod providers;
+mod touches;

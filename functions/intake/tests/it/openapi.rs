@@ -7,7 +7,7 @@ use axum::body::Body;
 use http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use serde_json::Value;
-use switchboard_intake::actions::aws::aws_actions;
+use switchboard_intake::actions::aws::{aws_actions, aws_desk};
 use switchboard_intake::admin::{JwtRoles, aws_admin};
 use switchboard_intake::aws::{AwsSettings, aws_state};
 use switchboard_intake::import::ImportIntake;
@@ -41,7 +41,10 @@ fn lambda_router() -> Router {
     let actions = aws_actions(&sdk, &settings.table, env)
         .expect("actions configuration")
         .expect("rep actions enabled");
-    let state = aws_state(config(), &sdk, &settings).with_actions(actions);
+    let touches = aws_desk(&sdk, &settings.table, env).expect("touch desk");
+    let state = aws_state(config(), &sdk, &settings)
+        .with_actions(actions)
+        .with_touches(std::sync::Arc::new(touches));
     let import = ImportIntake::from_state(&state);
     lambda_app(
         state,

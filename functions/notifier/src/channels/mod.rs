@@ -230,14 +230,17 @@ impl Channel {
         !self.writes_owner() || kind == NotifyKind::Assigned
     }
 
+    /// Sends the note. A CRM channel answers with the record it wrote the owner to, which
+    /// the notifier links to the lead so the CRM's events about it find the lead.
     pub async fn send(
         &self,
         name: &str,
         senders: &Senders,
         note: &Note,
         now: Timestamp,
-    ) -> Result<(), ChannelError> {
-        match self {
+    ) -> Result<Option<CrmRecord>, ChannelError> {
+        let record = |crm: &'static str| move |id: String| Some(CrmRecord { crm, id });
+        let sent = match self {
             Channel::SlackWebhook { url } => slack::send_webhook(&senders.http, url, note).await,
             Channel::SlackBot {
                 token,
@@ -258,25 +261,38 @@ impl Channel {
             // handler reserves for it (`DEFAULT_DEADLINE_MARGIN`). Cut short, it is a
             // transient failure: the queue delivers it again and the write is idempotent.
             Channel::Hubspot(hubspot) => {
-                crm_write(hubspot.write(&senders.http, note, now), note).await
+                return crm_write(hubspot.write(&senders.http, note, now), note)
+                    .await
+                    .map(record(switchboard_store::ports::crm_links::HUBSPOT));
             }
             Channel::Salesforce(salesforce) => {
-                crm_write(salesforce.write(&senders.http, note, now), note).await
+                return crm_write(salesforce.write(&senders.http, note, now), note)
+                    .await
+                    .map(record(switchboard_store::ports::crm_links::SALESFORCE));
             }
             Channel::Log => {
                 log(name, note, senders.log);
                 Ok(())
             }
-        }
+        };
+        sent.map(|()| None)
     }
+}
+
+/// The CRM record a write-back found or created: `crm` is the name links are kept under
+/// (`switchboard_store::ports::crm_links`), `id` the record's id there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CrmRecord {
+    pub crm: &'static str,
+    pub id: String,
 }
 
 /// A CRM write bounded to one request's time, its error text without the lead's personal
 /// data (CRMs quote the values they refuse).
-async fn crm_write(
-    write: impl std::future::Future<Output = Result<(), ChannelError>>,
+async fn crm_write<T>(
+    write: impl std::future::Future<Output = Result<T, ChannelError>>,
     note: &Note,
-) -> Result<(), ChannelError> {
+) -> Result<T, ChannelError> {
     let limit = crate::http::DEFAULT_TIMEOUT;
     tokio::time::timeout(limit, write)
         .await

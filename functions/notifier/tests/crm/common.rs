@@ -247,3 +247,13 @@ pub async fn serve(app: axum::Router) -> std::net::SocketAddr {
     });
     addr
 }
+
+/// The lead the write-back linked `record` of `crm` to, for the touch webhooks.
+pub async fn linked(store: &EmbeddedStore, crm: &str, record: &str) -> Option<String> {
+    use switchboard_store::CrmLinks;
+    store
+        .lead_of_crm_record(crm, record)
+        .await
+        .unwrap()
+        .map(|id| id.to_string())
+}

@@ -258,6 +258,13 @@ async fn an_existing_contact_gets_the_owner() {
     assert_eq!(fake.property(id, "lifecyclestage"), Some(json!("lead")));
     // Nothing else of the contact is overwritten.
     assert_eq!(fake.ids(), [id]);
+    // The contact is linked to the lead, for HubSpot's touch webhooks.
+    assert_eq!(
+        linked(n.store(), "hubspot", &id.to_string())
+            .await
+            .as_deref(),
+        Some("L-hs-found")
+    );
 }
 
 #[tokio::test]
@@ -277,6 +284,12 @@ async fn a_missing_contact_is_created_with_the_mapped_properties_and_the_owner()
     );
     let id = fake.ids()[0];
     assert_eq!(fake.property(id, "hubspot_owner_id"), Some(json!("111")));
+    assert_eq!(
+        linked(n.store(), "hubspot", &id.to_string())
+            .await
+            .as_deref(),
+        Some("L-hs-new")
+    );
 }
 
 #[tokio::test]

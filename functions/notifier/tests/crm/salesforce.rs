@@ -415,6 +415,10 @@ async fn a_contact_gets_the_owner_when_there_is_no_open_lead() {
         format!("{V}/sobjects/Contact/{id}")
     );
     assert_eq!(fake.field("Contact", &id, "OwnerId"), Some(json!(ANA)));
+    assert_eq!(
+        linked(n.store(), "salesforce", &id).await.as_deref(),
+        Some("L-sf-contact")
+    );
 }
 
 #[tokio::test]
@@ -435,8 +439,12 @@ async fn a_new_lead_is_created_with_the_mapped_fields_and_the_owner() {
         json!({"Email": EMAIL, "LastName": "Lovelace", "Company": "Analytical Engines", "Phone": "+441234567890",
                "Switchboard_Id__c": "L-sf-new", "LeadSource": "Web", "RecordTypeId": "012000000000001AAA", "OwnerId": ANA})
     );
-    let (_, fields) = fake.only("Lead");
+    let (id, fields) = fake.only("Lead");
     assert_eq!(fields["OwnerId"], json!(ANA));
+    assert_eq!(
+        linked(n.store(), "salesforce", &id).await.as_deref(),
+        Some("L-sf-new")
+    );
 }
 
 #[tokio::test]

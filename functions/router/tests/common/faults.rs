@@ -14,6 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use jiff::Timestamp;
 use switchboard_routing::{Account, CompiledPolicy, DecisionRecord, PolicyDocument, RepState};
+use switchboard_store::ports::shadow::{ShadowDecision, ShadowPools, ShadowSetting};
 use switchboard_store::{
     AccountDirectory, ActivePolicy, Applied, Apply, Assignment, DomainEvent, EventPublisher,
     ImportSummary, Insert, LeadRouting, LeadStatus, LeadStore, NewLead, Outbox, PolicyStore,
@@ -304,6 +305,44 @@ impl<S: PolicyStore> PolicyStore for Faulty<S> {
 
     fn history(&self) -> impl Future<Output = StoreResult<Vec<PolicySummary>>> + Send {
         self.inner.history()
+    }
+
+    fn get_shadow(&self) -> impl Future<Output = StoreResult<Option<ShadowSetting>>> + Send {
+        self.inner.get_shadow()
+    }
+
+    fn set_shadow(
+        &self,
+        setting: Option<&ShadowSetting>,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        self.inner.set_shadow(setting)
+    }
+
+    fn get_shadow_pools(&self) -> impl Future<Output = StoreResult<ShadowPools>> + Send {
+        self.inner.get_shadow_pools()
+    }
+
+    fn put_shadow_pools(
+        &self,
+        pools: &ShadowPools,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        self.inner.put_shadow_pools(pools)
+    }
+
+    fn put_shadow_decision(
+        &self,
+        decision: &ShadowDecision,
+    ) -> impl Future<Output = StoreResult<()>> + Send {
+        self.inner.put_shadow_decision(decision)
+    }
+
+    fn shadow_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<ShadowDecision>>> + Send {
+        self.inner.shadow_between(from, to, limit)
     }
 }
 

@@ -25,10 +25,12 @@ mod coverage;
 mod documented;
 mod import;
 mod lead_filters;
+mod outcomes;
 pub use coverage::coverage_reads_stored_arrivals_and_away_flags;
 pub use documented::answers_are_as_documented;
 pub use import::{bad_imports_are_refused, leads_are_imported_once_and_routed};
 pub use lead_filters::leads_are_filtered;
+pub use outcomes::outcomes_are_imported_shown_and_rebuilt;
 
 /// Two reps in one pool: ana works every hour with a cap of 2 open leads, bo is out of
 /// office for the century (so is never available).

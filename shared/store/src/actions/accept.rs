@@ -3,7 +3,7 @@
 use jiff::Timestamp;
 use serde_json::json;
 
-use super::events::event;
+use super::events::{event, with_why};
 use super::{ActionError, Answer, Desk, TRIES, Target};
 use crate::error::StoreError;
 use crate::ports::accounts::AccountDirectory;
@@ -22,6 +22,17 @@ where
     /// Accepts the target's assignment. Racing the sweep's expiry, exactly one wins: the
     /// store accepts only an open assignment and expires only an unaccepted one.
     pub async fn accept(&self, t: &Target, now: Timestamp) -> Result<Answer, ActionError> {
+        self.accept_because(t, None, now).await
+    }
+
+    /// As [`Desk::accept`], saying why when it was not the rep's own click: `via` (`touched
+    /// in HubSpot: hs_lead_status`) goes into the `lead.accepted` event's detail.
+    pub async fn accept_because(
+        &self,
+        t: &Target,
+        via: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Answer, ActionError> {
         for _ in 0..TRIES {
             let a = match self.current(t).await? {
                 Ok(a) => a,
@@ -45,7 +56,11 @@ where
                             "lead.accepted",
                             &accepted,
                             now,
-                            json!({ "accepted_at": at, "sla_due": accepted.sla_due }),
+                            with_why(
+                                json!({ "accepted_at": at, "sla_due": accepted.sla_due }),
+                                "via",
+                                via,
+                            ),
                         ))
                         .await?;
                     return Ok(if accepted.accepted_at == Some(now) {

@@ -4,8 +4,9 @@
 use jiff::Timestamp;
 use serde_json::json;
 
-use super::events::event;
+use super::events::{event, with_why};
 use super::{ActionError, Answer, Desk, TRIES, Target};
+use crate::error::StoreError;
 use crate::ports::accounts::AccountDirectory;
 use crate::ports::events::EventPublisher;
 use crate::ports::leads::LeadStore;
@@ -27,23 +28,44 @@ where
         outcome: CloseOutcome,
         now: Timestamp,
     ) -> Result<Answer, ActionError> {
+        self.end_with_rep(t, Some(outcome), None, now).await
+    }
+
+    /// Ends the target's open assignment because someone outside Switchboard took the
+    /// lead over (its owner was changed by hand in the CRM): closed without an outcome,
+    /// the rep's capacity freed and the lead not routed again, since a person decided who
+    /// has it. `why` goes into the `lead.closed` event's detail.
+    pub async fn hand_over(
+        &self,
+        t: &Target,
+        why: &str,
+        now: Timestamp,
+    ) -> Result<Answer, ActionError> {
+        self.end_with_rep(t, None, Some(why), now).await
+    }
+
+    async fn end_with_rep(
+        &self,
+        t: &Target,
+        outcome: Option<CloseOutcome>,
+        why: Option<&str>,
+        now: Timestamp,
+    ) -> Result<Answer, ActionError> {
         for _ in 0..TRIES {
             let a = match self.current(t).await? {
                 Ok(a) => a,
                 Err(refusal) => return Ok(refusal),
             };
-            let Some(closed) = self
+            // A conflict is another write racing this one (on DynamoDB also another close
+            // of the rep's counting toward the same outcome record): read again and retry.
+            let closed = match self
                 .store()
-                .end_attempt(
-                    &t.lead_id,
-                    a.attempt,
-                    ReleaseOutcome::Closed,
-                    Some(outcome),
-                    now,
-                )
-                .await?
-            else {
-                continue;
+                .end_attempt(&t.lead_id, a.attempt, ReleaseOutcome::Closed, outcome, now)
+                .await
+            {
+                Ok(Some(closed)) => closed,
+                Ok(None) | Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
             };
             self.router
                 .events
@@ -51,7 +73,11 @@ where
                     "lead.closed",
                     &closed,
                     now,
-                    json!({ "outcome": outcome.as_str() }),
+                    with_why(
+                        json!({ "outcome": outcome.map(CloseOutcome::as_str) }),
+                        "reason",
+                        why,
+                    ),
                 ))
                 .await?;
             return Ok(Answer::Closed { assignment: closed });

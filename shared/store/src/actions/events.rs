@@ -25,3 +25,12 @@ pub(crate) fn event(kind: &str, a: &Assignment, now: Timestamp, extra: Value) ->
         detail,
     }
 }
+
+/// `detail` with `name: why` added when there is a why (events of a rep's own action keep
+/// their shape).
+pub(crate) fn with_why(mut detail: Value, name: &str, why: Option<&str>) -> Value {
+    if let (Some(d), Some(why)) = (detail.as_object_mut(), why) {
+        d.insert(name.to_owned(), Value::String(why.to_owned()));
+    }
+    detail
+}

@@ -9,13 +9,16 @@
 
 mod accounts;
 mod audit;
+mod crm_links;
 mod deliveries;
 mod events;
 mod lead_index;
 mod leads;
+mod outcomes;
 mod policies;
 mod queue;
 mod routing;
+mod shadow;
 mod tables;
 mod upgrade;
 mod writer;

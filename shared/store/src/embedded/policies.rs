@@ -74,7 +74,7 @@ impl PolicyStore for EmbeddedStore {
                 return Err(StoreError::NotFound(format!("policy version {version}")));
             }
             let current: Option<ActivePolicy> = get_json(&pointers, ACTIVE)?;
-            let current_version = current.map(|a| a.version);
+            let current_version = current.as_ref().map(|a| a.version);
             if current_version != expected {
                 return Err(StoreError::Conflict(format!(
                     "active policy is {current_version:?}, not {expected:?}"
@@ -84,6 +84,7 @@ impl PolicyStore for EmbeddedStore {
                 version,
                 previous: current_version,
                 activated_at: now,
+                shadow: current.and_then(|a| a.shadow),
             };
             put_json(&mut pointers, ACTIVE, &active)?;
             Ok(active)
@@ -108,5 +109,40 @@ impl PolicyStore for EmbeddedStore {
             Ok(out)
         })
         .await
+    }
+
+    async fn get_shadow(&self) -> StoreResult<Option<crate::ports::shadow::ShadowSetting>> {
+        self.get_shadow_impl().await
+    }
+
+    async fn set_shadow(
+        &self,
+        setting: Option<&crate::ports::shadow::ShadowSetting>,
+    ) -> StoreResult<()> {
+        self.set_shadow_impl(setting).await
+    }
+
+    async fn get_shadow_pools(&self) -> StoreResult<crate::ports::shadow::ShadowPools> {
+        self.get_shadow_pools_impl().await
+    }
+
+    async fn put_shadow_pools(&self, pools: &crate::ports::shadow::ShadowPools) -> StoreResult<()> {
+        self.put_shadow_pools_impl(pools).await
+    }
+
+    async fn put_shadow_decision(
+        &self,
+        decision: &crate::ports::shadow::ShadowDecision,
+    ) -> StoreResult<()> {
+        self.put_shadow_decision_impl(decision).await
+    }
+
+    async fn shadow_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::ports::shadow::ShadowDecision>> {
+        self.shadow_between_impl(from, to, limit).await
     }
 }

@@ -10,12 +10,13 @@ use switchboard_routing::{PoolId, RepId};
 
 use super::EmbeddedStore;
 use super::tables::{
-    ASSIGNMENTS, DECISIONS, DUE, LEADS, LeadIndexes, OPEN_BY_REP, POOLS, REPS, db_err,
-    decision_key, due_key, get_json, pair_key, put_json, put_lead, put_text, remove,
+    ASSIGNMENTS, DECISIONS, DUE, LEADS, LeadIndexes, OPEN_BY_REP, POOLS, REP_OUTCOMES, REPS,
+    db_err, decision_key, due_key, get_json, pair_key, put_json, put_lead, put_text, remove,
 };
 use crate::apply::{Apply, pool_change_holds, rep_after, rep_change_holds};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::leads::{LeadStatus, StoredLead};
+use crate::ports::outcomes::best_fit_reps;
 use crate::ports::routing::{
     Applied, Assignment, AssignmentStatus, CloseOutcome, LeadRouting, ReleaseOutcome, RoutingState,
     RoutingView,
@@ -25,8 +26,9 @@ impl RoutingState for EmbeddedStore {
     async fn load(&self, policy: &CompiledPolicy, lead_id: &str) -> StoreResult<RoutingView> {
         let rep_ids: Vec<RepId> = policy.reps().iter().map(|r| r.id.clone()).collect();
         let pool_ids: Vec<PoolId> = policy.pools().iter().map(|p| p.id.clone()).collect();
+        let fit_reps = best_fit_reps(policy);
         let lead_id = lead_id.to_owned();
-        let (lead, assignment, reps, pools) = self.read(move |db| {
+        let (lead, assignment, reps, pools, outcomes) = self.read(move |db| {
             // One read transaction: the whole view is from one commit.
             let txn = db.begin_read().map_err(db_err)?;
             let leads = txn.open_table(LEADS).map_err(db_err)?;
@@ -44,7 +46,14 @@ impl RoutingState for EmbeddedStore {
                 let rec: Option<PoolRecord> = get_json(&pool_table, &id)?;
                 pools.push((id, rec));
             }
-            Ok((lead, assignment, reps, pools))
+            // Only a policy with a best_fit pool reads outcomes.
+            let outcomes = if fit_reps.is_empty() {
+                Vec::new()
+            } else {
+                let table = txn.open_table(REP_OUTCOMES).map_err(db_err)?;
+                super::outcomes::totals(&table, &fit_reps)?
+            };
+            Ok((lead, assignment, reps, pools, outcomes))
         })?;
         let mut snapshot = Snapshot::empty(policy);
         snapshot.reps = reps;
@@ -52,6 +61,9 @@ impl RoutingState for EmbeddedStore {
             if let Some(rec) = rec {
                 snapshot.set_pool_record(policy, &id, &rec);
             }
+        }
+        for (rep, outcomes) in outcomes {
+            snapshot.set_rep_outcomes(policy, &rep, outcomes);
         }
         Ok(RoutingView {
             lead,
@@ -403,5 +415,10 @@ fn release_in(
     put_json(&mut assignments, lead_id, &a)?;
     lead.updated_at = now;
     put_lead(&mut leads, &mut indexes, Some(&old), &lead)?;
+    // A won or lost close counts toward the rep's outcomes in this same transaction, so a
+    // second close of the assignment (which ends nothing, above) never counts again.
+    if a.status == AssignmentStatus::Closed {
+        super::outcomes::record_close(txn, &a)?;
+    }
     Ok(Some(a))
 }

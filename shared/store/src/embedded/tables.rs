@@ -54,10 +54,16 @@ pub const ACCOUNT_NAMES: Json = TableDefinition::new("account_names");
 /// `at (time_key) NUL entry id` → `AuditEntry`: the admin audit log, in time order.
 pub const AUDIT: Json = TableDefinition::new("audit_log");
 
+/// rep id → `OutcomeRecord`: the rep's won and lost closes, overall and by segment.
+pub const REP_OUTCOMES: Json = TableDefinition::new("rep_outcomes");
+
+/// `time_key(decided_at) NUL lead id` → `ShadowDecision`: the shadow policy's decisions.
+pub const SHADOW_DECISIONS: Json = TableDefinition::new("shadow_decisions");
+
 /// `layout` → the file's layout version (see `upgrade`)
 pub const META: Json = TableDefinition::new("meta");
 
-pub const ALL: [Json; 18] = [
+pub const ALL: [Json; 20] = [
     META,
     LEADS,
     IDEMPOTENCY,
@@ -76,6 +82,8 @@ pub const ALL: [Json; 18] = [
     ACCOUNT_DOMAINS,
     ACCOUNT_NAMES,
     AUDIT,
+    REP_OUTCOMES,
+    SHADOW_DECISIONS,
 ];
 
 /// Maps any redb error to a backend error.

@@ -3,10 +3,13 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod crm_links;
 pub mod deliveries;
 pub mod events;
 pub mod lead_index;
 pub mod leads;
+pub mod outcomes;
 pub mod policies;
 pub mod queue;
 pub mod routing;
+pub mod shadow;

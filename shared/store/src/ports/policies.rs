@@ -38,7 +38,7 @@ pub struct PolicySummary {
 }
 
 /// The active pointer. `previous` is the version it replaced, so one call rolls back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ActivePolicy {
     pub version: u64,
@@ -49,6 +49,11 @@ pub struct ActivePolicy {
         schemars(with = "switchboard_routing::schema::Timestamp")
     )]
     pub activated_at: Timestamp,
+    /// The version deciding beside the active one without changing anything
+    /// (`ports::shadow`); kept on the pointer so routing learns of it with the read it
+    /// already makes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shadow: Option<crate::ports::shadow::ShadowSetting>,
 }
 
 /// Policy storage.
@@ -100,4 +105,42 @@ pub trait PolicyStore: Send + Sync {
             self.set_active(previous, Some(active.version), now).await
         }
     }
+
+    // Shadow mode (`ports::shadow`): the setting is one value kept on the active pointer
+    // and carried over when the pointer moves (set replaces it and clears the shadow's
+    // pool state, `None` clears both; setting one without an active policy is `Invalid`);
+    // the pool state is one value, replaced
+    // whole; a decision is stored once per lead and decision time (a repeat with the same
+    // content is a no-op), and `shadow_between` lists those decided in `[from, to)`,
+    // oldest first, at most `limit`.
+
+    fn get_shadow(
+        &self,
+    ) -> impl Future<Output = StoreResult<Option<crate::ports::shadow::ShadowSetting>>> + Send;
+
+    fn set_shadow(
+        &self,
+        setting: Option<&crate::ports::shadow::ShadowSetting>,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn get_shadow_pools(
+        &self,
+    ) -> impl Future<Output = StoreResult<crate::ports::shadow::ShadowPools>> + Send;
+
+    fn put_shadow_pools(
+        &self,
+        pools: &crate::ports::shadow::ShadowPools,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn put_shadow_decision(
+        &self,
+        decision: &crate::ports::shadow::ShadowDecision,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn shadow_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: usize,
+    ) -> impl Future<Output = StoreResult<Vec<crate::ports::shadow::ShadowDecision>>> + Send;
 }

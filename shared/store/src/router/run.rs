@@ -26,6 +26,12 @@ use crate::ports::leads::LeadStore;
 use crate::ports::policies::PolicyStore;
 use crate::ports::routing::{Applied, RoutingState};
 
+/// A run's decided writes (lead index, write, the shadow's decision if one is set).
+struct Prepared {
+    writes: Vec<(usize, Apply, Option<DecisionRecord>)>,
+    shadow: Option<super::shadow::ShadowRun>,
+}
+
 impl<S, E> Router<S, E>
 where
     S: LeadStore + RoutingState + PolicyStore + AccountDirectory,
@@ -43,11 +49,20 @@ where
             lead_ids.iter().map(|_| None).collect();
         // On a failure nothing is decided here (no policy, a read failed); each lead is
         // then routed on its own below, which reports why.
-        let prepared = self.prepare_run(lead_ids, now).await.unwrap_or_default();
-        let writes = join_all(prepared.iter().map(|(_, apply)| self.store.apply(apply))).await;
-        for ((index, apply), written) in prepared.into_iter().zip(writes) {
+        let Prepared {
+            writes: prepared,
+            mut shadow,
+        } = self.prepare_run(lead_ids, now).await.unwrap_or(Prepared {
+            writes: Vec::new(),
+            shadow: None,
+        });
+        let writes = join_all(prepared.iter().map(|(_, apply, _)| self.store.apply(apply))).await;
+        for ((index, apply, shadow_record), written) in prepared.into_iter().zip(writes) {
             match written {
                 Ok(Applied::Committed) => {
+                    if let (Some(run), Some(shadow_record)) = (shadow.as_mut(), shadow_record) {
+                        run.keep(&apply.record, shadow_record);
+                    }
                     let published = match &apply.assignment {
                         Some(a) => self.publish_assigned(a, now).await,
                         None => self.publish_parked(&apply, now).await,
@@ -70,6 +85,9 @@ where
                 Err(e) => results[index] = Some(Err(e.into())),
             }
         }
+        if let Some(run) = shadow {
+            self.shadow_finish(run).await;
+        }
         let mut out = Vec::with_capacity(lead_ids.len());
         for (result, id) in results.into_iter().zip(lead_ids) {
             out.push(match result {
@@ -82,11 +100,7 @@ where
 
     /// Decides the leads that simply await their first decision, each on the state the
     /// ones before it leave. Returns each decided lead's index and its write.
-    async fn prepare_run(
-        &self,
-        lead_ids: &[&str],
-        now: Timestamp,
-    ) -> Result<Vec<(usize, Apply)>, RouteError> {
+    async fn prepare_run(&self, lead_ids: &[&str], now: Timestamp) -> Result<Prepared, RouteError> {
         let active = self
             .store
             .get_active()
@@ -95,6 +109,7 @@ where
         let policy = self.policies.get(&self.store, active.version).await?;
         let mut state: Option<Snapshot> = None;
         let mut prepared = Vec::with_capacity(lead_ids.len());
+        let mut shadow = self.shadow_start(&active).await;
         for (index, id) in lead_ids.iter().enumerate() {
             // The first lead's read brings the state every decision of the run builds
             // on; the others need only the lead and its assignment.
@@ -124,9 +139,21 @@ where
                 },
             );
             snapshot.apply(&decision.change);
+            let shadow_record = match shadow.as_mut() {
+                Some(run) => {
+                    let account = account.as_ref().map(|(a, by)| (a, *by));
+                    let shadow_record = self.shadow_decide(run, &lead, account, now).await;
+                    run.follow(&policy, snapshot, &decision.change);
+                    shadow_record
+                }
+                None => None,
+            };
             let record = DecisionRecord::new(&policy, &lead.lead, &decision);
-            prepared.push((index, Apply::new(&lead, record)?));
+            prepared.push((index, Apply::new(&lead, record)?, shadow_record));
         }
-        Ok(prepared)
+        Ok(Prepared {
+            writes: prepared,
+            shadow,
+        })
     }
 }

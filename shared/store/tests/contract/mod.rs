@@ -6,19 +6,22 @@
 pub mod actions;
 pub mod audit;
 pub mod concurrency;
+pub mod crm_links;
 pub mod dedupe;
 pub mod deliveries;
 pub mod fixtures;
 pub mod listing;
+pub mod outcomes;
 pub mod queue;
 pub mod runs;
+pub mod shadow;
 pub mod store;
 
 use std::future::Future;
 
 use switchboard_store::{
-    AccountDirectory, AuditLog, DeliveryLog, DomainEvent, EventPublisher, LeadIndex, LeadStore,
-    PolicyStore, RoutingState, WorkQueue,
+    AccountDirectory, AuditLog, CrmLinks, DeliveryLog, DomainEvent, EventPublisher, LeadIndex,
+    LeadStore, OutcomeStore, PolicyStore, RoutingState, WorkQueue,
 };
 
 /// Makes fresh, empty instances of one backend's adapters.
@@ -30,6 +33,8 @@ pub trait Harness: Send + Sync + Sized + 'static {
         + AccountDirectory
         + DeliveryLog
         + AuditLog
+        + CrmLinks
+        + OutcomeStore
         + 'static;
     type Events: EventPublisher + 'static;
     type Queue: WorkQueue + 'static;
@@ -76,6 +81,10 @@ macro_rules! contract_tests {
             runs::racing_runs_never_exceed_a_cap,
             deliveries::deliveries_are_recorded_once_per_channel,
             deliveries::concurrent_records_have_one_winner,
+            crm_links::crm_records_link_to_their_newest_lead,
+            outcomes::outcomes_count_once_per_close_and_reach_the_snapshot,
+            outcomes::outcomes_make_best_fit_depart_for_a_credibly_better_rep,
+            outcomes::outcomes_of_concurrent_closes_all_count,
             actions::actions_are_conditional_on_the_assignment,
             actions::away_status_is_persisted_and_routing_skips_it,
             actions::sweep_reassigns_then_escalates,
@@ -92,6 +101,8 @@ macro_rules! contract_tests {
             audit::audit_pages_through_many_entries_across_days,
             audit::audit_entries_round_trip_and_are_never_overwritten,
             audit::audit_refuses_bad_requests,
+            shadow::shadow_setting_state_and_decisions_round_trip,
+            shadow::a_shadow_decides_beside_the_active_policy_and_changes_nothing,
         );
     };
     (@tests $harness:expr; $($module:ident :: $name:ident),+ $(,)?) => {

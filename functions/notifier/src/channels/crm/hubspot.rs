@@ -85,24 +85,25 @@ impl Call {
 }
 
 impl Hubspot {
-    /// Makes the note's rep the owner of the lead's record (errors unredacted: the
-    /// channel's dispatch redacts them, `channels::crm_write`).
+    /// Makes the note's rep the owner of the lead's record and returns the contact's id
+    /// (errors unredacted: the channel's dispatch redacts them, `channels::crm_write`).
     pub async fn write(
         &self,
         http: &HttpClient,
         note: &Note,
         now: Timestamp,
-    ) -> Result<(), ChannelError> {
+    ) -> Result<String, ChannelError> {
         let owner = Crm::Hubspot.owner(note)?;
         let email = lead_email(note, "HubSpot contact")?;
         let id = match self.search(http, email, now).await? {
             Some(id) => id,
             None => match self.create(http, note, owner, now).await? {
-                Created::New => return Ok(()),
+                Created::New(id) => return Ok(id),
                 Created::Existing(id) => id,
             },
         };
-        self.update(http, &id, owner, now).await
+        self.update(http, &id, owner, now).await?;
+        Ok(id)
     }
 
     fn url(&self, path: &str) -> String {
@@ -217,8 +218,8 @@ impl Hubspot {
         }
         check(&response, Call::Create, now)?;
         // The answer is read so an unexpected one fails (and is retried) like elsewhere.
-        let _created: Object = json("HubSpot", Call::Create.what(), &response)?;
-        Ok(Created::New)
+        let created: Object = json("HubSpot", Call::Create.what(), &response)?;
+        Ok(Created::New(created.id))
     }
 
     async fn update(
@@ -248,8 +249,8 @@ impl Hubspot {
 }
 
 enum Created {
-    /// Created with the owner set.
-    New,
+    /// Created with the owner set: its id.
+    New(String),
     /// Already there (the search had not caught up): the owner is still to be set.
     Existing(String),
 }

@@ -5,11 +5,10 @@
 //! Base table reads are strongly consistent, so the log needs no index and a read sees
 //! every entry recorded before it began.
 
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use jiff::{SignedDuration, Timestamp};
 
 use super::codec::{self, Expr, Item, get_s, get_ts, opt_s, s};
-use super::{DynamoStore, errors, keys};
+use super::{DynamoStore, keys};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::audit::{AuditCursor, AuditEntry, AuditLog, AuditPage, audit_request};
 use crate::ports::lead_index::time_key;
@@ -29,36 +28,17 @@ impl AuditLog for DynamoStore {
         if let Some(note) = &entry.note {
             attrs.push(("note", s(note)));
         }
-        let mut expr = Expr::new();
-        let condition = format!("attribute_not_exists({})", expr.name(keys::PK));
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(codec::item(key.clone(), attrs)))
-            .condition_expression(condition)
-            .set_expression_attribute_names(expr.names())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                // A retry whose first try was stored (its reply lost) finds its own entry.
-                match self.get_item(key).await?.as_ref().map(entry_of) {
-                    Some(Ok(stored)) if stored == *entry => Ok(()),
-                    Some(Err(e)) => Err(e),
-                    _ => Err(StoreError::Conflict(format!(
-                        "another audit entry is stored as {} at {}",
-                        entry.id, entry.at
-                    ))),
-                }
-            }
-            Err(e) => Err(errors::backend("PutItem", e)),
+        if self.put_if_absent(codec::item(key.clone(), attrs)).await? {
+            return Ok(());
+        }
+        // A retry whose first try was stored (its reply lost) finds its own entry.
+        match self.get_item(key).await?.as_ref().map(entry_of) {
+            Some(Ok(stored)) if stored == *entry => Ok(()),
+            Some(Err(e)) => Err(e),
+            _ => Err(StoreError::Conflict(format!(
+                "another audit entry is stored as {} at {}",
+                entry.id, entry.at
+            ))),
         }
     }
 

@@ -136,6 +136,14 @@ impl Expr {
         placeholder
     }
 
+    /// `#label` for the attribute `attr`, for names that are not word characters (a
+    /// placeholder must be).
+    pub fn name_as(&mut self, label: &str, attr: &str) -> String {
+        let placeholder = format!("#{label}");
+        self.names.insert(placeholder.clone(), attr.to_owned());
+        placeholder
+    }
+
     /// `:label` bound to `value`.
     pub fn value(&mut self, label: &str, value: AttributeValue) -> String {
         let placeholder = format!(":{label}");

@@ -2,12 +2,10 @@
 //! `pk = LEAD#<lead id>`, `sk = NOTIFIED#<assignment id>#<kind>#<channel>`, written with a
 //! conditional put. One `Query` on the sort key prefix lists the channels of a message.
 
-use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use jiff::Timestamp;
 
 use super::DynamoStore;
 use super::codec::{self, get_s, s};
-use super::errors;
 use super::keys;
 use crate::error::{StoreError, StoreResult};
 use crate::ports::deliveries::{DeliveryKey, DeliveryLog};
@@ -42,28 +40,6 @@ impl DeliveryLog for DynamoStore {
                 ("delivered_at", s(at.to_string())),
             ],
         );
-        let mut expr = codec::Expr::new();
-        let condition = format!("attribute_not_exists({})", expr.name(keys::PK));
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(item))
-            .condition_expression(condition)
-            .set_expression_attribute_names(expr.names())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(e) => Err(errors::backend("PutItem", e)),
-        }
+        self.put_if_absent(item).await
     }
 }

@@ -98,8 +98,10 @@ pub fn idempotency(key: &str) -> Key {
 pub fn email(index_key: &str) -> Key {
     Key::new(format!("EMAIL#{index_key}"), "EMAIL")
 }
+/// Sort key of a lead's assignment in its partition.
+pub const ASSIGNMENT_SK: &str = "ASSIGNMENT";
 pub fn assignment(lead_id: &str) -> Key {
-    Key::new(lead_partition(lead_id), "ASSIGNMENT")
+    Key::new(lead_partition(lead_id), ASSIGNMENT_SK)
 }
 pub const DECISION_PREFIX: &str = "DECISION#";
 pub fn decision(lead_id: &str, number: u32) -> Key {
@@ -123,6 +125,11 @@ pub fn delivery(assignment_id: &str, kind: &str, channel: &str, lead_id: &str) -
 pub fn rep(id: &str) -> Key {
     Key::new(rep_partition(id), "STATE")
 }
+/// Sort key of a rep's outcomes item, beside its counters (`STATE`).
+pub const OUTCOMES_SK: &str = "OUTCOMES";
+pub fn rep_outcomes(id: &str) -> Key {
+    Key::new(rep_partition(id), OUTCOMES_SK)
+}
 pub fn pool(id: &str) -> Key {
     Key::new(format!("{POOL}{id}"), "STATE")
 }
@@ -137,8 +144,26 @@ pub fn policy_version(v: u64) -> Key {
 pub fn policy_head() -> Key {
     Key::new(POLICY_PK.to_owned(), "HEAD")
 }
+pub fn shadow_pools() -> Key {
+    Key::new(POLICY_PK.to_owned(), "SHADOW-POOLS")
+}
+/// Partition of the shadow decisions of one UTC day.
+pub fn shadow_pk(day: Date) -> String {
+    format!("SHADOW#{day}")
+}
+/// A shadow decision's item: in its day's partition, by time and then lead.
+pub fn shadow_decision(at: Timestamp, lead_id: &str) -> Key {
+    Key {
+        pk: shadow_pk(day_of(at)),
+        sk: audit_sk(at, lead_id),
+    }
+}
 pub fn policy_active() -> Key {
     Key::new(POLICY_PK.to_owned(), "ACTIVE")
+}
+/// The lead a CRM record belongs to (`crm` is `hubspot` or `salesforce`).
+pub fn crm_record(crm: &str, record_id: &str) -> Key {
+    Key::new(format!("CRM#{crm}#{record_id}"), "CRM")
 }
 pub fn account(id: &str) -> Key {
     Key::new(format!("ACCOUNT#{id}"), "ACCOUNT")

@@ -9,14 +9,17 @@ mod accounts;
 mod audit;
 mod backfill;
 mod codec;
+mod crm_links;
 mod deliveries;
 mod errors;
 mod items;
 pub mod keys;
 mod lead_index;
 mod leads;
+mod outcomes;
 mod policies;
 mod routing;
+mod shadow;
 mod table;
 
 use aws_sdk_dynamodb::Client;
@@ -53,6 +56,34 @@ impl DynamoStore {
 
     pub fn table(&self) -> &str {
         &self.table
+    }
+
+    /// Puts `item` unless an item with its key exists: `true` when written, `false` when
+    /// one was there (the caller decides whether that one is its own earlier write).
+    async fn put_if_absent(&self, item: Item) -> StoreResult<bool> {
+        let mut expr = codec::Expr::new();
+        let condition = format!("attribute_not_exists({})", expr.name(keys::PK));
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition)
+            .set_expression_attribute_names(expr.names())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(errors::backend("PutItem", e)),
+        }
     }
 
     async fn get_item(&self, key: keys::Key) -> StoreResult<Option<Item>> {

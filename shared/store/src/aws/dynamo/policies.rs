@@ -1,7 +1,7 @@
 //! [`PolicyStore`] on DynamoDB: versions `POLICY / V#n`, a `HEAD` counter that allocates
 //! numbers, and the `ACTIVE` pointer moved with compare-and-set.
 
-use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 use jiff::Timestamp;
 use switchboard_routing::PolicyDocument;
 
@@ -112,6 +112,10 @@ impl PolicyStore for DynamoStore {
             version: get_n(&item, "version")?,
             previous: opt_n(&item, "previous")?,
             activated_at: get_ts(&item, "activated_at")?,
+            shadow: match item.contains_key("shadow") {
+                true => Some(get_json(&item, "shadow")?),
+                false => None,
+            },
         }))
     }
 
@@ -135,28 +139,33 @@ impl PolicyStore for DynamoStore {
             )
             .build();
 
-        let active = ActivePolicy {
-            version,
-            previous: expected,
-            activated_at: now,
-        };
-        let mut attrs = vec![
-            ("version", n(version)),
-            ("activated_at", s(now.to_string())),
-        ];
-        if let Some(p) = expected {
-            attrs.push(("previous", n(p)));
-        }
+        // An update, not a put: the shadow setting on the pointer stays as it is.
         let mut e = Expr::new();
+        let mut set = format!(
+            "SET {} = {}, {} = {}",
+            e.name("version"),
+            e.value("version", n(version)),
+            e.name("activated_at"),
+            e.value("at", s(now.to_string())),
+        );
+        match expected {
+            Some(p) => set.push_str(&format!(
+                ", {} = {}",
+                e.name("previous"),
+                e.value("previous", n(p))
+            )),
+            None => set.push_str(&format!(" REMOVE {}", e.name("previous"))),
+        }
         let condition = match expected {
             None => format!("attribute_not_exists({})", e.name(keys::PK)),
             Some(v) => format!("{} = {}", e.name("version"), e.value("expected", n(v))),
         };
         let move_pointer = TransactWriteItem::builder()
-            .put(
-                Put::builder()
+            .update(
+                Update::builder()
                     .table_name(&self.table)
-                    .set_item(Some(codec::item(keys::policy_active(), attrs)))
+                    .set_key(Some(codec::key(keys::policy_active())))
+                    .update_expression(set)
                     .condition_expression(condition)
                     .set_expression_attribute_names(e.names())
                     .set_expression_attribute_values(e.values())
@@ -166,7 +175,12 @@ impl PolicyStore for DynamoStore {
             .build();
 
         match self.transact(vec![target_exists, move_pointer]).await {
-            Ok(()) => Ok(active),
+            Ok(()) => Ok(ActivePolicy {
+                version,
+                previous: expected,
+                activated_at: now,
+                shadow: self.get_active().await?.and_then(|a| a.shadow),
+            }),
             Err(TransactFailure::Cancelled(reasons)) if condition_failed(&reasons, 0) => {
                 Err(StoreError::NotFound(format!("policy version {version}")))
             }
@@ -186,5 +200,40 @@ impl PolicyStore for DynamoStore {
         .iter()
         .map(summary)
         .collect()
+    }
+
+    async fn get_shadow(&self) -> StoreResult<Option<crate::ports::shadow::ShadowSetting>> {
+        self.get_shadow_impl().await
+    }
+
+    async fn set_shadow(
+        &self,
+        setting: Option<&crate::ports::shadow::ShadowSetting>,
+    ) -> StoreResult<()> {
+        self.set_shadow_impl(setting).await
+    }
+
+    async fn get_shadow_pools(&self) -> StoreResult<crate::ports::shadow::ShadowPools> {
+        self.get_shadow_pools_impl().await
+    }
+
+    async fn put_shadow_pools(&self, pools: &crate::ports::shadow::ShadowPools) -> StoreResult<()> {
+        self.put_shadow_pools_impl(pools).await
+    }
+
+    async fn put_shadow_decision(
+        &self,
+        decision: &crate::ports::shadow::ShadowDecision,
+    ) -> StoreResult<()> {
+        self.put_shadow_decision_impl(decision).await
+    }
+
+    async fn shadow_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: usize,
+    ) -> StoreResult<Vec<crate::ports::shadow::ShadowDecision>> {
+        self.shadow_between_impl(from, to, limit).await
     }
 }

@@ -20,10 +20,11 @@ use switchboard_routing::{AwayStatus, CompiledPolicy, DecisionRecord, RepState, 
 use super::codec::{self, Expr, get_json, json, n, s};
 use super::errors::{self, TransactFailure};
 use super::leads::{put_new, status_index_update};
-use super::{DynamoStore, items, keys};
+use super::{DynamoStore, items, keys, outcomes};
 use crate::apply::Apply;
 use crate::error::{StoreError, StoreResult};
 use crate::ports::leads::LeadStatus;
+use crate::ports::outcomes::best_fit_reps;
 use crate::ports::routing::{
     Applied, Assignment, AssignmentStatus, CloseOutcome, LeadRouting, ReleaseOutcome, RoutingState,
     RoutingView,
@@ -213,6 +214,8 @@ impl RoutingState for DynamoStore {
         let mut wanted = vec![lead_key.clone(), assignment_key.clone()];
         wanted.extend(policy.reps().iter().map(|r| keys::rep(&r.id)));
         wanted.extend(policy.pools().iter().map(|p| keys::pool(&p.id)));
+        // Outcomes only for a policy with a best_fit pool: in the same BatchGetItem.
+        wanted.extend(best_fit_reps(policy).iter().map(|r| keys::rep_outcomes(r)));
         let found = self.batch_get(wanted).await?;
 
         let mut snapshot = Snapshot::empty(policy);
@@ -227,6 +230,9 @@ impl RoutingState for DynamoStore {
                 }
                 keys::Partition::Lead(_) if sk == assignment_key.sk => {
                     assignment = Some(items::assignment(item)?);
+                }
+                keys::Partition::Rep(rep) if outcomes::is_outcomes(item) => {
+                    snapshot.set_rep_outcomes(policy, rep, outcomes::outcome_record(item)?.total());
                 }
                 keys::Partition::Rep(rep) => {
                     if let Some(state) = snapshot.rep_mut(policy, rep) {
@@ -459,7 +465,8 @@ impl RoutingState for DynamoStore {
 
 impl DynamoStore {
     /// Ends the open assignment (at `attempt`, when given): the assignment, the rep's
-    /// count and the lead in one transaction, conditioned on the assignment read.
+    /// count, the lead and a close's outcome count in one transaction, conditioned on the
+    /// assignment read.
     async fn end(
         &self,
         lead_id: &str,
@@ -559,7 +566,10 @@ impl DynamoStore {
         );
         let lead = update(&self.table, keys::lead(lead_id), set, Some(condition), &e)?;
 
-        match self.transact(vec![end_assignment, free, lead]).await {
+        // 4. A won or lost close: the rep's outcomes, counted once with the close.
+        let mut writes = vec![end_assignment, free, lead];
+        writes.extend(self.record_close(&ended).await?);
+        match self.transact(writes).await {
             Ok(()) => Ok(Some(ended)),
             Err(TransactFailure::Cancelled(reasons)) => {
                 // Someone else ended it first: nothing to do, exactly as if we were second.

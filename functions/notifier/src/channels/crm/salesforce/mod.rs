@@ -137,19 +137,21 @@ impl Salesforce {
         }
     }
 
-    /// Makes the note's rep the owner of the lead's record (errors unredacted: the
-    /// channel's dispatch redacts them, `channels::crm_write`).
+    /// Makes the note's rep the owner of the lead's record and returns the Lead's or
+    /// Contact's id (errors unredacted: the channel's dispatch redacts them,
+    /// `channels::crm_write`).
     pub async fn write(
         &self,
         http: &HttpClient,
         note: &Note,
         now: Timestamp,
-    ) -> Result<(), ChannelError> {
+    ) -> Result<String, ChannelError> {
         let owner = Crm::Salesforce.owner(note)?;
         let email = lead_email(note, "Salesforce Lead")?;
         for object in ["Lead", "Contact"] {
             if let Some(id) = self.find(http, object, email, now).await? {
-                return self.update(http, object, &id, owner, now).await;
+                self.update(http, object, &id, owner, now).await?;
+                return Ok(id);
             }
         }
         self.create(http, note, email, owner, now).await
@@ -242,7 +244,7 @@ impl Salesforce {
         email: &str,
         owner: &str,
         now: Timestamp,
-    ) -> Result<(), ChannelError> {
+    ) -> Result<String, ChannelError> {
         let mut fields: Map<String, Value> = mapped(&self.fields, &note.record)
             .into_iter()
             .map(|(k, v)| (k, Value::String(v)))
@@ -274,7 +276,7 @@ impl Salesforce {
                 permanent: true,
             });
         }
-        Ok(())
+        Ok(answer.id)
     }
 
     async fn update(

@@ -248,7 +248,7 @@ mod tests {
     }
 
     /// Every region: about two minutes in a debug build (each fresh database compiles its
-    /// patterns again). `cargo test -p switchboard-intake --lib -- --ignored phone`
+    /// patterns again). `cargo test -p switchboard-normalize --lib -- --ignored phone`
     #[test]
     #[ignore = "slow in a debug build; run when phone.rs or phonenumber changes"]
     fn every_region_answers_as_the_whole_database() {

@@ -1,4 +1,4 @@
-//! Writes the phone-number metadata split by calling code (`src/normalize/phone.rs` loads
+//! Writes the phone-number metadata split by calling code (`src/phone.rs` loads
 //! one calling code's regions at a time), from the `phonenumber` crate's database.
 //!
 //! Why: `phonenumber`'s own database is one blob that is decoded, and every one of its

@@ -1,5 +1,5 @@
-//! Writes the country table the intake resolves names and codes with
-//! (`src/normalize/country.rs`), from the `keshvar` crate's ISO data and translations.
+//! Writes the country table lead normalization resolves names and codes with
+//! (`src/country.rs`), from the `keshvar` crate's ISO data and translations.
 //!
 //! Why generate it: linked into the binary, `keshvar` with its translations is about 2 MB
 //! of constructor code (every country's names in ~100 languages built at run time) and the
@@ -20,19 +20,19 @@ use std::path::PathBuf;
 
 use keshvar::CountryIterator;
 
-#[path = "src/normalize/country/key.rs"]
+#[path = "src/country/key.rs"]
 mod key;
-#[path = "src/normalize/punctuation.rs"]
+#[path = "src/punctuation.rs"]
 mod punctuation;
 
-// The phone-number metadata split by calling code (`src/normalize/phone.rs`).
+// The phone-number metadata split by calling code (`src/phone.rs`).
 #[path = "build_phone.rs"]
 mod phone;
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
-    println!("cargo::rerun-if-changed=src/normalize/country/key.rs");
-    println!("cargo::rerun-if-changed=src/normalize/punctuation.rs");
+    println!("cargo::rerun-if-changed=src/country/key.rs");
+    println!("cargo::rerun-if-changed=src/punctuation.rs");
     println!("cargo::rerun-if-changed=build_phone.rs");
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
     phone::write(&out_dir);

@@ -1,0 +1,242 @@
+//! The touch webhooks' settings: one entry per webhook under `touches:` in the intake
+//! configuration, beside the sources, with its secret given the same way (inline, or
+//! `{ env: NAME }`).
+//!
+//! ```yaml
+//! touches:
+//!   - id: hubspot                     # POST /v1/touches/hubspot
+//!     crm: hubspot
+//!     secret: { env: HUBSPOT_APP_SECRET }   # the app's client secret (v3 signatures)
+//!     public_url: https://leads.example.com/v1/touches/hubspot
+//!     # properties: [hs_lead_status, notes_last_contacted]
+//!     # ignore_sources: [INTEGRATION]
+//!   - id: salesforce                  # POST /v1/touches/salesforce/{token}
+//!     crm: salesforce
+//!     secret: { env: SALESFORCE_TOUCH_TOKEN }
+//!     # integration_user: 0055e000001AbCdAAK
+//! ```
+
+use jiff::SignedDuration;
+use serde::Deserialize;
+
+use crate::config::{ConfigError, GenericAuth, ProviderKind, Secret, SourceConfig};
+
+/// The contact properties whose change counts as a touch when none are configured.
+pub const DEFAULT_HUBSPOT_PROPERTIES: [&str; 2] = ["hs_lead_status", "notes_last_contacted"];
+
+/// The CRM a touch webhook comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TouchCrm {
+    Hubspot,
+    Salesforce,
+}
+
+impl TouchCrm {
+    /// The name CRM record links are kept under (`switchboard_store::ports::crm_links`).
+    pub fn key(self) -> &'static str {
+        match self {
+            TouchCrm::Hubspot => switchboard_store::ports::crm_links::HUBSPOT,
+            TouchCrm::Salesforce => switchboard_store::ports::crm_links::SALESFORCE,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            TouchCrm::Hubspot => "HubSpot",
+            TouchCrm::Salesforce => "Salesforce",
+        }
+    }
+}
+
+/// One touch webhook.
+#[derive(Debug, Clone)]
+pub struct TouchConfig {
+    /// The last segment of `/v1/touches/{id}`.
+    pub id: String,
+    pub crm: TouchCrm,
+    /// HubSpot: the app's client secret, which signs each request (v3). Salesforce: the
+    /// token in the URL's last segment or the `X-Switchboard-Token` header.
+    pub secret: Secret,
+    /// HubSpot: the target URL exactly as configured in the app, which is what HubSpot
+    /// signs (without it the URL is rebuilt from the request).
+    pub public_url: Option<String>,
+    /// HubSpot: the contact properties whose change is a touch.
+    pub properties: Vec<String>,
+    /// HubSpot: changes whose `changeSource` or `sourceId` is one of these are not
+    /// touches (Switchboard's own write-back, another integration).
+    pub ignore_sources: Vec<String>,
+    /// Salesforce: changes last made by this user (the write-back's run-as user) are not
+    /// touches.
+    pub integration_user: Option<String>,
+    /// HubSpot: the accepted age of a signed timestamp (5 minutes).
+    pub tolerance: SignedDuration,
+}
+
+impl TouchConfig {
+    /// A HubSpot touch webhook's signature is checked as a HubSpot source's is: the same
+    /// v3 scheme over method, URL, body and timestamp.
+    pub(crate) fn as_signed_source(&self) -> SourceConfig {
+        SourceConfig {
+            id: self.id.clone(),
+            kind: ProviderKind::Hubspot,
+            secret: self.secret.clone(),
+            fields: Default::default(),
+            public_url: self.public_url.clone(),
+            thank_you_url: None,
+            default_country: None,
+            tolerance: self.tolerance,
+            auth: GenericAuth::default(),
+        }
+    }
+}
+
+/// A `touches:` entry as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTouch<S> {
+    id: String,
+    crm: TouchCrm,
+    secret: S,
+    #[serde(default)]
+    public_url: Option<String>,
+    #[serde(default)]
+    properties: Option<Vec<String>>,
+    #[serde(default)]
+    ignore_sources: Vec<String>,
+    #[serde(default)]
+    integration_user: Option<String>,
+    #[serde(default)]
+    tolerance: Option<SignedDuration>,
+}
+
+impl<S> RawTouch<S> {
+    /// The entry checked, its secret resolved by `secret`.
+    pub(crate) fn resolve(
+        self,
+        secret: impl FnOnce(S) -> Result<Secret, ConfigError>,
+    ) -> Result<TouchConfig, ConfigError> {
+        let secret = secret(self.secret)?;
+        let bad =
+            |message: &str| ConfigError::Invalid(format!("touch webhook `{}`: {message}", self.id));
+        let id_ok = !self.id.is_empty()
+            && self.id.len() <= 64
+            && self
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !id_ok {
+            return Err(bad("id must be 1-64 characters of A-Z, a-z, 0-9, - and _"));
+        }
+        if secret.expose().is_empty() {
+            return Err(bad("secret is empty"));
+        }
+        let hubspot = self.crm == TouchCrm::Hubspot;
+        if !hubspot
+            && (self.public_url.is_some()
+                || self.properties.is_some()
+                || !self.ignore_sources.is_empty()
+                || self.tolerance.is_some())
+        {
+            return Err(bad(
+                "public_url, properties, ignore_sources and tolerance only apply to crm: hubspot",
+            ));
+        }
+        if hubspot && self.integration_user.is_some() {
+            return Err(bad("integration_user only applies to crm: salesforce"));
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return Err(bad("public_url must be an absolute http(s) URL"));
+        }
+        let properties = match self.properties {
+            Some(p) if p.iter().any(|p| p.trim().is_empty()) => {
+                return Err(bad("properties holds an empty name"));
+            }
+            Some(p) if p.is_empty() => return Err(bad("properties is empty")),
+            Some(p) => p.into_iter().map(|p| p.trim().to_owned()).collect(),
+            None if hubspot => DEFAULT_HUBSPOT_PROPERTIES.map(str::to_owned).to_vec(),
+            None => Vec::new(),
+        };
+        Ok(TouchConfig {
+            id: self.id,
+            crm: self.crm,
+            secret,
+            public_url: self.public_url,
+            properties,
+            ignore_sources: self.ignore_sources,
+            integration_user: self
+                .integration_user
+                .map(|u| u.trim().to_owned())
+                .filter(|u| !u.is_empty()),
+            tolerance: self.tolerance.unwrap_or(SignedDuration::from_mins(5)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{ConfigError, IntakeConfig};
+
+    fn load(touches: &str) -> Result<IntakeConfig, ConfigError> {
+        IntakeConfig::from_yaml_str_with_env(&format!("touches:\n{touches}"), |name| {
+            (name == "HS").then(|| "from-env".to_owned())
+        })
+    }
+
+    #[test]
+    fn touch_webhooks_are_read_with_their_defaults() {
+        let config = load(
+            "  - { id: hubspot, crm: hubspot, secret: { env: HS } }\n  - { id: sf, crm: salesforce, secret: tok, integration_user: ' 005X ' }\n",
+        )
+        .unwrap();
+        let [hubspot, sf] = &config.touches[..] else {
+            panic!("{:?}", config.touches)
+        };
+        assert_eq!(hubspot.secret.expose(), b"from-env");
+        assert_eq!(
+            hubspot.properties,
+            ["hs_lead_status", "notes_last_contacted"]
+        );
+        assert_eq!(hubspot.tolerance, jiff::SignedDuration::from_mins(5));
+        assert_eq!(sf.integration_user.as_deref(), Some("005X"));
+        assert!(sf.properties.is_empty());
+    }
+
+    #[test]
+    fn settings_that_do_not_fit_are_refused() {
+        // (entry, words of the refusal)
+        let cases = [
+            ("{ id: 'a b', crm: hubspot, secret: s }", "id must be"),
+            ("{ id: a, crm: hubspot, secret: '' }", "secret is empty"),
+            (
+                "{ id: a, crm: salesforce, secret: s, properties: [x] }",
+                "only apply to crm: hubspot",
+            ),
+            (
+                "{ id: a, crm: hubspot, secret: s, integration_user: u }",
+                "only applies to crm: salesforce",
+            ),
+            (
+                "{ id: a, crm: hubspot, secret: s, properties: [] }",
+                "properties is empty",
+            ),
+            (
+                "{ id: a, crm: hubspot, secret: s, public_url: leads.example.com }",
+                "absolute",
+            ),
+            ("{ id: a, crm: zoho, secret: s }", "zoho"),
+            ("{ id: a, crm: hubspot, secret: { env: NOPE } }", "NOPE"),
+        ];
+        for (entry, words) in cases {
+            let e = load(&format!("  - {entry}\n")).unwrap_err().to_string();
+            assert!(e.contains(words), "{entry}: {e}");
+        }
+        let twice = load(
+            "  - { id: a, crm: hubspot, secret: s }\n  - { id: a, crm: salesforce, secret: t }\n",
+        )
+        .unwrap_err();
+        assert!(twice.to_string().contains("more than one"), "{twice}");
+    }
+}
