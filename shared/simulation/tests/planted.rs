@@ -1,12 +1,10 @@
-//! The planted-truth simulator against the bar of docs/OUTCOMES.md, at a modest size:
-//! with no planted signal `best_fit` departs from the base pick on under 5% of leads and
-//! its uplift over round robin is indistinguishable from zero; with the default signal the
-//! uplift is positive and every rep stays within the fairness band.
-//!
-//! The default-signal test runs the engine's defaults (`credibility: 0.9`,
-//! `prior_strength: 20`). The no-signal test runs a stricter gate (`credibility: 0.99`,
-//! `prior_strength: 50`): at the defaults the no-signal departure rate is about 20–30%
-//! (docs/OUTCOMES.md, "Planted truth"), above the bar.
+//! The planted-truth simulator at a modest size, at the engine's defaults
+//! (`credibility: 0.9`, family-wise; `prior_strength: 20`): with no planted signal
+//! `best_fit` departs from the base pick on fewer leads than the 10% its credibility
+//! allows (under 1% at `credibility: 0.99`), with an uplift over round robin
+//! indistinguishable from zero; with the default signal the uplift is positive and every
+//! rep stays within the fairness band. docs/OUTCOMES.md, "Planted truth", has the full-size
+//! figures and the bar they miss.
 
 use switchboard_simulation::planted::{PlantedConfig, PlantedReport, run_planted};
 
@@ -30,17 +28,20 @@ fn strategy<'a>(
 
 #[test]
 fn without_a_signal_best_fit_keeps_the_base_pick() {
-    let r = run_planted(&PlantedConfig {
-        credibility: 0.99,
-        prior_strength: 50.0,
-        ..config(0.0)
-    });
+    for (credibility, most) in [(0.9, 0.10), (0.99, 0.01)] {
+        let r = run_planted(&PlantedConfig {
+            credibility,
+            ..config(0.0)
+        });
+        let bf = strategy(&r, "best_fit");
+        assert!(
+            bf.departure_rate < most,
+            "credibility {credibility}: departed on {:.1}% of leads",
+            bf.departure_rate * 100.0
+        );
+    }
+    let r = run_planted(&config(0.0));
     let bf = strategy(&r, "best_fit");
-    assert!(
-        bf.departure_rate < 0.05,
-        "departed on {:.1}% of leads",
-        bf.departure_rate * 100.0
-    );
     assert!(bf.uplift.contains_zero(), "{:?}", bf.uplift);
     assert!(
         bf.within_band,
