@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::Args;
 use jiff::Timestamp;
-use switchboard_cli::formats::leads::fill_email_domain;
 use switchboard_cli::formats::state::StateFile;
 use switchboard_cli::formats::{accounts::parse_accounts, read_text};
 use switchboard_cli::render::decision::render_decision;
@@ -88,8 +87,8 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The lead and the decision time. A hand-written lead may omit `id` (it becomes `lead`)
-/// and `received_at` (it becomes the decision time).
+/// The lead and the decision time, its fields normalized as intake does. A hand-written
+/// lead may omit `id` (it becomes `lead`) and `received_at` (it becomes the decision time).
 fn read_lead(args: &ExplainArgs) -> anyhow::Result<(Lead, Timestamp)> {
     let text = read_text(&args.lead)?;
     let mut value: serde_json::Value = serde_json::from_str(&text)
@@ -108,6 +107,12 @@ fn read_lead(args: &ExplainArgs) -> anyhow::Result<(Lead, Timestamp)> {
         .or_insert_with(|| now.to_string().into());
     let mut lead: Lead = serde_json::from_value(value)
         .with_context(|| format!("{} is not a valid lead", args.lead.display()))?;
-    fill_email_domain(&mut lead);
+    // Decided as intake would store it: "Deutschland" is DE, `mail.` subdomains fold.
+    if switchboard_cli::simulation::normalize_leads(std::iter::once(&mut lead)) > 0 {
+        eprintln!(
+            "warning: {}: the email address is malformed; intake would refuse this lead",
+            args.lead.display()
+        );
+    }
     Ok((lead, now))
 }

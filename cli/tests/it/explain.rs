@@ -75,6 +75,18 @@ fn german_lead_goes_to_the_heaviest_dach_rep_and_the_table_says_why() {
 }
 
 #[test]
+fn the_lead_is_normalized_as_intake_would_store_it() {
+    // A country's name and a mail subdomain, as a form sends them: decided as the German
+    // lead intake would have stored.
+    let raw = r#"{"email": "Max@Mail.Beispiel.DE", "country": "Deutschland", "attributes": {"employees": 40}}"#;
+    let at = ["--at", MONDAY_MORNING_BERLIN];
+    let stored = explain_json(&at, GERMAN_LEAD);
+    let sent = explain_json(&at, raw);
+    assert_eq!(sent.rule, stored.rule);
+    assert_eq!(assigned_rep(&sent), assigned_rep(&stored));
+}
+
+#[test]
 fn json_output_is_the_decision_record() {
     let rec = explain_json(&["--at", MONDAY_MORNING_BERLIN], GERMAN_LEAD);
     assert_eq!(rec.lead_id, "lead", "a missing id defaults to `lead`");
