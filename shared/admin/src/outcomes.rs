@@ -173,8 +173,9 @@ pub struct OutcomesImported {
     pub refused: Vec<RowRefused>,
 }
 
-/// A row's fields as a lead's: `email`, `country` (ISO code), `company`, `source` and
-/// the names, and every other field as an attribute (a number where the text is one).
+/// A row's fields as a lead's: `email`, `country`, `company`, `source` and the names, and
+/// every other field as an attribute (a number where the text is one); normalized after
+/// as intake normalizes (`Deutschland` is `DE`).
 fn lead_of(fields: &Map<String, Value>) -> Lead {
     let mut lead = Lead::default();
     for (name, value) in fields {
@@ -278,7 +279,9 @@ pub fn tally_rows(
             done.unqualified += 1;
             continue;
         };
-        let lead = lead_of(row);
+        // Segmented as the live leads were: their fields as intake stored them.
+        let mut lead = lead_of(row);
+        switchboard_simulation::normalize_leads(std::iter::once(&mut lead));
         let score = policy.score(&lead, None);
         let segment = policy.outcome_segment(&MatchContext {
             lead: &lead,
@@ -358,13 +361,24 @@ rules: [ { id: all, pool: main } ]
         let doc = switchboard_routing::PolicyDocument::from_yaml(POLICY).unwrap();
         let policy = CompiledPolicy::compile(doc, 1).unwrap();
         // (row, what becomes of it)
-        let cases: [(&[(&str, &str)], Want); 8] = [
+        let cases: [(&[(&str, &str)], Want); 9] = [
             (
                 &[
                     ("rep", "ana"),
                     ("outcome", "won"),
                     ("industry", " SaaS "),
                     ("country", "de"),
+                    ("employees", "50"),
+                ],
+                Want::Counted("industry=saas|country=de|employees=50"),
+            ),
+            (
+                // A country's name, as a CRM export writes it: the live leads' `de`.
+                &[
+                    ("rep", "ana"),
+                    ("outcome", "won"),
+                    ("industry", "SaaS"),
+                    ("country", "Deutschland"),
                     ("employees", "50"),
                 ],
                 Want::Counted("industry=saas|country=de|employees=50"),
