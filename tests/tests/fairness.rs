@@ -236,26 +236,30 @@ proptest! {
     }
 
     /// With `catch_up: true` the same history does flood the returning rep: over as many
-    /// leads as it missed it gets more than the no-flood bound allows (or every lead).
+    /// leads as it missed it gets its share of both windows, the quota's one lead off at
+    /// each end (`got > 2·gone·w/W − 2`), or every lead; once it missed five leads' worth
+    /// that is more than the no-flood bound allows.
     #[test]
     fn catch_up_pool_repays_the_missed_leads(
         weights in prop::collection::vec(1u32..=10, 2..=8),
         pick in any::<prop::sample::Index>(),
         absence in absence(),
         before in 0u64..=60,
-        gone in 1u64..=120,
+        extra in 0u64..=60,
     ) {
         let a = pick.index(weights.len());
         let total: u64 = weights.iter().map(|&w| w as u64).sum();
         let w = weights[a] as u64;
-        // Only when the rep missed at least three leads' worth of share is a flood visible.
-        prop_assume!(gone * w >= 3 * total);
+        // Gone long enough to miss at least five leads' worth of share: only then does the
+        // bound clear the no-flood one.
+        let gone = (5 * total).div_ceil(w) + extra;
         let counts = returning_rep_counts(&weights, a, absence, true, (before, gone, gone));
         let got = *counts.last().unwrap();
         prop_assert!(
-            got >= gone.min(ceil_share(gone, w, total) + 2),
+            got == gone || got * total + 2 * total > 2 * gone * w,
             "over {} leads back the rep had only {} (weight {} of {})", gone, got, w, total
         );
+        prop_assert!(got >= gone.min(ceil_share(gone, w, total) + 2));
     }
 }
 
