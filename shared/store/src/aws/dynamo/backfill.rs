@@ -7,8 +7,6 @@
 //! `UpdateItem` per lead missing a key. It is safe to run while the pipeline runs and to
 //! run again: every update is conditioned on what it read.
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-
 use super::codec::{Expr, Item, s};
 use super::{DynamoStore, errors, items, keys};
 use crate::error::StoreResult;
@@ -86,7 +84,14 @@ impl DynamoStore {
             e.name(keys::PK),
             e.name(keys::GSI3PK),
         );
-        self.update_if(lead, update, condition, e).await
+        self.update_if(
+            keys::lead(&lead.lead.id),
+            update,
+            condition,
+            &e,
+            "UpdateItem",
+        )
+        .await
     }
 
     /// Adds the `PARKED` keys while the lead is still parked as read (a later status change
@@ -108,40 +113,14 @@ impl DynamoStore {
             e.value("updated_at", s(lead.updated_at.to_string())),
             e.name(keys::GSI1PK),
         );
-        self.update_if(lead, update, condition, e).await
-    }
-
-    /// True when the update was made, false when its condition no longer held.
-    async fn update_if(
-        &self,
-        lead: &StoredLead,
-        update: String,
-        condition: String,
-        e: Expr,
-    ) -> StoreResult<bool> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(super::codec::key(keys::lead(&lead.lead.id))))
-            .update_expression(update)
-            .condition_expression(condition)
-            .set_expression_attribute_names(e.names())
-            .set_expression_attribute_values(e.values())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
-            Err(err) => Err(errors::backend("UpdateItem", err)),
-        }
+        self.update_if(
+            keys::lead(&lead.lead.id),
+            update,
+            condition,
+            &e,
+            "UpdateItem",
+        )
+        .await
     }
 }
 

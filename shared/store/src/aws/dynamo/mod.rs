@@ -86,6 +86,41 @@ impl DynamoStore {
         }
     }
 
+    /// Applies `update` to the item at `key` if `condition` holds (names and values in
+    /// `expr`): `true` when applied, `false` when the condition no longer held.
+    async fn update_if(
+        &self,
+        key: keys::Key,
+        update: String,
+        condition: String,
+        expr: &codec::Expr,
+        what: &str,
+    ) -> StoreResult<bool> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(codec::key(key)))
+            .update_expression(update)
+            .condition_expression(condition)
+            .set_expression_attribute_names(expr.names())
+            .set_expression_attribute_values(expr.values())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(_))
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(errors::backend(what, e)),
+        }
+    }
+
     async fn get_item(&self, key: keys::Key) -> StoreResult<Option<Item>> {
         let out = self
             .client

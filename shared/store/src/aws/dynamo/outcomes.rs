@@ -10,7 +10,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use switchboard_routing::fit::{RepOutcomes, Tally};
 use switchboard_routing::{DecisionRecord, RepId};
@@ -147,31 +146,16 @@ impl DynamoStore {
             Some(None) => format!("attribute_not_exists({version})"),
             Some(Some(v)) => format!("{version} = {}", e.value("read", v.clone())),
         };
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(codec::key(keys::rep_outcomes(rep))))
-            .update_expression(update)
-            .condition_expression(condition)
-            .set_expression_attribute_names(e.names())
-            .set_expression_attribute_values(e.values())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Err(StoreError::Conflict(format!(
-                    "rep {rep} closed a lead while its outcomes were recounted; run it again"
-                )))
-            }
-            Err(err) => Err(errors::backend("UpdateItem outcomes", err)),
+        let key = keys::rep_outcomes(rep);
+        if self
+            .update_if(key, update, condition, &e, "UpdateItem outcomes")
+            .await?
+        {
+            return Ok(());
         }
+        Err(StoreError::Conflict(format!(
+            "rep {rep} closed a lead while its outcomes were recounted; run it again"
+        )))
     }
 
     /// Every assignment and every outcomes item of the table (one filtered `Scan`).

@@ -4,7 +4,6 @@
 //! the partition of its UTC day (`SHADOW#<day>`, sort key `<time key>#<lead id>`), put on
 //! condition of absence, read day by day in time order.
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use jiff::Timestamp;
 
 use super::codec::{self, Expr, Item, get_json, get_s, json, s};
@@ -39,33 +38,14 @@ impl DynamoStore {
             None => format!("REMOVE {}", e.name("shadow")),
         };
         let condition = format!("attribute_exists({})", e.name(keys::PK));
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(codec::key(keys::policy_active())))
-            .update_expression(update)
-            .condition_expression(condition)
-            .set_expression_attribute_names(e.names())
-            .set_expression_attribute_values(e.values())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err)
-                if matches!(
-                    err.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                match setting {
-                    Some(_) => Err(StoreError::Invalid(
-                        "no policy is active: a shadow decides beside the active one".into(),
-                    )),
-                    None => Ok(()),
-                }
-            }
-            Err(err) => Err(errors::backend("UpdateItem", err)),
+        let applied = self
+            .update_if(keys::policy_active(), update, condition, &e, "UpdateItem")
+            .await?;
+        match setting {
+            Some(_) if !applied => Err(StoreError::Invalid(
+                "no policy is active: a shadow decides beside the active one".into(),
+            )),
+            _ => Ok(()),
         }
     }
 
