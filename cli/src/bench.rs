@@ -43,6 +43,10 @@ pub struct LoadOptions {
     /// Send `GET /healthz` instead of leads: the server's floor cost per request, to
     /// set a lead's cost against on the same machine in the same run.
     pub healthz: bool,
+    /// Post each lead as a browser form to this hook path (`/v1/hooks/{source}/{token}`)
+    /// instead of the JSON API: "accepted" is then POST to the form's `303` (a booking
+    /// source's redirect to the rep's link or the thank-you page), and nothing is followed.
+    pub form: Option<String>,
 }
 
 /// Latency percentiles in milliseconds.
@@ -96,6 +100,10 @@ pub struct LoadReport {
     pub sent_late: u64,
     /// After the last 202: until the last accepted lead's decision was stored.
     pub drain_ms: Option<f64>,
+    /// Form runs: how many redirects went to each location (its query left out, since it
+    /// carries the prefilled name and email).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub redirects: std::collections::BTreeMap<String, u64>,
     pub first_error: Option<String>,
 }
 
@@ -109,6 +117,7 @@ struct Samples {
     last_accept: Option<Instant>,
     last_lead: Option<(u64, String)>,
     first_error: Option<String>,
+    redirects: std::collections::BTreeMap<String, u64>,
 }
 
 /// How long one decision request waits on the server.
@@ -148,6 +157,8 @@ pub async fn run(options: LoadOptions) -> Result<LoadReport, ClientError> {
                 let late = Instant::now().duration_since(due) > Duration::from_millis(1);
                 let outcome = if options.healthz {
                     healthz(&mut conn).await
+                } else if let Some(path) = &options.form {
+                    form_lead(&mut conn, path, &options.run_id, i).await
                 } else {
                     one_lead(&mut conn, &options, i).await
                 };
@@ -158,7 +169,11 @@ pub async fn run(options: LoadOptions) -> Result<LoadReport, ClientError> {
                         accepted_at,
                         lead_id,
                         routed,
+                        redirect,
                     }) => {
+                        if let Some(to) = redirect {
+                            *s.redirects.entry(to).or_default() += 1;
+                        }
                         s.accepted.push(micros(accepted_at - due));
                         if s.last_accept.is_none_or(|t| accepted_at > t) {
                             s.last_accept = Some(accepted_at);
@@ -190,7 +205,7 @@ pub async fn run(options: LoadOptions) -> Result<LoadReport, ClientError> {
     }
     let s = std::mem::take(&mut *samples.lock().await);
     let drain_ms = match (&s.last_lead, s.last_accept) {
-        (Some((_, id)), Some(last)) if !options.healthz => {
+        (Some((_, id)), Some(last)) if !options.healthz && options.form.is_none() => {
             let mut conn = Connection::open(&authority).await?;
             match decided(&mut conn, &options.api_key, id).await {
                 Ok(true) => {
@@ -221,6 +236,7 @@ pub async fn run(options: LoadOptions) -> Result<LoadReport, ClientError> {
         sent_late: s.sent_late,
         drain_ms,
         first_error: s.first_error,
+        redirects: s.redirects,
     })
 }
 
@@ -229,6 +245,8 @@ struct Lead {
     lead_id: String,
     /// `None`: not followed; `Some(None)`: followed, not routed in time.
     routed: Option<Option<Instant>>,
+    /// Form runs: where the 303 sent the browser, without the query.
+    redirect: Option<String>,
 }
 
 async fn one_lead(conn: &mut Connection, options: &LoadOptions, i: u64) -> Result<Lead, String> {
@@ -280,6 +298,50 @@ async fn one_lead(conn: &mut Connection, options: &LoadOptions, i: u64) -> Resul
         accepted_at,
         lead_id,
         routed,
+        redirect: None,
+    })
+}
+
+/// One lead posted as a browser form to `path`; accepted on its `303`.
+async fn form_lead(
+    conn: &mut Connection,
+    path: &str,
+    run_id: &str,
+    i: u64,
+) -> Result<Lead, String> {
+    const COUNTRIES: [&str; 4] = ["US", "BR", "DE", "GB"];
+    let body = form_urlencoded::Serializer::new(String::new())
+        .append_pair("email", &format!("form{i}@load{}-{run_id}.com", i % 997))
+        .append_pair("first_name", "Form")
+        .append_pair("last_name", &format!("Test {i}"))
+        .append_pair("country", COUNTRIES[(i % COUNTRIES.len() as u64) as usize])
+        .finish();
+    let response = conn
+        .send(
+            Method::POST,
+            path,
+            &[("content-type", "application/x-www-form-urlencoded")],
+            Bytes::from(body),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    let accepted_at = Instant::now();
+    let location = response
+        .headers
+        .get(http::header::LOCATION)
+        .and_then(|v| v.to_str().ok());
+    let Some(location) = location.filter(|_| response.status == StatusCode::SEE_OTHER) else {
+        return Err(format!(
+            "form POST answered {} without a redirect",
+            response.status
+        ));
+    };
+    let base = location.split('?').next().unwrap_or_default().to_owned();
+    Ok(Lead {
+        accepted_at,
+        lead_id: String::new(),
+        routed: None,
+        redirect: Some(base),
     })
 }
 
@@ -296,6 +358,7 @@ async fn healthz(conn: &mut Connection) -> Result<Lead, String> {
         accepted_at: Instant::now(),
         lead_id: String::new(),
         routed: None,
+        redirect: None,
     })
 }
 

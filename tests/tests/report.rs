@@ -37,6 +37,8 @@ fn lead(id: &str, received_ms: i64, state: LeadState, pool: PoolKey) -> LeadFact
         pool,
         assignments: Vec::new(),
         picks: Vec::new(),
+        source: None,
+        recycles: Vec::new(),
     }
 }
 
@@ -459,6 +461,102 @@ fn rejected_and_reassigned_counts_once() {
 }
 
 #[test]
+fn recycles_count_per_rep_and_per_source() {
+    use switchboard_routing::recycle::RecycleReason;
+    use switchboard_routing::report::{RecycleCount, SourceFigures};
+
+    let recycled = |rep: &str, at_ms: i64| {
+        let mut a = assignment(rep, "p", at_ms, None);
+        a.ended_at = Some(at(at_ms + MIN));
+        a.ended_as = Some(EndedAs::Recycled);
+        a
+    };
+    let from = |source: Option<&str>, mut l: LeadFacts| {
+        l.source = source.map(str::to_owned);
+        l
+    };
+    // L1 (web): ana recycled it (student), it was re-routed to bo, who has it.
+    let mut l1 = from(Some("web"), lead("L1", 0, LeadState::Assigned, pool("p")));
+    l1.assignments = vec![recycled("ana", MIN), assignment("bo", "p", 70 * MIN, None)];
+    l1.recycles = vec![RecycleReason::Student];
+    // L2 (web): ana recycled it (no budget), parked for nurture.
+    let mut l2 = from(Some("web"), lead("L2", 0, LeadState::Recycled, pool("p")));
+    l2.assignments = vec![recycled("ana", MIN)];
+    l2.recycles = vec![RecycleReason::NoBudget];
+    // L3 (web): bo has it, never recycled.
+    let mut l3 = from(Some("web"), lead("L3", 0, LeadState::Assigned, pool("p")));
+    l3.assignments = vec![assignment("bo", "p", MIN, None)];
+    // L4 (event): recycled twice, by ana then bo (student both times), then closed.
+    let mut l4 = from(Some("event"), lead("L4", 0, LeadState::Closed, pool("p")));
+    l4.assignments = vec![recycled("ana", MIN), recycled("bo", 90 * MIN)];
+    l4.recycles = vec![RecycleReason::Student, RecycleReason::Student];
+    // L5: no source, awaiting routing.
+    let l5 = lead("L5", 0, LeadState::AwaitingRouting, pool("p"));
+
+    let r = report_of(
+        &[l1, l2, l3, l4, l5],
+        day(),
+        at(3 * 60 * MIN),
+        &PoolWeights::new(),
+    );
+    let rep = |id: &str| {
+        let f = r.reps.iter().find(|f| f.rep == id).unwrap();
+        (
+            f.assignments.assignments,
+            f.assignments.recycled,
+            f.assignments.recycle_percent,
+        )
+    };
+    assert_eq!(rep("ana"), (3, 3, Some(100.0)));
+    assert_eq!(rep("bo"), (3, 1, Some(100.0 / 3.0)));
+    assert_eq!(r.overall.assignments.recycled, 4);
+    assert_eq!(
+        r.overall.assignments.recycle_percent,
+        Some(4.0 * 100.0 / 6.0)
+    );
+    assert_eq!(r.overall.leads.recycled_parked, 1);
+    assert_eq!(r.overall.leads.parked, 0);
+    assert_eq!(
+        r.sources,
+        vec![
+            SourceFigures {
+                source: None,
+                leads: 1,
+                recycled_leads: 0,
+                recycle_percent: Some(0.0),
+                by_reason: vec![],
+            },
+            SourceFigures {
+                source: Some("event".into()),
+                leads: 1,
+                recycled_leads: 1,
+                recycle_percent: Some(100.0),
+                by_reason: vec![RecycleCount {
+                    reason: RecycleReason::Student,
+                    recycles: 2
+                }],
+            },
+            SourceFigures {
+                source: Some("web".into()),
+                leads: 3,
+                recycled_leads: 2,
+                recycle_percent: Some(200.0 / 3.0),
+                by_reason: vec![
+                    RecycleCount {
+                        reason: RecycleReason::NoBudget,
+                        recycles: 1
+                    },
+                    RecycleCount {
+                        reason: RecycleReason::Student,
+                        recycles: 1
+                    },
+                ],
+            },
+        ]
+    );
+}
+
+#[test]
 fn parked_then_escalated_counts_as_an_escalation() {
     // Parked all_at_cap at first (reported under p, its target pool), then assigned to a,
     // who let the SLA expire, then escalated.
@@ -540,6 +638,7 @@ fn arb_state() -> impl Strategy<Value = LeadState> {
         Just(LeadState::Assigned),
         Just(LeadState::Closed),
         Just(LeadState::Duplicate),
+        Just(LeadState::Recycled),
         (0..ParkReason::ALL.len()).prop_map(|i| LeadState::Parked {
             reason: ParkReason::ALL[i]
         }),
@@ -561,6 +660,7 @@ fn arb_ended() -> impl Strategy<Value = Option<EndedAs>> {
         Just(Some(EndedAs::Rejected)),
         Just(Some(EndedAs::Expired)),
         Just(Some(EndedAs::Released)),
+        Just(Some(EndedAs::Recycled)),
         Just(Some(EndedAs::Unrecorded)),
     ]
 }
@@ -613,6 +713,8 @@ prop_compose! {
             pool,
             assignments,
             picks,
+            source: None,
+            recycles: Vec::new(),
         }
     }
 }
@@ -655,7 +757,10 @@ proptest! {
         let o = &r.overall.leads;
 
         prop_assert_eq!(o.received + r.duplicates, in_window.len() as u64);
-        prop_assert_eq!(o.assigned + o.parked + o.awaiting_routing, o.received);
+        prop_assert_eq!(
+            o.assigned + o.parked + o.recycled_parked + o.awaiting_routing,
+            o.received
+        );
         prop_assert_eq!(o.parked_by_reason.iter().map(|p| p.leads).sum::<u64>(), o.parked);
         prop_assert!(o.reassigned <= o.ever_assigned && o.ever_assigned <= o.received);
         let sum = |f: &dyn Fn(&PoolFigures) -> u64| r.pools.iter().map(f).sum::<u64>();
@@ -677,12 +782,15 @@ proptest! {
             prop_assert_eq!(a.time_to_accept.count, a.accepted);
             prop_assert_eq!(a.sla.met + a.sla.missed, a.sla.known);
             prop_assert!(a.sla.known <= a.assignments);
-            prop_assert!(a.rejected + a.expired + a.unrecorded <= a.assignments);
+            prop_assert!(a.rejected + a.expired + a.recycled + a.unrecorded <= a.assignments);
         }
         prop_assert!(ordered(&o.time_to_assign));
         for p in &r.pools {
-            prop_assert_eq!(p.leads.assigned + p.leads.parked + p.leads.awaiting_routing,
-                p.leads.received);
+            prop_assert_eq!(
+                p.leads.assigned + p.leads.parked + p.leads.recycled_parked
+                    + p.leads.awaiting_routing,
+                p.leads.received
+            );
             prop_assert!(ordered(&p.leads.time_to_assign));
             if let Some(f) = &p.fairness {
                 let target: f64 = f.reps.iter().map(|r| r.target).sum();

@@ -559,6 +559,7 @@ fn json_schema_is_an_object_describing_the_document() {
             "outcomes",
             "parked",
             "pools",
+            "recycle",
             "reps",
             "rules",
             "scoring",

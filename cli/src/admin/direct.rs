@@ -45,6 +45,11 @@ impl<S: AdminStore, Q: WorkQueue> DirectAdmin<S, Q> {
         }
     }
 
+    /// The store itself, for what is not an admin operation (the account sync's mark).
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
     /// Imported leads are routed at once, so an import needs the routing queue.
     pub async fn import_leads(&self, request: &ImportRequest) -> Result<Imported, AdminError> {
         let intake = self

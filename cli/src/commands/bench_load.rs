@@ -29,6 +29,10 @@ pub struct BenchLoadArgs {
     /// Send `GET /healthz` instead of leads (the server's floor cost per request).
     #[arg(long)]
     healthz: bool,
+    /// Post each lead as a browser form to this hook path (`/v1/hooks/SOURCE/TOKEN`) and
+    /// measure POST to its 303 (a booking source's redirect); `--api-key` is then unused.
+    #[arg(long, value_name = "PATH", conflicts_with = "healthz")]
+    form: Option<String>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -50,6 +54,7 @@ pub fn run(args: BenchLoadArgs) -> anyhow::Result<ExitCode> {
         follow_every: args.follow_every,
         run_id,
         healthz: args.healthz,
+        form: args.form.clone(),
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -58,7 +63,7 @@ pub fn run(args: BenchLoadArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", text(&report, !args.healthz));
+        print!("{}", text(&report, !args.healthz && args.form.is_none()));
     }
     Ok(if report.failed == 0 && report.not_routed == 0 {
         ExitCode::SUCCESS
@@ -72,7 +77,12 @@ pub fn run(args: BenchLoadArgs) -> anyhow::Result<ExitCode> {
 fn text(r: &LoadReport, leads: bool) -> String {
     use std::fmt::Write;
     let mut out = String::new();
-    let unit = if leads { "leads" } else { "requests" };
+    // Form runs post leads but follow none of them.
+    let unit = if leads || !r.redirects.is_empty() {
+        "leads"
+    } else {
+        "requests"
+    };
     let _ = writeln!(
         out,
         "offered {} {unit}, accepted {} ({:.0}/s over {:.2} s), failed {}, sent late {}",
@@ -98,6 +108,9 @@ fn text(r: &LoadReport, leads: bool) -> String {
                 let _ = writeln!(out, "last lead not routed within the wait");
             }
         }
+    }
+    for (to, n) in &r.redirects {
+        let _ = writeln!(out, "redirected to {to}: {n}");
     }
     if let Some(e) = &r.first_error {
         let _ = writeln!(out, "first error: {e}");

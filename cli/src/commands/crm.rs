@@ -1,8 +1,10 @@
 //! `switchboard crm sync reps`: the CRM's people against the policy's reps (docs/CRM.md,
 //! "Sync the reps' ids"): ids filled in and corrected by email, new people and leavers
-//! listed, the change shown as a policy diff and applied only with `--apply`.
+//! listed, the change shown as a policy diff and applied only with `--apply`. What the
+//! sync commands share: the notification config with the CRM's credentials. `crm sync
+//! accounts` is in `crm_accounts`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -27,6 +29,10 @@ pub enum SyncCommand {
     /// Give each rep their CRM id: HubSpot owners or Salesforce active users matched to
     /// the reps by email; new people and leavers are listed for you to decide
     Reps(SyncRepsArgs),
+    /// Read HubSpot companies or Salesforce Accounts (name, website domain, owner as a
+    /// rep) into the account store for sticky ownership; only those changed since the
+    /// last run unless --full
+    Accounts(super::crm_accounts::SyncAccountsArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -55,19 +61,12 @@ pub struct SyncRepsArgs {
 }
 
 pub fn run(cmd: CrmCommand) -> anyhow::Result<ExitCode> {
-    let CrmCommand::Sync(SyncCommand::Reps(args)) = cmd;
+    let args = match cmd {
+        CrmCommand::Sync(SyncCommand::Reps(args)) => args,
+        CrmCommand::Sync(SyncCommand::Accounts(args)) => return super::crm_accounts::run(args),
+    };
     block_on(async move {
-        let file = args
-            .notify_config
-            .clone()
-            .unwrap_or_else(|| args.dir.data_dir.join("notify.yaml"));
-        let text = std::fs::read_to_string(&file)
-            .with_context(|| format!("reading {}", file.display()))?;
-        let config = NotifyConfig::parse(&text, Origin::Local)
-            .with_context(|| format!("reading {}", file.display()))?;
-        let setup = Setup::resolve(config, &mut Resolver::new(NoRemote))
-            .await
-            .with_context(|| format!("resolving the secrets of {}", file.display()))?;
+        let (setup, file) = load_setup(args.notify_config.as_deref(), &args.dir).await?;
         let http = HttpClient::new()?;
         let now = jiff::Timestamp::now();
         let (crm, people): (Crm, Vec<CrmPerson>) = match args.crm {
@@ -140,6 +139,23 @@ pub fn run(cmd: CrmCommand) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn find(setup: &Setup, wanted: impl Fn(&Channel) -> bool) -> Option<&Channel> {
+pub(super) fn find(setup: &Setup, wanted: impl Fn(&Channel) -> bool) -> Option<&Channel> {
     setup.channels.values().find(|c| wanted(c))
+}
+
+/// The notification config with the CRM channels (`--notify-config`, or the data
+/// directory's `notify.yaml`), its secrets resolved; and the file it came from.
+pub(super) async fn load_setup(
+    notify_config: Option<&Path>,
+    dir: &DataDir,
+) -> anyhow::Result<(Setup, PathBuf)> {
+    let file = notify_config.map_or_else(|| dir.data_dir.join("notify.yaml"), Path::to_path_buf);
+    let text =
+        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    let config = NotifyConfig::parse(&text, Origin::Local)
+        .with_context(|| format!("reading {}", file.display()))?;
+    let setup = Setup::resolve(config, &mut Resolver::new(NoRemote))
+        .await
+        .with_context(|| format!("resolving the secrets of {}", file.display()))?;
+    Ok((setup, file))
 }

@@ -7,6 +7,7 @@ pub mod backtest;
 pub mod bench_load;
 pub mod convert;
 pub mod crm;
+pub mod crm_accounts;
 pub mod demo;
 pub mod dlq;
 pub mod explain;

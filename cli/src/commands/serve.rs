@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
+use switchboard_cli::serve::jwt::JwtAuth;
 use switchboard_cli::serve::{self, EdgeLimits, ServeOptions, StartInfo};
 use tracing_subscriber::EnvFilter;
 
@@ -74,6 +75,43 @@ pub struct ServeArgs {
     /// plus what leads in flight use, however many leads are stored).
     #[arg(long, value_name = "MB", default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..))]
     store_cache_mb: u32,
+    /// Also take people's JWTs from this OpenID issuer (a Cognito user pool's
+    /// `https://cognito-idp.<region>.amazonaws.com/<pool id>`), checked as the deployed API
+    /// checks them; the role comes from the `cognito:groups` claim (`switchboard-admin`,
+    /// `switchboard-viewer`). Needs `--admin-jwt-audience` and `--admin-jwt-jwks`.
+    #[arg(long, value_name = "URL", requires_all = ["admin_jwt_audience", "admin_jwt_jwks"])]
+    admin_jwt_issuer: Option<String>,
+    /// The app client id the issuer's tokens carry (`aud`, or an access token's `client_id`).
+    #[arg(long, value_name = "CLIENT_ID", requires = "admin_jwt_issuer")]
+    admin_jwt_audience: Option<String>,
+    /// The issuer's signing keys: its `/.well-known/jwks.json`, saved to a file.
+    #[arg(long, value_name = "FILE", requires = "admin_jwt_issuer")]
+    admin_jwt_jwks: Option<PathBuf>,
+    /// Offer signing in to this user pool on the console (its hosted domain,
+    /// `https://<prefix>.auth.<region>.amazoncognito.com`), beside pasting a token. Needs
+    /// `--console-client-id`, and `--admin-jwt-issuer` so the API takes the tokens.
+    #[arg(long, value_name = "URL", requires_all = ["console_client_id", "admin_jwt_issuer"])]
+    console_sign_in_domain: Option<String>,
+    /// The pool's public app client with the authorization code flow and
+    /// `http://127.0.0.1:<port>/console` as a callback URL.
+    #[arg(long, value_name = "CLIENT_ID", requires = "console_sign_in_domain")]
+    console_client_id: Option<String>,
+}
+
+/// The issuer whose JWTs the admin API takes, with its keys read from the file.
+fn admin_jwt(args: &ServeArgs) -> anyhow::Result<Option<JwtAuth>> {
+    let (Some(issuer), Some(audience), Some(jwks)) = (
+        &args.admin_jwt_issuer,
+        &args.admin_jwt_audience,
+        &args.admin_jwt_jwks,
+    ) else {
+        return Ok(None);
+    };
+    let keys =
+        std::fs::read_to_string(jwks).with_context(|| format!("reading {}", jwks.display()))?;
+    let auth = JwtAuth::new(issuer, audience, &keys)
+        .with_context(|| format!("reading the keys in {}", jwks.display()))?;
+    Ok(Some(auth))
 }
 
 fn duration(s: &str) -> Result<Duration, String> {
@@ -87,6 +125,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         )
         .with_writer(std::io::stderr)
         .init();
+    let admin_jwt = admin_jwt(&args)?;
     let options = ServeOptions {
         port: args.port,
         intake_config: args.intake_config,
@@ -100,6 +139,14 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         log_personal_data: args.log_personal_data,
         metrics_token_file: args.metrics_token_file,
         store_cache_bytes: args.store_cache_mb as usize * (1 << 20),
+        admin_jwt,
+        console_sign_in: match (&args.console_sign_in_domain, &args.console_client_id) {
+            (Some(domain), Some(client)) => Some(
+                switchboard_console::SignIn::new(domain, client)
+                    .context("--console-sign-in-domain")?,
+            ),
+            _ => None,
+        },
         http: EdgeLimits {
             header_timeout: args.header_timeout,
             body_timeout: args.body_timeout,

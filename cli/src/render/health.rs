@@ -28,6 +28,7 @@ pub fn render_health(r: &HealthReport) -> String {
     leads(&mut out, r);
     parks(&mut out, r);
     assignments(&mut out, r);
+    recycles(&mut out, r);
     fairness(&mut out, r);
     out
 }
@@ -162,6 +163,52 @@ fn assignments(out: &mut String, r: &HealthReport) {
             r.overall.assignments.unrecorded
         );
     }
+}
+
+/// Recycle rates per rep and per source; nothing when no lead of the window was recycled.
+fn recycles(out: &mut String, r: &HealthReport) {
+    if r.overall.assignments.recycled == 0 {
+        return;
+    }
+    let mut t = Table::new(&[
+        ("rep", Align::Left),
+        ("assignments", Align::Right),
+        ("recycled", Align::Right),
+        ("rate", Align::Right),
+    ]);
+    for rep in r.reps.iter().filter(|f| f.assignments.recycled > 0) {
+        t.row(vec![
+            rep.rep.to_string(),
+            rep.assignments.assignments.to_string(),
+            rep.assignments.recycled.to_string(),
+            pct(rep.assignments.recycle_percent),
+        ]);
+    }
+    let _ = writeln!(out, "\nRecycled by rep");
+    out.push_str(&t.render(2));
+    let mut t = Table::new(&[
+        ("source", Align::Left),
+        ("leads", Align::Right),
+        ("recycled", Align::Right),
+        ("rate", Align::Right),
+        ("reasons", Align::Left),
+    ]);
+    for s in &r.sources {
+        let reasons: Vec<String> = s
+            .by_reason
+            .iter()
+            .map(|c| format!("{} {}", c.reason.as_str(), c.recycles))
+            .collect();
+        t.row(vec![
+            s.source.clone().unwrap_or_else(|| "(none)".into()),
+            s.leads.to_string(),
+            s.recycled_leads.to_string(),
+            pct(s.recycle_percent),
+            reasons.join(", "),
+        ]);
+    }
+    let _ = writeln!(out, "\nRecycled by source");
+    out.push_str(&t.render(2));
 }
 
 fn fairness(out: &mut String, r: &HealthReport) {
@@ -419,6 +466,8 @@ mod tests {
             pool: PoolKey::Pool("p".into()),
             assignments: Vec::new(),
             picks: Vec::new(),
+            source: None,
+            recycles: Vec::new(),
         };
         let pick = |rep: &str| PoolPick {
             pool: "p".into(),
@@ -482,6 +531,54 @@ Fairness (target: the rep's weighted share of each decision it was eligible in)
   p     b         3            2         1     1.5     -33.3%
 ";
         assert_eq!(text, expected, "\n{text}");
+    }
+
+    #[test]
+    fn recycles_are_shown_per_rep_and_source_only_when_there_are_some() {
+        use switchboard_routing::recycle::RecycleReason;
+
+        assert!(!render_health(&report()).contains("Recycled"));
+        let l1 = LeadFacts {
+            lead_id: "R1".into(),
+            received_at: at(0),
+            state: LeadState::Closed,
+            pool: PoolKey::Pool("p".into()),
+            assignments: vec![AssignmentFacts {
+                rep: "a".into(),
+                pool: Some("p".into()),
+                assigned_at: at(1),
+                due_at: None,
+                accepted_at: None,
+                ended_at: Some(at(2)),
+                ended_as: Some(EndedAs::Recycled),
+            }],
+            picks: Vec::new(),
+            source: Some("webinar".into()),
+            recycles: vec![RecycleReason::Student],
+        };
+        let mut l2 = l1.clone();
+        l2.lead_id = "R2".into();
+        l2.state = LeadState::Assigned;
+        l2.assignments[0].ended_as = None;
+        l2.recycles.clear();
+        let mut acc = HealthAccumulator::new(Window::new(at(0), at(60)).unwrap(), at(60));
+        acc.add(&l1);
+        acc.add(&l2);
+        let text = render_health(&acc.finish(&PoolWeights::new()));
+        assert!(
+            text.contains(
+                "
+Recycled by rep
+  rep  assignments  recycled   rate
+  a              2         1  50.0%
+
+Recycled by source
+  source   leads  recycled   rate  reasons
+  webinar      2         1  50.0%  student 1
+"
+            ),
+            "{text}"
+        );
     }
 
     #[test]

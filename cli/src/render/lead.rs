@@ -1,11 +1,13 @@
-//! `lead show`: a stored lead, its assignment and each decision with its explanation.
+//! `lead show`: a stored lead, its assignment, its failed CRM writes and each decision with
+//! its explanation.
 
 use std::collections::HashMap;
 use std::fmt::Write;
 
 use switchboard_routing::CompiledPolicy;
 use switchboard_routing::record::OutcomeRecord;
-use switchboard_store::{Assignment, AssignmentStatus, ReleaseOutcome};
+use switchboard_routing::recycle::{Recycle, RecycleThen};
+use switchboard_store::{Assignment, AssignmentStatus, DeliveryFailure, ReleaseOutcome};
 
 use crate::admin::LeadReport;
 use crate::render::decision::render_decision;
@@ -70,6 +72,9 @@ pub fn render_lead(report: &LeadReport, policies: &HashMap<u64, CompiledPolicy>)
             let _ = writeln!(out, "  assignment  none");
         }
     }
+    for f in &report.delivery_failures {
+        let _ = writeln!(out, "  {}", delivery_failure(f));
+    }
     if report.decisions.is_empty() {
         let _ = writeln!(out, "\nno decision yet");
     }
@@ -97,8 +102,36 @@ pub fn render_lead(report: &LeadReport, policies: &HashMap<u64, CompiledPolicy>)
         {
             let _ = writeln!(out, "  told        {}", told(policy, last_rep, pool));
         }
+        // The assignment this decision made, recycled by its rep.
+        for r in stored
+            .recycles
+            .iter()
+            .filter(|r| r.attempt as usize == i + 1)
+        {
+            let _ = writeln!(out, "  recycled    {}", recycled(r));
+        }
     }
     out
+}
+
+/// A recycle as the timeline shows it: who, when, why and what the policy made of it.
+fn recycled(r: &Recycle) -> String {
+    let then = match &r.then {
+        RecycleThen::Close => "closed".to_owned(),
+        RecycleThen::Nurture { pool } => format!("parked in {pool} for nurturing"),
+        RecycleThen::Reroute { reroute_at } => format!("to be routed again after {reroute_at}"),
+    };
+    let note = r
+        .note
+        .as_deref()
+        .map(|n| format!(" (\"{n}\")"))
+        .unwrap_or_default();
+    format!(
+        "by {} at {}: {}{note}; {then}",
+        r.rep,
+        r.at,
+        r.reason.as_str()
+    )
 }
 
 /// The assignment's state as the rep lived it: how it ended, as the store recorded it.
@@ -107,6 +140,12 @@ pub fn render_lead(report: &LeadReport, policies: &HashMap<u64, CompiledPolicy>)
 pub fn assignment_status(a: &Assignment) -> String {
     match (a.status, a.ended_as) {
         (AssignmentStatus::Open, _) => "open".into(),
+        (AssignmentStatus::Closed, Some(ReleaseOutcome::Recycled)) => {
+            "recycled by the rep and closed".into()
+        }
+        (AssignmentStatus::Released, Some(ReleaseOutcome::Recycled)) => {
+            "recycled by the rep".into()
+        }
         (AssignmentStatus::Closed, _) => match a.outcome {
             Some(o) => format!("closed ({})", o.as_str()),
             None => "closed".into(),
@@ -122,6 +161,20 @@ pub fn assignment_status(a: &Assignment) -> String {
         }
         (AssignmentStatus::Released, _) => "released back to routing".into(),
     }
+}
+
+/// A CRM write that failed: the channel, the assignment, whether the queue still retries it
+/// and the CRM's reason (stored without the lead's name, email and phone).
+fn delivery_failure(f: &DeliveryFailure) -> String {
+    let state = if f.permanent {
+        "refused, not retried: fix the record, the CRM's rule or the mapping, then redrive"
+    } else {
+        "failing, retried"
+    };
+    format!(
+        "CRM write   {} of {} {state} (last {}): {}",
+        f.channel, f.assignment_id, f.failed_at, f.error
+    )
 }
 
 /// Who the escalation of a lead taken from `last_rep` and parked in `pool` reached: the
@@ -165,7 +218,8 @@ mod tests {
     use switchboard_routing::{Lead, PolicyDocument};
     use switchboard_store::embedded::MemoryEvents;
     use switchboard_store::{
-        LeadStore, NewLead, PolicyStore, ReleaseOutcome, Router, RoutingState,
+        DeliveryKey, DeliveryLog, LeadStore, NewLead, PolicyStore, ReleaseOutcome, Router,
+        RoutingState,
     };
 
     /// One bounce escalates; ana's manager is mia.
@@ -212,9 +266,71 @@ rules: [ { id: all, pool: main } ]
             lead: store.get("L-1").await.unwrap().unwrap(),
             assignment: store.assignment("L-1").await.unwrap(),
             decisions: store.decisions("L-1").await.unwrap(),
+            delivery_failures: store.delivery_failures("L-1").await.unwrap(),
         };
         let policy = CompiledPolicy::compile(doc, v.version).unwrap();
         render_lead(&report, &HashMap::from([(v.version, policy)]))
+    }
+
+    #[tokio::test]
+    async fn a_failed_crm_write_shows_the_crms_reason_until_it_succeeds() {
+        let store = switchboard_testkit::embedded_store();
+        let doc = PolicyDocument::from_yaml(POLICY).unwrap();
+        let v = store.put_version(&doc, None, at(0)).await.unwrap();
+        store.set_active(v.version, None, at(0)).await.unwrap();
+        let lead = Lead::new("L-1", at(0)).with_email("l1@example.org");
+        store
+            .insert_if_absent(&NewLead::new(lead, "L-1"), at(0))
+            .await
+            .unwrap();
+        Router::new(store.clone(), MemoryEvents::new())
+            .route_lead("L-1", at(0))
+            .await
+            .unwrap();
+        let key = |channel| DeliveryKey {
+            lead_id: "L-1",
+            assignment_id: "L-1:1",
+            kind: "assigned",
+            channel,
+        };
+        let refused = "answered 400: FIELD_CUSTOM_VALIDATION_EXCEPTION: Region is required";
+        store
+            .record_failure(key("sf"), refused, true, at(1))
+            .await
+            .unwrap();
+        store
+            .record_failure(key("hub"), "rate limited: too many", false, at(2))
+            .await
+            .unwrap();
+        let show = || async {
+            let report = LeadReport {
+                lead: store.get("L-1").await.unwrap().unwrap(),
+                assignment: store.assignment("L-1").await.unwrap(),
+                decisions: store.decisions("L-1").await.unwrap(),
+                delivery_failures: store.delivery_failures("L-1").await.unwrap(),
+            };
+            render_lead(&report, &HashMap::new())
+        };
+        let text = show().await;
+        assert!(
+            text.contains(&format!(
+                "  CRM write   sf of L-1:1 refused, not retried: fix the record, the CRM's rule \
+                 or the mapping, then redrive (last {}): {refused}\n",
+                at(1)
+            )),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "  CRM write   hub of L-1:1 failing, retried (last {}): rate limited: too many\n",
+                at(2)
+            )),
+            "{text}"
+        );
+        store.record_delivered(key("sf"), at(3)).await.unwrap();
+        let text = show().await;
+        assert!(!text.contains("CRM write   sf"), "{text}");
+        assert!(text.contains("CRM write   hub"), "{text}");
     }
 
     #[tokio::test]
@@ -276,5 +392,59 @@ rules: [ { id: all, pool: main } ]
             ..a
         };
         assert_eq!(assignment_status(&open), "open");
+    }
+
+    #[tokio::test]
+    async fn a_recycle_shows_in_the_timeline_under_the_decision_it_ended() {
+        use switchboard_routing::recycle::{Recycle, RecycleReason, RecycleThen};
+
+        let store = switchboard_testkit::embedded_store();
+        let doc = PolicyDocument::from_yaml(POLICY).unwrap();
+        let v = store.put_version(&doc, None, at(0)).await.unwrap();
+        store.set_active(v.version, None, at(0)).await.unwrap();
+        let lead = Lead::new("L-3", at(0)).with_email("l3@example.org");
+        store
+            .insert_if_absent(&NewLead::new(lead, "L-3"), at(0))
+            .await
+            .unwrap();
+        Router::new(store.clone(), MemoryEvents::new())
+            .route_lead("L-3", at(0))
+            .await
+            .unwrap();
+        let recycle = Recycle {
+            rep: "ana".into(),
+            attempt: 1,
+            reason: RecycleReason::Other,
+            note: Some("wants a job".into()),
+            at: at(5),
+            then: RecycleThen::Nurture {
+                pool: "nurture".into(),
+            },
+        };
+        store
+            .recycle_attempt("L-3", &recycle, at(5))
+            .await
+            .unwrap()
+            .expect("recycled");
+        let report = LeadReport {
+            lead: store.get("L-3").await.unwrap().unwrap(),
+            assignment: store.assignment("L-3").await.unwrap(),
+            decisions: store.decisions("L-3").await.unwrap(),
+            delivery_failures: Vec::new(),
+        };
+        let text = render_lead(&report, &HashMap::new());
+        assert!(text.starts_with("lead L-3: parked\n"), "{text}");
+        assert!(
+            text.contains("  assignment  ana (pool main), recycled by the rep, attempt 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!(
+                "Decision 1 (policy version 1)\n{}  recycled    by ana at {}: other (\"wants a job\"); parked in nurture for nurturing\n",
+                report.decisions[0].summary.clone() + "\n",
+                at(5)
+            )),
+            "{text}"
+        );
     }
 }

@@ -7,6 +7,8 @@
 //! sweep (every 30 s) ─► SLA: expires unaccepted assignments, re-routes / escalates them;
 //!                       re-drives leads stored but never handed on
 //! HTTP rep actions (accept, reject, release, close, away; links; Slack) ─► store
+//! account sync (at start, then daily; notify.yaml CRM channels with sync_accounts)
+//!                       ─► the CRM's accounts changed since the last run ─► store
 //! ```
 //!
 //! Intake is `switchboard_intake::router` over `switchboard_intake::PortReception` on the
@@ -15,12 +17,14 @@
 //! semantics): what was queued when the process stopped is found again by the start-up
 //! query of the leads awaiting routing at start-up and re-driven.
 
+mod account_sync;
 mod actions;
 pub mod completions;
 pub mod discovery;
 mod events;
 pub mod files;
 pub mod http;
+pub mod jwt;
 mod lanes;
 pub mod listener;
 pub mod metrics;
@@ -85,6 +89,10 @@ pub struct ServeOptions {
     pub metrics_token_file: Option<PathBuf>,
     /// The store's page cache, in bytes: what the process keeps of the store in memory.
     pub store_cache_bytes: usize,
+    /// People's JWTs the admin API also takes, beside the admin and viewer tokens.
+    pub admin_jwt: Option<jwt::JwtAuth>,
+    /// The user pool the console offers to sign in to, beside pasting a token.
+    pub console_sign_in: Option<switchboard_console::SignIn>,
 }
 
 impl ServeOptions {
@@ -105,6 +113,8 @@ impl ServeOptions {
             log_personal_data: false,
             metrics_token_file: None,
             store_cache_bytes: switchboard_store::embedded::DEFAULT_CACHE_BYTES,
+            admin_jwt: None,
+            console_sign_in: None,
         }
     }
 }
@@ -177,6 +187,8 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
             admin: Arc::new(Secret::new(admin_token.clone())),
             viewer: Some(Arc::new(Secret::new(viewer_token.clone()))),
         },
+        admin_jwt: options.admin_jwt.clone().map(Arc::new),
+        console_sign_in: options.console_sign_in.clone(),
         metrics_token,
     };
     let actions = actions::state(
@@ -195,7 +207,12 @@ pub async fn start(options: ServeOptions) -> anyhow::Result<Running> {
         intake: state
             .intake
             .with_actions(actions)
-            .with_touches(Arc::new(touches)),
+            .with_touches(Arc::new(touches))
+            // Booking sources read routing's answer from the store the routers write.
+            .with_bookings(Arc::new(switchboard_intake::booking::StoreBookings::new(
+                store.clone(),
+                switchboard_intake::booking::Backoff::LOCAL,
+            ))),
         ..state
     };
     let stages = Stages::spawn(&pipeline, &options, notifier);
@@ -282,6 +299,8 @@ struct Stages {
     notifier: JoinHandle<()>,
     sweep_stop: watch::Sender<bool>,
     sweep: JoinHandle<()>,
+    /// The CRM account sync, when a channel has `sync_accounts`.
+    account_sync: Option<JoinHandle<()>>,
 }
 
 impl Stages {
@@ -301,6 +320,7 @@ impl Stages {
                 tokio::spawn(workers::run(p, worker_config, rx))
             })
             .collect();
+        let account_sync = account_sync::spawn(notifier.clone());
         let (notifier_stop, notifier_rx) = watch::channel(false);
         let notifier = tokio::spawn(notifier::run(
             pipeline.clone(),
@@ -318,6 +338,7 @@ impl Stages {
             notifier,
             sweep_stop,
             sweep,
+            account_sync,
         }
     }
 
@@ -332,6 +353,9 @@ impl Stages {
         let _ = self.notifier.await;
         let _ = self.sweep_stop.send(true);
         let _ = self.sweep.await;
+        if let Some(sync) = self.account_sync {
+            sync.abort();
+        }
     }
 }
 

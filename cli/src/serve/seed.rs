@@ -109,7 +109,13 @@ fn demo_intake_yaml() -> std::io::Result<String> {
          \x20 # POST /v1/leads with `Authorization: Bearer <secret>`.\n\
          \x20 - {{ id: api, kind: generic, secret: {api_key} }}\n\
          \x20 # A plain HTML form: <form method=post action=\".../v1/hooks/website/<secret>\">\n\
-         \x20 - {{ id: website, kind: html_form, secret: {form_token} }}\n"
+         \x20 # The browser goes on to the assigned rep's booking page (the policy's\n\
+         \x20 # `booking`), or to the thank-you page when there is none within 1.5 s.\n\
+         \x20 - id: website\n\
+         \x20   kind: html_form\n\
+         \x20   secret: {form_token}\n\
+         \x20   thank_you_url: https://example.com/thanks\n\
+         \x20   booking: {{ wait: 1500ms }}\n"
     ))
 }
 

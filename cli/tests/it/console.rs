@@ -2,8 +2,11 @@
 //! `webdriver.rs`) against a real `switchboard serve`: an admin signs in, finds a lead and
 //! reads why it went where it did, assigns a parked lead, takes a rep away, sees an invalid
 //! draft's error at its line, applies a valid draft and rolls it back; a viewer then finds
-//! every change control disabled, and the API's 403 shown when one is forced. Every step
-//! is checked in the page and, for changes, through the API as well.
+//! every change control disabled, and the API's 403 shown when one is forced. The admin
+//! also reads the reps' win rates per pool and segment, and runs a shadow of the next
+//! version and reads its report. Every step is checked in the page and, for changes,
+//! through the API as well. A second test signs in through a user pool (a fake one with
+//! Cognito's endpoints, `oauth.rs`) with the authorization code flow and PKCE.
 //!
 //! Screenshots of each view go to `<target>/tmp/console-screenshots/` (printed at the
 //! end); docs/CONSOLE.md shows a few of them.
@@ -15,6 +18,7 @@ use http::{Method, StatusCode};
 use serde_json::Value;
 
 use super::common::{apply_policy, path_str, scratch};
+use super::oauth::{CLIENT_ID, FakePool};
 use super::server::{Server, intake_config, lead, lead_id};
 use super::webdriver::{Browser, Driver};
 
@@ -33,6 +37,7 @@ pools:
   - { id: spare, strategy: round_robin, members: [cy] }
 rules:
   - { id: everyone, pool: main }
+outcomes: { segment: [country] }
 ";
 
 /// The same with a cap of zero on line 7: not valid.
@@ -50,6 +55,7 @@ pools:
   - { id: spare, strategy: round_robin, members: [cy] }
 rules:
   - { id: everyone, pool: main }
+outcomes: { segment: [country] }
 ";
 const INVALID_LINE: u64 = 7;
 
@@ -67,6 +73,7 @@ pools:
   - { id: spare, strategy: round_robin, members: [cy] }
 rules:
   - { id: everyone, pool: main }
+outcomes: { segment: [country] }
 ";
 
 /// The leads: email, company, country.
@@ -104,6 +111,36 @@ async fn admin_get(server: &Server, token: &str, path: &str) -> Value {
         .await;
     assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
     body
+}
+
+/// `POST /v1/admin{path}` with a JSON body as the admin, to set the scene.
+async fn admin_post(server: &Server, token: &str, path: &str, body: Value) -> Value {
+    let auth = format!("Bearer {token}");
+    let (status, answer) = server
+        .call(
+            Method::POST,
+            &format!("/v1/admin{path}"),
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/json"),
+            ],
+            Bytes::from(body.to_string()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "POST {path}: {answer}");
+    answer
+}
+
+/// The text of each cell of the first row `css` selects, once there is one.
+async fn cells(b: &Browser, what: &str, css: &str) -> Value {
+    b.wait(
+        what,
+        &format!(
+            "document.querySelector(\"{css}\") && \
+             [...document.querySelector(\"{css}\").children].map(c => c.textContent)"
+        ),
+    )
+    .await
 }
 
 /// Where the screenshots go.
@@ -168,9 +205,9 @@ async fn notice(b: &Browser, what: &str, contains: &str) -> String {
     .to_owned()
 }
 
-/// Every request the page made went to the console's own files or to a route of the
-/// documented admin API.
-async fn only_documented_requests(b: &Browser, url: &str) {
+/// Every request the page made went to the console's own files, to a route of the
+/// documented admin API, or to one of `elsewhere` (a user pool's token endpoint).
+async fn only_documented_requests(b: &Browser, url: &str, elsewhere: &[&str]) {
     let document: Value = serde_json::from_str(include_str!("../../../docs/openapi.json")).unwrap();
     let templates: Vec<Vec<String>> = document["paths"]
         .as_object()
@@ -186,6 +223,9 @@ async fn only_documented_requests(b: &Browser, url: &str) {
     assert!(!urls.is_empty());
     for u in urls {
         let u = u.as_str().unwrap();
+        if elsewhere.contains(&u) {
+            continue;
+        }
         let path = u
             .strip_prefix(url)
             .unwrap_or_else(|| panic!("the page loaded {u} from another origin"));
@@ -242,6 +282,28 @@ async fn the_console_shows_and_steers_routing_in_a_browser() {
     assert_eq!(parked, ids[2..], "the last two leads park");
     let first = admin_get(&server, &tokens.admin, &format!("/leads/{}", ids[0])).await;
     let first_rep = first["assignment"]["rep"].as_str().unwrap().to_owned();
+    // A team's earlier closes: Ana won 4 of 5 (3 of 4 in the US), Bo 1 of 3; Cy none.
+    let mut rows = Vec::new();
+    for (rep, outcome, country) in [
+        ("ana", "won", "US"),
+        ("ana", "won", "US"),
+        ("ana", "won", "US"),
+        ("ana", "lost", "US"),
+        ("ana", "won", "CA"),
+        ("bo", "won", "US"),
+        ("bo", "lost", "US"),
+        ("bo", "lost", "GB"),
+    ] {
+        rows.push(serde_json::json!({ "rep": rep, "outcome": outcome, "country": country }));
+    }
+    let imported = admin_post(
+        &server,
+        &tokens.admin,
+        "/outcomes/import",
+        serde_json::json!({ "rows": rows }),
+    )
+    .await;
+    assert_eq!(imported["closes"], 8, "{imported}");
 
     let shots = shots();
     let b = driver.browser(&dir.join("chromium-profile")).await;
@@ -459,12 +521,160 @@ async fn the_console_shows_and_steers_routing_in_a_browser() {
     .await;
     let history = admin_get(&server, &tokens.admin, "/policy/history").await;
     assert_eq!(history["active"]["version"], 1, "{history}");
-    only_documented_requests(&b, &url).await;
+    only_documented_requests(&b, &url, &[]).await;
+
+    // Outcomes: per pool, each rep's win rate with its interval, overall and by segment.
+    open(&b, &url, "outcomes", "outcomes").await;
+    for (row, expected) in [
+        (
+            "section[data-pool='main'] tr[data-rep='ana']",
+            ["ana", "5", "4", "80 %"],
+        ),
+        (
+            "section[data-pool='main'] tr[data-rep='bo']",
+            ["bo", "3", "1", "33 %"],
+        ),
+        (
+            "section[data-pool='spare'] tr[data-rep='cy']",
+            ["cy", "0", "0", "—"],
+        ),
+    ] {
+        let got = cells(&b, &format!("the outcomes of {row}"), row).await;
+        assert_eq!(
+            got.as_array().unwrap()[..4],
+            serde_json::json!(expected).as_array().unwrap()[..],
+            "{row}"
+        );
+    }
+    // Ana's estimate and interval as the API answers them, which is how routing computes
+    // them (shared/admin's outcome_estimates tests hold the two together, and
+    // shared/routing's fit tests check the formula): the page shows those numbers.
+    let outcomes = admin_get(&server, &tokens.admin, "/outcomes").await;
+    let estimate = outcomes["pools"]
+        .as_array()
+        .and_then(|pools| pools.iter().find(|p| p["pool"] == "main"))
+        .and_then(|main| main["segments"][0]["reps"].as_array())
+        .and_then(|reps| reps.iter().find(|r| r["rep"] == "ana"))
+        .cloned()
+        .unwrap_or_else(|| panic!("ana's overall estimate in {outcomes}"));
+    let pct = |x: &Value| format!("{:.0} %", x.as_f64().expect("a rate") * 100.0);
+    let ana = cells(
+        &b,
+        "ana's estimate",
+        "section[data-pool='main'] tr[data-rep='ana']",
+    )
+    .await;
+    assert_eq!(
+        (ana[4].as_str(), ana[5].as_str()),
+        (
+            Some(pct(&estimate["mean"]).as_str()),
+            Some(format!("{} – {}", pct(&estimate["low"]), pct(&estimate["high"])).as_str())
+        ),
+        "{ana} against {estimate}"
+    );
+    // The estimate rests on the record: it lies between ana's own 80 % and the pool's.
+    let mean = estimate["mean"].as_f64().unwrap();
+    assert!((0.5..0.8).contains(&mean), "{estimate}");
+    let marks = b
+        .run("return [...document.querySelectorAll('svg.rates')].map(s => s.querySelectorAll('circle.estimate').length)")
+        .await;
+    assert_eq!(
+        marks,
+        serde_json::json!([2, 0]),
+        "a mark per rep with closes, per pool"
+    );
+    b.screenshot(&shots.join("11-outcomes.png")).await;
+    // One segment: the US leads only.
+    b.click("#outcome-segment option[value='country=us']").await;
+    b.wait(
+        "the US segment",
+        "document.getElementById('outcomes-main') && document.getElementById('outcomes-main').textContent.endsWith(' in country=us')",
+    )
+    .await;
+    let ana_us = cells(
+        &b,
+        "ana in the US",
+        "section[data-pool='main'] tr[data-rep='ana']",
+    )
+    .await;
+    assert_eq!(
+        ana_us.as_array().unwrap()[..4],
+        serde_json::json!(["ana", "4", "3", "75 %"])
+            .as_array()
+            .unwrap()[..]
+    );
+
+    // Shadow: version 2 (Cy in the main pool) decides beside the active version 1.
+    open(&b, &url, "shadow", "shadow").await;
+    let status = b
+        .run("return document.getElementById('shadow-status').textContent")
+        .await;
+    assert!(
+        status.as_str().unwrap().starts_with("No shadow runs"),
+        "{status}"
+    );
+    b.click("#shadow-version option[value='2']").await;
+    b.type_into("#shadow-note", "Cy in the main pool").await;
+    b.click("#shadow-start").await;
+    notice(
+        &b,
+        "the shadow started",
+        "Version 2 now shadows the active version 1",
+    )
+    .await;
+    let setting = admin_get(&server, &tokens.admin, "/policy/shadow").await;
+    assert_eq!(setting["shadow"]["version"], 2, "{setting}");
+    assert_eq!(
+        setting["shadow"]["note"], "Cy in the main pool",
+        "{setting}"
+    );
+    // Two more leads: Ana is at her cap and Bo away, so the active policy parks them; the
+    // shadow would give them to Cy.
+    for (email, country) in [
+        ("kim@umbrella-works.com", "US"),
+        ("raj@globex-data.com", "IN"),
+    ] {
+        let (status, answer) = server.post_lead(&lead(email, country), None).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{answer}");
+        server.routed(&lead_id(&answer)).await;
+    }
+    open(&b, &url, "shadow?since=24h", "shadow").await;
+    b.wait_all(&[
+        ("two leads decided by both", "document.getElementById('shadow-leads').textContent === '2'"),
+        ("no agreement", "document.getElementById('shadow-agreement').textContent === '0 %'"),
+        ("a bar pair per rep", "document.querySelectorAll('svg.pairs rect.shadow').length === document.querySelectorAll('#shadow-report tr[data-rep]').length"),
+    ])
+    .await;
+    let cy = cells(
+        &b,
+        "cy's row of the report",
+        "#shadow-report tr[data-rep='cy']",
+    )
+    .await;
+    assert_eq!(cy, serde_json::json!(["cy", "0", "2", "+2"]));
+    let report = admin_get(&server, &tokens.admin, "/policy/shadow/report?since=24h").await;
+    assert_eq!(
+        (report["leads"].as_u64(), report["agreed"].as_u64()),
+        (Some(2), Some(0)),
+        "{report}"
+    );
+    b.screenshot(&shots.join("12-shadow.png")).await;
+    b.click("#shadow-stop").await;
+    notice(&b, "the shadow stopped", "The shadow is stopped").await;
+    let setting = admin_get(&server, &tokens.admin, "/policy/shadow").await;
+    assert!(setting["shadow"].is_null(), "{setting}");
+    only_documented_requests(&b, &url, &[]).await;
 
     // A viewer sees every view, and every change control is disabled.
     b.click("#signout").await;
     sign_in(&b, &url, &tokens.viewer, "viewer").await;
-    for (hash, view) in [("triage", "triage"), ("reps", "reps"), ("policy", "policy")] {
+    for (hash, view) in [
+        ("outcomes", "outcomes"),
+        ("shadow", "shadow"),
+        ("triage", "triage"),
+        ("reps", "reps"),
+        ("policy", "policy"),
+    ] {
         open(&b, &url, hash, view).await;
         let controls = b
             .run("return [document.querySelectorAll('[data-change]').length, document.querySelectorAll('[data-change]:not(:disabled)').length]")
@@ -486,7 +696,7 @@ async fn the_console_shows_and_steers_routing_in_a_browser() {
     set_draft(&b, NEXT).await;
     b.click("#whatif-run").await;
     b.find("#whatif tr[data-rep='cy']").await;
-    b.screenshot(&shots.join("11-viewer-policy.png")).await;
+    b.screenshot(&shots.join("13-viewer-policy.png")).await;
 
     // A control forced open still meets the API's refusal, shown as such.
     open(&b, &url, "reps", "reps").await;
@@ -496,10 +706,10 @@ async fn the_console_shows_and_steers_routing_in_a_browser() {
         .await;
     let refused = notice(&b, "the 403", "Not allowed (403)").await;
     assert!(refused.contains("needs an admin"), "{refused}");
-    b.screenshot(&shots.join("12-viewer-refused.png")).await;
+    b.screenshot(&shots.join("14-viewer-refused.png")).await;
     let ana = admin_get(&server, &tokens.admin, "/reps/ana").await;
     assert!(ana["away"].is_null(), "a viewer took ana away: {ana}");
-    only_documented_requests(&b, &url).await;
+    only_documented_requests(&b, &url, &[]).await;
 
     b.close().await;
     println!("console screenshots: {}", shots.display());
@@ -562,7 +772,7 @@ async fn the_console_stays_usable_with_500_reps_and_50_rules() {
         "document.querySelectorAll('tr[data-rep]').length === 500",
     )
     .await;
-    b.screenshot(&shots().join("13-reps-500.png")).await;
+    b.screenshot(&shots().join("15-reps-500.png")).await;
     // Typing filters the long list down to one pool's fifty.
     b.type_into("#rep-filter", "pool-3").await;
     b.wait(
@@ -579,6 +789,221 @@ async fn the_console_stays_usable_with_500_reps_and_50_rules() {
     .await;
     b.click("#validate").await;
     notice(&b, "the check of the large draft", "The draft is valid").await;
+    b.close().await;
+    server.stop();
+}
+
+/// Signing in through a user pool: `serve` takes the pool's tokens (`--admin-jwt-*`) and
+/// names it to the console (`--console-sign-in-domain`); the page runs the authorization
+/// code flow with PKCE against a fake pool with Cognito's endpoints and sends the ID token
+/// it gets as its Bearer token. The role comes from the person's group; signing out ends
+/// the pool's session; a pasted token still works.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_signs_in_through_the_user_pool() {
+    let Some(driver) = Driver::start("console-sign-in") else {
+        return;
+    };
+    let dir = scratch("console-sign-in");
+    let data = dir.join("data");
+    apply_policy(&dir, &data, POLICY);
+    let pool = FakePool::start().await;
+    let jwks = dir.join("jwks.json");
+    std::fs::write(&jwks, pool.jwks().to_string()).unwrap();
+    let config = intake_config(&dir);
+    let server = Server::start(
+        &data,
+        &[
+            "--intake-config",
+            path_str(&config),
+            "--no-demo",
+            "--admin-jwt-issuer",
+            pool.url(),
+            "--admin-jwt-audience",
+            CLIENT_ID,
+            "--admin-jwt-jwks",
+            path_str(&jwks),
+            "--console-sign-in-domain",
+            pool.url(),
+            "--console-client-id",
+            CLIENT_ID,
+        ],
+    );
+    let url = server.url.clone();
+    pool.set_callback(&format!("{url}/console"));
+    let tokens = tokens(&data);
+
+    // The API takes the pool's tokens as API Gateway's authorizer would, and nothing else.
+    let me = |token: String| {
+        let server = &server;
+        async move {
+            let auth = format!("Bearer {token}");
+            server
+                .call(
+                    Method::GET,
+                    "/v1/admin/me",
+                    &[("authorization", &auth)],
+                    Bytes::new(),
+                )
+                .await
+        }
+    };
+    let (status, who) = me(pool.id_token("vic.viewer@example.com", "switchboard-viewer")).await;
+    assert_eq!(status, StatusCode::OK, "{who}");
+    assert_eq!(
+        who,
+        serde_json::json!({ "id": "vic.viewer@example.com", "role": "viewer" })
+    );
+    let now = jiff::Timestamp::now().as_second();
+    let claims = |extra: Value| {
+        let mut c = serde_json::json!({
+            "iss": pool.url(), "aud": CLIENT_ID, "token_use": "id",
+            "email": "eve@example.com", "cognito:groups": ["switchboard-admin"], "exp": now + 600,
+        });
+        c.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        c
+    };
+    let good = pool.sign(&claims(serde_json::json!({})));
+    assert_eq!(me(good.clone()).await.0, StatusCode::OK);
+    let mut tampered = good.clone();
+    // Another payload under the same signature.
+    let parts: Vec<&str> = good.split('.').collect();
+    let other = pool.sign(&claims(
+        serde_json::json!({ "email": "mallory@example.com" }),
+    ));
+    tampered = tampered.replace(parts[1], other.split('.').nth(1).unwrap());
+    for (what, token) in [
+        ("a tampered payload", tampered),
+        (
+            "an expired token",
+            pool.sign(&claims(serde_json::json!({ "exp": now - 1 }))),
+        ),
+        (
+            "another audience",
+            pool.sign(&claims(serde_json::json!({ "aud": "someone-else" }))),
+        ),
+        (
+            "another issuer",
+            pool.sign(&claims(
+                serde_json::json!({ "iss": "https://evil.example" }),
+            )),
+        ),
+        (
+            "no group",
+            pool.sign(&claims(serde_json::json!({ "cognito:groups": ["sales"] }))),
+        ),
+    ] {
+        let (status, answer) = me(token).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}: {answer}");
+    }
+    assert_eq!(
+        me(tokens.admin.clone()).await.0,
+        StatusCode::OK,
+        "the admin token still works"
+    );
+
+    let shots = shots();
+    let b = driver.browser(&dir.join("chromium-profile")).await;
+    // A link to a view: the sign-in page offers the pool, and the pool sends the person back
+    // to that view.
+    b.goto(&format!("{url}/console#/reps")).await;
+    b.find("#signin-pool").await;
+    b.screenshot(&shots.join("16-sign-in-pool.png")).await;
+    b.click("#signin-pool").await;
+    b.find("#pool-submit").await;
+    b.click("#username option[value='ana.admin@example.com']")
+        .await;
+    b.click("#pool-submit").await;
+    let role = b
+        .wait(
+            "the role",
+            "document.getElementById('role') && document.getElementById('role').textContent",
+        )
+        .await;
+    assert_eq!(role, "admin");
+    b.wait(
+        "the reps view",
+        "document.querySelector('main').dataset.view === 'reps'",
+    )
+    .await;
+    let (authorized, exchanged, refused, _) = pool.log();
+    assert_eq!(
+        authorized,
+        [format!("{url}/console")],
+        "the callback asked for"
+    );
+    assert_eq!((exchanged, refused.len()), (1, 0), "{refused:?}");
+    let address = b
+        .run("return location.search + '|' + document.getElementById('who').textContent")
+        .await;
+    assert_eq!(
+        address, "|Signed in as ana.admin@example.com · admin",
+        "the code left the address"
+    );
+    // A change made with the pool's token is the person's in the audit log.
+    b.click("tr[data-rep='cy'] button[data-action='away']")
+        .await;
+    notice(&b, "cy away", "cy is away").await;
+    let audit = admin_get(&server, &tokens.admin, "/audit?since=1h").await;
+    assert_eq!(audit["entries"][0]["action"], "rep.away", "{audit}");
+    assert_eq!(
+        audit["entries"][0]["actor"], "ana.admin@example.com",
+        "{audit}"
+    );
+    b.screenshot(&shots.join("17-signed-in-through-the-pool.png"))
+        .await;
+    only_documented_requests(&b, &url, &[&format!("{}/oauth2/token", pool.url())]).await;
+
+    // An answer that belongs to no sign-in of this tab is refused, and nothing is exchanged.
+    b.click("#signout").await;
+    b.wait(
+        "signed out of the pool too",
+        "document.querySelector('main').dataset.view === 'signin'",
+    )
+    .await;
+    assert_eq!(pool.log().3, 1, "the pool's session ended");
+    b.goto(&format!("{url}/console?code=forged&state=forged"))
+        .await;
+    notice(
+        &b,
+        "the forged answer",
+        "does not belong to a sign-in started in this tab",
+    )
+    .await;
+    assert_eq!(pool.log().1, 1, "no second exchange");
+
+    // A viewer through the pool: every change control disabled.
+    b.click("#signin-pool").await;
+    b.find("#pool-submit").await;
+    b.click("#username option[value='vic.viewer@example.com']")
+        .await;
+    b.click("#pool-submit").await;
+    let role = b
+        .wait(
+            "the role",
+            "document.getElementById('role') && document.getElementById('role').textContent",
+        )
+        .await;
+    assert_eq!(role, "viewer");
+    open(&b, &url, "reps", "reps").await;
+    let usable = b
+        .run("return document.querySelectorAll('[data-change]:not(:disabled)').length")
+        .await;
+    assert_eq!(usable, 0, "a change control is usable by a viewer");
+
+    // The pasted token is still there beside the pool.
+    b.click("#signout").await;
+    b.find("#signin-pool").await;
+    b.type_into("#token", &tokens.admin).await;
+    b.click("#signin").await;
+    let role = b
+        .wait(
+            "the role",
+            "document.getElementById('role') && document.getElementById('role').textContent",
+        )
+        .await;
+    assert_eq!(role, "admin");
     b.close().await;
     server.stop();
 }

@@ -200,3 +200,98 @@ always: [hub, sf]
     assert!(active.contains("005000000000012"), "{active}");
     assert!(!active.contains("005000000000011"), "{active}");
 }
+
+/// `POST /crm/v3/objects/companies/search`: two pages on the first run; from the second
+/// run on (a `hs_lastmodifieddate` filter), only the company changed since.
+async fn hubspot_companies() -> SocketAddr {
+    let search = |headers: HeaderMap, Json(q): Json<Value>| async move {
+        assert!(bearer(&headers, "hub-token"), "the private app token");
+        let company = |id: &str, domain: &str, owner: &str, at: &str| {
+            json!({"id": id, "properties": {"name": format!("Company {id}"), "domain": domain,
+                   "hubspot_owner_id": owner, "hs_lastmodifieddate": at}})
+        };
+        let page = match (q.get("filterGroups"), q["after"].as_str()) {
+            (None, None) => json!({"total": 2, "results": [
+                company("7", "https://www.acme.example/", "1", "2026-06-01T10:00:00.000Z")],
+                "paging": {"next": {"after": "1"}}}),
+            (None, Some("1")) => json!({"total": 2, "results": [
+                company("8", "beta.example", "11", "2026-06-01T11:00:00.000Z")]}),
+            (Some(filter), None) => {
+                let since = &filter[0]["filters"][0];
+                assert_eq!(since["propertyName"], "hs_lastmodifieddate");
+                assert_eq!(since["operator"], "GTE");
+                // The mark of the first run: the newest time it read.
+                assert_eq!(since["value"], "1780311600000");
+                json!({"total": 1, "results": [
+                    company("7", "acme.example", "11", "2026-06-02T09:00:00.000Z")]})
+            }
+            other => panic!("unexpected search {other:?}"),
+        };
+        Json(page)
+    };
+    serve(Router::new().route("/crm/v3/objects/companies/search", post(search))).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_are_synced_into_the_data_directory_then_only_what_changed() {
+    use switchboard_store::{AccountDirectory, SyncMarks};
+    let dir = scratch("crm-sync-accounts");
+    let data = dir.join("data");
+    apply_policy(&dir, &data, POLICY);
+    let hub = hubspot_companies().await;
+    let config = dir.join("notify.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "channels:\n  hub: {{ type: hubspot, token: hub-token, api_url: 'http://{hub}' }}\nalways: [hub]\n"
+        ),
+    )
+    .unwrap();
+    let run = || {
+        let (data, config) = (data.clone(), config.clone());
+        tokio::task::spawn_blocking(move || {
+            ok(&[
+                "crm",
+                "sync",
+                "accounts",
+                "--crm",
+                "hubspot",
+                "--notify-config",
+                path_str(&config),
+                "--data-dir",
+                path_str(&data),
+            ])
+        })
+    };
+    let first = run().await.unwrap();
+    assert!(
+        first.contains("HubSpot: read 2 account(s), everything; policy version 1"),
+        "{first}"
+    );
+    // Owner 1 is nobody's id in the policy; 11 is bo's.
+    assert!(
+        first.contains("stored 2: 1 owned by a rep, 1 with an owner who is not a rep"),
+        "{first}"
+    );
+    {
+        // The mark is kept in the store (closed again before the next run opens it).
+        let store = switchboard_cli::admin::open_store(&data, false).unwrap();
+        let mark = store.sync_mark("hubspot:companies").await.unwrap();
+        assert_eq!(mark, Some("2026-06-01T11:00:00Z".parse().unwrap()));
+    }
+    assert!(!data.join("crm-sync.json").exists());
+
+    let second = run().await.unwrap();
+    assert!(
+        second.contains("read 1 account(s), changed since 2026-06-01T11:00:00Z"),
+        "{second}"
+    );
+    let store = switchboard_cli::admin::open_store(&data, false).unwrap();
+    let acme = store.by_domain("acme.example").await.unwrap().unwrap();
+    assert_eq!(
+        (acme.id.as_str(), acme.owner.as_deref()),
+        ("hubspot:7", Some("bo"))
+    );
+    let beta = store.by_domain("beta.example").await.unwrap().unwrap();
+    assert_eq!(beta.owner.as_deref(), Some("bo"));
+}

@@ -405,3 +405,61 @@ async fn a_hubspot_touch_on_the_written_contact_accepts_the_lead() {
     );
     running.shutdown().await.unwrap();
 }
+
+/// With `sync_accounts`, serve reads the HubSpot portal's companies into its store at
+/// start, the owner mapped to the rep, and keeps the mark in the store.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_syncs_the_crms_accounts_at_start() {
+    use switchboard_store::{AccountDirectory, SyncMarks};
+    let dir = scratch("serve-notify-accounts");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    apply_policy(&dir, &data, HUBSPOT_POLICY);
+    let app = axum::Router::new().route(
+        "/crm/v3/objects/companies/search",
+        axum::routing::post(|| async {
+            axum::Json(serde_json::json!({"total": 1, "results": [{"id": "31",
+                "properties": {"name": "Acme", "domain": "acme-serve.com", "hubspot_owner_id": "4242",
+                               "hs_lastmodifieddate": "2026-06-01T10:00:00.000Z"}}]}))
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    std::fs::write(
+        data.join("notify.yaml"),
+        format!("channels:\n  hubspot: {{ type: hubspot, token: pat-local, api_url: \"{base}\", sync_accounts: true }}\nalways: [hubspot]\n"),
+    )
+    .unwrap();
+    let options = ServeOptions {
+        port: 0,
+        demo: false,
+        intake_config: Some(intake_config(&dir)),
+        ..ServeOptions::new(&data)
+    };
+    let running = serve::start(options).await.unwrap();
+    let store = running.pipeline().store.clone();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    // The mark is written after the accounts it covers.
+    let mark = loop {
+        if let Some(mark) = store.sync_mark("hubspot:companies").await.unwrap() {
+            break mark;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no sync ran");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(mark, "2026-06-01T10:00:00Z".parse().unwrap());
+    assert!(!data.join("crm-sync.json").exists());
+    let acme = running
+        .pipeline()
+        .store
+        .by_domain("acme-serve.com")
+        .await
+        .unwrap()
+        .expect("synced");
+    assert_eq!(
+        (acme.id.as_str(), acme.owner.as_deref()),
+        ("hubspot:31", Some("desk-1"))
+    );
+    running.shutdown().await.unwrap();
+}

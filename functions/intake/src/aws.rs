@@ -9,6 +9,7 @@ use switchboard_lambda::{MetricLine, Vars};
 use switchboard_store::aws::{DynamoStore, EventBridgePublisher, SqsOutbox};
 use switchboard_store::{Insert, LeadStatus, NewLead, StoreError, StoredLead};
 
+use crate::booking::{Backoff, Bookings, StoreBookings};
 use crate::clock::{Clock, SystemClock};
 use crate::config::IntakeConfig;
 use crate::reception::{PortReception, Reception};
@@ -72,6 +73,14 @@ pub fn aws_state(
         .map(|bus| EventBridgePublisher::new(aws_sdk_eventbridge::Client::new(sdk), bus));
     let reception = PortReception::new(store, routing, clock.clone()).with_events(events);
     IntakeState::from_reception(config, Arc::new(Metered(reception)), clock)
+}
+
+/// Routing's answers for booking sources, read from the table the router writes: the
+/// lead's routing and the policy version of its assignment (docs/ROUTER.md, "Booking
+/// answers").
+pub fn aws_bookings(sdk: &aws_config::SdkConfig, settings: &AwsSettings) -> Arc<dyn Bookings> {
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &settings.table);
+    Arc::new(StoreBookings::new(store, Backoff::DYNAMO))
 }
 
 /// Intake's CloudWatch metrics around the reception: each lead stored now, by source, and

@@ -102,6 +102,9 @@ pub enum GenericAuth {
 }
 
 pub use switchboard_http::Secret;
+use switchboard_http::secrets::{RemoteSecrets, Resolver};
+
+use crate::touches::secrets::{RemoteValues, remote_references, touch_secret};
 
 /// One configured source of leads.
 #[derive(Debug, Clone)]
@@ -126,6 +129,9 @@ pub struct SourceConfig {
     pub tolerance: SignedDuration,
     /// Generic sources only.
     pub auth: GenericAuth,
+    /// Answer new leads with the assigned rep's booking link (browser forms and generic
+    /// sources), see [`crate::booking`].
+    pub booking: Option<crate::booking::SourceBooking>,
 }
 
 /// The whole intake configuration.
@@ -180,11 +186,14 @@ pub enum ConfigError {
     NotConfigured,
     #[error("cannot read {path}: {message}")]
     Read { path: String, message: String },
+    /// A secret reference that could not be read (SSM, Secrets Manager, the environment).
+    #[error("{0}")]
+    Secret(String),
 }
 
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum SecretSpec {
+pub(crate) enum SecretSpec {
     Inline(String),
     Env { env: String },
 }
@@ -207,6 +216,8 @@ struct RawSource {
     tolerance: Option<SignedDuration>,
     #[serde(default)]
     auth: Option<GenericAuth>,
+    #[serde(default)]
+    booking: Option<crate::booking::config::RawBooking>,
 }
 
 #[derive(Deserialize)]
@@ -240,6 +251,43 @@ impl IntakeConfig {
         text: &str,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
+        Self::from_yaml_str_with(text, env, &RemoteValues::new())
+    }
+
+    /// Parses the text after reading the `ssm:` and `secretsmanager:` references of its
+    /// touch webhooks' secrets through `resolver` (`env:` ones through `env`): the intake
+    /// function's start.
+    pub async fn from_yaml_str_resolving<R: RemoteSecrets>(
+        text: &str,
+        env: impl Fn(&str) -> Option<String>,
+        resolver: &mut Resolver<R>,
+    ) -> Result<Self, ConfigError> {
+        let mut remote = RemoteValues::new();
+        for reference in remote_references(text)? {
+            let value = resolver
+                .resolve(&reference.to_string())
+                .await
+                .map_err(|e| ConfigError::Secret(format!("touch webhook secret {e}")))?;
+            remote.insert(reference, value);
+        }
+        Self::from_yaml_str_with(text, env, &remote)
+    }
+
+    /// [`IntakeConfig::from_env`]'s text, its remote secret references read through
+    /// `resolver`.
+    pub async fn from_env_resolving<R: RemoteSecrets>(
+        resolver: &mut Resolver<R>,
+    ) -> Result<Self, ConfigError> {
+        let text = Self::text_from_env()?;
+        Self::from_yaml_str_resolving(&text, |name| std::env::var(name).ok(), resolver).await
+    }
+
+    /// The parse, with remote secret references already read into `remote`.
+    fn from_yaml_str_with(
+        text: &str,
+        env: impl Fn(&str) -> Option<String>,
+        remote: &RemoteValues,
+    ) -> Result<Self, ConfigError> {
         let raw: RawConfig =
             serde_yaml_ng::from_str(text).map_err(|e| ConfigError::Syntax(e.to_string()))?;
         let resolve = |spec: SecretSpec| -> Result<Secret, ConfigError> {
@@ -265,6 +313,11 @@ impl IntakeConfig {
             }
             let tolerance = s.tolerance.unwrap_or_else(|| s.kind.default_tolerance());
             let secret = resolve(s.secret)?;
+            let booking = s
+                .booking
+                .map(|b| b.check(is_absolute_http_url))
+                .transpose()
+                .map_err(|m| bad(m.to_owned()))?;
             sources.push(SourceConfig {
                 id: s.id,
                 kind: s.kind,
@@ -275,6 +328,7 @@ impl IntakeConfig {
                 default_country: s.default_country,
                 tolerance,
                 auth: s.auth.unwrap_or_default(),
+                booking,
             });
         }
         let config = IntakeConfig {
@@ -291,7 +345,7 @@ impl IntakeConfig {
             touches: raw
                 .touches
                 .into_iter()
-                .map(|t| t.resolve(resolve))
+                .map(|t| t.resolve(|spec| touch_secret(spec, &env, remote)))
                 .collect::<Result<_, _>>()?,
         };
         config.validate()?;
@@ -300,15 +354,18 @@ impl IntakeConfig {
 
     /// Loads from `SWITCHBOARD_INTAKE_CONFIG` (text) or `SWITCHBOARD_INTAKE_CONFIG_FILE`.
     pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_yaml_str(&Self::text_from_env()?)
+    }
+
+    fn text_from_env() -> Result<String, ConfigError> {
         if let Ok(text) = std::env::var(CONFIG_ENV) {
-            return Self::from_yaml_str(&text);
+            return Ok(text);
         }
         let path = std::env::var(CONFIG_FILE_ENV).map_err(|_| ConfigError::NotConfigured)?;
-        let text = std::fs::read_to_string(&path).map_err(|e| ConfigError::Read {
+        std::fs::read_to_string(&path).map_err(|e| ConfigError::Read {
             path: path.clone(),
             message: e.to_string(),
-        })?;
-        Self::from_yaml_str(&text)
+        })
     }
 
     /// Checks the rules the parser cannot express. Called by the constructors; call it
@@ -371,6 +428,13 @@ impl IntakeConfig {
             }
             if s.auth != GenericAuth::ApiKey && s.kind != ProviderKind::Generic {
                 return Err(bad("auth only applies to generic sources"));
+            }
+            // Webhook providers call from their servers: nobody there could book.
+            if s.booking.is_some() && !(s.kind.is_browser_form() || s.kind == ProviderKind::Generic)
+            {
+                return Err(bad(
+                    "booking only applies to html_form, web_to_lead and generic sources",
+                ));
             }
         }
         if self.dedupe_window.is_negative() || self.content_hash_ttl.is_negative() {
@@ -456,6 +520,11 @@ sources:
             "sources: [{id: a, kind: tally, secret: {env: NOPE}}]",
             "sources: [{id: a, kind: tally, secret: x, surprise: 1}]",
             "sources: [{id: a, kind: tally, secret: x, auth: hmac}]",
+            "sources: [{id: a, kind: tally, secret: x, booking: {}}]",
+            "sources: [{id: a, kind: html_form, secret: x, booking: {wait: 0s}}]",
+            "sources: [{id: a, kind: html_form, secret: x, booking: {wait: 6s}}]",
+            "sources: [{id: a, kind: generic, secret: x, booking: {thank_you_url: '/t'}}]",
+            "sources: [{id: a, kind: generic, secret: x, booking: {surprise: 1}}]",
         ];
         for text in cases {
             assert!(

@@ -87,6 +87,7 @@ fn free_label(id: &str) -> SourceConfig {
         default_country: None,
         tolerance: ProviderKind::Generic.default_tolerance(),
         auth: GenericAuth::default(),
+        booking: None,
     }
 }
 

@@ -120,7 +120,7 @@ pub const INTAKE_ROUTES: [IntakeRoute; 13] = [
         Verb::Post,
         "/v1/leads/{id}/{action}",
         Access::ActionKey,
-        "A rep's action on a lead: accept, reject, release or close",
+        "A rep's action on a lead: accept, reject, release, close or recycle",
         200,
     ),
     route(

@@ -11,6 +11,9 @@
 //! | `POST /v1/touches/{id}`, `POST /v1/touches/{id}/{token}` | CRM touch webhooks ([`crate::touches`]) |
 //! | `POST /v1/leads/{id}/accept\|reject\|release\|close`, `POST /v1/reps/{rep}/away\|back`, `GET\|POST /v1/actions/{token}`, `POST /v1/slack/interactivity` | rep actions ([`crate::actions`]) |
 //!
+//! A source with a `booking` setting answers its leads through [`crate::booking`]: it waits
+//! briefly for the decision and answers with the rep's booking link or its thank-you URL.
+//!
 //! URIs are never logged: the token route carries a secret in its path.
 
 use axum::body::Body;
@@ -53,13 +56,17 @@ pub fn router(state: IntakeState) -> Router {
 }
 
 /// The Lambda's whole HTTP surface: intake's routes, the admin API (`admin::aws_admin`) and
-/// the admin console (`switchboard_console`). The console comes after the edge layers: its
-/// files carry their own caching and content security policy instead of the API's
-/// `no-store`.
-pub fn lambda_app(state: IntakeState, admin: Router) -> Router {
+/// the admin console (`switchboard_console`), offering `sign_in` (`console::sign_in_from_lookup`)
+/// when set. The console comes after the edge layers: its files carry their own caching and
+/// content security policy instead of the API's `no-store`.
+pub fn lambda_app(
+    state: IntakeState,
+    admin: Router,
+    sign_in: Option<switchboard_console::SignIn>,
+) -> Router {
     router(state)
         .merge(admin)
-        .merge(switchboard_console::router())
+        .merge(switchboard_console::router(sign_in))
 }
 
 async fn healthz() -> Response {
@@ -75,6 +82,17 @@ pub struct Accepted {
     pub status_url: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<LeadId>,
+    /// Booking sources: the assigned rep's booking page, with the lead's name and email
+    /// prefilled where the page takes them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking_url: Option<String>,
+    /// Booking sources without a rep link to offer: where to send the person instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thank_you_url: Option<String>,
+    /// Booking sources without a rep link to offer: why (`timeout`, `parked`, `no_link`,
+    /// `duplicate`, `unavailable`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking_fallback: Option<String>,
 }
 
 /// The `GET /v1/leads/{id}` answer.
@@ -196,7 +214,12 @@ async fn deliver(
                 created,
                 "lead accepted"
             );
-            accepted(state, source, &record)
+            match &source.booking {
+                Some(booking) => {
+                    crate::booking::answer::booked(state, source, booking, &record, created).await
+                }
+                None => accepted(state, source, &record),
+            }
         }
         Ok(Outcome::Ignored(reason)) => {
             tracing::info!(source = %source.id, %reason, "event ignored");
@@ -229,13 +252,27 @@ fn accepted(state: &IntakeState, source: &SourceConfig, record: &StoredLead) -> 
     {
         return (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
     }
-    let url = status_url(state, &record.lead.id);
-    let answer = Accepted {
-        lead_id: record.lead.id.clone(),
-        status: record.status.as_str().to_owned(),
-        status_url: url.clone(),
-        duplicate_of: record.duplicate_of.clone(),
-    };
+    accepted_json(state, Accepted::of(state, record))
+}
+
+impl Accepted {
+    /// The plain answer for a stored lead.
+    pub(crate) fn of(state: &IntakeState, record: &StoredLead) -> Accepted {
+        Accepted {
+            lead_id: record.lead.id.clone(),
+            status: record.status.as_str().to_owned(),
+            status_url: status_url(state, &record.lead.id),
+            duplicate_of: record.duplicate_of.clone(),
+            booking_url: None,
+            thank_you_url: None,
+            booking_fallback: None,
+        }
+    }
+}
+
+/// The 202 with `Location` naming the lead's status URL.
+pub(crate) fn accepted_json(state: &IntakeState, answer: Accepted) -> Response {
+    let url = status_url(state, &answer.lead_id);
     let mut response = (StatusCode::ACCEPTED, Json(answer)).into_response();
     if let Ok(location) = HeaderValue::from_str(&url) {
         response.headers_mut().insert(header::LOCATION, location);

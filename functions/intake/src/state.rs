@@ -17,6 +17,9 @@ pub struct IntakeState {
     pub actions: Option<ActionsState>,
     /// CRM touch webhooks; `None` turns their routes off (404).
     pub touches: Option<crate::touches::TouchState>,
+    /// Routing's answers for booking sources; without it they fall back to their
+    /// thank-you URL.
+    pub bookings: Option<Arc<dyn crate::booking::Bookings>>,
 }
 
 impl IntakeState {
@@ -57,11 +60,18 @@ impl IntakeState {
             clock,
             actions: None,
             touches: None,
+            bookings: None,
         }
     }
 
     pub fn with_actions(mut self, actions: ActionsState) -> Self {
         self.actions = Some(actions);
+        self
+    }
+
+    /// Reads routing's answers for the sources with a `booking` setting from `bookings`.
+    pub fn with_bookings(mut self, bookings: Arc<dyn crate::booking::Bookings>) -> Self {
+        self.bookings = Some(bookings);
         self
     }
 

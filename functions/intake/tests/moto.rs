@@ -305,3 +305,53 @@ mod touches {
         without_the_reps_crm_id_an_owner_change_is_ignored,
     );
 }
+
+/// The touch webhooks' secrets as `secretsmanager:` and `ssm:` references, read at the
+/// function's start as `main` reads them.
+#[tokio::test]
+async fn touch_secrets_are_read_from_secrets_manager_and_ssm() {
+    use switchboard_http::secrets::Resolver;
+    use switchboard_lambda::secrets::AwsSecrets;
+    let Some(aws) = moto().await else { return };
+    let prefix = switchboard_testkit::unique("switchboard");
+    let sm = aws_sdk_secretsmanager::Client::new(&aws.config);
+    sm.create_secret()
+        .name(format!("{prefix}/hubspot-app"))
+        .secret_string("hubspot-client-secret")
+        .send()
+        .await
+        .expect("create secret");
+    let ssm = aws_sdk_ssm::Client::new(&aws.config);
+    ssm.put_parameter()
+        .name(format!("/{prefix}/salesforce-touch"))
+        .value("salesforce-token")
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .send()
+        .await
+        .expect("put parameter");
+    let text = format!(
+        "touches:
+  - {{ id: hs, crm: hubspot, secret: 'secretsmanager:{prefix}/hubspot-app' }}
+  - {{ id: sf, crm: salesforce, secret: 'ssm:/{prefix}/salesforce-touch' }}
+"
+    );
+    let mut resolver = Resolver::new(AwsSecrets::from_config(&aws.config));
+    let config = IntakeConfig::from_yaml_str_resolving(&text, |_| None, &mut resolver)
+        .await
+        .expect("resolved");
+    assert_eq!(config.touches[0].secret.expose(), b"hubspot-client-secret");
+    assert_eq!(config.touches[1].secret.expose(), b"salesforce-token");
+
+    // A reference to nothing stops the start and names it.
+    let missing = format!(
+        "touches:\n  - {{ id: hs, crm: hubspot, secret: 'secretsmanager:{prefix}/nope' }}\n"
+    );
+    let err = IntakeConfig::from_yaml_str_resolving(&missing, |_| None, &mut resolver)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(&format!("secretsmanager:{prefix}/nope")),
+        "{err}"
+    );
+}

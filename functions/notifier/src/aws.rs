@@ -9,8 +9,9 @@ use crate::config::{NotifyConfig, Origin};
 use crate::handler::Handler;
 use crate::http::HttpClient;
 use crate::notifier::Notifier;
-use crate::secrets::{RemoteSecrets, Resolver, SecretError, SecretRef};
+use crate::secrets::Resolver;
 use crate::setup::Setup;
+use switchboard_lambda::secrets::{AwsSecrets, ssm_parameter};
 
 pub const TABLE: &str = "SWITCHBOARD_TABLE";
 /// Name of the SSM parameter holding the configuration document (String or SecureString).
@@ -52,59 +53,6 @@ pub enum StartError {
     Http(#[from] crate::http::HttpError),
 }
 
-/// SSM and Secrets Manager lookups.
-pub struct AwsSecrets {
-    ssm: aws_sdk_ssm::Client,
-    secretsmanager: aws_sdk_secretsmanager::Client,
-}
-
-impl AwsSecrets {
-    pub fn new(clients: &AwsClients) -> Self {
-        AwsSecrets {
-            ssm: clients.ssm.clone(),
-            secretsmanager: clients.secretsmanager.clone(),
-        }
-    }
-}
-
-impl RemoteSecrets for AwsSecrets {
-    async fn fetch(&self, reference: &SecretRef) -> Result<String, SecretError> {
-        match reference {
-            SecretRef::Ssm(name) => ssm_parameter(&self.ssm, name)
-                .await
-                .map_err(|why| SecretError::new(reference, why)),
-            SecretRef::SecretsManager(id) => {
-                let out = self
-                    .secretsmanager
-                    .get_secret_value()
-                    .secret_id(id)
-                    .send()
-                    .await
-                    .map_err(|e| SecretError::new(reference, crate::describe(&e)))?;
-                out.secret_string
-                    .ok_or_else(|| SecretError::new(reference, "the secret has no SecretString"))
-            }
-            SecretRef::Env(_) | SecretRef::Inline(_) => {
-                Err(SecretError::new(reference, "not a remote reference"))
-            }
-        }
-    }
-}
-
-/// `GetParameter` with decryption (a SecureString is decrypted, a String returned as is).
-async fn ssm_parameter(ssm: &aws_sdk_ssm::Client, name: &str) -> Result<String, String> {
-    let out = ssm
-        .get_parameter()
-        .name(name)
-        .with_decryption(true)
-        .send()
-        .await
-        .map_err(|e| crate::describe(&e))?;
-    out.parameter
-        .and_then(|p| p.value)
-        .ok_or_else(|| "the parameter has no value".to_owned())
-}
-
 /// The configuration document: from the SSM parameter named by
 /// `SWITCHBOARD_NOTIFY_CONFIG_PARAM`, else `SWITCHBOARD_NOTIFY_CONFIG`, else none (the log
 /// only).
@@ -139,7 +87,8 @@ pub async fn setup(
         );
         return Ok(Setup::log_only());
     };
-    let mut resolver = Resolver::new(AwsSecrets::new(clients)).with_env(lookup);
+    let secrets = AwsSecrets::new(clients.ssm.clone(), clients.secretsmanager.clone());
+    let mut resolver = Resolver::new(secrets).with_env(lookup);
     Ok(Setup::resolve(config, &mut resolver).await?)
 }
 

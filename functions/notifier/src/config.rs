@@ -130,6 +130,10 @@ pub enum ChannelSpec {
         /// Written as `lifecyclestage` with the owner, e.g. `lead`.
         #[serde(default)]
         lifecycle_stage: Option<String>,
+        /// Companies are synced into the account store by the scheduled sync (and by
+        /// `switchboard serve`); docs/CRM.md, "Accounts".
+        #[serde(default)]
+        sync_accounts: bool,
     },
     /// Salesforce: the assigned rep becomes the Lead's or Contact's owner (docs/CRM.md).
     Salesforce {
@@ -149,6 +153,14 @@ pub enum ChannelSpec {
         /// The connected app's session timeout: how long a token lives.
         #[serde(default = "default_session_minutes")]
         session_minutes: u32,
+        /// Accounts are synced into the account store by the scheduled sync (and by
+        /// `switchboard serve`); docs/CRM.md, "Accounts".
+        #[serde(default)]
+        sync_accounts: bool,
+        /// An Account whose owner is not a rep takes the owner of its most recently
+        /// changed open Opportunity who is one.
+        #[serde(default)]
+        opportunity_owners: bool,
     },
     /// One log line per message.
     Log {},
@@ -386,6 +398,7 @@ fn check_channel(at: &str, spec: &ChannelSpec, origin: Origin, problems: &mut Ve
             properties,
             lead_status,
             lifecycle_stage,
+            sync_accounts: _,
         } => {
             check_secret(&format!("{at}.token"), token, origin, problems);
             if !is_http_url(api_url) {
@@ -408,6 +421,8 @@ fn check_channel(at: &str, spec: &ChannelSpec, origin: Origin, problems: &mut Ve
             api_version,
             fields,
             session_minutes,
+            sync_accounts: _,
+            opportunity_owners: _,
         } => {
             if !is_http_url(my_domain) {
                 problems.push(format!(

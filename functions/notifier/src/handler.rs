@@ -64,6 +64,10 @@ where
         &self.notifier
     }
 
+    pub fn deadline_margin(&self) -> Duration {
+        self.deadline_margin
+    }
+
     /// Handles a batch; every message not finished is in `batch_item_failures`.
     pub async fn handle(
         &self,

@@ -8,6 +8,7 @@
 //! The configuration, the messages and the webhook signature are described in
 //! `docs/NOTIFICATIONS.md`.
 
+pub mod account_sync;
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod channels;
@@ -17,7 +18,10 @@ pub mod handler;
 pub use switchboard_http::client as http;
 pub mod note;
 pub mod notifier;
-pub mod secrets;
+#[cfg(feature = "aws")]
+pub mod scheduled;
+/// Secret references, shared with intake's touch webhooks.
+pub use switchboard_http::secrets;
 pub mod setup;
 
 pub use config::{ConfigError, NotifyConfig, Origin};

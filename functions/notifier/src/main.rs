@@ -1,10 +1,11 @@
 //! The notifier Lambda function: logging, the SDK clients, the configuration and its
-//! secrets once per process, then one handler call per SQS batch.
+//! secrets once per process, then one handler call per SQS batch or scheduled account sync.
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use switchboard_notifier::aws::{AwsClients, aws_handler};
+use switchboard_notifier::scheduled::Invocation;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
@@ -14,9 +15,14 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("starting the notifier")?;
     let handler = Arc::new(handler);
-    switchboard_lambda::run(move |batch, deadline| {
+    // One function, two invocations: the notify queue's batches and the daily account
+    // sync's schedule.
+    switchboard_lambda::run(move |payload: serde_json::Value, deadline| {
         let handler = handler.clone();
-        async move { handler.handle(batch, Some(deadline)).await }
+        async move {
+            let invocation = Invocation::parse(payload)?;
+            handler.invoke(invocation, Some(deadline)).await
+        }
     })
     .await?;
     Ok(())

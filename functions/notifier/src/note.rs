@@ -131,6 +131,9 @@ pub struct Note {
     pub record: Lead,
     /// The last decision record's one-line "why this rep".
     pub why: Option<String>,
+    /// The id of the account that decision matched the lead to (`hubspot:<company id>`
+    /// for one the account sync read from HubSpot).
+    pub account: Option<String>,
     /// The rep of the assignment.
     pub rep: Person,
     /// Who is told (the rep, or the manager of an escalation); none: a pool or default

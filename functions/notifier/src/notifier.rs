@@ -120,6 +120,10 @@ where
         &self.setup
     }
 
+    pub fn senders(&self) -> &Senders {
+        &self.senders
+    }
+
     /// The reps of the active policy a CRM channel has no id for (see
     /// [`Setup::crm_gaps`]); empty without CRM channels or an active policy. Start-up
     /// reports them: the policy is versioned apart from this configuration, so neither
@@ -211,13 +215,56 @@ where
                     self.store.record_delivered(key, now).await?;
                     sent.push(name.to_owned());
                 }
-                Err(e) => failed.push((name.to_owned(), e)),
+                Err(e) => {
+                    if channel.writes_owner() {
+                        self.keep_failure(message, name, &e, now).await;
+                    }
+                    failed.push((name.to_owned(), e));
+                }
             }
         }
         if failed.is_empty() {
             Ok(Notified::Delivered { sent, already })
         } else {
             Err(NotifyError::Channels { failed, sent })
+        }
+    }
+
+    /// Stores a CRM write's failure on its delivery, where the lead's admin view shows it:
+    /// a record the CRM refuses waits in the dead letters for someone to fix the CRM's
+    /// rule or the mapping, and they need the CRM's reason without the logs. Every
+    /// failure is kept (the last one replaces the one before), so a write that ends in the
+    /// dead letters after its retries shows why. The text is already cleared of the lead's
+    /// name, email and phone (`channels::crm_write`). Other channels' errors stay in the
+    /// log: they say what is wrong with a configuration, not with a lead.
+    ///
+    /// Failing to store it fails nothing: the message is retried (or dead-lettered) as it
+    /// would be, and its error is logged.
+    async fn keep_failure(
+        &self,
+        m: &NotifyMessage,
+        channel: &str,
+        e: &ChannelError,
+        now: Timestamp,
+    ) {
+        let key = DeliveryKey {
+            lead_id: &m.lead_id,
+            assignment_id: &m.assignment_id,
+            kind: m.kind.as_str(),
+            channel,
+        };
+        let stored = self
+            .store
+            .record_failure(key, &e.to_string(), e.is_permanent(), now)
+            .await;
+        if let Err(store) = stored {
+            tracing::warn!(
+                lead_id = %m.lead_id,
+                assignment_id = %m.assignment_id,
+                channel,
+                error = %store,
+                "could not store the CRM write's failure on the delivery"
+            );
         }
     }
 
@@ -261,13 +308,16 @@ where
         // The decision that made this assignment: the last one that gave the lead to
         // `rep` (later ones may have moved it on).
         // A parking has no rep to explain; its reason is in the title.
-        let why = decisions
+        let decision = decisions
             .iter()
             .rev()
             .find(|d| matches!(&d.outcome, OutcomeRecord::Assigned { rep, .. } if *rep == m.rep))
             .or(decisions.last())
-            .filter(|_| m.kind != NotifyKind::Parked)
-            .map(|d| d.summary.clone());
+            .filter(|_| m.kind != NotifyKind::Parked);
+        let why = decision.map(|d| d.summary.clone());
+        let account = decision
+            .and_then(|d| d.account.as_ref())
+            .map(|a| a.id.clone());
         let policy = self.policy(m.policy_version).await?;
         let config = &self.setup.config;
         let person = |id: &str| note::person(policy.as_deref(), config, id);
@@ -285,6 +335,7 @@ where
             lead: LeadSummary::from_stored(&stored),
             record: stored.lead.clone(),
             why,
+            account,
             next_rep: m.next_rep.as_deref().map(person),
             rep,
             addressee,

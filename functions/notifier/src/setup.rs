@@ -113,12 +113,14 @@ impl Setup {
                     properties,
                     lead_status,
                     lifecycle_stage,
+                    sync_accounts,
                 } => Channel::Hubspot(Arc::new(Hubspot {
                     token: resolver.resolve(token).await.map_err(secret_err)?,
                     api_url: api_url.clone(),
                     properties: properties.clone().unwrap_or_else(fields::hubspot_default),
                     lead_status: lead_status.clone(),
                     lifecycle_stage: lifecycle_stage.clone(),
+                    sync_accounts: *sync_accounts,
                 })),
                 ChannelSpec::Salesforce {
                     my_domain,
@@ -127,14 +129,19 @@ impl Setup {
                     api_version,
                     fields: mapping,
                     session_minutes,
-                } => Channel::Salesforce(Arc::new(Salesforce::new(
-                    my_domain.trim_end_matches('/').to_owned(),
-                    resolver.resolve(client_id).await.map_err(secret_err)?,
-                    resolver.resolve(client_secret).await.map_err(secret_err)?,
-                    api_version.clone(),
-                    mapping.clone().unwrap_or_else(fields::salesforce_default),
-                    *session_minutes,
-                ))),
+                    sync_accounts,
+                    opportunity_owners,
+                } => Channel::Salesforce(Arc::new(
+                    Salesforce::new(
+                        my_domain.trim_end_matches('/').to_owned(),
+                        resolver.resolve(client_id).await.map_err(secret_err)?,
+                        resolver.resolve(client_secret).await.map_err(secret_err)?,
+                        api_version.clone(),
+                        mapping.clone().unwrap_or_else(fields::salesforce_default),
+                        *session_minutes,
+                    )
+                    .with_account_sync(*sync_accounts, *opportunity_owners),
+                )),
                 ChannelSpec::Log {} => Channel::Log,
             };
             channels.insert(name.clone(), channel);

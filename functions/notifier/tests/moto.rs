@@ -1,7 +1,7 @@
 //! The notifier on AWS services emulated by moto: the configuration document from an SSM
 //! SecureString, secrets from SSM and Secrets Manager, email through SES v2, delivery
-//! records in DynamoDB. Run through `infra/with-moto.sh`; without `AWS_ENDPOINT_URL` every
-//! test here prints why it skipped.
+//! records (and a refused CRM write's error) in DynamoDB. Run through
+//! `infra/with-moto.sh`; without `AWS_ENDPOINT_URL` every test here prints why it skipped.
 
 #[allow(dead_code)]
 #[path = "it/common.rs"]
@@ -258,4 +258,193 @@ async fn start_refuses_inline_secrets_and_missing_references() {
     };
     let err = aws_handler(clients, env).await.err().expect("refused");
     assert!(matches!(err, StartError::ConfigParam { .. }), "{err}");
+}
+
+/// A HubSpot company search with two pages, its request bodies kept.
+async fn hubspot_companies() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use axum::Json;
+    use axum::routing::post;
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+    let log = seen.clone();
+    let search = move |Json(body): Json<Value>| {
+        let log = log.clone();
+        async move {
+            log.lock().unwrap().push(body.clone());
+            let company = |id: &str, domain: &str, owner: &str, at: &str| {
+                serde_json::json!({"id": id, "properties": {"name": format!("Company {id}"),
+                    "domain": domain, "hubspot_owner_id": owner, "hs_lastmodifieddate": at}})
+            };
+            Json(match body["after"].as_str() {
+                None => serde_json::json!({"total": 2, "results": [
+                    company("1", "www.acme-moto.com", "111", "2026-06-01T10:00:00.000Z")],
+                    "paging": {"next": {"after": "1"}}}),
+                Some(_) => serde_json::json!({"total": 2, "results": [
+                    company("2", "beta-moto.com", "999", "2026-06-01T11:00:00.000Z")]}),
+            })
+        }
+    };
+    let app = axum::Router::new().route("/crm/v3/objects/companies/search", post(search));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduled_account_sync_writes_accounts_and_its_mark_to_dynamodb() {
+    use switchboard_notifier::scheduled::{Answer, Invocation};
+    use switchboard_routing::PolicyDocument;
+    use switchboard_store::{AccountDirectory, PolicyStore, SyncMarks};
+    let Some(aws) = moto().await else {
+        return;
+    };
+    let clients = AwsClients::new(&aws.config);
+    let (table_name, store) = table(&aws).await;
+    let doc = PolicyDocument::from_yaml(
+        "triage_pool: t
+reps:
+  - { id: ana, crm: { hubspot_owner_id: '111' } }
+pools: [ { id: p, members: [ana] } ]
+rules: [ { id: r, pool: p } ]
+",
+    )
+    .unwrap();
+    let v = store.put_version(&doc, None, monday()).await.unwrap();
+    store.set_active(v.version, None, monday()).await.unwrap();
+
+    let (api_url, seen) = hubspot_companies().await;
+    let prefix = format!("/{}", unique("switchboard"));
+    put_secure(&clients, &format!("{prefix}/hubspot"), "pat-moto").await;
+    let doc = format!(
+        "channels:\n  hs: {{ type: hubspot, token: \"ssm:{prefix}/hubspot\", api_url: \"{api_url}\", sync_accounts: true }}\nalways: [hs]\n"
+    );
+    let param = format!("{prefix}/notify-config");
+    put_secure(&clients, &param, &doc).await;
+    let env = move |name: &str| match name {
+        TABLE => Some(table_name.clone()),
+        CONFIG_PARAM => Some(param.clone()),
+        _ => None,
+    };
+    let handler = aws_handler(clients.clone(), env).await.expect("start");
+
+    // What the schedule sends (template.yaml, DailyAccountSync).
+    let scheduled = Invocation::parse(serde_json::json!({"sync": "accounts"})).unwrap();
+    let Answer::Synced(synced) = handler.invoke(scheduled, None).await.unwrap() else {
+        panic!("not a sync answer");
+    };
+    assert_eq!(synced.len(), 1);
+    assert_eq!((synced[0].report.stored, synced[0].report.owned), (2, 1));
+    let acme = store
+        .by_domain("acme-moto.com")
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(
+        (acme.id.as_str(), acme.owner.as_deref()),
+        ("hubspot:1", Some("ana"))
+    );
+    let beta = store
+        .by_domain("beta-moto.com")
+        .await
+        .unwrap()
+        .expect("stored");
+    assert_eq!(beta.owner, None, "owner 999 is not a rep");
+    let mark: jiff::Timestamp = "2026-06-01T11:00:00Z".parse().unwrap();
+    assert_eq!(
+        store.sync_mark("hubspot:companies").await.unwrap(),
+        Some(mark)
+    );
+
+    // The next run asks only for what changed since the mark.
+    let again = Invocation::parse(serde_json::json!({"sync": "accounts"})).unwrap();
+    handler.invoke(again, None).await.unwrap();
+    let bodies = seen.lock().unwrap().clone();
+    assert!(bodies[0].get("filterGroups").is_none());
+    assert_eq!(
+        bodies[2]["filterGroups"][0]["filters"][0]["value"],
+        mark.as_millisecond().to_string()
+    );
+
+    // The queue's batches still reach the notifier; anything else is refused.
+    let sqs = Invocation::parse(serde_json::json!({"Records": []})).unwrap();
+    assert!(matches!(sqs, Invocation::Batch(_)));
+    assert!(Invocation::parse(serde_json::json!({"sync": "everything"})).is_err());
+}
+
+/// A HubSpot write refused through the function: the message fails for the dead letters,
+/// and the CRM's reason is stored on the lead's delivery in DynamoDB without the lead's
+/// email, which HubSpot's message quotes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_crm_write_is_stored_on_the_delivery_in_dynamodb() {
+    use axum::Json;
+    use axum::http::StatusCode;
+    use axum::routing::post;
+    use switchboard_routing::PolicyDocument;
+    use switchboard_store::PolicyStore;
+    let Some(aws) = moto().await else {
+        return;
+    };
+    let clients = AwsClients::new(&aws.config);
+    let (table_name, store) = table(&aws).await;
+    let doc = PolicyDocument::from_yaml(
+        "triage_pool: t
+reps:
+  - { id: ana, crm: { hubspot_owner_id: '111' } }
+pools: [ { id: p, members: [ana] } ]
+rules: [ { id: r, pool: p } ]
+",
+    )
+    .unwrap();
+    let v = store.put_version(&doc, None, monday()).await.unwrap();
+    store.set_active(v.version, None, monday()).await.unwrap();
+    let lead_id = unique("L-refused");
+    let a = routed(&store, &lead_id).await;
+
+    let refuse = || async {
+        let answer = serde_json::json!({"status": "error", "category": "VALIDATION_ERROR",
+            "message": "Property values were not valid: ada@analytical.example is blocked"});
+        (StatusCode::BAD_REQUEST, Json(answer))
+    };
+    let app = axum::Router::new().route("/crm/v3/objects/contacts/search", post(refuse));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let api_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let token = format!("/{}/hubspot", unique("switchboard"));
+    put_secure(&clients, &token, "pat-moto").await;
+    let doc = format!(
+        r#"{{"channels": {{"hs": {{"type": "hubspot", "token": "ssm:{token}", "api_url": "{api_url}"}}}}, "default": ["hs"]}}"#
+    );
+    let env = move |name: &str| match name {
+        TABLE => Some(table_name.clone()),
+        CONFIG_INLINE => Some(doc.clone()),
+        _ => None,
+    };
+    let handler = aws_handler(clients, env).await.expect("start");
+    let m = NotifyMessage::for_assignment(&a);
+    let response = handler.handle(batch("m-refused", &m), None).await.unwrap();
+    assert_eq!(response.batch_item_failures.len(), 1);
+
+    let failures = store.delivery_failures(&lead_id).await.unwrap();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    let f = &failures[0];
+    assert_eq!(
+        (
+            f.assignment_id.as_str(),
+            f.kind.as_str(),
+            f.channel.as_str()
+        ),
+        (m.assignment_id.as_str(), "assigned", "hs")
+    );
+    assert!(f.permanent);
+    assert_eq!(
+        f.error,
+        "answered 400: VALIDATION_ERROR: Property values were not valid: [redacted] is blocked"
+    );
+    assert!(
+        store
+            .delivered_channels(&lead_id, &m.assignment_id, "assigned")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -268,6 +268,7 @@ mod tests {
             warnings: Vec::new(),
             raw: None,
             bounced: Vec::new(),
+            recycles: Vec::new(),
             decisions: 1,
         }
     }

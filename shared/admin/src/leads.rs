@@ -5,6 +5,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use switchboard_routing::record::OutcomeRecord;
+use switchboard_routing::recycle::RecycleThen;
 use switchboard_routing::{DecisionRecord, LeadId, PoolId, RepId};
 use switchboard_store::{LeadCursor, LeadIndex, LeadStatus, RoutingState, StoredLead};
 
@@ -68,9 +69,11 @@ pub struct Page<T> {
 pub struct TriageItem {
     #[serde(flatten)]
     pub lead: LeadSummary,
-    /// The park reason of the decision that parked it (`all_at_cap`, `kill_switch`, ...).
+    /// The park reason of the decision that parked it (`all_at_cap`, `kill_switch`, ...),
+    /// or `recycled` when a rep's recycle parked it (docs/POLICY.md, "Recycling").
     pub reason: Option<String>,
-    /// The pool it waits in.
+    /// The pool it waits in (a recycled lead: its nurture pool; none while it waits for
+    /// its delayed re-route).
     pub pool: Option<PoolId>,
     #[cfg_attr(
         feature = "openapi",
@@ -160,10 +163,25 @@ pub async fn triage<S: LeadIndex + RoutingState>(
             continue;
         }
         let parked = routing.decisions.last();
+        // A lead a rep recycled is parked by the recycle, not by a decision.
+        let recycled = routing.lead.recycles.last().filter(|r| {
+            r.attempt as usize == routing.decisions.len()
+                && parked.is_some_and(|d| park_reason(d).is_none())
+        });
+        let (reason, pool) = match recycled {
+            Some(r) => (
+                Some("recycled".to_owned()),
+                match &r.then {
+                    RecycleThen::Nurture { pool } => Some(pool.clone()),
+                    _ => None,
+                },
+            ),
+            None => (parked.and_then(park_reason), parked.and_then(park_pool)),
+        };
         items.push(TriageItem {
             lead: LeadSummary::from(&routing.lead),
-            reason: parked.and_then(park_reason),
-            pool: parked.and_then(park_pool),
+            reason,
+            pool,
             parked_at: routing.lead.updated_at,
             bounced: routing.lead.bounced.clone(),
         });
@@ -185,5 +203,77 @@ fn park_pool(d: &DecisionRecord) -> Option<PoolId> {
     match &d.outcome {
         OutcomeRecord::Parked { pool, .. } => Some(pool.clone()),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard_routing::recycle::{Recycle, RecycleReason};
+    use switchboard_routing::{Lead, PolicyDocument};
+    use switchboard_store::embedded::MemoryEvents;
+    use switchboard_store::{LeadStore, NewLead, PolicyStore, Router};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_recycled_lead_waits_in_triage_as_recycled() {
+        let store = switchboard_testkit::embedded_store();
+        let now: Timestamp = "2026-06-01T10:00:00Z".parse().unwrap();
+        let doc = PolicyDocument::from_yaml(
+            "triage_pool: triage
+reps: [{ id: ana }]
+pools: [{ id: main, strategy: round_robin, members: [ana] }]
+rules: [{ id: all, pool: main }]
+",
+        )
+        .unwrap();
+        let v = store.put_version(&doc, None, now).await.unwrap();
+        store.set_active(v.version, None, now).await.unwrap();
+        let router = Router::new(store.clone(), MemoryEvents::default());
+        let thens = [
+            RecycleThen::Nurture {
+                pool: "nurture".into(),
+            },
+            RecycleThen::Reroute { reroute_at: now },
+        ];
+        for (id, then) in ["N1", "R1"].into_iter().zip(thens) {
+            store
+                .insert_if_absent(&NewLead::new(Lead::new(id, now), id), now)
+                .await
+                .unwrap();
+            router.route_lead(id, now).await.unwrap();
+            let recycle = Recycle {
+                rep: "ana".into(),
+                attempt: 1,
+                reason: RecycleReason::NoBudget,
+                note: None,
+                at: now,
+                then,
+            };
+            store
+                .recycle_attempt(id, &recycle, now)
+                .await
+                .unwrap()
+                .expect("recycled");
+        }
+        let page = triage(&store, None, 10).await.unwrap();
+        let rows: Vec<(String, Option<String>, Option<String>)> = page
+            .items
+            .iter()
+            .map(|i| {
+                (
+                    i.lead.lead_id.to_string(),
+                    i.reason.clone(),
+                    i.pool.as_ref().map(|p| p.to_string()),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("N1".into(), Some("recycled".into()), Some("nurture".into())),
+                ("R1".into(), Some("recycled".into()), None),
+            ]
+        );
     }
 }

@@ -22,6 +22,7 @@ mod me;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 pub mod ops;
+pub mod outcome_estimates;
 pub mod outcomes;
 mod problem;
 mod reps;

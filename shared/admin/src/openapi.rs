@@ -366,7 +366,10 @@ mod tests {
 
         // Written: a field skipped when empty may be absent; every other one is there.
         let lead = schema("/leads/{id}", "response");
-        assert_eq!(required(lead), ["assignment", "decisions", "lead"]);
+        assert_eq!(
+            required(lead),
+            ["assignment", "decisions", "delivery_failures", "lead"]
+        );
         let stored = resolve(
             &components,
             lead["properties"]["lead"]["$ref"].as_str().unwrap(),

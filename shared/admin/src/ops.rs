@@ -6,8 +6,8 @@ use switchboard_routing::policy::Issue;
 use switchboard_routing::{Account, CompiledPolicy, PolicyDocument, PolicyError};
 use switchboard_store::RouteRequest;
 use switchboard_store::{
-    AccountDirectory, ActivePolicy, ImportSummary, LeadStore, PolicyStore, PolicyVersion,
-    RoutingState, StoreError, WorkQueue,
+    AccountDirectory, ActivePolicy, DeliveryLog, ImportSummary, LeadStore, PolicyStore,
+    PolicyVersion, RoutingState, StoreError, WorkQueue,
 };
 
 use crate::error::{AdminError, PolicyIssue};
@@ -126,8 +126,8 @@ pub async fn import_accounts<S: AccountDirectory>(
     Ok(store.import(accounts).await?)
 }
 
-/// The lead, its assignment and every decision made for it.
-pub async fn lead_report<S: LeadStore + RoutingState>(
+/// The lead, its assignment, every decision made for it and its failed CRM writes.
+pub async fn lead_report<S: LeadStore + RoutingState + DeliveryLog>(
     store: &S,
     lead_id: &str,
 ) -> Result<LeadReport, AdminError> {
@@ -137,6 +137,7 @@ pub async fn lead_report<S: LeadStore + RoutingState>(
         lead,
         assignment: store.assignment(lead_id).await?,
         decisions: store.decisions(lead_id).await?,
+        delivery_failures: store.delivery_failures(lead_id).await?,
     })
 }
 

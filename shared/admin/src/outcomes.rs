@@ -13,6 +13,7 @@ use switchboard_routing::{CompiledPolicy, Lead, RepId, Scalar};
 use switchboard_store::{CloseOutcome, OutcomeRecord, OutcomeStore, PolicyStore, Recounted};
 
 use crate::error::AdminError;
+use crate::outcome_estimates::{PoolEstimates, pool_estimates};
 use crate::reps::active;
 
 /// Most rows one import request may carry; the CLI sends a file in one request up to
@@ -100,6 +101,10 @@ pub struct OutcomesView {
     pub policy_version: u64,
     pub segment_fields: Vec<String>,
     pub reps: Vec<RepOutcomesView>,
+    /// Per pool of the active policy, each member's win-rate estimate with its interval as
+    /// routing computes it, overall and per segment; absent when one rep was asked for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pools: Vec<PoolEstimates>,
 }
 
 /// The outcomes of every rep of the active policy, or of `rep` alone (which need not be
@@ -114,6 +119,17 @@ pub async fn show<S: PolicyStore + OutcomeStore>(
         None => policy.reps().iter().map(|r| r.id.clone()).collect(),
     };
     let records = store.rep_outcomes(&reps).await?;
+    let pools = match rep {
+        Some(_) => Vec::new(),
+        None => {
+            let totals = reps
+                .iter()
+                .zip(records.iter())
+                .map(|(rep, record)| (rep.clone(), record.total()))
+                .collect();
+            pool_estimates(&policy, &totals)
+        }
+    };
     Ok(OutcomesView {
         policy_version: policy.version(),
         segment_fields: segment_fields(&policy),
@@ -122,6 +138,7 @@ pub async fn show<S: PolicyStore + OutcomeStore>(
             .zip(records.iter())
             .map(|(rep, record)| RepOutcomesView::new(rep, record))
             .collect(),
+        pools,
     })
 }
 

@@ -49,8 +49,8 @@ use serde_json::json;
 use switchboard_http::json_body;
 use switchboard_routing::Account;
 use switchboard_store::{
-    AccountDirectory, AuditLog, EventPublisher, LeadIndex, LeadStore, NoEvents, OutcomeStore,
-    PolicyStore, RoutingState, WorkQueue,
+    AccountDirectory, AuditLog, DeliveryLog, EventPublisher, LeadIndex, LeadStore, NoEvents,
+    OutcomeStore, PolicyStore, RoutingState, WorkQueue,
 };
 
 use crate::audit::{self, Change};
@@ -88,6 +88,7 @@ pub trait AdminStore:
     + RoutingState
     + AuditLog
     + OutcomeStore
+    + DeliveryLog
     + 'static
 {
 }
@@ -99,6 +100,7 @@ impl<T> AdminStore for T where
         + RoutingState
         + AuditLog
         + OutcomeStore
+        + DeliveryLog
         + 'static
 {
 }

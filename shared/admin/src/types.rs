@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use switchboard_routing::policy::lint::Finding;
 use switchboard_routing::{DecisionRecord, LeadId};
-use switchboard_store::{ActivePolicy, Assignment, PolicySummary, StoredLead};
+use switchboard_store::{ActivePolicy, Assignment, DeliveryFailure, PolicySummary, StoredLead};
 
 /// The result of `policy apply`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,13 +38,19 @@ pub struct PolicyHistory {
     pub versions: Vec<PolicySummary>,
 }
 
-/// A stored lead with its routing: the assignment and every decision, oldest first.
+/// A stored lead with its routing: the assignment and every decision, oldest first, and
+/// the CRM writes that failed and have not succeeded since.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct LeadReport {
     pub lead: StoredLead,
     pub assignment: Option<Assignment>,
     pub decisions: Vec<DecisionRecord>,
+    /// Each CRM write-back of the lead's assignments that failed, by assignment and
+    /// channel, with the CRM's reason (a validation rule, a required field); gone once the
+    /// write succeeds. Absent from servers older than this field.
+    #[serde(default)]
+    pub delivery_failures: Vec<DeliveryFailure>,
 }
 
 /// One dead letter. `lead_id` is read from the body when it is a route request.

@@ -97,3 +97,9 @@ async fn outcomes_are_imported_shown_and_rebuilt() {
     let Some(api) = api().await else { return };
     api::outcomes_are_imported_shown_and_rebuilt(&api).await;
 }
+
+#[tokio::test]
+async fn failed_crm_writes_are_shown_on_the_lead() {
+    let Some(api) = api().await else { return };
+    api::failed_crm_writes_are_shown_on_the_lead(&api).await;
+}

@@ -80,3 +80,8 @@ async fn bad_imports_are_refused() {
 async fn outcomes_are_imported_shown_and_rebuilt() {
     api::outcomes_are_imported_shown_and_rebuilt(&api().await).await;
 }
+
+#[tokio::test]
+async fn failed_crm_writes_are_shown_on_the_lead() {
+    api::failed_crm_writes_are_shown_on_the_lead(&api().await).await;
+}

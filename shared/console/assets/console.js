@@ -1,7 +1,9 @@
 // The Switchboard admin console: one page, routed by the URL's hash (#/overview,
-// #/leads, #/lead/<id>, #/triage, #/reps, #/fairness, #/policy). Every request goes to the
-// documented admin API on this origin with the token the person signed in with, kept in
-// sessionStorage so it dies with the tab. Each view is one `view*` function below.
+// #/leads, #/lead/<id>, #/triage, #/reps, #/fairness, #/policy, #/outcomes, #/shadow).
+// Every request goes to the documented admin API on this origin with the token the person
+// signed in with, kept in sessionStorage so it dies with the tab: a pasted token, or the ID
+// token of the user pool the runtime names in config.json (authorization code flow with
+// PKCE). Each view is one `view*` function below.
 //
 // Pages are built with `el()` (text nodes, never innerHTML), so lead data cannot inject
 // markup. Change controls carry `data-change`; for a viewer they are disabled, and the
@@ -9,6 +11,10 @@
 
 const API = "/v1/admin";
 const TOKEN_KEY = "switchboard.console.token";
+// A sign-in to the user pool under way: the PKCE verifier, the state and where to go back.
+const PENDING_KEY = "switchboard.console.pending";
+// Set when the token came from the user pool, so signing out also ends the pool's session.
+const VIA_POOL_KEY = "switchboard.console.via-pool";
 const main = document.getElementById("main");
 const notice = document.getElementById("notice");
 
@@ -150,6 +156,7 @@ function sizeBars(root) {
 // ---- sign in --------------------------------------------------------------------------
 
 async function signIn(token) {
+  sessionStorage.removeItem(VIA_POOL_KEY);
   sessionStorage.setItem(TOKEN_KEY, token);
   try {
     me = await api("GET", "/me");
@@ -165,8 +172,16 @@ async function signIn(token) {
 let keepNotice = false;
 
 function signOut(clear = true) {
+  const viaPool = sessionStorage.getItem(VIA_POOL_KEY) && signInConfig;
   sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(VIA_POOL_KEY);
   me = null;
+  // Asked for by the person: end the pool's session too, else its hosted page would sign
+  // them straight back in. It sends the browser back to the console.
+  if (clear && viaPool) {
+    location.assign(`${signInConfig.logout_url}?${new URLSearchParams({ client_id: signInConfig.client_id, logout_uri: redirectUri() })}`);
+    return;
+  }
   if (clear) clearNotice();
   if (location.hash === "#/signin") {
     render();
@@ -174,6 +189,77 @@ function signOut(clear = true) {
     keepNotice = !clear;
     location.hash = "#/signin";
   }
+}
+
+// ---- sign in to the user pool ---------------------------------------------------------
+
+// What config.json says: { authorize_url, token_url, logout_url, client_id, scope } or null.
+let signInConfig = null;
+
+async function loadSignInConfig() {
+  try {
+    const response = await fetch("/console/config.json", { cache: "no-store" });
+    signInConfig = response.ok ? (await response.json()).sign_in : null;
+  } catch {
+    signInConfig = null;
+  }
+}
+
+const base64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const randomText = (n) => base64url(crypto.getRandomValues(new Uint8Array(n)));
+// The app client's callback URL: the console itself, without hash or query.
+const redirectUri = () => `${location.origin}/console`;
+
+async function startPoolSignIn() {
+  const verifier = randomText(32);
+  const state = randomText(16);
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
+  const back = location.hash && location.hash !== "#/signin" ? location.hash : "#/overview";
+  sessionStorage.setItem(PENDING_KEY, JSON.stringify({ verifier, state, back }));
+  const c = signInConfig;
+  location.assign(
+    `${c.authorize_url}?${new URLSearchParams({
+      response_type: "code",
+      client_id: c.client_id,
+      redirect_uri: redirectUri(),
+      scope: c.scope,
+      state,
+      code_challenge: base64url(new Uint8Array(digest)),
+      code_challenge_method: "S256",
+    })}`,
+  );
+}
+
+// Back from the pool's sign-in page with `?code=...&state=...` (or `?error=...`): the code
+// and the verifier only this tab knows are exchanged for tokens at the pool's token
+// endpoint, and the ID token (it names the person by email) becomes the credential.
+async function finishPoolSignIn() {
+  const params = new URLSearchParams(location.search);
+  if (!params.has("code") && !params.has("error")) return;
+  const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) || "null");
+  sessionStorage.removeItem(PENDING_KEY);
+  // The code is single-use and must not stay in the address bar or the history.
+  history.replaceState(null, "", `${location.pathname}${pending ? pending.back : "#/signin"}`);
+  if (params.has("error")) throw new Error(`the user pool refused: ${params.get("error_description") || params.get("error")}`);
+  if (!pending || params.get("state") !== pending.state) throw new Error("the answer does not belong to a sign-in started in this tab; sign in again");
+  if (!signInConfig) throw new Error("this console has no user pool configured");
+  const response = await fetch(signInConfig.token_url, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "authorization_code",
+      client_id: signInConfig.client_id,
+      code: params.get("code"),
+      redirect_uri: redirectUri(),
+      code_verifier: pending.verifier,
+    }),
+    cache: "no-store",
+    credentials: "omit",
+  });
+  const tokens = await response.json().catch(() => ({}));
+  if (!response.ok || !tokens.id_token) throw new Error(`the user pool's token endpoint answered ${response.status}${tokens.error ? ` (${tokens.error})` : ""}`);
+  await signIn(tokens.id_token);
+  sessionStorage.setItem(VIA_POOL_KEY, "1");
 }
 
 function viewSignIn() {
@@ -199,8 +285,16 @@ function viewSignIn() {
     el("label", { for: "token" }, "Admin or viewer token", input),
     el("button", { type: "submit", id: "signin" }, "Sign in"),
   );
+  const pool = signInConfig
+    ? [
+        el("p", {}, el("button", { type: "button", id: "signin-pool", onclick: () => startPoolSignIn().catch((e) => show("error", `Could not start the sign-in: ${e.message}`)) }, "Sign in with your account")),
+        el("p", { class: "muted" }, "Through the stack's user pool; your group there gives your role (admin or viewer)."),
+        el("h2", {}, "Or paste a token"),
+      ]
+    : [];
   return [
     el("h1", {}, "Sign in"),
+    ...pool,
     el(
       "p",
       {},
@@ -761,6 +855,293 @@ async function viewFairness(params) {
   ];
 }
 
+// ---- outcomes ------------------------------------------------------------------------
+
+// A share won with a 95% interval for counts the API gives without an estimate (the
+// shadow report's outcomes): the Beta(1 + won, 1 + lost) posterior of a uniform prior,
+// summarized as routing summarizes its own estimates (mean ± 1.96 sd, within [0, 1]).
+function winRate(won, closes) {
+  const a = 1 + won;
+  const b = 1 + closes - won;
+  const mean = a / (a + b);
+  const sd = Math.sqrt((a * b) / ((a + b) ** 2 * (a + b + 1)));
+  return { closes, won, rate: closes ? won / closes : null, mean, low: Math.max(0, mean - 1.96 * sd), high: Math.min(1, mean + 1.96 * sd) };
+}
+
+const pct = (x) => (x === null || x === undefined ? "—" : `${(x * 100).toFixed(0)} %`);
+const interval = (w) => (w.closes ? `${pct(w.low)} – ${pct(w.high)}` : "—");
+
+// A rep's closes and wins in `segment` ("" for overall), as recorded and imported.
+function tallyOf(rep, segment) {
+  if (!rep) return { closes: 0, won: 0 };
+  if (!segment) return { closes: rep.closes, won: rep.won };
+  const s = rep.segments.find((x) => x.segment === segment);
+  return s ? { closes: s.closes, won: s.won } : { closes: 0, won: 0 };
+}
+
+// One row per rep: a dot at the estimate, a line across its interval, and a dashed line
+// at the share the pool's members won together; a rep without closes gets no mark.
+function rateChart(title, rows, poolShare) {
+  const label = 140;
+  const plot = 400;
+  const row = 22;
+  const top = 20;
+  const x = (v) => label + v * plot;
+  const ticks = [0, 0.25, 0.5, 0.75, 1];
+  const height = top + rows.length * row + 8;
+  return svg(
+    "svg",
+    { class: "chart rates", width: label + plot + 150, height, role: "img", "aria-label": `${title}: each rep's estimated win rate with its 95% interval; the dashed line is the share the pool won` },
+    ticks.map((t) => [
+      svg("line", { class: "tick", x1: x(t), x2: x(t), y1: top - 4, y2: height - 4 }),
+      svg("text", { x: x(t) - 10, y: 12 }, `${t * 100}%`),
+    ]),
+    poolShare === null ? null : svg("line", { class: "pool-rate", x1: x(poolShare), x2: x(poolShare), y1: top - 4, y2: height - 4 }),
+    rows.map((r, i) => {
+      const y = top + i * row + row / 2;
+      return [
+        svg("text", { x: 0, y: y + 4 }, r.rep),
+        r.closes
+          ? [
+              svg("line", { class: "interval", x1: x(r.low), x2: x(r.high), y1: y, y2: y }),
+              svg("circle", { class: "estimate", cx: x(r.mean), cy: y, r: 5 }),
+              svg("text", { x: label + plot + 12, y: y + 4 }, `${pct(r.won / r.closes)} of ${r.closes}`),
+            ]
+          : svg("text", { x: label + plot + 12, y: y + 4, class: "none" }, "no closes"),
+      ];
+    }),
+  );
+}
+
+async function viewOutcomes(params) {
+  const view = await api("GET", "/outcomes");
+  const segment = params.get("segment") || "";
+  const byRep = new Map(view.reps.map((r) => [r.rep, r]));
+  const segments = [...new Set(view.pools.flatMap((p) => p.segments.map((s) => s.segment).filter(Boolean)))].sort();
+  const pick = el(
+    "select",
+    { id: "outcome-segment", onchange: () => (location.hash = `#/outcomes${query({ segment: pick.value })}`) },
+    el("option", { value: "", selected: segment === "" }, "overall"),
+    segments.map((s) => el("option", { value: s, selected: s === segment }, s)),
+  );
+  const sections = view.pools.map((p) => {
+    const seg = p.segments.find((s) => (s.segment || "") === segment);
+    // The members, with the pool's estimates in this segment when its members have closes
+    // in it (the API lists only those segments).
+    const rows = p.segments[0].reps.map((m) => {
+      const e = seg ? seg.reps.find((r) => r.rep === m.rep) : null;
+      const t = tallyOf(byRep.get(m.rep), segment);
+      return { rep: m.rep, closes: t.closes, won: t.won, mean: e ? e.mean : null, low: e ? e.low : null, high: e ? e.high : null };
+    });
+    const closes = seg ? seg.closes : 0;
+    const share = closes ? seg.won / closes : null;
+    const tableRows = rows.map((r) => {
+      const rec = byRep.get(r.rep);
+      return el(
+        "tr",
+        { "data-rep": r.rep },
+        el("th", { scope: "row" }, r.rep),
+        el("td", { class: "num" }, r.closes),
+        el("td", { class: "num" }, r.won),
+        el("td", { class: "num" }, r.closes ? pct(r.won / r.closes) : "—"),
+        el("td", { class: "num" }, r.closes ? pct(r.mean) : "—"),
+        el("td", { class: "num" }, r.closes ? `${pct(r.low)} – ${pct(r.high)}` : "—"),
+        el("td", { class: "num" }, rec ? `${rec.recorded.closes} / ${rec.imported.closes}` : "0 / 0"),
+      );
+    });
+    return el(
+      "section",
+      { "data-pool": p.pool, "aria-labelledby": `outcomes-${p.pool}` },
+      el("h2", { id: `outcomes-${p.pool}` }, `Pool ${p.pool}${p.best_fit ? " (best_fit)" : ""}: ${closes ? `${pct(share)} won of ${closes} close(s)` : "no closes"}${segment ? ` in ${segment}` : ""}`),
+      rateChart(`Pool ${p.pool}${segment ? `, ${segment}` : ""}`, rows, share),
+      table(
+        ["Rep", { label: "Closes", num: true }, { label: "Won", num: true }, { label: "Won, share", num: true }, { label: "Estimate", num: true }, { label: "95% interval", num: true }, { label: "Recorded / imported", num: true }],
+        tableRows,
+        `Win rates in pool ${p.pool}`,
+      ),
+    );
+  });
+  const rebuild = change(el("button", { type: "button", id: "outcomes-rebuild", class: "secondary" }, "Recount from stored closes"));
+  rebuild.addEventListener("click", async () => {
+    try {
+      const r = await api("POST", "/outcomes/rebuild");
+      show("ok", `Recounted: ${JSON.stringify(r)}`);
+      await render();
+    } catch (e) {
+      fail(e);
+    }
+  });
+  return [
+    el("h1", {}, "Outcomes"),
+    el(
+      "p",
+      { class: "muted" },
+      `Each rep's won and lost closes (recorded and imported) under policy version ${view.policy_version}` +
+        `${view.segment_fields.length ? `, by segment of ${view.segment_fields.join(", ")}` : " (the policy names no segment fields)"}. ` +
+        "The estimate and its 95% interval are routing's own for the pool: a short record leans on the pool's rate and the rep's record elsewhere " +
+        '(docs/POLICY.md, "Learned fit"). In the charts the dot is the estimate, the line its interval (the fewer the closes, the wider), the dashed line the share the pool won.',
+    ),
+    el("div", { class: "row" }, el("label", { for: "outcome-segment" }, "Segment", pick), rebuild),
+    sections.length ? sections : el("p", {}, "The active policy has no pools."),
+  ];
+}
+
+// ---- shadow ---------------------------------------------------------------------------
+
+// Two bars per row, the active policy's and the shadow's.
+function pairChart(label, rows) {
+  const name = 140;
+  const width = 560;
+  const row = 30;
+  const max = Math.max(1, ...rows.map((r) => Math.max(r.active, r.shadow)));
+  const scale = (v) => (v / max) * (width - name - 60);
+  return svg(
+    "svg",
+    { class: "chart pairs", width, height: rows.length * row + 10, role: "img", "aria-label": label },
+    rows.map((r, i) => [
+      svg("text", { x: 0, y: i * row + 18 }, r.rep),
+      svg("rect", { class: "active", x: name, y: i * row + 4, width: scale(r.active), height: 10 }),
+      svg("rect", { class: "shadow", x: name, y: i * row + 15, width: scale(r.shadow), height: 10 }),
+      svg("text", { x: name + scale(Math.max(r.active, r.shadow)) + 6, y: i * row + 18 }, `${r.active} → ${r.shadow}`),
+    ]),
+  );
+}
+
+// Per pool, the share of leads both policies decided alike (filled) out of all (outline).
+function agreementChart(pools) {
+  const name = 160;
+  const width = 560;
+  const row = 22;
+  const w = width - name - 80;
+  return svg(
+    "svg",
+    { class: "chart agreement", width, height: pools.length * row + 10, role: "img", "aria-label": "Agreement per pool: the filled part of each bar is the leads both policies decided alike" },
+    pools.map((p, i) => [
+      svg("text", { x: 0, y: i * row + 15 }, p.pool),
+      svg("rect", { class: "all", x: name, y: i * row + 4, width: w, height: 14 }),
+      svg("rect", { class: "agreed", x: name, y: i * row + 4, width: p.leads ? (p.agreed / p.leads) * w : 0, height: 14 }),
+      svg("text", { x: name + w + 6, y: i * row + 15 }, `${p.agreed} of ${p.leads}`),
+    ]),
+  );
+}
+
+function shadowReport(r) {
+  const item = (label, value, id) => el("div", {}, el("dt", {}, label), el("dd", { id }, value));
+  const outcomes = [
+    ["Where the shadow agreed", r.outcomes_agreed],
+    ["Where the shadow differed", r.outcomes_differed],
+  ].map(([label, c]) => {
+    const w = winRate(c.won, c.closes);
+    return el("tr", {}, el("th", { scope: "row" }, label), el("td", { class: "num" }, c.closes), el("td", { class: "num" }, c.won), el("td", { class: "num" }, pct(w.rate)), el("td", { class: "num" }, interval(w)));
+  });
+  const reps = r.reps.map((x) =>
+    el(
+      "tr",
+      { "data-rep": x.rep },
+      el("th", { scope: "row" }, x.rep),
+      el("td", { class: "num" }, x.active),
+      el("td", { class: "num" }, x.shadow),
+      el("td", { class: x.difference === 0 ? "num muted" : "num" }, x.difference > 0 ? `+${x.difference}` : `${x.difference}`),
+    ),
+  );
+  const pools = r.pools.map((p) => el("tr", { "data-pool": p.pool }, el("th", { scope: "row" }, p.pool), el("td", { class: "num" }, p.leads), el("td", { class: "num" }, p.agreed), el("td", { class: "num" }, pct(p.leads ? p.agreed / p.leads : null))));
+  return el(
+    "div",
+    { id: "shadow-report" },
+    el("p", {}, `${fmtTime(r.from)} – ${fmtTime(r.to)}${r.shadow_versions.length ? `, shadow version(s) ${r.shadow_versions.join(", ")}` : ""}.`, r.truncated ? el("strong", { class: "warn" }, " The window held more decisions than one report reads; these are the first.") : null),
+    el(
+      "dl",
+      { class: "figures" },
+      item("Leads decided by both", r.leads, "shadow-leads"),
+      item("Agreement", r.agreement === undefined || r.agreement === null ? "—" : pct(r.agreement), "shadow-agreement"),
+      item("Parked, active", r.parked_active),
+      item("Parked, shadow", r.parked_shadow),
+      item("best_fit departures", r.shadow_departures),
+    ),
+    r.leads === 0
+      ? el("p", {}, "No lead was decided by both policies in this window.")
+      : [
+          el("h2", {}, "Per pool (the active decision's)"),
+          agreementChart(r.pools),
+          table(["Pool", { label: "Leads", num: true }, { label: "Agreed", num: true }, { label: "Agreement", num: true }], pools, "Agreement per pool"),
+          el("h2", {}, "Per rep"),
+          el("p", { class: "muted" }, "Upper bar: leads the active policy gave the rep; lower bar: leads the shadow would have given."),
+          pairChart("Leads per rep: active policy (upper bar) and shadow (lower bar)", r.reps),
+          table(["Rep", { label: "Active", num: true }, { label: "Shadow", num: true }, { label: "Difference", num: true }], reps, "Leads per rep under each policy"),
+          el("h2", {}, "Outcomes under the active choice"),
+          el("p", { class: "muted" }, "Closed leads, by whether the shadow would have decided alike. Where it differed, its own choice was never tried: this says how the leads it would have moved fared with the reps they had."),
+          table(["Leads", { label: "Closes", num: true }, { label: "Won", num: true }, { label: "Win rate", num: true }, { label: "95% interval", num: true }], outcomes, "Outcomes under the active choice"),
+        ],
+  );
+}
+
+async function viewShadow(params) {
+  const since = params.get("since") || "7d";
+  const [setting, history, report] = await Promise.all([
+    api("GET", "/policy/shadow"),
+    api("GET", "/policy/history"),
+    api("GET", `/policy/shadow/report${query({ since })}`),
+  ]);
+  const s = setting.shadow;
+  const status = s
+    ? `Version ${s.version} shadows the active version ${setting.active_version} since ${fmtTime(s.since)}${s.note ? ` (${s.note})` : ""}.`
+    : `No shadow runs; version ${setting.active_version ?? "—"} is active.`;
+  const candidates = history.versions.filter((v) => v.version !== setting.active_version).reverse();
+  const version = change(
+    el(
+      "select",
+      { id: "shadow-version" },
+      candidates.map((v) => el("option", { value: v.version, selected: s && s.version === v.version }, `${v.version}${v.note ? ` — ${v.note}` : ""}`)),
+    ),
+  );
+  const note = change(el("input", { id: "shadow-note", type: "text", size: 40 }));
+  const start = change(el("button", { type: "button", id: "shadow-start", disabled: candidates.length === 0 }, s ? "Shadow this version instead" : "Start shadow"));
+  start.addEventListener("click", async () => {
+    try {
+      const v = await api("POST", "/policy/shadow", { version: Number(version.value), note: note.value || undefined });
+      show("ok", `Version ${v.shadow.version} now shadows the active version ${v.active_version}.`);
+      await render();
+    } catch (e) {
+      fail(e);
+    }
+  });
+  const stop = change(el("button", { type: "button", id: "shadow-stop", class: "secondary", disabled: !s }, "Stop shadow"));
+  stop.addEventListener("click", async () => {
+    try {
+      await api("POST", "/policy/shadow/stop");
+      show("ok", "The shadow is stopped; its decisions stay in the reports.");
+      await render();
+    } catch (e) {
+      fail(e);
+    }
+  });
+  const pick = el(
+    "select",
+    { id: "shadow-since", onchange: () => (location.hash = `#/shadow${query({ since: pick.value })}`) },
+    ["24h", "7d", "14d", "30d"].map((w) => el("option", { value: w, selected: w === since }, w)),
+  );
+  return [
+    el("h1", {}, "Shadow mode"),
+    el("p", { id: "shadow-status" }, status),
+    el(
+      "p",
+      { class: "muted" },
+      "A shadow is a stored policy version that decides every lead beside the active one and changes nothing; its decisions are kept and compared here (docs/OUTCOMES.md, \"Shadow mode\").",
+    ),
+    el(
+      "div",
+      { class: "row" },
+      el("label", { for: "shadow-version" }, "Stored version", version),
+      el("label", { for: "shadow-note" }, "Note (why)", note),
+      start,
+      stop,
+    ),
+    el("h2", {}, "Report"),
+    el("label", { for: "shadow-since" }, "Window", pick),
+    shadowReport(report),
+  ];
+}
+
 // ---- what-if --------------------------------------------------------------------------
 
 // A figure under the active policy and under the draft, and the change.
@@ -1057,6 +1438,8 @@ const VIEWS = {
   reps: () => viewReps(),
   fairness: (_, params) => viewFairness(params),
   policy: () => viewPolicy(),
+  outcomes: (_, params) => viewOutcomes(params),
+  shadow: (_, params) => viewShadow(params),
 };
 
 let rendering = 0;
@@ -1117,4 +1500,16 @@ window.addEventListener("hashchange", () => {
   render();
   main.focus();
 });
-render();
+
+// Learn how to sign in, finish a sign-in the pool sent the browser back from, then show
+// the view the address names.
+(async () => {
+  await loadSignInConfig();
+  try {
+    await finishPoolSignIn();
+  } catch (e) {
+    if (e instanceof ApiError) fail(e);
+    else show("error", `Sign-in failed: ${e.message}`);
+  }
+  await render();
+})();

@@ -11,7 +11,7 @@ async fn get_with(path: &str, method: Method, extra: &[(&str, &str)]) -> Respons
     for (k, v) in extra {
         request = request.header(*k, *v);
     }
-    router()
+    router(None)
         .oneshot(request.body(Body::empty()).unwrap())
         .await
         .unwrap()
@@ -134,4 +134,38 @@ fn every_file_the_page_names_is_served_and_nothing_comes_from_elsewhere() {
     }
     let tags: std::collections::HashSet<_> = ASSETS.iter().map(|a| a.etag).collect();
     assert_eq!(tags.len(), ASSETS.len());
+}
+
+#[tokio::test]
+async fn with_a_user_pool_the_page_learns_it_and_may_call_its_token_endpoint() {
+    let pool = SignIn::new("https://sb.auth.eu-west-1.amazoncognito.com", "client1").unwrap();
+    let call = |path: &'static str| {
+        router(Some(pool.clone())).oneshot(Request::get(path).body(Body::empty()).unwrap())
+    };
+    let config = call("/console/config.json").await.unwrap();
+    assert_eq!(config.status(), StatusCode::OK);
+    assert_eq!(config.headers()[header::CACHE_CONTROL], "no-store");
+    let csp = config.headers()[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("connect-src 'self' https://sb.auth.eu-west-1.amazoncognito.com;"),
+        "{csp}"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&body(config).await).unwrap();
+    assert_eq!(v["sign_in"]["client_id"], "client1");
+    let page = call("/console").await.unwrap();
+    assert_eq!(
+        page.headers()[header::CONTENT_SECURITY_POLICY],
+        csp.as_str()
+    );
+    // Without a pool: nothing to sign in to, and the page calls its own origin only.
+    let none = get_with("/console/config.json", Method::GET, &[]).await;
+    assert_eq!(
+        none.headers()[header::CONTENT_SECURITY_POLICY],
+        headers::CONTENT_SECURITY_POLICY
+    );
+    let v: serde_json::Value = serde_json::from_slice(&body(none).await).unwrap();
+    assert!(v["sign_in"].is_null());
 }

@@ -6,6 +6,7 @@
 //! - [`body`]: JSON request bodies read strictly, refused as a 422 naming the field;
 //! - [`headers`]: the headers every answer carries;
 //! - [`credentials`]: secrets compared in constant time and the API key a request presents;
+//! - [`secrets`]: `env:`, `ssm:` and `secretsmanager:` references in configurations;
 //! - `client` (feature `client`): the outbound HTTPS client.
 
 pub mod body;
@@ -14,6 +15,7 @@ pub mod client;
 pub mod credentials;
 pub mod headers;
 pub mod problem;
+pub mod secrets;
 
 pub use body::json_body;
 pub use credentials::{Secret, presented_api_key};

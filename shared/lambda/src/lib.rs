@@ -9,6 +9,7 @@
 //!   and partial batch failures;
 //! - [`run`]: the runtime loop, with each invocation's deadline;
 //! - [`metrics`]: CloudWatch metrics as Embedded Metric Format lines on stdout;
+//! - [`secrets`]: the SSM and Secrets Manager lookups of secret references;
 //! - [`DecisionCount`]: what a routing outcome counts for, shared with `switchboard serve`.
 
 mod decision_count;
@@ -17,6 +18,7 @@ mod logging;
 pub mod metrics;
 mod runtime;
 mod sdk;
+pub mod secrets;
 mod sqs;
 
 pub use decision_count::{DecisionCount, OWNER_POOL};

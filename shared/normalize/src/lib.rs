@@ -16,3 +16,4 @@ pub mod names;
 pub mod phone;
 pub mod punctuation;
 pub mod text;
+pub mod website;

@@ -50,6 +50,7 @@ fn big_policy() -> PolicyDocument {
             away: vec![],
             holidays: vec!["2026-12-25".into()],
             crm: None,
+            booking: None,
         })
         .collect();
     let pools = (0..20)
@@ -133,6 +134,7 @@ fn big_policy() -> PolicyDocument {
         sla_warning_percent: switchboard_routing::policy::DEFAULT_SLA_WARNING_PERCENT,
         escalation: None,
         parked: Default::default(),
+        recycle: None,
         scoring: None,
         outcomes: None,
         reps,

@@ -329,8 +329,11 @@ pub struct FitNote {
     pub verdict: crate::fit::FitVerdict,
     /// P(the departure, or the strongest alternative, wins more often than the base pick).
     pub probability: Option<f64>,
-    /// The P(better) a departure needed (see [`crate::fit::per_alternative`]).
+    /// The P(better) a departure needed (the pool's `credibility`).
     pub credibility: f64,
+    /// The prior strengths the estimates used: fitted to the pool's record, never below
+    /// `outcomes.prior_strength` (see [`crate::fit::fitted_prior_strength`]).
+    pub prior_strength: crate::fit::PriorStrength,
     /// Estimates of the reps that could take the lead, in member order.
     pub estimates: Vec<(RepIdx, crate::fit::Estimate)>,
 }

@@ -576,7 +576,13 @@ impl Run<'_> {
                     })
             })
             .collect();
-        let estimates = fit::estimate_pool(self.policy.outcome_prior_strength(), &tallies);
+        let prior_strength = fit::fitted_prior_strength(
+            self.policy.outcome_prior_strength(),
+            pool.members
+                .iter()
+                .filter_map(|m| self.state.outcomes_of(m.rep)),
+        );
+        let estimates = fit::estimate_pool(prior_strength, &tallies);
         let eligible: Vec<usize> = (0..cands.len())
             .filter(|&i| cands[i].verdict == Verdict::Eligible)
             .collect();
@@ -598,7 +604,8 @@ impl Run<'_> {
             base_pick: cands[base].rep,
             verdict: g.verdict,
             probability: g.probability,
-            credibility: fit::per_alternative(bf.credibility, eligible.len().saturating_sub(1)),
+            credibility: bf.credibility,
+            prior_strength,
             estimates: eligible
                 .iter()
                 .map(|&i| (cands[i].rep, estimates[i]))

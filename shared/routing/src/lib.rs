@@ -16,6 +16,7 @@ pub mod ids;
 pub mod lead;
 pub mod policy;
 pub mod record;
+pub mod recycle;
 pub mod report;
 #[cfg(feature = "openapi")]
 pub mod schema;

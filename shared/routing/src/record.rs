@@ -153,9 +153,12 @@ pub struct FitRecord {
     /// P(the departure, or the strongest alternative, wins more often than the base pick).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub probability: Option<f64>,
-    /// The P(better) a departure needed: the pool's credibility shared among the other
-    /// eligible reps (`1 − (1 − credibility)/k`).
+    /// The P(better) a departure needed (the pool's `credibility`).
     pub credibility: f64,
+    /// The prior strengths the estimates used, fitted to the pool's record and never
+    /// below `outcomes.prior_strength` (absent in records made before they were fitted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prior_strength: Option<crate::fit::PriorStrength>,
     pub estimates: Vec<FitEstimateRecord>,
 }
 
@@ -352,6 +355,10 @@ impl DecisionRecord {
             verdict: f.verdict,
             probability: f.probability.map(round3),
             credibility: f.credibility,
+            prior_strength: Some(crate::fit::PriorStrength {
+                segment: f.prior_strength.segment.round(),
+                rep: f.prior_strength.rep.round(),
+            }),
             estimates: f
                 .estimates
                 .iter()

@@ -33,7 +33,7 @@ pub use policy_cache::CompiledPolicies;
 pub use ports::accounts::{AccountDirectory, ImportSummary};
 pub use ports::audit::{AuditCursor, AuditEntry, AuditLog, AuditPage, MAX_ENTRY_BYTES};
 pub use ports::crm_links::CrmLinks;
-pub use ports::deliveries::{DeliveryKey, DeliveryLog};
+pub use ports::deliveries::{DeliveryFailure, DeliveryKey, DeliveryLog};
 pub use ports::events::{DomainEvent, EVENT_SOURCE, EventPublisher, NoEvents, lead_received};
 pub use ports::lead_index::{CursorError, LeadCursor, LeadIndex, LeadList, LeadPage};
 pub use ports::leads::{
@@ -47,5 +47,6 @@ pub use ports::routing::{
     Applied, Assignment, AssignmentStatus, CloseOutcome, LeadRouting, ReleaseOutcome, RoutingState,
     RoutingView,
 };
+pub use ports::sync_marks::SyncMarks;
 pub use route_request::{MAX_LEAD_ID_BYTES, RouteRequest, RouteRequestError};
 pub use router::{RetryPolicy, RouteError, Routed, Router};

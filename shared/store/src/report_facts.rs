@@ -8,6 +8,7 @@
 //! acceptance, rejection or SLA figures.
 
 use switchboard_routing::record::OutcomeRecord;
+use switchboard_routing::recycle::Recycle;
 use switchboard_routing::report::{
     AssignmentFacts, EndedAs, LeadFacts, LeadState, PoolKey, PoolPick,
 };
@@ -42,6 +43,15 @@ pub fn lead_facts(routing: &LeadRouting) -> Result<LeadFacts, ReportFactsError> 
         LeadStatus::Closed => LeadState::Closed,
         LeadStatus::Parked => match routing.decisions.last().map(|d| &d.outcome) {
             Some(OutcomeRecord::Parked { reason, .. }) => LeadState::Parked { reason: *reason },
+            // Parked by a recycle of the assignment its latest decision made.
+            Some(OutcomeRecord::Assigned { .. })
+                if stored
+                    .recycles
+                    .last()
+                    .is_some_and(|r| r.attempt as usize == routing.decisions.len()) =>
+            {
+                LeadState::Recycled
+            }
             _ => {
                 return Err(ReportFactsError::ParkedWithoutParkDecision {
                     lead: stored.lead.id.clone(),
@@ -54,18 +64,29 @@ pub fn lead_facts(routing: &LeadRouting) -> Result<LeadFacts, ReportFactsError> 
         received_at: stored.lead.received_at,
         state,
         pool: PoolKey::of_first_decision(routing.decisions.first()),
-        assignments: assignments(&routing.decisions, routing.assignment.as_ref()),
+        assignments: assignments(
+            &routing.decisions,
+            routing.assignment.as_ref(),
+            &stored.recycles,
+        ),
         picks: routing
             .decisions
             .iter()
             .filter_map(PoolPick::from_record)
             .collect(),
+        source: stored.lead.source.clone(),
+        recycles: stored.recycles.iter().map(|r| r.reason).collect(),
     })
 }
 
 /// One per assigning decision, oldest first; the stored assignment stands for the
-/// decision that made it (its `attempt` is that decision's number, from 1).
-fn assignments(decisions: &[DecisionRecord], current: Option<&Assignment>) -> Vec<AssignmentFacts> {
+/// decision that made it (its `attempt` is that decision's number, from 1). An earlier
+/// assignment a rep recycled is known to have ended so from the lead's recycles.
+fn assignments(
+    decisions: &[DecisionRecord],
+    current: Option<&Assignment>,
+    recycles: &[Recycle],
+) -> Vec<AssignmentFacts> {
     let mut out: Vec<AssignmentFacts> = Vec::with_capacity(decisions.len());
     let mut current_seen = false;
     for (i, record) in decisions.iter().enumerate() {
@@ -84,7 +105,11 @@ fn assignments(decisions: &[DecisionRecord], current: Option<&Assignment>) -> Ve
                 due_at: record.sla_due,
                 accepted_at: None,
                 ended_at: None,
-                ended_as: Some(EndedAs::Unrecorded),
+                ended_as: Some(if recycles.iter().any(|r| r.attempt as usize == i + 1) {
+                    EndedAs::Recycled
+                } else {
+                    EndedAs::Unrecorded
+                }),
             }),
         }
     }
@@ -105,6 +130,7 @@ fn from_assignment(a: &Assignment) -> AssignmentFacts {
         (_, Some(ReleaseOutcome::Rejected)) => Some(EndedAs::Rejected),
         (_, Some(ReleaseOutcome::Expired)) => Some(EndedAs::Expired),
         (_, Some(ReleaseOutcome::Released)) => Some(EndedAs::Released),
+        (_, Some(ReleaseOutcome::Recycled)) => Some(EndedAs::Recycled),
         // Released before the store recorded how.
         (AssignmentStatus::Released, None) => Some(EndedAs::Unrecorded),
     };
@@ -309,6 +335,52 @@ rules: [{ id: all, pool: q }]
     fn parked_without_a_parking_decision_is_refused() {
         let mut routing = rerouted();
         routing.lead.status = LeadStatus::Parked;
+        assert_eq!(
+            lead_facts(&routing),
+            Err(ReportFactsError::ParkedWithoutParkDecision { lead: "L1".into() })
+        );
+    }
+
+    #[test]
+    fn recycles_mark_their_assignments_and_a_lead_parked_by_one() {
+        use switchboard_routing::recycle::{Recycle, RecycleReason, RecycleThen};
+
+        let recycle = |rep: &str, attempt: u32, then: RecycleThen| Recycle {
+            rep: rep.into(),
+            attempt,
+            reason: RecycleReason::Student,
+            note: None,
+            at: at(8),
+            then,
+        };
+        // `a` recycled the first assignment, `b` the second, which parked the lead for
+        // nurture.
+        let mut routing = rerouted();
+        routing.lead.status = LeadStatus::Parked;
+        routing.lead.lead.source = Some("web".into());
+        let nurture = RecycleThen::Nurture {
+            pool: "nurture".into(),
+        };
+        routing.lead.recycles = vec![
+            recycle("a", 1, RecycleThen::Reroute { reroute_at: at(4) }),
+            recycle("b", 2, nurture),
+        ];
+        let a = routing.assignment.as_mut().unwrap();
+        a.status = AssignmentStatus::Released;
+        a.ended_as = Some(ReleaseOutcome::Recycled);
+        a.ended_at = Some(at(8));
+        let facts = lead_facts(&routing).unwrap();
+        assert_eq!(facts.state, LeadState::Recycled);
+        let ended: Vec<_> = facts.assignments.iter().map(|a| a.ended_as).collect();
+        assert_eq!(ended, [Some(EndedAs::Recycled), Some(EndedAs::Recycled)]);
+        assert_eq!(facts.source.as_deref(), Some("web"));
+        assert_eq!(
+            facts.recycles,
+            [RecycleReason::Student, RecycleReason::Student]
+        );
+
+        // A recycle of an earlier assignment does not explain a later parking.
+        routing.lead.recycles.pop();
         assert_eq!(
             lead_facts(&routing),
             Err(ReportFactsError::ParkedWithoutParkDecision { lead: "L1".into() })

@@ -245,6 +245,7 @@ where
                 ReleaseOutcome::Rejected => "lead.rejected",
                 ReleaseOutcome::Expired => "lead.expired",
                 ReleaseOutcome::Released => "lead.released",
+                ReleaseOutcome::Recycled => "lead.recycled",
             };
             self.events
                 .publish(&DomainEvent {

@@ -25,7 +25,9 @@
 //!    settings take up again by itself ([`switchboard_routing::CompiledPolicy::retries_parked`]):
 //!    a lead parked because every rep was at a cap, off or away, once a dry run of the
 //!    engine on the current state would assign it; a lead parked by the kill switch once
-//!    the switch is off. The lead moves from `parked` to `queued` (one caller wins) and a
+//!    the switch is off; a lead a rep recycled with the policy's `reroute` follow-up once
+//!    its delay is over (it carries the recycling rep among its bounced reps, so it goes
+//!    to someone else). The lead moves from `parked` to `queued` (one caller wins) and a
 //!    route request goes on the routing queue, so the router decides, records and notifies
 //!    as for any lead. The parked queue is read oldest first, `retry_batch` at a time, at
 //!    most `max_pages` pages a pass.
@@ -37,6 +39,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use serde_json::json;
 use switchboard_routing::record::OutcomeRecord;
+use switchboard_routing::recycle::RecycleThen;
 use switchboard_routing::{CompiledPolicy, DecideInput, decide};
 
 use crate::NotifyMessage;
@@ -349,7 +352,16 @@ where
         return Ok(false);
     };
     let OutcomeRecord::Parked { reason, .. } = last.outcome else {
-        return Ok(false);
+        // Parked by a recycle of its latest assignment, to be routed again once the
+        // policy's delay is over.
+        let due = lead.recycles.last().is_some_and(|r| {
+            r.attempt as usize == decisions.len()
+                && matches!(r.then, RecycleThen::Reroute { reroute_at } if reroute_at <= now)
+        });
+        if !due || policy.kill_switch() {
+            return Ok(false);
+        }
+        return hand_back(store, routing, id, "recycle_reroute", now).await;
     };
     let first_pool = last.steps.iter().find_map(|s| s.pool.as_ref());
     if !policy.retries_parked(reason, first_pool.map(|p| p.as_str())) || policy.kill_switch() {
@@ -374,6 +386,21 @@ where
             return Ok(false);
         }
     }
+    hand_back(store, routing, id, reason.as_str(), now).await
+}
+
+/// Moves parked lead `id` to the routing queue; false when someone else took it up first.
+async fn hand_back<S, R>(
+    store: &S,
+    routing: &R,
+    id: &str,
+    reason: &str,
+    now: Timestamp,
+) -> StoreResult<bool>
+where
+    S: LeadStore,
+    R: Outbox,
+{
     match store
         .set_status(id, LeadStatus::Parked, LeadStatus::Queued, now)
         .await
@@ -386,10 +413,6 @@ where
     routing
         .send(&crate::RouteRequest::new(id).to_body())
         .await?;
-    tracing::info!(
-        lead_id = id,
-        reason = reason.as_str(),
-        "parked lead handed back to routing"
-    );
+    tracing::info!(lead_id = id, reason, "parked lead handed back to routing");
     Ok(true)
 }

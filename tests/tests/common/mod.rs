@@ -137,6 +137,7 @@ pub fn rep(id: &str) -> RepDoc {
         away: Vec::new(),
         holidays: Vec::new(),
         crm: None,
+        booking: None,
     }
 }
 
@@ -181,6 +182,7 @@ pub fn document(reps: Vec<RepDoc>, pools: Vec<PoolDoc>, rules: Vec<RuleDoc>) -> 
         sla_warning_percent: switchboard_routing::policy::DEFAULT_SLA_WARNING_PERCENT,
         escalation: None,
         parked: Default::default(),
+        recycle: None,
         scoring: None,
         outcomes: None,
         reps,

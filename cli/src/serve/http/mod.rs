@@ -11,8 +11,10 @@
 //! and the admin console at `/console` (`switchboard_console`), the page over the admin API.
 //!
 //! Admin callers are recognized by token: the admin token and the read-only viewer token
-//! that `serve.json` in the data directory holds.
+//! that `serve.json` in the data directory holds, and, when configured, people's JWTs
+//! (`super::jwt`).
 
+mod auth;
 mod decision;
 mod metrics;
 
@@ -29,6 +31,7 @@ use switchboard_intake::IntakeState;
 use switchboard_store::embedded::EmbeddedStore;
 
 use super::events::LoggedEvents;
+use super::jwt::JwtAuth;
 use super::pipeline::Pipeline;
 use super::queues::SharedQueue;
 use super::stats::StatsView;
@@ -41,6 +44,10 @@ pub struct ServeState {
     pub pipeline: Arc<Pipeline>,
     pub intake: IntakeState,
     pub admin_auth: TokenAuth,
+    /// People's JWTs the admin API also takes (`--admin-jwt-issuer`).
+    pub admin_jwt: Option<Arc<JwtAuth>>,
+    /// The user pool the console offers (`--console-sign-in-domain`).
+    pub console_sign_in: Option<switchboard_console::SignIn>,
     /// The fixed token `/metrics` also takes (`--metrics-token-file`).
     pub metrics_token: Option<Arc<Secret>>,
 }
@@ -63,8 +70,11 @@ pub fn app(state: ServeState) -> Router {
         switchboard_admin::router(admin)
             .merge(stats)
             .layer(axum::middleware::from_fn_with_state(
-                state.admin_auth.clone(),
-                TokenAuth::recognize,
+                auth::Recognizers {
+                    tokens: state.admin_auth.clone(),
+                    jwt: state.admin_jwt.clone(),
+                },
+                auth::recognize,
             ));
     let metrics = metrics::routes(state.clone());
     let local = Router::new()
@@ -80,7 +90,7 @@ pub fn app(state: ServeState) -> Router {
         .layer(axum::middleware::map_response(common_headers))
         // After the API's edge layers: the console's files carry their own caching and
         // content security policy instead of the API's `no-store`.
-        .merge(switchboard_console::router())
+        .merge(switchboard_console::router(state.console_sign_in.clone()))
 }
 
 async fn stats(State(state): State<ServeState>) -> Response {

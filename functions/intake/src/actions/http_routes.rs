@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use http::HeaderMap;
 use jiff::Timestamp;
 use serde::Deserialize;
+use switchboard_routing::recycle::{RecycleAsk, RecycleAskError};
 use switchboard_store::CloseOutcome;
 use switchboard_store::actions::{ActionError, Target};
 
@@ -38,12 +39,16 @@ pub(crate) struct LeadActionBody {
     /// The assignment (decision number) the rep means; without it, the current one.
     #[serde(default)]
     attempt: Option<u32>,
-    /// Reject: required. Release: optional.
+    /// Reject: required. Release: optional. Recycle: required, one of `bad_data`,
+    /// `no_budget`, `student`, `competitor`, `job_seeker`, `not_decision_maker`, `other`.
     #[serde(default)]
     reason: Option<String>,
     /// Close: `won`, `lost` or `unqualified`.
     #[serde(default)]
     outcome: Option<String>,
+    /// Recycle: the rep's note, required with reason `other` (at most 500 characters).
+    #[serde(default)]
+    note: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -110,6 +115,22 @@ async fn lead_action(
                         IntakeError::invalid("outcome", "one of `won`, `lost`, `unqualified`")
                     })?;
                 Command::Close(target, outcome)
+            }
+            "recycle" => {
+                let ask = RecycleAsk::parse(body.reason.as_deref(), body.note.as_deref()).map_err(
+                    |e| {
+                        let field = match e {
+                            RecycleAskError::NoReason | RecycleAskError::UnknownReason(_) => {
+                                "reason"
+                            }
+                            RecycleAskError::NoteRequired | RecycleAskError::NoteTooLong(_) => {
+                                "note"
+                            }
+                        };
+                        IntakeError::invalid(field, e.to_string())
+                    },
+                )?;
+                Command::Recycle(target, ask)
             }
             _ => return Err(IntakeError::RouteNotFound),
         };

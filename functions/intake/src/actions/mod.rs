@@ -2,7 +2,7 @@
 //!
 //! | route | who | what |
 //! | --- | --- | --- |
-//! | `POST /v1/leads/{id}/accept\|reject\|release\|close` | rep key, or admin key naming a rep | act on the lead's assignment |
+//! | `POST /v1/leads/{id}/accept\|reject\|release\|close\|recycle` | rep key, or admin key naming a rep | act on the lead's assignment |
 //! | `POST /v1/reps/{rep}/away\|back` | that rep's key, or an admin key | availability |
 //! | `GET /v1/actions/{token}` | the signed link itself | confirmation page (changes nothing) |
 //! | `POST /v1/actions/{token}` | the signed link itself | performs the link's action |
@@ -21,6 +21,7 @@ pub mod slack;
 use std::sync::Arc;
 
 use jiff::Timestamp;
+use switchboard_routing::recycle::RecycleAsk;
 use switchboard_store::actions::{ActionError, Answer, AwayAnswer, Desk, Target};
 use switchboard_store::{
     AccountDirectory, CloseOutcome, EventPublisher, LeadStore, Outbox, PolicyStore, Router,
@@ -39,6 +40,7 @@ pub enum Command {
     Reject(Target, String),
     Release(Target, Option<String>),
     Close(Target, CloseOutcome),
+    Recycle(Target, RecycleAsk),
     Away {
         rep: String,
         until: Option<Timestamp>,
@@ -98,6 +100,7 @@ where
                     Reply::Lead(desk.release(&t, reason.as_deref(), now).await?)
                 }
                 Command::Close(t, outcome) => Reply::Lead(desk.close(&t, outcome, now).await?),
+                Command::Recycle(t, ask) => Reply::Lead(desk.recycle(&t, &ask, now).await?),
                 Command::Away { rep, until } => Reply::Rep(desk.set_away(&rep, until, now).await?),
                 Command::Back { rep } => Reply::Rep(desk.set_back(&rep, now).await?),
             })

@@ -1,6 +1,7 @@
 //! The touch webhooks' settings: one entry per webhook under `touches:` in the intake
 //! configuration, beside the sources, with its secret given the same way (inline, or
-//! `{ env: NAME }`).
+//! `{ env: NAME }`) or as a reference (`env:`, `ssm:`, `secretsmanager:`; see
+//! `touches::secrets`).
 //!
 //! ```yaml
 //! touches:
@@ -87,6 +88,7 @@ impl TouchConfig {
             default_country: None,
             tolerance: self.tolerance,
             auth: GenericAuth::default(),
+            booking: None,
         }
     }
 }

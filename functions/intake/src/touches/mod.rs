@@ -28,6 +28,7 @@ pub mod config;
 pub mod hubspot;
 pub(crate) mod routes;
 pub mod salesforce;
+pub(crate) mod secrets;
 
 use std::sync::Arc;
 

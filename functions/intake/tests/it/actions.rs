@@ -21,6 +21,9 @@ const POLICY: &str = "
 name: desk
 triage_pool: triage
 default_sla: 5m
+recycle:
+  default: { then: close }
+  reasons: { no_budget: { then: nurture, pool: nurture } }
 reps: [ { id: ana }, { id: bo } ]
 pools: [ { id: main, strategy: round_robin, members: [ana, bo] } ]
 rules: [ { id: all, pool: main } ]
@@ -272,6 +275,85 @@ async fn api_actions_are_authenticated_and_conditional() {
 
     let unknown = d.post("/v1/leads/nope/accept", Some("ana-key"), "").await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn recycle_needs_a_listed_reason_and_frees_the_rep() {
+    let d = desk().await;
+    let rep = d.assigned("R1").await;
+    let open = || async { d.router.store.rep_state(&rep).await.unwrap().open };
+    let before = open().await;
+
+    for (body, field) in [
+        ("{}", "reason"),
+        (r#"{"reason":"too busy"}"#, "reason"),
+        (r#"{"reason":"other"}"#, "note"),
+        (r#"{"reason":"other","note":"   "}"#, "note"),
+    ] {
+        let bad = d.post("/v1/leads/R1/recycle", Some(&key(&rep)), body).await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{body}");
+        assert_eq!(bad.content_type(), "application/problem+json");
+        assert_eq!(bad.json()["errors"][0]["field"], field, "{body}");
+    }
+    let not_yours = d
+        .post(
+            "/v1/leads/R1/recycle",
+            Some(&key(other(&rep))),
+            r#"{"reason":"student"}"#,
+        )
+        .await;
+    assert_eq!(refused(&not_yours), "not_yours");
+    assert_eq!(open().await, before, "refusals change nothing");
+
+    // The policy's override for `no_budget`: parked in the nurture pool.
+    let recycled = d
+        .post(
+            "/v1/leads/R1/recycle",
+            Some(&key(&rep)),
+            r#"{"reason":"no_budget","attempt":1}"#,
+        )
+        .await;
+    assert_eq!(
+        (recycled.status, result(&recycled)),
+        (StatusCode::OK, "recycled".into()),
+        "{}",
+        String::from_utf8_lossy(&recycled.body)
+    );
+    let json = recycled.json();
+    assert_eq!(json["recycle"]["reason"], "no_budget");
+    assert_eq!(json["recycle"]["then"], "nurture");
+    assert_eq!(json["recycle"]["pool"], "nurture");
+    assert_eq!(json["assignment"]["ended_as"], "recycled");
+    assert!(
+        json["message"].as_str().unwrap().contains("nurture"),
+        "{json}"
+    );
+    assert_eq!(open().await, before - 1, "recycling frees capacity");
+    let again = d
+        .post(
+            "/v1/leads/R1/recycle",
+            Some(&key(&rep)),
+            r#"{"reason":"no_budget"}"#,
+        )
+        .await;
+    assert_eq!(refused(&again), "moved_on");
+    assert_eq!(open().await, before - 1);
+
+    // An admin acting for the rep, reason `other` with its note: the default, closed.
+    let rep2 = d.assigned("R2").await;
+    let closed = d
+        .post(
+            "/v1/leads/R2/recycle",
+            Some("admin-key"),
+            &format!(r#"{{"rep":"{rep2}","reason":"other","note":"wants a job"}}"#),
+        )
+        .await;
+    assert_eq!(result(&closed), "recycled");
+    assert_eq!(closed.json()["recycle"]["then"], "close");
+    assert_eq!(closed.json()["recycle"]["note"], "wants a job");
+    let lead = d.router.store.get("R2").await.unwrap().unwrap();
+    assert_eq!(lead.status, switchboard_store::LeadStatus::Closed);
+    assert_eq!(lead.recycles.len(), 1);
 }
 
 fn link(rep: &str, lead: &str, action: LinkAction, expires_at: Timestamp) -> String {

@@ -49,6 +49,7 @@ fn lambda_router() -> Router {
     lambda_app(
         state,
         aws_admin(&sdk, &settings, import, JwtRoles::from_lookup(env)),
+        None,
     )
 }
 

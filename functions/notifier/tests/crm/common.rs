@@ -257,3 +257,49 @@ pub async fn linked(store: &EmbeddedStore, crm: &str, record: &str) -> Option<St
         .unwrap()
         .map(|id| id.to_string())
 }
+
+/// Accounts stored by a sync, in memory: for runs too large to store for real.
+#[derive(Default)]
+pub struct MemorySink {
+    pub accounts: Mutex<Vec<switchboard_routing::Account>>,
+    /// Each import's size, in order.
+    pub imports: Mutex<Vec<usize>>,
+}
+
+impl switchboard_notifier::channels::crm::accounts::AccountSink for MemorySink {
+    type Error = std::convert::Infallible;
+    async fn import(
+        &self,
+        accounts: &[switchboard_routing::Account],
+    ) -> Result<switchboard_store::ImportSummary, Self::Error> {
+        self.imports.lock().unwrap().push(accounts.len());
+        self.accounts.lock().unwrap().extend_from_slice(accounts);
+        Ok(switchboard_store::ImportSummary {
+            accounts: accounts.len(),
+            ..Default::default()
+        })
+    }
+}
+
+/// Sync marks in memory.
+#[derive(Default)]
+pub struct MemoryMarks(pub Mutex<HashMap<String, Timestamp>>);
+
+impl switchboard_store::SyncMarks for MemoryMarks {
+    async fn sync_mark(&self, sync: &str) -> switchboard_store::StoreResult<Option<Timestamp>> {
+        Ok(self.0.lock().unwrap().get(sync).copied())
+    }
+    async fn set_sync_mark(
+        &self,
+        sync: &str,
+        mark: Timestamp,
+    ) -> switchboard_store::StoreResult<()> {
+        self.0.lock().unwrap().insert(sync.to_owned(), mark);
+        Ok(())
+    }
+}
+
+/// The test policy's document.
+pub fn policy() -> PolicyDocument {
+    PolicyDocument::from_yaml(POLICY).unwrap()
+}

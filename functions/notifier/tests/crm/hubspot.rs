@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{patch, post};
+use axum::routing::{patch, post, put};
 use serde_json::{Value, json};
 use switchboard_notifier::Notified;
 use switchboard_store::RoutingState;
@@ -23,6 +23,9 @@ struct Crm {
     contacts: Mutex<BTreeMap<u64, BTreeMap<String, Value>>>,
     /// Ids the search does not find yet (HubSpot's search index lags its writes).
     unindexed: Mutex<Vec<u64>>,
+    /// Company ids, and the contact-to-company associations made.
+    companies: Mutex<Vec<u64>>,
+    associations: Mutex<Vec<(u64, u64)>>,
 }
 
 #[derive(Clone)]
@@ -35,6 +38,10 @@ impl Fake {
             .route("/crm/v3/objects/contacts/search", post(search))
             .route("/crm/v3/objects/contacts", post(create))
             .route("/crm/v3/objects/contacts/{id}", patch(update))
+            .route(
+                "/crm/v4/objects/contacts/{id}/associations/default/companies/{company}",
+                put(associate),
+            )
             .with_state(fake.clone());
         let addr = serve(app).await;
         (fake, format!("http://{addr}"))
@@ -209,6 +216,34 @@ async fn update(
     contact.extend(properties);
     let answer = object(id.parse().unwrap(), contact);
     Json(answer).into_response()
+}
+
+/// The v4 default association: both records must exist; making it twice is no error.
+async fn associate(
+    State(f): State<Fake>,
+    Path((id, company)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let path = format!("/crm/v4/objects/contacts/{id}/associations/default/companies/{company}");
+    if let Some(r) = intercept(&f.0, "associate", "PUT", path, &headers, "") {
+        return r;
+    }
+    let (Ok(id), Ok(company)) = (id.parse::<u64>(), company.parse::<u64>()) else {
+        return error(400, "VALIDATION_ERROR", "ids must be numbers");
+    };
+    if !f.0.contacts.lock().unwrap().contains_key(&id)
+        || !f.0.companies.lock().unwrap().contains(&company)
+    {
+        return error(404, "OBJECT_NOT_FOUND", "resource not found");
+    }
+    let mut made = f.0.associations.lock().unwrap();
+    if !made.contains(&(id, company)) {
+        made.push((id, company));
+    }
+    Json(json!({"status": "COMPLETE", "results": [{"from": {"id": id.to_string()}, "to": {"id": company.to_string()},
+        "associationSpec": {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 279}}],
+        "startedAt": "2026-06-01T10:00:00Z", "completedAt": "2026-06-01T10:00:00Z"}))
+    .into_response()
 }
 
 fn config(base: &str, extra: &str) -> String {
@@ -566,4 +601,95 @@ async fn a_closed_lead_is_still_written_and_a_released_one_is_not() {
         "{done:?}"
     );
     assert_eq!(fake.journal().calls("search").len(), 1);
+}
+
+/// The lead's email domain is the account the sync read from HubSpot's company 4711.
+async fn matched_to_company(
+    store: &switchboard_store::embedded::EmbeddedStore,
+    lead_id: &str,
+) -> switchboard_store::Assignment {
+    use switchboard_store::AccountDirectory;
+    let account = switchboard_routing::Account {
+        id: "hubspot:4711".into(),
+        name: "Analytical Engines".into(),
+        domains: vec!["analytical.example".into()],
+        owner: None,
+        attributes: Default::default(),
+    };
+    store.import(&[account]).await.unwrap();
+    routed(store, lead(lead_id, EMAIL)).await
+}
+
+#[tokio::test]
+async fn a_contact_is_associated_with_the_company_of_its_synced_account() {
+    let (fake, base) = Fake::start().await;
+    fake.0.companies.lock().unwrap().push(4711);
+    let store = store();
+    let a = matched_to_company(&store, "L-hs-company").await;
+    let n = notifier(store, &config(&base, "")).await;
+    n.notify(&message(&a)).await.unwrap();
+    assert_eq!(
+        fake.journal().endpoints(),
+        ["search", "create", "associate"]
+    );
+    let id = fake.ids()[0];
+    assert_eq!(*fake.0.associations.lock().unwrap(), [(id, 4711)]);
+    // An existing contact (the next assignment) is associated again, which changes nothing.
+    let next = reassigned(n.store(), &a).await;
+    n.notify(&message(&next)).await.unwrap();
+    assert_eq!(
+        fake.journal().endpoints(),
+        [
+            "search",
+            "create",
+            "associate",
+            "search",
+            "update",
+            "associate"
+        ]
+    );
+    assert_eq!(fake.0.associations.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_company_gone_since_the_sync_leaves_the_owner_written() {
+    let (fake, base) = Fake::start().await;
+    let store = store();
+    let a = matched_to_company(&store, "L-hs-gone").await;
+    let n = notifier(store, &config(&base, "")).await;
+    n.notify(&message(&a)).await.unwrap();
+    assert_eq!(
+        fake.journal().endpoints(),
+        ["search", "create", "associate"]
+    );
+    assert!(fake.0.associations.lock().unwrap().is_empty());
+    assert_eq!(
+        fake.property(fake.ids()[0], "hubspot_owner_id"),
+        Some(json!("111"))
+    );
+}
+
+#[tokio::test]
+async fn a_refused_association_fails_the_write_as_hubspot_says() {
+    let (fake, base) = Fake::start().await;
+    fake.0.companies.lock().unwrap().push(4711);
+    fake.journal().force(
+        "associate",
+        Forced::new(403, r#"{"status":"error","message":"This app hasn't been granted all required scopes to make this call.","category":"MISSING_SCOPES"}"#),
+    );
+    fake.journal().force(
+        "associate",
+        Forced::new(429, r#"{"status":"error","message":"You have reached your secondly limit.","category":"RATE_LIMITS"}"#),
+    );
+    let store = store();
+    let a = matched_to_company(&store, "L-hs-scope").await;
+    let n = notifier(store, &config(&base, "")).await;
+    let (text, permanent) = failure(n.notify(&message(&a)).await);
+    assert!(permanent, "{text}");
+    assert!(text.contains("crm.objects.companies.read"), "{text}");
+    let (text, permanent) = failure(n.notify(&message(&a)).await);
+    assert!(!permanent, "{text}");
+    // The third try goes through: the contact found again, the association made.
+    n.notify(&message(&a)).await.unwrap();
+    assert_eq!(fake.0.associations.lock().unwrap().len(), 1);
 }

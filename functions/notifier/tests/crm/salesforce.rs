@@ -705,6 +705,68 @@ async fn validation_errors_are_permanent_with_salesforces_text() {
     drop(fake);
 }
 
+/// A record Salesforce refuses ends stored on the lead's delivery with Salesforce's
+/// reason, where an admin sees it, without the lead's email or name that the rule's
+/// message quotes; the write that succeeds after the fix leaves nothing to show.
+#[tokio::test]
+async fn a_validation_rule_error_is_stored_on_the_delivery_without_the_leads_data() {
+    use switchboard_store::DeliveryLog;
+    let (fake, base) = Fake::start().await;
+    let store = store();
+    let a = routed(&store, lead("L-sf-kept", EMAIL)).await;
+    let n = notifier(store.clone(), &config(&base, "")).await;
+    let m = message(&a);
+    let rule = format!(
+        r#"[{{"message":"Ada Lovelace ({EMAIL}) is on the do-not-contact list","errorCode":"FIELD_CUSTOM_VALIDATION_EXCEPTION","fields":["Email"]}}]"#
+    );
+    fake.journal().force("create", Forced::new(400, &rule));
+    let (error, permanent) = failure(n.notify(&m).await);
+    assert!(permanent, "{error}");
+
+    let failures = store.delivery_failures("L-sf-kept").await.unwrap();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    let kept = &failures[0];
+    assert_eq!(
+        (
+            kept.assignment_id.as_str(),
+            kept.kind.as_str(),
+            kept.channel.as_str()
+        ),
+        (m.assignment_id.as_str(), "assigned", "sf")
+    );
+    assert!(kept.permanent);
+    assert_eq!(kept.failed_at, monday());
+    assert_eq!(
+        kept.error,
+        "answered 400: FIELD_CUSTOM_VALIDATION_EXCEPTION: [redacted] [redacted] ([redacted]) \
+         is on the do-not-contact list (fields: Email)"
+    );
+    assert!(
+        store
+            .delivered_channels("L-sf-kept", &m.assignment_id, "assigned")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // The rule is changed in Salesforce and the dead letter redriven.
+    let retry = n.notify(&m).await.unwrap();
+    assert_eq!(
+        retry,
+        Notified::Delivered {
+            sent: vec!["sf".into()],
+            already: vec![]
+        }
+    );
+    assert!(
+        store
+            .delivery_failures("L-sf-kept")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 #[tokio::test]
 async fn a_forbidden_call_is_a_configuration_error() {
     let denied = r#"[{"message":"The REST API is not enabled for this Organization.","errorCode":"API_DISABLED_FOR_ORG"}]"#;

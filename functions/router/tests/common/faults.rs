@@ -173,6 +173,15 @@ impl<S: RoutingState> RoutingState for Faulty<S> {
             .end_attempt(lead_id, attempt, outcome, close, now)
     }
 
+    fn recycle_attempt(
+        &self,
+        lead_id: &str,
+        recycle: &switchboard_routing::recycle::Recycle,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Option<Assignment>>> + Send {
+        self.inner.recycle_attempt(lead_id, recycle, now)
+    }
+
     fn accept_attempt(
         &self,
         lead_id: &str,

@@ -15,18 +15,20 @@ use switchboard_admin::{AdminState, AdminStore, Caller, Role};
 use switchboard_intake::import::ImportIntake;
 use switchboard_intake::{IntakeConfig, PortReception, SystemClock};
 use switchboard_routing::Lead;
-use switchboard_store::WorkQueue;
 use switchboard_store::embedded::MemoryEvents;
 use switchboard_store::{AccountDirectory, NewLead, ReleaseOutcome, RouteRequest, Router};
+use switchboard_store::{DeliveryKey, WorkQueue};
 use switchboard_testkit::activate;
 use tower::ServiceExt;
 
 mod coverage;
+mod delivery_failures;
 mod documented;
 mod import;
 mod lead_filters;
 mod outcomes;
 pub use coverage::coverage_reads_stored_arrivals_and_away_flags;
+pub use delivery_failures::failed_crm_writes_are_shown_on_the_lead;
 pub use documented::answers_are_as_documented;
 pub use import::{bad_imports_are_refused, leads_are_imported_once_and_routed};
 pub use lead_filters::leads_are_filtered;
@@ -59,8 +61,20 @@ pub struct Api {
     close: Box<dyn Fn(&'static str) -> BoxFuture<'static, ()> + Send + Sync>,
     /// Takes the lead ids of the route requests on the routing queue, and routes them.
     drain: Box<dyn Fn() -> BoxFuture<'static, Vec<String>> + Send + Sync>,
+    /// Records a delivery's failure, or with no error its delivery, as the notifier does.
+    delivery: Box<dyn Fn(Delivery) -> BoxFuture<'static, ()> + Send + Sync>,
     /// What the admin routes published (`rep.away`, `rep.back`).
     events: Arc<MemoryEvents>,
+}
+
+/// A delivery of an `assigned` message to record: failed with `(error, permanent)`, or
+/// made.
+pub struct Delivery {
+    lead_id: &'static str,
+    assignment_id: &'static str,
+    channel: &'static str,
+    failed: Option<(&'static str, bool)>,
+    at: Timestamp,
 }
 
 /// Who calls in each request of the matrix: a runtime puts the caller in the request's
@@ -134,6 +148,28 @@ impl Api {
             });
             fut
         });
+        let deliveries = store.clone();
+        let delivery = Box::new(move |d: Delivery| {
+            let store = deliveries.clone();
+            let fut: BoxFuture<'static, ()> = Box::pin(async move {
+                let key = DeliveryKey {
+                    lead_id: d.lead_id,
+                    assignment_id: d.assignment_id,
+                    kind: "assigned",
+                    channel: d.channel,
+                };
+                match d.failed {
+                    Some((error, permanent)) => store
+                        .record_failure(key, error, permanent, d.at)
+                        .await
+                        .expect("record failure"),
+                    None => {
+                        store.record_delivered(key, d.at).await.expect("record");
+                    }
+                }
+            });
+            fut
+        });
         let events = Arc::new(MemoryEvents::new());
         let (reception_store, reception_queue) = (store.clone(), queue.clone());
         let state = Arc::new(AdminState {
@@ -155,8 +191,48 @@ impl Api {
             route,
             close,
             drain,
+            delivery,
             events,
         }
+    }
+
+    /// Stores the failure of the `assigned` delivery on `channel`, as the notifier does
+    /// when a CRM write fails.
+    pub async fn fail_delivery(
+        &self,
+        lead_id: &'static str,
+        assignment_id: &'static str,
+        channel: &'static str,
+        error: &'static str,
+        permanent: bool,
+        at: Timestamp,
+    ) {
+        (self.delivery)(Delivery {
+            lead_id,
+            assignment_id,
+            channel,
+            failed: Some((error, permanent)),
+            at,
+        })
+        .await
+    }
+
+    /// Records the `assigned` delivery on `channel` as made.
+    pub async fn deliver(
+        &self,
+        lead_id: &'static str,
+        assignment_id: &'static str,
+        channel: &'static str,
+        at: Timestamp,
+    ) {
+        (self.delivery)(Delivery {
+            lead_id,
+            assignment_id,
+            channel,
+            failed: None,
+            at,
+        })
+        .await
     }
 
     /// Stores a lead received at `at` and routes it now.

@@ -189,6 +189,9 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
             }
         }
         holidays.sort_unstable();
+        for (field, message) in r.booking.iter().flat_map(|b| b.problems()) {
+            ctx.err(format!("{p}.booking.{field}"), message);
+        }
         reps.push(RepSpec {
             id: RepId::from(&r.id),
             name: if r.name.is_empty() {
@@ -528,6 +531,18 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         }
     }
 
+    let recycle = match &doc.recycle {
+        None => super::RecycleSettings::default(),
+        Some(r) => super::recycle::compile(r, |id| pool_by_id.contains_key(id)).unwrap_or_else(
+            |problems| {
+                for (path, message) in problems {
+                    ctx.err(path, message);
+                }
+                super::RecycleSettings::default()
+            },
+        ),
+    };
+
     if !ctx.issues.is_empty() {
         return Err(PolicyError::Invalid(ctx.issues));
     }
@@ -546,6 +561,7 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         pool_by_id,
         default_sla,
         escalation,
+        recycle,
         scoring,
         segment_fields,
         warnings: ctx.warnings,

@@ -40,6 +40,10 @@ pub struct PolicyDocument {
     /// What becomes of parked leads without anyone acting on them.
     #[serde(default, skip_serializing_if = "ParkedDoc::is_default")]
     pub parked: ParkedDoc,
+    /// What follows when a rep recycles a lead as unworkable (docs/POLICY.md,
+    /// "Recycling"); without it, the lead is closed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recycle: Option<super::RecycleDoc>,
     /// A points model scored before the rules run: its `score` and `grade` are fields the
     /// rules' conditions can test (docs/POLICY.md, "Scoring").
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -62,8 +66,9 @@ pub struct OutcomesDoc {
     /// field names; `score` and `grade` too). Empty: reps are compared overall.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub segment: Vec<String>,
-    /// How many closes a rep's record in a segment must have before it counts as much as
-    /// what the pool and the rep's overall record suggest (default 20).
+    /// The least prior strength, in closes: how many closes a rep's record must have
+    /// before it counts as much as what the pool suggests. The strength used is fitted
+    /// to the pool's own record and is never below this (default 20).
     #[serde(default = "default_prior_strength")]
     pub prior_strength: f64,
 }
@@ -298,6 +303,10 @@ pub struct RepDoc {
     /// The rep's identities in the CRMs the owner is written to (docs/CRM.md).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub crm: Option<RepCrmDoc>,
+    /// The rep's meeting booking page, offered at once to leads from sources that ask for
+    /// it (docs/POLICY.md, "Booking links").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booking: Option<super::BookingDoc>,
 }
 
 /// A rep's user ids in the CRMs; a connector skips, with a stated reason, a rep it has no

@@ -1,10 +1,12 @@
 //! The policy: its document form, validation, and the compiled form the engine runs.
 
+mod booking;
 mod compile;
 mod compile_scoring;
 mod document;
 mod error;
 pub mod lint;
+mod recycle;
 
 use std::collections::HashMap;
 
@@ -13,6 +15,7 @@ use jiff::SignedDuration;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
+pub use booking::{BookingDoc, PrefillDoc, PrefillParams, PrefillPreset};
 pub use document::{
     AfterKillSwitch, AwayDoc, BestFitDoc, CapsDoc, DEFAULT_SLA_WARNING_PERCENT, EscalationDoc,
     FairnessWindow, GradeDoc, LeadTagDoc, MemberDoc, OutcomesDoc, ParkedDoc, ParkedRetry,
@@ -20,6 +23,7 @@ pub use document::{
     ScoringDoc, SlaClock, StrategyKind,
 };
 pub use error::{Issue, PolicyError};
+pub use recycle::{RecycleDoc, RecycleFollowUp, RecycleFollowUpDoc, RecycleSettings};
 
 use crate::condition::{FieldRef, Matcher};
 use crate::hours::WeeklyHours;
@@ -141,6 +145,7 @@ pub struct CompiledPolicy {
     pool_by_id: HashMap<String, PoolIdx, RandomState>,
     default_sla: Option<SignedDuration>,
     escalation: Option<Escalation>,
+    recycle: RecycleSettings,
     pub(crate) scoring: Option<crate::score::Scoring>,
     /// The fields of `outcomes.segment`, in order.
     pub(crate) segment_fields: Vec<(String, FieldRef)>,
@@ -246,6 +251,10 @@ impl CompiledPolicy {
     }
     pub fn escalation(&self) -> Option<&Escalation> {
         self.escalation.as_ref()
+    }
+    /// What follows a recycle (`recycle` in the policy; `close` without it).
+    pub fn recycle(&self) -> &RecycleSettings {
+        &self.recycle
     }
     /// The manager of a rep, by id.
     pub fn manager_of(&self, rep: &str) -> Option<&RepId> {

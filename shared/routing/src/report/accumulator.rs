@@ -10,6 +10,7 @@ use crate::report::Window;
 use crate::report::fairness::{Fairness, FairnessTally, PoolWeights};
 use crate::report::figures::{AssignmentFigures, AssignmentTally, LeadFigures, LeadTally};
 use crate::report::input::{LeadFacts, LeadState, PoolKey};
+use crate::report::sources::{SourceFigures, SourceTally};
 
 /// Lead and assignment figures together.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,6 +58,8 @@ pub struct HealthReport {
     pub pools: Vec<PoolFigures>,
     /// By rep id.
     pub reps: Vec<RepFigures>,
+    /// Recycle rates by the leads' source.
+    pub sources: Vec<SourceFigures>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -79,6 +82,7 @@ pub struct HealthAccumulator {
     overall: PoolTally,
     pools: BTreeMap<PoolKey, PoolTally>,
     reps: BTreeMap<RepId, AssignmentTally>,
+    sources: SourceTally,
     fairness: FairnessTally,
 }
 
@@ -92,6 +96,7 @@ impl HealthAccumulator {
             overall: PoolTally::default(),
             pools: BTreeMap::new(),
             reps: BTreeMap::new(),
+            sources: SourceTally::default(),
             fairness: FairnessTally::default(),
         }
     }
@@ -108,6 +113,7 @@ impl HealthAccumulator {
             return true;
         }
         self.overall.leads.add(lead);
+        self.sources.add(lead);
         self.pools
             .entry(lead.pool.clone())
             .or_default()
@@ -165,6 +171,7 @@ impl HealthAccumulator {
                     assignments: tally.finish(),
                 })
                 .collect(),
+            sources: self.sources.finish(),
         }
     }
 }

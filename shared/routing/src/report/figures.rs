@@ -27,7 +27,7 @@ pub struct ParkedCount {
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct LeadFigures {
     /// Leads received in the window, duplicates excluded. Always
-    /// `assigned + parked + awaiting_routing`.
+    /// `assigned + parked + recycled_parked + awaiting_routing`.
     pub received: u64,
     /// Owned by a rep (open or closed).
     pub assigned: u64,
@@ -36,6 +36,8 @@ pub struct LeadFigures {
     pub parked_percent: Option<f64>,
     /// Every reason with at least one lead, in the order of [`ParkReason::ALL`].
     pub parked_by_reason: Vec<ParkedCount>,
+    /// Parked by a rep's recycle: in a nurture pool or waiting for a delayed re-route.
+    pub recycled_parked: u64,
     pub awaiting_routing: u64,
     pub awaiting_routing_percent: Option<f64>,
     /// Leads with at least one assignment, whatever their state now.
@@ -55,6 +57,7 @@ pub(crate) struct LeadTally {
     received: u64,
     assigned: u64,
     parked: [u64; ParkReason::ALL.len()],
+    recycled_parked: u64,
     awaiting_routing: u64,
     ever_assigned: u64,
     reassigned: u64,
@@ -75,6 +78,7 @@ impl LeadTally {
             LeadState::Duplicate => return,
             LeadState::Assigned | LeadState::Closed => self.assigned += 1,
             LeadState::Parked { reason } => self.parked[reason_index(reason)] += 1,
+            LeadState::Recycled => self.recycled_parked += 1,
             LeadState::AwaitingRouting => self.awaiting_routing += 1,
         }
         self.received += 1;
@@ -108,6 +112,7 @@ impl LeadTally {
                     percent: percent(leads, received),
                 })
                 .collect(),
+            recycled_parked: self.recycled_parked,
             awaiting_routing: self.awaiting_routing,
             awaiting_routing_percent: percent(self.awaiting_routing, received),
             ever_assigned: self.ever_assigned,
@@ -145,6 +150,10 @@ pub struct AssignmentFigures {
     pub reject_percent: Option<f64>,
     /// Ended as `expired`.
     pub expired: u64,
+    /// Ended by the rep recycling the lead as unworkable.
+    pub recycled: u64,
+    /// `recycled` of `assignments`: the recycle rate.
+    pub recycle_percent: Option<f64>,
     /// Ended without a record of how (see `EndedAs::Unrecorded`): left out of the SLA
     /// figures, and not counted as accepted or rejected.
     pub unrecorded: u64,
@@ -179,6 +188,7 @@ pub(crate) struct AssignmentTally {
     accepted: u64,
     rejected: u64,
     expired: u64,
+    recycled: u64,
     unrecorded: u64,
     time_to_accept: Durations,
     sla_met: u64,
@@ -196,6 +206,7 @@ impl AssignmentTally {
         match a.ended_as {
             Some(EndedAs::Rejected) => self.rejected += 1,
             Some(EndedAs::Expired) => self.expired += 1,
+            Some(EndedAs::Recycled) => self.recycled += 1,
             Some(EndedAs::Unrecorded) => self.unrecorded += 1,
             Some(EndedAs::Closed | EndedAs::Released) | None => {}
         }
@@ -214,6 +225,8 @@ impl AssignmentTally {
             rejected: self.rejected,
             reject_percent: percent(self.rejected, self.assignments),
             expired: self.expired,
+            recycled: self.recycled,
+            recycle_percent: percent(self.recycled, self.assignments),
             unrecorded: self.unrecorded,
             time_to_accept: self.time_to_accept.finish(),
             sla: SlaFigures {

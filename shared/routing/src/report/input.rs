@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::decision::ParkReason;
 use crate::ids::{LeadId, PoolId, RepId};
 use crate::record::{DecisionRecord, OutcomeRecord};
+use crate::recycle::RecycleReason;
 
 /// Where a lead stands now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,6 +23,8 @@ pub enum LeadState {
     Closed,
     /// Waiting in a parking pool, for the reason of its latest decision.
     Parked { reason: ParkReason },
+    /// Parked by a rep's recycle: in a nurture pool, or waiting for its delayed re-route.
+    Recycled,
     /// A same-email duplicate of an earlier lead: never routed, left out of every figure
     /// except the report's duplicate count.
     Duplicate,
@@ -34,6 +37,8 @@ pub enum EndedAs {
     Rejected,
     Expired,
     Released,
+    /// The rep recycled the lead as unworkable.
+    Recycled,
     /// It ended and the lead went on, but how is not known: storage keeps the full record
     /// of a lead's latest assignment only, so an earlier one is known from its decision
     /// (rep, pool, time, SLA due) and not whether it was accepted or how it ended.
@@ -154,4 +159,8 @@ pub struct LeadFacts {
     pub assignments: Vec<AssignmentFacts>,
     /// One per decision in which a pool picked a rep, oldest first.
     pub picks: Vec<PoolPick>,
+    /// The configured source it came from, if any.
+    pub source: Option<String>,
+    /// The reason of each time a rep recycled it, oldest first.
+    pub recycles: Vec<RecycleReason>,
 }

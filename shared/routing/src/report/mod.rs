@@ -1,7 +1,7 @@
 //! The health and fairness report: over the leads received in a time window, per pool and
 //! per rep, how many were assigned or parked (and why), how fast they were assigned and
-//! accepted, SLA compliance, reassignments, rejections, escalations, and each rep's
-//! assignments against its eligibility-adjusted share. The definitions are in
+//! accepted, SLA compliance, reassignments, rejections, escalations, recycles (per pool,
+//! rep and source), and each rep's assignments against its eligibility-adjusted share. The definitions are in
 //! `docs/HEALTH.md`.
 //!
 //! Pure like the engine: the caller reads the leads and passes the clock. It converts what
@@ -13,6 +13,7 @@ mod fairness;
 mod figures;
 mod input;
 mod percentile;
+mod sources;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -22,6 +23,7 @@ pub use fairness::{Fairness, FairnessRow, PoolWeights};
 pub use figures::{AssignmentFigures, LeadFigures, ParkedCount, SlaFigures, percent, sla_met};
 pub use input::{AssignmentFacts, EndedAs, LeadFacts, LeadState, PoolKey, PoolPick};
 pub use percentile::{Percentiles, millis_between, nearest_rank};
+pub use sources::{RecycleCount, SourceFigures};
 
 /// Why a report cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use serde::Serialize;
+use switchboard_routing::recycle::{Recycle, RecycleThen};
 use switchboard_routing::{LeadId, PoolId, RepId};
 
 use super::Target;
@@ -54,6 +55,12 @@ pub enum Answer {
     Closed {
         assignment: Assignment,
     },
+    /// Recycled as unworkable; `recycle` says why and what the policy made of it.
+    Recycled {
+        assignment: Assignment,
+        /// Boxed: the other answers are small, and every answer is moved around.
+        recycle: Box<Recycle>,
+    },
     /// The lead is closed already (by `rep`).
     AlreadyClosed {
         lead_id: LeadId,
@@ -92,6 +99,7 @@ impl Answer {
                 | Answer::Rejected { .. }
                 | Answer::Released { .. }
                 | Answer::Closed { .. }
+                | Answer::Recycled { .. }
         )
     }
 
@@ -103,6 +111,7 @@ impl Answer {
             Answer::Rejected { .. } => "rejected",
             Answer::Released { .. } => "released",
             Answer::Closed { .. } => "closed",
+            Answer::Recycled { .. } => "recycled",
             Answer::AlreadyClosed { .. } => "already_closed",
             Answer::MovedOn { .. } => "moved_on",
             Answer::NotYours { .. } => "not_yours",
@@ -143,6 +152,15 @@ impl Answer {
                 a.outcome
                     .map(|o| format!(" as {}", o.as_str()))
                     .unwrap_or_default()
+            ),
+            Answer::Recycled {
+                assignment: a,
+                recycle,
+            } => format!(
+                "Recycled lead {} ({}); {}",
+                a.lead_id,
+                recycle.reason.as_str().replace('_', " "),
+                recycled_text(&recycle.then)
             ),
             Answer::AlreadyClosed {
                 lead_id,
@@ -195,6 +213,16 @@ fn next_text(next: &Next) -> String {
         } => format!("it was escalated to {pool}."),
         Next::Parked { pool, .. } => format!("nobody else can take it; it waits in {pool}."),
         Next::Pending => "it is being routed again.".to_owned(),
+    }
+}
+
+fn recycled_text(then: &RecycleThen) -> String {
+    match then {
+        RecycleThen::Close => "it is closed.".to_owned(),
+        RecycleThen::Nurture { pool } => format!("it waits in {pool} for nurturing."),
+        RecycleThen::Reroute { reroute_at } => {
+            format!("it will be routed again after {reroute_at}.")
+        }
     }
 }
 

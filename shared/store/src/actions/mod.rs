@@ -1,4 +1,4 @@
-//! Rep actions on an assignment: accept, reject, release, close, and away/back.
+//! Rep actions on an assignment: accept, reject, release, close, recycle, and away/back.
 //!
 //! One implementation for every entry point (the HTTP routes, Slack buttons, signed
 //! action links, the local process). Every action names the assignment it is about (lead,
@@ -18,6 +18,7 @@ mod away;
 mod close;
 mod events;
 mod give_back;
+mod recycle;
 mod reroute;
 
 pub use answer::{Answer, Next};

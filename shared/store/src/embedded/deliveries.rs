@@ -1,13 +1,14 @@
 //! [`DeliveryLog`] on redb: one entry per delivery, keyed so that the deliveries of one
-//! `(lead, assignment, kind)` are one key range.
+//! `(lead, assignment, kind)` are one key range; failures in a table of their own under
+//! the same keys (`DELIVERY_FAILURES`), so a lead's are one key range too.
 
 use jiff::Timestamp;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition, TableError};
 
 use super::EmbeddedStore;
-use super::tables::{db_err, put_json};
+use super::tables::{DELIVERY_FAILURES, db_err, put_json};
 use crate::error::StoreResult;
-use crate::ports::deliveries::{DeliveryKey, DeliveryLog};
+use crate::ports::deliveries::{DeliveryFailure, DeliveryKey, DeliveryLog};
 
 /// `lead NUL assignment NUL kind NUL channel` → `{"delivered_at": ...}`. Opened on first
 /// use, so store files made before delivery records existed need no migration.
@@ -18,6 +19,14 @@ const NOTIFIED: TableDefinition<'static, &'static str, &'static [u8]> =
 /// (ids never contain NUL, so the prefix cannot match another assignment's keys).
 fn prefix(lead_id: &str, assignment_id: &str, kind: &str) -> String {
     format!("{lead_id}\0{assignment_id}\0{kind}\0")
+}
+
+fn full_key(key: &DeliveryKey<'_>) -> String {
+    format!(
+        "{}{}",
+        prefix(key.lead_id, key.assignment_id, key.kind),
+        key.channel
+    )
 }
 
 #[derive(serde::Serialize)]
@@ -53,11 +62,7 @@ impl DeliveryLog for EmbeddedStore {
     }
 
     async fn record_delivered(&self, key: DeliveryKey<'_>, at: Timestamp) -> StoreResult<bool> {
-        let k = format!(
-            "{}{}",
-            prefix(key.lead_id, key.assignment_id, key.kind),
-            key.channel
-        );
+        let k = full_key(&key);
         self.write(move |txn| {
             let mut table = txn.open_table(NOTIFIED).map_err(db_err)?;
             if table.get(k.as_str()).map_err(db_err)?.is_some() {
@@ -67,5 +72,64 @@ impl DeliveryLog for EmbeddedStore {
             Ok(true)
         })
         .await
+    }
+
+    async fn record_failure(
+        &self,
+        key: DeliveryKey<'_>,
+        error: &str,
+        permanent: bool,
+        at: Timestamp,
+    ) -> StoreResult<()> {
+        let k = full_key(&key);
+        let failure = DeliveryFailure {
+            assignment_id: key.assignment_id.to_owned(),
+            kind: key.kind.to_owned(),
+            channel: key.channel.to_owned(),
+            error: error.to_owned(),
+            permanent,
+            failed_at: at,
+        };
+        self.write(move |txn| {
+            let mut table = txn.open_table(DELIVERY_FAILURES).map_err(db_err)?;
+            put_json(&mut table, &k, &failure)
+        })
+        .await
+    }
+
+    async fn delivery_failures(&self, lead_id: &str) -> StoreResult<Vec<DeliveryFailure>> {
+        let lead_prefix = format!("{lead_id}\0");
+        self.read(move |db| {
+            let txn = db.begin_read().map_err(db_err)?;
+            let failures = txn.open_table(DELIVERY_FAILURES).map_err(db_err)?;
+            let delivered = match txn.open_table(NOTIFIED) {
+                Ok(t) => Some(t),
+                Err(TableError::TableDoesNotExist(_)) => None,
+                Err(e) => return Err(db_err(e)),
+            };
+            let mut found = Vec::new();
+            for entry in failures.range(lead_prefix.as_str()..).map_err(db_err)? {
+                let (key, value) = entry.map_err(db_err)?;
+                if !key.value().starts_with(lead_prefix.as_str()) {
+                    break;
+                }
+                // A delivery recorded after its failure (the redrive that followed a fix)
+                // has nothing left to show.
+                if let Some(delivered) = &delivered
+                    && delivered.get(key.value()).map_err(db_err)?.is_some()
+                {
+                    continue;
+                }
+                found.push(serde_json::from_slice::<DeliveryFailure>(value.value())?);
+            }
+            found.sort_by(|a, b| {
+                (&a.assignment_id, &a.kind, &a.channel).cmp(&(
+                    &b.assignment_id,
+                    &b.kind,
+                    &b.channel,
+                ))
+            });
+            Ok(found)
+        })
     }
 }

@@ -19,6 +19,7 @@ mod policies;
 mod queue;
 mod routing;
 mod shadow;
+mod sync_marks;
 mod tables;
 mod upgrade;
 mod writer;

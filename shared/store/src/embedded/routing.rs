@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 use redb::{ReadableDatabase, WriteTransaction};
+use switchboard_routing::recycle::{Recycle, RecycleThen};
 use switchboard_routing::{
     AwayStatus, CompiledPolicy, DecisionRecord, PoolRecord, RepState, Snapshot,
 };
@@ -84,7 +85,7 @@ impl RoutingState for EmbeddedStore {
         now: Timestamp,
     ) -> StoreResult<Option<Assignment>> {
         let lead_id = lead_id.to_owned();
-        self.write(move |txn| release_in(txn, &lead_id, None, outcome, None, now))
+        self.write(move |txn| release_in(txn, &lead_id, None, outcome, None, None, now))
             .await
     }
 
@@ -97,8 +98,29 @@ impl RoutingState for EmbeddedStore {
         now: Timestamp,
     ) -> StoreResult<Option<Assignment>> {
         let lead_id = lead_id.to_owned();
-        self.write(move |txn| release_in(txn, &lead_id, Some(attempt), outcome, close, now))
+        self.write(move |txn| release_in(txn, &lead_id, Some(attempt), outcome, close, None, now))
             .await
+    }
+
+    async fn recycle_attempt(
+        &self,
+        lead_id: &str,
+        recycle: &Recycle,
+        now: Timestamp,
+    ) -> StoreResult<Option<Assignment>> {
+        let (lead_id, recycle) = (lead_id.to_owned(), recycle.clone());
+        self.write(move |txn| {
+            release_in(
+                txn,
+                &lead_id,
+                Some(recycle.attempt),
+                ReleaseOutcome::Recycled,
+                None,
+                Some(&recycle),
+                now,
+            )
+        })
+        .await
     }
 
     async fn accept(&self, lead_id: &str, rep: &str, now: Timestamp) -> StoreResult<Assignment> {
@@ -358,6 +380,7 @@ fn release_in(
     attempt: Option<u32>,
     outcome: ReleaseOutcome,
     close: Option<CloseOutcome>,
+    recycle: Option<&Recycle>,
     now: Timestamp,
 ) -> StoreResult<Option<Assignment>> {
     let mut assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
@@ -367,10 +390,18 @@ fn release_in(
     let mut open_by_rep = txn.open_table(OPEN_BY_REP).map_err(db_err)?;
     let mut due = txn.open_table(DUE).map_err(db_err)?;
 
+    if (outcome == ReleaseOutcome::Recycled) != recycle.is_some() {
+        return Err(StoreError::Invalid(
+            "a recycle ends an assignment only with its record".to_owned(),
+        ));
+    }
     let Some(mut a) = get_json::<Assignment>(&assignments, lead_id)? else {
         return Ok(None);
     };
-    if a.status != AssignmentStatus::Open || attempt.is_some_and(|n| n != a.attempt) {
+    if a.status != AssignmentStatus::Open
+        || attempt.is_some_and(|n| n != a.attempt)
+        || recycle.is_some_and(|r| r.rep != a.rep)
+    {
         return Ok(None);
     }
     if outcome == ReleaseOutcome::Expired && a.accepted_at.is_some() {
@@ -401,7 +432,17 @@ fn release_in(
         remove(&mut due, &due_key(d, lead_id))?;
     }
     let old = lead.clone();
-    if outcome.bounces() {
+    if let Some(r) = recycle {
+        (a.status, lead.status) = match r.then {
+            RecycleThen::Close => (AssignmentStatus::Closed, LeadStatus::Closed),
+            RecycleThen::Nurture { .. } => (AssignmentStatus::Released, LeadStatus::Parked),
+            RecycleThen::Reroute { .. } => {
+                lead.bounced.push(a.rep.clone());
+                (AssignmentStatus::Released, LeadStatus::Parked)
+            }
+        };
+        lead.recycles.push(r.clone());
+    } else if outcome.bounces() {
         a.status = AssignmentStatus::Released;
         lead.status = LeadStatus::Received;
         lead.bounced.push(a.rep.clone());

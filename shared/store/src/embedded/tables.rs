@@ -60,10 +60,18 @@ pub const REP_OUTCOMES: Json = TableDefinition::new("rep_outcomes");
 /// `time_key(decided_at) NUL lead id` → `ShadowDecision`: the shadow policy's decisions.
 pub const SHADOW_DECISIONS: Json = TableDefinition::new("shadow_decisions");
 
+/// sync name → the sync's high-water mark (RFC 3339, UTF-8): how far an incremental sync
+/// from an outside system (the CRM's accounts) has read.
+pub const SYNC_MARKS: Json = TableDefinition::new("sync_marks");
+
+/// `lead NUL assignment NUL kind NUL channel` → `DeliveryFailure`: the last failure of a
+/// delivery the notifier could not make (see `deliveries`).
+pub const DELIVERY_FAILURES: Json = TableDefinition::new("delivery_failures");
+
 /// `layout` → the file's layout version (see `upgrade`)
 pub const META: Json = TableDefinition::new("meta");
 
-pub const ALL: [Json; 20] = [
+pub const ALL: [Json; 22] = [
     META,
     LEADS,
     IDEMPOTENCY,
@@ -84,6 +92,8 @@ pub const ALL: [Json; 20] = [
     AUDIT,
     REP_OUTCOMES,
     SHADOW_DECISIONS,
+    SYNC_MARKS,
+    DELIVERY_FAILURES,
 ];
 
 /// Maps any redb error to a backend error.

@@ -14,6 +14,8 @@
 //!
 //! - The audit log (`audit_log` table) needs no step and no new layout: `open` creates any
 //!   table the file lacks, and a new table is an empty log.
+//! - Nor do the sync marks (`sync_marks`) and the delivery failures (`delivery_failures`):
+//!   an empty table is a sync that never ran and deliveries that never failed.
 //!
 //! Every step is idempotent (entries are re-added under the keys they already have), so
 //! a file of any earlier version takes the same pass.
@@ -94,6 +96,7 @@ mod tests {
             warnings: Vec::new(),
             raw: None,
             bounced: Vec::new(),
+            recycles: Vec::new(),
             decisions: 0,
             updated_at: at,
         }

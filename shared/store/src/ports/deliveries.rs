@@ -1,9 +1,11 @@
 //! Delivery records of the notifier: which channels already took a notification, so a
-//! redelivered notify message does not reach them twice.
+//! redelivered notify message does not reach them twice, and why a channel did not take
+//! one (the CRM's refusal of a record), so an admin sees it on the lead.
 
 use std::future::Future;
 
 use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
 
 use crate::error::StoreResult;
 
@@ -20,6 +22,31 @@ pub struct DeliveryKey<'a> {
     pub channel: &'a str,
 }
 
+/// The last failure of one delivery: the channel's error text as the notifier stored it,
+/// already cleared of the lead's name, email and phone (a CRM quotes the values it
+/// refuses).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct DeliveryFailure {
+    /// The assignment the write was for (`<lead id>:<attempt>`).
+    pub assignment_id: String,
+    /// The notification (`assigned` for a CRM write).
+    pub kind: String,
+    /// The channel's name in the notification configuration.
+    pub channel: String,
+    /// The channel's error, the CRM's own text included, without the lead's name, email
+    /// or phone.
+    pub error: String,
+    /// No retry can succeed as things stand (a validation rule, a required field): the
+    /// message goes to the dead letters. Otherwise the queue was still retrying it.
+    pub permanent: bool,
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "switchboard_routing::schema::Timestamp")
+    )]
+    pub failed_at: Timestamp,
+}
+
 /// Delivery records.
 ///
 /// Contract:
@@ -29,6 +56,11 @@ pub struct DeliveryKey<'a> {
 /// - [`delivered_channels`](DeliveryLog::delivered_channels) lists, by name, the channels
 ///   recorded for one `(lead, assignment, kind)` and no other (a prefix of another
 ///   assignment id, such as `L:1` of `L:10`, never matches). Reads are strongly consistent.
+/// - [`record_failure`](DeliveryLog::record_failure) replaces the failure kept for that
+///   delivery (the latest attempt's error is the one to act on); it records no delivery.
+/// - [`delivery_failures`](DeliveryLog::delivery_failures) lists the lead's failures, by
+///   assignment, kind and channel, leaving out each one whose delivery has been recorded
+///   (a redrive after the fix succeeded), and no other lead's. Strongly consistent.
 ///
 /// The notifier records a delivery after the channel accepted it, so a crash in between
 /// sends once more on redelivery: at least once, never lost.
@@ -45,4 +77,17 @@ pub trait DeliveryLog: Send + Sync {
         key: DeliveryKey<'_>,
         at: Timestamp,
     ) -> impl Future<Output = StoreResult<bool>> + Send;
+
+    fn record_failure(
+        &self,
+        key: DeliveryKey<'_>,
+        error: &str,
+        permanent: bool,
+        at: Timestamp,
+    ) -> impl Future<Output = StoreResult<()>> + Send;
+
+    fn delivery_failures(
+        &self,
+        lead_id: &str,
+    ) -> impl Future<Output = StoreResult<Vec<DeliveryFailure>>> + Send;
 }

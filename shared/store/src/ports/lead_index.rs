@@ -311,6 +311,7 @@ mod tests {
             warnings: Vec::new(),
             raw: None,
             bounced: Vec::new(),
+            recycles: Vec::new(),
             decisions: 1,
             updated_at: at,
         }

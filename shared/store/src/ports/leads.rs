@@ -6,6 +6,7 @@ use switchboard_routing::{LeadId, RepId};
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use switchboard_routing::Lead;
+use switchboard_routing::recycle::Recycle;
 
 use crate::error::StoreResult;
 
@@ -208,6 +209,10 @@ pub struct StoredLead {
     /// passes them to the engine so the lead does not go straight back.
     #[serde(default)]
     pub bounced: Vec<RepId>,
+    /// Every time a rep recycled the lead, oldest first. Kept here rather than on the
+    /// assignment, which a re-route replaces, so reports count every recycle.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recycles: Vec<Recycle>,
     /// How many decisions were applied to the lead. Applying a decision requires the count
     /// it was decided under, so two deciders of one lead cannot both win.
     #[serde(default)]
@@ -255,6 +260,7 @@ impl StoredLead {
             warnings: new.warnings.clone(),
             raw: new.raw.clone(),
             bounced: Vec::new(),
+            recycles: Vec::new(),
             decisions: 0,
             updated_at: now,
         }

@@ -13,3 +13,4 @@ pub mod policies;
 pub mod queue;
 pub mod routing;
 pub mod shadow;
+pub mod sync_marks;

@@ -6,6 +6,7 @@ use switchboard_routing::{LeadId, PoolId, RepId};
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use switchboard_routing::recycle::Recycle;
 use switchboard_routing::{AwayStatus, CompiledPolicy, DecisionRecord, RepState, Snapshot};
 
 use crate::apply::Apply;
@@ -170,6 +171,10 @@ pub enum ReleaseOutcome {
     /// The rep gave the lead back without judging it: it is routed again, not back to
     /// this rep (like `Rejected`, without a rejection).
     Released,
+    /// The rep found the lead unworkable ([`Recycle`]): closed, or parked for nurture or
+    /// a later re-route, as the policy said. Only [`RoutingState::recycle_attempt`] ends
+    /// an assignment this way.
+    Recycled,
 }
 
 impl ReleaseOutcome {
@@ -179,6 +184,7 @@ impl ReleaseOutcome {
             ReleaseOutcome::Rejected => "rejected",
             ReleaseOutcome::Expired => "expired",
             ReleaseOutcome::Released => "released",
+            ReleaseOutcome::Recycled => "recycled",
         }
     }
 
@@ -188,14 +194,16 @@ impl ReleaseOutcome {
             ReleaseOutcome::Rejected,
             ReleaseOutcome::Expired,
             ReleaseOutcome::Released,
+            ReleaseOutcome::Recycled,
         ]
         .into_iter()
         .find(|o| o.as_str() == s)
     }
 
-    /// True when the lead goes back to routing with the rep noted as bounced.
+    /// True when the lead goes back to routing at once with the rep noted as bounced (a
+    /// recycled lead goes where its [`Recycle`] says).
     pub fn bounces(self) -> bool {
-        !matches!(self, ReleaseOutcome::Closed)
+        !matches!(self, ReleaseOutcome::Closed | ReleaseOutcome::Recycled)
     }
 }
 
@@ -258,6 +266,20 @@ pub trait RoutingState: Send + Sync {
         attempt: u32,
         outcome: ReleaseOutcome,
         close: Option<CloseOutcome>,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<Option<Assignment>>> + Send;
+
+    /// Ends the open assignment of decision `attempt` as recycled, in one atomic unit like
+    /// [`end_attempt`](RoutingState::end_attempt): the rep's open count is decremented, the
+    /// assignment ends (`closed` when `recycle.then` closes the lead, else `released`), the
+    /// lead moves to `closed` or `parked` (nurture, or waiting for its re-route; the rep is
+    /// added to its bounced reps) and `recycle` is appended to the lead's recycles. The
+    /// caller builds `recycle` for that assignment's rep and attempt. `Ok(None)`: the lead
+    /// has no open assignment at `attempt`; nothing changed.
+    fn recycle_attempt(
+        &self,
+        lead_id: &str,
+        recycle: &Recycle,
         now: Timestamp,
     ) -> impl Future<Output = StoreResult<Option<Assignment>>> + Send;
 

@@ -13,15 +13,17 @@ pub mod fixtures;
 pub mod listing;
 pub mod outcomes;
 pub mod queue;
+pub mod recycle;
 pub mod runs;
 pub mod shadow;
 pub mod store;
+pub mod sync_marks;
 
 use std::future::Future;
 
 use switchboard_store::{
     AccountDirectory, AuditLog, CrmLinks, DeliveryLog, DomainEvent, EventPublisher, LeadIndex,
-    LeadStore, OutcomeStore, PolicyStore, RoutingState, WorkQueue,
+    LeadStore, OutcomeStore, PolicyStore, RoutingState, SyncMarks, WorkQueue,
 };
 
 /// Makes fresh, empty instances of one backend's adapters.
@@ -35,6 +37,7 @@ pub trait Harness: Send + Sync + Sized + 'static {
         + AuditLog
         + CrmLinks
         + OutcomeStore
+        + SyncMarks
         + 'static;
     type Events: EventPublisher + 'static;
     type Queue: WorkQueue + 'static;
@@ -81,7 +84,9 @@ macro_rules! contract_tests {
             runs::racing_runs_never_exceed_a_cap,
             deliveries::deliveries_are_recorded_once_per_channel,
             deliveries::concurrent_records_have_one_winner,
+            deliveries::delivery_failures_are_kept_until_the_delivery_succeeds,
             crm_links::crm_records_link_to_their_newest_lead,
+            sync_marks::sync_marks_start_empty_and_are_replaced_per_sync,
             outcomes::outcomes_count_once_per_close_and_reach_the_snapshot,
             outcomes::outcomes_make_best_fit_depart_for_a_credibly_better_rep,
             outcomes::outcomes_of_concurrent_closes_all_count,
@@ -92,6 +97,7 @@ macro_rules! contract_tests {
             actions::accept_racing_the_sweep_has_one_winner,
             actions::sweep_redrives_leads_never_enqueued,
             actions::sweep_retries_parked_leads_once_they_can_be_routed,
+            recycle::recycling_frees_capacity_once_and_follows_the_policy,
             listing::received_windows_list_every_lead_in_order,
             listing::received_windows_page_through_many_leads,
             listing::listings_refuse_bad_requests,

@@ -8,7 +8,12 @@
 //!   a 409 `Contact already exists. Existing ID: <id>` (the search index lags a create by
 //!   seconds) continues with that contact;
 //! - `PATCH /crm/v3/objects/contacts/{id}` with `hubspot_owner_id` and, when configured,
-//!   `hs_lead_status` / `lifecyclestage`.
+//!   `hs_lead_status` / `lifecyclestage`;
+//! - when the lead matched an account the account sync read from HubSpot
+//!   (`hubspot:<company id>`), `PUT /crm/v4/objects/contacts/{id}/associations/default/
+//!   companies/{company id}`: the default (unlabeled) contact-to-company association,
+//!   which is idempotent. A company gone since the sync (404) leaves the contact
+//!   unassociated, said in the log; the owner is written all the same.
 //!
 //! Errors come as `{"status": "error", "message", "category", "correlationId"}`.
 
@@ -34,6 +39,8 @@ pub struct Hubspot {
     pub properties: Mapping,
     pub lead_status: Option<String>,
     pub lifecycle_stage: Option<String>,
+    /// The scheduled sync reads this portal's companies into the account store.
+    pub sync_accounts: bool,
 }
 
 impl std::fmt::Debug for Hubspot {
@@ -66,20 +73,24 @@ struct ErrorAnswer {
 
 /// Which call an answer belongs to: a 404 means something else for each.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Call {
+pub(super) enum Call {
     Search,
     Create,
     Update,
     Owners,
+    Companies,
+    Associate,
 }
 
 impl Call {
-    fn what(self) -> &'static str {
+    pub(super) fn what(self) -> &'static str {
         match self {
             Call::Search => "the contact search",
             Call::Create => "the contact create",
             Call::Update => "the owner update",
             Call::Owners => "the owners list",
+            Call::Companies => "the company search",
+            Call::Associate => "the company association",
         }
     }
 }
@@ -98,15 +109,55 @@ impl Hubspot {
         let id = match self.search(http, email, now).await? {
             Some(id) => id,
             None => match self.create(http, note, owner, now).await? {
-                Created::New(id) => return Ok(id),
+                Created::New(id) => {
+                    self.associate(http, note, &id, now).await?;
+                    return Ok(id);
+                }
                 Created::Existing(id) => id,
             },
         };
         self.update(http, &id, owner, now).await?;
+        self.associate(http, note, &id, now).await?;
         Ok(id)
     }
 
-    fn url(&self, path: &str) -> String {
+    /// Associates the contact with the company of the lead's matched account, when that
+    /// account came from this HubSpot portal (`hubspot:<company id>`).
+    async fn associate(
+        &self,
+        http: &HttpClient,
+        note: &Note,
+        contact: &str,
+        now: Timestamp,
+    ) -> Result<(), ChannelError> {
+        let Some(company) = note
+            .account
+            .as_deref()
+            .and_then(|a| a.strip_prefix("hubspot:"))
+            .filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            return Ok(());
+        };
+        let url = self.url(&format!(
+            "/crm/v4/objects/contacts/{}/associations/default/companies/{company}",
+            path_segment(contact)?
+        ));
+        let response = send_json(http, Method::PUT, &url, &self.token, None, &[]).await?;
+        if response.status.as_u16() == 404 {
+            // Deleted or merged in HubSpot since the sync read it: nothing to link to
+            // until the next sync, and no retry changes that.
+            tracing::warn!(
+                lead_id = %note.lead.id,
+                contact,
+                company,
+                "HubSpot has no such company any more; the contact is not associated"
+            );
+            return Ok(());
+        }
+        check(&response, Call::Associate, now)
+    }
+
+    pub(super) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.api_url.trim_end_matches('/'))
     }
 
@@ -279,7 +330,7 @@ fn existing_id(response: &Response) -> Option<String> {
 }
 
 /// Success for 2xx; otherwise the classification of the module docs of `crm`.
-fn check(response: &Response, call: Call, now: Timestamp) -> Result<(), ChannelError> {
+pub(super) fn check(response: &Response, call: Call, now: Timestamp) -> Result<(), ChannelError> {
     let status = response.status.as_u16();
     if response.status.is_success() {
         return Ok(());
@@ -295,6 +346,14 @@ fn check(response: &Response, call: Call, now: Timestamp) -> Result<(), ChannelE
     let err = match status {
         401 => ChannelError::Config(format!(
             "HubSpot refused the private app token (401 {detail}); check the channel's token"
+        )),
+        403 if call == Call::Companies => ChannelError::Config(format!(
+            "HubSpot refused {} (403 {detail}); the account sync needs the private app's scope crm.objects.companies.read",
+            call.what()
+        )),
+        403 if call == Call::Associate => ChannelError::Config(format!(
+            "HubSpot refused {} (403 {detail}); associating contacts with companies needs the private app's scopes crm.objects.contacts.write and crm.objects.companies.read",
+            call.what()
         )),
         403 => ChannelError::Config(format!(
             "HubSpot refused {} (403 {detail}); the private app needs the scopes crm.objects.contacts.read, crm.objects.contacts.write and crm.objects.owners.read",

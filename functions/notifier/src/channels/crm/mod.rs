@@ -11,7 +11,11 @@
 //! retries later); a refused credential is a configuration error; a record the CRM
 //! refuses (validation rules, required fields) is permanent with the CRM's own error text,
 //! so it ends in the dead letters after the queue's few receives, never retried forever.
+//!
+//! The same clients read the other way: the CRM's people for `crm sync reps` (`people`)
+//! and its accounts for the account store (`accounts`).
 
+pub mod accounts;
 pub mod fields;
 pub mod hubspot;
 pub mod people;

@@ -35,6 +35,15 @@ pub fn lead_item(l: &StoredLead) -> StoreResult<Item> {
     if let Some(raw) = &l.raw {
         attrs.push(("raw", json(raw)?));
     }
+    // A list of JSON documents, so a recycle appends to it (`list_append`) in place.
+    if !l.recycles.is_empty() {
+        let each = l
+            .recycles
+            .iter()
+            .map(json)
+            .collect::<StoreResult<Vec<_>>>()?;
+        attrs.push(("recycles", AttributeValue::L(each)));
+    }
     if l.status.awaits_routing() {
         attrs.push((keys::GSI1PK, s(keys::awaiting_pk(&l.lead.id))));
         attrs.push((keys::GSI1SK, s(keys::by_rep_sk(l.updated_at, &l.lead.id))));
@@ -66,6 +75,10 @@ pub fn stored_lead(item: &Item) -> StoreResult<StoredLead> {
             .into_iter()
             .map(RepId::from)
             .collect(),
+        recycles: codec::string_list(item, "recycles")?
+            .iter()
+            .map(|r| serde_json::from_str(r))
+            .collect::<Result<_, _>>()?,
         decisions: get_n(item, "decisions")?,
         updated_at: get_ts(item, "updated_at")?,
     })

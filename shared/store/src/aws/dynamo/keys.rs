@@ -114,12 +114,23 @@ pub fn decision(lead_id: &str, number: u32) -> Key {
 /// `<lead>:<attempt>` and kinds snake_case words, so the `#` after each part ends it:
 /// `L:1#` never matches `L:10#`.
 pub fn delivery_prefix(assignment_id: &str, kind: &str) -> String {
-    format!("NOTIFIED#{assignment_id}#{kind}#")
+    format!("{DELIVERED_PREFIX}{assignment_id}#{kind}#")
 }
+/// Sort key prefix of every delivery record of a lead.
+pub const DELIVERED_PREFIX: &str = "NOTIFIED#";
 pub fn delivery(assignment_id: &str, kind: &str, channel: &str, lead_id: &str) -> Key {
     Key {
         pk: lead_partition(lead_id),
         sk: format!("{}{channel}", delivery_prefix(assignment_id, kind)),
+    }
+}
+/// Sort key prefix of a lead's delivery failures (kept apart from its delivery records,
+/// so listing the channels that took a message never sees them).
+pub const DELIVERY_FAILED_PREFIX: &str = "DELIVERY_FAILED#";
+pub fn delivery_failure(assignment_id: &str, kind: &str, channel: &str, lead_id: &str) -> Key {
+    Key {
+        pk: lead_partition(lead_id),
+        sk: format!("{DELIVERY_FAILED_PREFIX}{assignment_id}#{kind}#{channel}"),
     }
 }
 pub fn rep(id: &str) -> Key {
@@ -164,6 +175,10 @@ pub fn policy_active() -> Key {
 /// The lead a CRM record belongs to (`crm` is `hubspot` or `salesforce`).
 pub fn crm_record(crm: &str, record_id: &str) -> Key {
     Key::new(format!("CRM#{crm}#{record_id}"), "CRM")
+}
+/// The high-water mark of an incremental sync (`crm accounts` syncs).
+pub fn sync_mark(sync: &str) -> Key {
+    Key::new(format!("SYNC#{sync}"), "SYNC")
 }
 pub fn account(id: &str) -> Key {
     Key::new(format!("ACCOUNT#{id}"), "ACCOUNT")

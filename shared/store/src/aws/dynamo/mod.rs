@@ -20,6 +20,7 @@ mod outcomes;
 mod policies;
 mod routing;
 mod shadow;
+mod sync_marks;
 mod table;
 
 use aws_sdk_dynamodb::Client;

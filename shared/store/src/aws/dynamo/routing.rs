@@ -15,6 +15,7 @@ use aws_sdk_dynamodb::types::{
 use jiff::{SignedDuration, Timestamp};
 use switchboard_routing::decision::WindowChange;
 use switchboard_routing::record::{PoolChangeRecord, RepChangeRecord};
+use switchboard_routing::recycle::{Recycle, RecycleThen};
 use switchboard_routing::{AwayStatus, CompiledPolicy, DecisionRecord, RepState, Snapshot};
 
 use super::codec::{self, Expr, get_json, json, n, s};
@@ -297,7 +298,7 @@ impl RoutingState for DynamoStore {
         outcome: ReleaseOutcome,
         now: Timestamp,
     ) -> StoreResult<Option<Assignment>> {
-        self.end(lead_id, None, outcome, None, now).await
+        self.end(lead_id, None, outcome, None, None, now).await
     }
 
     async fn end_attempt(
@@ -308,7 +309,25 @@ impl RoutingState for DynamoStore {
         close: Option<CloseOutcome>,
         now: Timestamp,
     ) -> StoreResult<Option<Assignment>> {
-        self.end(lead_id, Some(attempt), outcome, close, now).await
+        self.end(lead_id, Some(attempt), outcome, close, None, now)
+            .await
+    }
+
+    async fn recycle_attempt(
+        &self,
+        lead_id: &str,
+        recycle: &Recycle,
+        now: Timestamp,
+    ) -> StoreResult<Option<Assignment>> {
+        self.end(
+            lead_id,
+            Some(recycle.attempt),
+            ReleaseOutcome::Recycled,
+            None,
+            Some(recycle),
+            now,
+        )
+        .await
     }
 
     async fn accept(&self, lead_id: &str, rep: &str, now: Timestamp) -> StoreResult<Assignment> {
@@ -473,12 +492,20 @@ impl DynamoStore {
         attempt: Option<u32>,
         outcome: ReleaseOutcome,
         close: Option<CloseOutcome>,
+        recycle: Option<&Recycle>,
         now: Timestamp,
     ) -> StoreResult<Option<Assignment>> {
+        if (outcome == ReleaseOutcome::Recycled) != recycle.is_some() {
+            return Err(StoreError::Invalid(
+                "a recycle ends an assignment only with its record".to_owned(),
+            ));
+        }
         let Some(current) = self.assignment(lead_id).await? else {
             return Ok(None);
         };
-        if current.status != AssignmentStatus::Open || attempt.is_some_and(|n| n != current.attempt)
+        if current.status != AssignmentStatus::Open
+            || attempt.is_some_and(|n| n != current.attempt)
+            || recycle.is_some_and(|r| r.rep != current.rep)
         {
             return Ok(None);
         }
@@ -488,7 +515,12 @@ impl DynamoStore {
             )));
         }
         let mut ended = current.clone();
-        if outcome.bounces() {
+        if let Some(r) = recycle {
+            ended.status = match r.then {
+                RecycleThen::Close => AssignmentStatus::Closed,
+                _ => AssignmentStatus::Released,
+            };
+        } else if outcome.bounces() {
             ended.status = AssignmentStatus::Released;
         } else {
             ended.status = AssignmentStatus::Closed;
@@ -537,13 +569,17 @@ impl DynamoStore {
             &e,
         )?;
 
-        // 3. The lead: closed, or back to routing with the rep noted as bounced.
+        // 3. The lead: closed, or back to routing with the rep noted as bounced; a
+        // recycled one closed or parked (bounced when it is to be re-routed), the recycle
+        // appended to its recycles.
         let mut e = Expr::new();
         let status = e.name("status");
-        let (to, bounce) = if outcome.bounces() {
-            (LeadStatus::Received, true)
-        } else {
-            (LeadStatus::Closed, false)
+        let (to, bounce) = match recycle.map(|r| &r.then) {
+            Some(RecycleThen::Close) => (LeadStatus::Closed, false),
+            Some(RecycleThen::Nurture { .. }) => (LeadStatus::Parked, false),
+            Some(RecycleThen::Reroute { .. }) => (LeadStatus::Parked, true),
+            None if outcome.bounces() => (LeadStatus::Received, true),
+            None => (LeadStatus::Closed, false),
         };
         let mut set = format!(
             "SET {status} = {}, {} = {}",
@@ -557,6 +593,17 @@ impl DynamoStore {
                 ", {bounced} = list_append(if_not_exists({bounced}, {}), {})",
                 e.value("empty", AttributeValue::L(Vec::new())),
                 e.value("rep", AttributeValue::L(vec![s(&current.rep)])),
+            ));
+        }
+        if let Some(r) = recycle {
+            let recycles = e.name("recycles");
+            set.push_str(&format!(
+                ", {recycles} = list_append(if_not_exists({recycles}, {}), {})",
+                e.value("no_recycles", AttributeValue::L(Vec::new())),
+                e.value(
+                    "recycle",
+                    AttributeValue::L(vec![s(serde_json::to_string(r)?)])
+                ),
             ));
         }
         set.push_str(&status_index_update(&mut e, lead_id, to, now));

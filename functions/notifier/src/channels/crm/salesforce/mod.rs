@@ -45,6 +45,10 @@ pub struct Salesforce {
     pub fields: Mapping,
     /// The session timeout of the connected app (or the org): how long a token lives.
     pub session: SignedDuration,
+    /// The scheduled sync reads this org's accounts into the account store.
+    pub sync_accounts: bool,
+    /// The account sync falls back to open Opportunities' owners.
+    pub opportunity_owners: bool,
     token: Mutex<Option<Token>>,
 }
 
@@ -101,14 +105,14 @@ impl ApiError {
 
 /// Which call an answer belongs to: a 404 means something else for each.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Call {
+pub(crate) enum Call {
     Query,
     Create,
     Update,
 }
 
 impl Call {
-    fn what(self) -> &'static str {
+    pub(crate) fn what(self) -> &'static str {
         match self {
             Call::Query => "the query",
             Call::Create => "the Lead create",
@@ -133,8 +137,18 @@ impl Salesforce {
             api_version,
             fields,
             session: SignedDuration::from_mins(i64::from(session_minutes)),
+            sync_accounts: false,
+            opportunity_owners: false,
             token: Mutex::new(None),
         }
+    }
+
+    /// Whether the scheduled sync reads this org's accounts, and whether it falls back
+    /// to open Opportunities' owners.
+    pub fn with_account_sync(mut self, on: bool, opportunity_owners: bool) -> Salesforce {
+        self.sync_accounts = on;
+        self.opportunity_owners = opportunity_owners;
+        self
     }
 
     /// Makes the note's rep the owner of the lead's record and returns the Lead's or
@@ -297,7 +311,7 @@ impl Salesforce {
     }
 
     /// One API request with the current token; on a 401 one more with a new token.
-    async fn call(
+    pub(crate) async fn call(
         &self,
         http: &HttpClient,
         method: Method,
@@ -386,7 +400,7 @@ pub fn soql_string(s: &str) -> String {
 }
 
 /// Salesforce ids are 15 or 18 letters and digits; anything else would change the path.
-fn record_id(id: &str) -> Result<&str, ChannelError> {
+pub(crate) fn record_id(id: &str) -> Result<&str, ChannelError> {
     if matches!(id.len(), 15 | 18) && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
         Ok(id)
     } else {
@@ -414,7 +428,7 @@ fn errors_text(response: &Response) -> String {
 }
 
 /// Success for 2xx; otherwise the classification of the module docs of `crm`.
-fn check(response: &Response, call: Call, now: Timestamp) -> Result<(), ChannelError> {
+pub(crate) fn check(response: &Response, call: Call, now: Timestamp) -> Result<(), ChannelError> {
     if response.status.is_success() {
         return Ok(());
     }

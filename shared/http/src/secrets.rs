@@ -1,10 +1,13 @@
-//! Secret references in the configuration, and resolving them once at start.
+//! Secret references in a configuration (the notifier's channels, intake's touch
+//! webhooks), and resolving them once at start. The lookups that leave the process (SSM,
+//! Secrets Manager) are the caller's [`RemoteSecrets`]: `switchboard_lambda::secrets` on
+//! AWS, [`NoRemote`] in the local process.
 //!
 //! - `env:NAME`: the process environment;
 //! - `ssm:/parameter/name`: an SSM parameter, SecureString decrypted (`GetParameter`
 //!   with `WithDecryption`);
 //! - `secretsmanager:NAME_OR_ARN`: a Secrets Manager secret's `SecretString`;
-//! - anything else: the value itself (the local process only; see `config`).
+//! - anything else: the value itself (where the configuration allows inline secrets).
 
 use std::collections::HashMap;
 

@@ -1,0 +1,58 @@
+//! Where an embedded store file's bytes go, per table: entries, key and value bytes, pages.
+//!
+//!   cargo run --release -p switchboard-store --example store_sizes -- PATH/TO/switchboard.redb
+//!
+//! Used by the hot-path measurements (docs/BENCHMARKS.md, "Cost per lead") to see which
+//! records make a stored lead's bytes. Opens the file read-only in effect: nothing is written.
+
+use redb::{
+    Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, TableHandle,
+};
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let path = std::env::args().nth(1).ok_or("usage: store_sizes PATH")?;
+    let file_bytes = std::fs::metadata(&path)?.len();
+    let db = Database::open(&path)?;
+    let txn = db.begin_read()?;
+    let names: Vec<String> = txn.list_tables()?.map(|t| t.name().to_string()).collect();
+    println!(
+        "{:<22} {:>9} {:>11} {:>12} {:>8} {:>12}",
+        "table", "entries", "key bytes", "value bytes", "pages", "fragmented"
+    );
+    let (mut keys_total, mut values_total) = (0u64, 0u64);
+    for name in names {
+        if name == "policy_versions" {
+            continue; // keyed by number; small
+        }
+        let def: TableDefinition<&str, &[u8]> = TableDefinition::new(&name);
+        let table = txn.open_table(def)?;
+        let (mut k, mut v) = (0u64, 0u64);
+        for row in table.iter()? {
+            let (key, value) = row?;
+            k += key.value().len() as u64;
+            v += value.value().len() as u64;
+        }
+        let stats = table.stats()?;
+        println!(
+            "{:<22} {:>9} {:>11} {:>12} {:>8} {:>12}",
+            name,
+            table.len()?,
+            k,
+            v,
+            stats.leaf_pages() + stats.branch_pages(),
+            stats.fragmented_bytes()
+        );
+        keys_total += k;
+        values_total += v;
+    }
+    let leads = {
+        let def: TableDefinition<&str, &[u8]> = TableDefinition::new("leads");
+        txn.open_table(def)?.len()?
+    };
+    println!(
+        "file {file_bytes} bytes, {leads} leads: {} bytes per lead on disk, {} of keys and values",
+        file_bytes / leads.max(1),
+        (keys_total + values_total) / leads.max(1)
+    );
+    Ok(())
+}
