@@ -239,20 +239,48 @@ rules: [ { id: all, pool: main } ]
         "2026-06-01T10:00:00Z".parse::<Timestamp>().unwrap() + SignedDuration::from_mins(minutes)
     }
 
-    /// Routes one lead to ana, ends her assignment with `outcome` after `minutes` and
-    /// routes it again (it escalates), then renders `lead show`.
-    async fn shown(outcome: ReleaseOutcome, minutes: i64, accept: bool) -> String {
+    /// A store with `POLICY` active and lead `id` routed to ana at `at(0)`, its router,
+    /// and the compiled policy by version.
+    async fn routed(
+        id: &str,
+    ) -> (
+        switchboard_store::embedded::EmbeddedStore,
+        Router<switchboard_store::embedded::EmbeddedStore, MemoryEvents>,
+        HashMap<u64, CompiledPolicy>,
+    ) {
         let store = switchboard_testkit::embedded_store();
         let doc = PolicyDocument::from_yaml(POLICY).unwrap();
         let v = store.put_version(&doc, None, at(0)).await.unwrap();
         store.set_active(v.version, None, at(0)).await.unwrap();
-        let lead = Lead::new("L-1", at(0)).with_email("l1@example.org");
+        let lead = Lead::new(id, at(0)).with_email(&format!("{}@example.org", id.to_lowercase()));
         store
-            .insert_if_absent(&NewLead::new(lead, "L-1"), at(0))
+            .insert_if_absent(&NewLead::new(lead, id), at(0))
             .await
             .unwrap();
         let router = Router::new(store.clone(), MemoryEvents::new());
-        router.route_lead("L-1", at(0)).await.unwrap();
+        router.route_lead(id, at(0)).await.unwrap();
+        let policies =
+            HashMap::from([(v.version, CompiledPolicy::compile(doc, v.version).unwrap())]);
+        (store, router, policies)
+    }
+
+    /// `lead show` of `id`, read as the admin API reads it.
+    async fn show(
+        store: &switchboard_store::embedded::EmbeddedStore,
+        id: &str,
+        policies: &HashMap<u64, CompiledPolicy>,
+    ) -> (LeadReport, String) {
+        let report = switchboard_admin::ops::lead_report(store, id)
+            .await
+            .unwrap();
+        let text = render_lead(&report, policies);
+        (report, text)
+    }
+
+    /// Routes one lead to ana, ends her assignment with `outcome` after `minutes` and
+    /// routes it again (it escalates), then renders `lead show`.
+    async fn shown(outcome: ReleaseOutcome, minutes: i64, accept: bool) -> String {
+        let (store, router, policies) = routed("L-1").await;
         if accept {
             store.accept("L-1", "ana", at(1)).await.unwrap();
         }
@@ -262,31 +290,12 @@ rules: [ { id: all, pool: main } ]
             .unwrap()
             .expect("ended");
         router.route_lead("L-1", at(minutes)).await.unwrap();
-        let report = LeadReport {
-            lead: store.get("L-1").await.unwrap().unwrap(),
-            assignment: store.assignment("L-1").await.unwrap(),
-            decisions: store.decisions("L-1").await.unwrap(),
-            delivery_failures: store.delivery_failures("L-1").await.unwrap(),
-        };
-        let policy = CompiledPolicy::compile(doc, v.version).unwrap();
-        render_lead(&report, &HashMap::from([(v.version, policy)]))
+        show(&store, "L-1", &policies).await.1
     }
 
     #[tokio::test]
     async fn a_failed_crm_write_shows_the_crms_reason_until_it_succeeds() {
-        let store = switchboard_testkit::embedded_store();
-        let doc = PolicyDocument::from_yaml(POLICY).unwrap();
-        let v = store.put_version(&doc, None, at(0)).await.unwrap();
-        store.set_active(v.version, None, at(0)).await.unwrap();
-        let lead = Lead::new("L-1", at(0)).with_email("l1@example.org");
-        store
-            .insert_if_absent(&NewLead::new(lead, "L-1"), at(0))
-            .await
-            .unwrap();
-        Router::new(store.clone(), MemoryEvents::new())
-            .route_lead("L-1", at(0))
-            .await
-            .unwrap();
+        let (store, _router, _) = routed("L-1").await;
         let key = |channel| DeliveryKey {
             lead_id: "L-1",
             assignment_id: "L-1:1",
@@ -302,16 +311,8 @@ rules: [ { id: all, pool: main } ]
             .record_failure(key("hub"), "rate limited: too many", false, at(2))
             .await
             .unwrap();
-        let show = || async {
-            let report = LeadReport {
-                lead: store.get("L-1").await.unwrap().unwrap(),
-                assignment: store.assignment("L-1").await.unwrap(),
-                decisions: store.decisions("L-1").await.unwrap(),
-                delivery_failures: store.delivery_failures("L-1").await.unwrap(),
-            };
-            render_lead(&report, &HashMap::new())
-        };
-        let text = show().await;
+        let no_policies = HashMap::new();
+        let (_, text) = show(&store, "L-1", &no_policies).await;
         assert!(
             text.contains(&format!(
                 "  CRM write   sf of L-1:1 refused, not retried: fix the record, the CRM's rule \
@@ -328,7 +329,7 @@ rules: [ { id: all, pool: main } ]
             "{text}"
         );
         store.record_delivered(key("sf"), at(3)).await.unwrap();
-        let text = show().await;
+        let (_, text) = show(&store, "L-1", &no_policies).await;
         assert!(!text.contains("CRM write   sf"), "{text}");
         assert!(text.contains("CRM write   hub"), "{text}");
     }
@@ -398,19 +399,7 @@ rules: [ { id: all, pool: main } ]
     async fn a_recycle_shows_in_the_timeline_under_the_decision_it_ended() {
         use switchboard_routing::recycle::{Recycle, RecycleReason, RecycleThen};
 
-        let store = switchboard_testkit::embedded_store();
-        let doc = PolicyDocument::from_yaml(POLICY).unwrap();
-        let v = store.put_version(&doc, None, at(0)).await.unwrap();
-        store.set_active(v.version, None, at(0)).await.unwrap();
-        let lead = Lead::new("L-3", at(0)).with_email("l3@example.org");
-        store
-            .insert_if_absent(&NewLead::new(lead, "L-3"), at(0))
-            .await
-            .unwrap();
-        Router::new(store.clone(), MemoryEvents::new())
-            .route_lead("L-3", at(0))
-            .await
-            .unwrap();
+        let (store, _router, _) = routed("L-3").await;
         let recycle = Recycle {
             rep: "ana".into(),
             attempt: 1,
@@ -426,13 +415,7 @@ rules: [ { id: all, pool: main } ]
             .await
             .unwrap()
             .expect("recycled");
-        let report = LeadReport {
-            lead: store.get("L-3").await.unwrap().unwrap(),
-            assignment: store.assignment("L-3").await.unwrap(),
-            decisions: store.decisions("L-3").await.unwrap(),
-            delivery_failures: Vec::new(),
-        };
-        let text = render_lead(&report, &HashMap::new());
+        let (report, text) = show(&store, "L-3", &HashMap::new()).await;
         assert!(text.starts_with("lead L-3: parked\n"), "{text}");
         assert!(
             text.contains("  assignment  ana (pool main), recycled by the rep, attempt 1"),
