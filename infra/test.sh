@@ -97,8 +97,8 @@ cargo test --workspace --locked --bench '*'
 # The binaries built by the tests phase, run again against moto; `--workspace` keeps the
 # features (and so the build) of that phase. Every suite names its tables, queues and buses
 # uniquely, so they share one emulator.
-phase moto "storage contract (dynamo) and the intake, router, notifier and SLA sweeper Lambda suites (moto) on DynamoDB, SQS, EventBridge, SES v2, SSM and Secrets Manager"
-infra/with-moto.sh cargo test --workspace --locked --test dynamo --test moto
+phase moto "storage contract (dynamo), lead enrichment on both stores (enrichment) and the intake, router, notifier and SLA sweeper Lambda suites (moto) on DynamoDB, SQS, EventBridge, SES v2, SSM and Secrets Manager"
+infra/with-moto.sh cargo test --workspace --locked --test dynamo --test moto --test enrichment
 
 phase moto-admin "admin commands on a deployment's table and queues (moto)"
 infra/with-moto.sh cargo test --workspace --locked --test it aws_admin

@@ -367,6 +367,7 @@ fn a_wrong_expectation_is_reported() {
         score: None,
         segment: None,
         fit: None,
+        enrichment: None,
     };
     let expect: Expect =
         serde_yaml_ng::from_str("{ rep: bob, rule: r, path: ['pool:p'], summary: [Bob] }").unwrap();

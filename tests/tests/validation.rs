@@ -553,6 +553,7 @@ fn json_schema_is_an_object_describing_the_document() {
         keys,
         [
             "default_sla",
+            "enrichment",
             "escalation",
             "kill_switch",
             "name",

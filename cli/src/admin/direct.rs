@@ -56,7 +56,8 @@ impl<S: AdminStore, Q: WorkQueue> DirectAdmin<S, Q> {
             .intake
             .as_ref()
             .ok_or_else(|| AdminError::Unavailable(self.no_queue.into()))?;
-        switchboard_admin::import::import(intake.as_ref(), request, Timestamp::now()).await
+        switchboard_admin::import::import(intake.as_ref(), &self.store, request, Timestamp::now())
+            .await
     }
 
     pub async fn apply_policy(

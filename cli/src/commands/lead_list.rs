@@ -13,7 +13,8 @@ use crate::commands::admin::{DataDir, WindowArgs, block_on, connect, message};
 pub struct ListArgs {
     #[command(flatten)]
     window: WindowArgs,
-    /// Only leads of this status (received, queued, duplicate, assigned, parked, closed).
+    /// Only leads of this status (received, queued, scheduled, duplicate, assigned, parked,
+    /// closed).
     #[arg(long)]
     status: Option<String>,
     /// Only leads assigned through this pool or, while parked, waiting in it.

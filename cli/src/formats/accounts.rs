@@ -137,4 +137,22 @@ mod tests {
         );
         assert!(a[1].domains.is_empty() && a[1].owner.is_none());
     }
+
+    #[test]
+    fn firmographic_columns_become_attributes_enrichment_can_use() {
+        use switchboard_routing::Scalar;
+        let text = "id,name,domains,employees,revenue_band,industry,hq_country,technologies\n\
+                    A1,Acme,acme.com,450,10M-50M,Software,DE,rust; postgres\n";
+        let a = &parse_accounts(text).unwrap()[0];
+        let expected = [
+            ("employees", Scalar::Number(450.0)),
+            ("revenue_band", Scalar::from("10M-50M")),
+            ("industry", Scalar::from("Software")),
+            ("hq_country", Scalar::from("DE")),
+            ("technologies", Scalar::from("rust; postgres")),
+        ];
+        for (k, v) in expected {
+            assert_eq!(a.attributes.get(k), Some(&v), "{k}");
+        }
+    }
 }

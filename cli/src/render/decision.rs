@@ -74,6 +74,9 @@ pub fn render_decision(policy: &CompiledPolicy, lead: &Lead, rec: &DecisionRecor
             }
         );
     }
+    if let Some(e) = &rec.enrichment {
+        let _ = writeln!(out, "  enriched    {}", enrichment_line(e));
+    }
     match &rec.account {
         Some(a) => {
             let by = match a.matched_by {
@@ -229,6 +232,41 @@ pub fn render_decision(policy: &CompiledPolicy, lead: &Lead, rec: &DecisionRecor
 
 /// The rule a decision matched, or why it has none: an escalated lead or the kill switch
 /// parks before any rule is looked at, which "none" would misstate.
+/// `provider ok; employees 5000 (provider), industry Software (provider, over the form's
+/// Retail); missing technologies`.
+fn enrichment_line(e: &switchboard_routing::enrichment::EnrichmentRecord) -> String {
+    use switchboard_routing::enrichment::FieldSource;
+    let cell = crate::formats::cells::format_scalar;
+    let mut line = format!("provider {}", e.provider.as_str());
+    if let Some(d) = &e.detail {
+        let _ = write!(line, " ({d})");
+    }
+    let fields: Vec<String> = e
+        .fields
+        .iter()
+        .map(|f| {
+            let source = match f.source {
+                FieldSource::Form => "form",
+                FieldSource::Account => "account",
+                FieldSource::Provider => "provider",
+            };
+            let over = f
+                .replaced
+                .as_ref()
+                .map(|r| format!(", over the form's {}", cell(r)))
+                .unwrap_or_default();
+            format!("{} {} ({source}{over})", f.field, cell(&f.value))
+        })
+        .collect();
+    if !fields.is_empty() {
+        let _ = write!(line, "; {}", fields.join(", "));
+    }
+    if !e.missing.is_empty() {
+        let _ = write!(line, "; missing {}", e.missing.join(", "));
+    }
+    line
+}
+
 fn rule_line(rec: &DecisionRecord) -> String {
     if let Some(rule) = &rec.rule {
         return rule.clone();
@@ -243,5 +281,54 @@ fn rule_line(rec: &DecisionRecord) -> String {
             ..
         } => "not applied: the kill switch is on".into(),
         _ => "none matched".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use switchboard_routing::enrichment::{
+        EnrichedField, EnrichmentRecord, FieldSource, ProviderOutcome,
+    };
+
+    use super::enrichment_line;
+
+    #[test]
+    fn enrichment_is_one_line_of_sources() {
+        let field =
+            |field: &str, source, value: switchboard_routing::Scalar, replaced| EnrichedField {
+                field: field.into(),
+                source,
+                value,
+                replaced,
+            };
+        let e = EnrichmentRecord {
+            provider: ProviderOutcome::Ok,
+            detail: None,
+            fields: vec![
+                field("employees", FieldSource::Account, 450.0.into(), None),
+                field(
+                    "industry",
+                    FieldSource::Provider,
+                    "Software".into(),
+                    Some("Retail".into()),
+                ),
+            ],
+            missing: vec!["technologies".into()],
+        };
+        assert_eq!(
+            enrichment_line(&e),
+            "provider ok; employees 450 (account), industry Software (provider, over the \
+             form's Retail); missing technologies"
+        );
+        let failed = EnrichmentRecord {
+            provider: ProviderOutcome::Timeout,
+            detail: Some("no answer within 800 ms".into()),
+            fields: Vec::new(),
+            missing: vec!["employees".into()],
+        };
+        assert_eq!(
+            enrichment_line(&failed),
+            "provider timeout (no answer within 800 ms); missing employees"
+        );
     }
 }

@@ -7,7 +7,9 @@ use std::fmt::Write;
 use switchboard_routing::CompiledPolicy;
 use switchboard_routing::record::OutcomeRecord;
 use switchboard_routing::recycle::{Recycle, RecycleThen};
-use switchboard_store::{Assignment, AssignmentStatus, DeliveryFailure, ReleaseOutcome};
+use switchboard_store::{
+    Assignment, AssignmentStatus, DeliveryFailure, LeadStatus, ReleaseOutcome,
+};
 
 use crate::admin::LeadReport;
 use crate::render::decision::render_decision;
@@ -22,6 +24,15 @@ pub fn render_lead(report: &LeadReport, policies: &HashMap<u64, CompiledPolicy>)
     let _ = writeln!(out, "  received    {}", lead.received_at);
     if let Some(source) = &lead.source {
         let _ = writeln!(out, "  source      {source}");
+    }
+    // A spread import's lead: when it goes (or went) to routing.
+    if let Some(at) = stored.route_at {
+        let label = if stored.status == LeadStatus::Scheduled {
+            "route at"
+        } else {
+            "planned"
+        };
+        let _ = writeln!(out, "  {label:<11} {at}");
     }
     let contact: Vec<&str> = [lead.email.as_deref(), lead.phone.as_deref()]
         .into_iter()

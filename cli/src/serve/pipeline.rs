@@ -2,8 +2,11 @@
 
 use std::sync::Arc;
 
+use switchboard_http::enricher::HttpEnricher;
+use switchboard_http::secrets::NoRemote;
 use switchboard_store::Router;
 use switchboard_store::embedded::EmbeddedStore;
+use switchboard_store::enrichment::CachedProvider;
 
 use super::completions::Completions;
 use super::events::LoggedEvents;
@@ -34,7 +37,10 @@ impl Pipeline {
         let routing = shared_queue(max_receives);
         let notify = shared_queue(max_receives);
         Pipeline {
-            router: Arc::new(Router::new(store.clone(), LoggedEvents)),
+            router: Arc::new(with_enrichment(
+                Router::new(store.clone(), LoggedEvents),
+                &store,
+            )),
             store,
             routing,
             notify,
@@ -43,6 +49,23 @@ impl Pipeline {
             redrive: Arc::default(),
             stats: Stats::default(),
             metrics: Metrics::default(),
+        }
+    }
+}
+
+/// The router asks the enrichment provider a policy configures (through the store's
+/// cache and budget); `env:` secret references only, as everywhere in the local process.
+fn with_enrichment(
+    router: Router<EmbeddedStore, LoggedEvents>,
+    store: &EmbeddedStore,
+) -> Router<EmbeddedStore, LoggedEvents> {
+    match HttpEnricher::new(NoRemote) {
+        Ok(enricher) => {
+            router.with_enrichment(CachedProvider::new(store.clone(), Arc::new(enricher)))
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "no HTTP client for lead enrichment; leads route without the provider");
+            router
         }
     }
 }

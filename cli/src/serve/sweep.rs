@@ -4,7 +4,8 @@
 //!    Lambda runs every minute): assignments nobody accepted in time are expired, the
 //!    first rep loses the lead and it is routed to the next one (or escalated); leads
 //!    awaiting routing for longer than `redrive_after` are re-driven, found through the
-//!    store's awaiting-routing index.
+//!    store's awaiting-routing index; parked leads the policy retries and scheduled leads
+//!    (a spread import's) whose time has come go back to routing.
 //! 2. The re-drive list: leads found awaiting routing when the process started (their
 //!    queue messages were lost with the previous process, whose queue was in memory;
 //!    re-driven on the first tick, whatever their age, and also found in store files

@@ -217,4 +217,12 @@ fn demo_outcomes_reports_every_strategy() {
         text.contains("| signal | round robin | best_fit | oracle |"),
         "{text}"
     );
+    // A setting the policy refuses is an error message and a failure status, not a crash.
+    let o = run(&["demo", "outcomes", "--credibility", "0.3"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("invalid best_fit policy") && stderr.contains("credibility"),
+        "{stderr}"
+    );
 }

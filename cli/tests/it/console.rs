@@ -665,6 +665,38 @@ async fn the_console_shows_and_steers_routing_in_a_browser() {
     assert!(setting["shadow"].is_null(), "{setting}");
     only_documented_requests(&b, &url, &[]).await;
 
+    // The first lead's rep recycles it (the admin token acts for the rep): its timeline
+    // shows the recycle after the decision, with the reason, the note and what followed.
+    let (status, answer) = server
+        .call(
+            Method::POST,
+            &format!("/v1/leads/{}/recycle", ids[0]),
+            &[
+                ("authorization", &format!("Bearer {}", tokens.admin)),
+                ("content-type", "application/json"),
+            ],
+            Bytes::from(
+                serde_json::json!({ "rep": first_rep, "reason": "other", "note": "a test entry" })
+                    .to_string(),
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    open(&b, &url, &format!("lead/{}", ids[0]), "lead").await;
+    let timeline = b
+        .wait(
+            "the recycle in the timeline",
+            "(t => t.includes('Recycled by') && t)(document.getElementById('timeline').innerText)",
+        )
+        .await;
+    let timeline = timeline.as_str().unwrap();
+    let recycled = format!("Recycled by {first_rep}: other — a test entry; closed");
+    assert!(timeline.contains(&recycled), "{timeline}");
+    assert!(
+        timeline.find("rule everyone") < timeline.find("Recycled by"),
+        "the decision comes first:\n{timeline}"
+    );
+
     // A viewer sees every view, and every change control is disabled.
     b.click("#signout").await;
     sign_in(&b, &url, &tokens.viewer, "viewer").await;

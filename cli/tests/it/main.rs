@@ -11,6 +11,7 @@ mod explain;
 mod exposition;
 mod help;
 mod lead_import;
+mod lead_import_spread;
 mod log_privacy;
 mod oauth;
 mod openapi;

@@ -12,6 +12,7 @@ use switchboard_cli::http_client;
 use switchboard_cli::serve::{self, ServeOptions};
 use switchboard_intake::actions::slack;
 use switchboard_routing::PolicyDocument;
+use switchboard_store::action_link::slack_ids;
 use switchboard_store::{Assignment, PolicyStore, RoutingState};
 
 use crate::common::scratch;
@@ -45,7 +46,7 @@ async fn click(url: &str, secret: &str, member: &str, lead_id: &str, attempt: u3
     let payload = serde_json::json!({
         "type": "block_actions",
         "user": { "id": member },
-        "actions": [ { "action_id": slack::ACCEPT_ACTION, "value": format!("{lead_id}:{attempt}") } ],
+        "actions": [ { "action_id": slack_ids::ACCEPT, "value": format!("{lead_id}:{attempt}") } ],
     });
     let body = format!("payload={}", urlencode(&payload.to_string()));
     let at = Timestamp::now().as_second();

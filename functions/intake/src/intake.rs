@@ -120,6 +120,7 @@ pub async fn accept(state: &IntakeState, prepared: Prepared) -> Result<Outcome, 
             .then(|| now.saturating_sub(window).unwrap_or(Timestamp::MIN)),
         warnings: normalized.warnings,
         raw,
+        route_at: None,
     };
     let (record, created) = match state.reception.receive(new).await? {
         Insert::Created(record) => (record, true),

@@ -120,6 +120,8 @@ impl Sla {
 pub struct Links {
     pub accept: String,
     pub reject: String,
+    /// Opens a page where the rep picks a recycle reason.
+    pub recycle: String,
 }
 
 /// Everything a channel needs to render one message.
@@ -141,7 +143,8 @@ pub struct Note {
     pub addressee: Option<Person>,
     pub next_rep: Option<Person>,
     pub sla: Option<Sla>,
-    /// Signed accept / reject links, when configured and the message asks for an action.
+    /// Signed accept / reject / recycle links, when configured and the message asks for an
+    /// action.
     pub links: Option<Links>,
 }
 
@@ -269,8 +272,8 @@ impl Note {
         out.push_str(&format!("Lead id: {}\n", self.lead.id));
         if let Some(links) = &self.links {
             out.push_str(&format!(
-                "\nAccept: {}\nReject: {}\n",
-                links.accept, links.reject
+                "\nAccept: {}\nReject: {}\nRecycle: {}\n",
+                links.accept, links.reject, links.recycle
             ));
         }
         out
@@ -316,7 +319,7 @@ pub fn sla(due: Timestamp, reader: &Person) -> Sla {
     }
 }
 
-/// Accept and reject links for the assignment of `message`, valid until `now + ttl`.
+/// Accept, reject and recycle links for the assignment of `message`, valid until `now + ttl`.
 pub fn links(
     config: &NotifyConfig,
     secret: &[u8],
@@ -344,6 +347,7 @@ pub fn links(
     Some(Links {
         accept: link(LinkAction::Accept),
         reject: link(LinkAction::Reject),
+        recycle: link(LinkAction::Recycle),
     })
 }
 

@@ -1,7 +1,12 @@
 //! The handler on AWS: the DynamoDB store, the EventBridge bus and the SQS notify queue.
 
+use std::sync::Arc;
+
+use switchboard_http::enricher::HttpEnricher;
+use switchboard_lambda::secrets::AwsSecrets;
 use switchboard_store::Router;
 use switchboard_store::aws::{DynamoStore, EventBridgePublisher, SqsOutbox};
+use switchboard_store::enrichment::CachedProvider;
 
 use crate::config::Config;
 use crate::handler::Handler;
@@ -39,4 +44,19 @@ pub fn aws_handler(clients: AwsClients, config: &Config) -> AwsHandler {
         router,
         SqsOutbox::new(clients.sqs, &config.notify_queue_url),
     )
+}
+
+/// The enrichment provider a policy may configure, behind the table's cache and budget;
+/// its secret references resolved from SSM or Secrets Manager on first use. Unused (no
+/// call at all) while the active policy has no `enrichment.provider`.
+pub fn enrichment(
+    dynamodb: aws_sdk_dynamodb::Client,
+    config: &Config,
+    sdk: &aws_config::SdkConfig,
+) -> Result<CachedProvider<DynamoStore>, switchboard_http::client::HttpError> {
+    let enricher = HttpEnricher::new(AwsSecrets::from_config(sdk))?;
+    Ok(CachedProvider::new(
+        DynamoStore::new(dynamodb, &config.table),
+        Arc::new(enricher),
+    ))
 }

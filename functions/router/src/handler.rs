@@ -55,6 +55,15 @@ where
         self
     }
 
+    /// Leads are enriched through `lookup` when the policy configures a provider.
+    pub fn with_enrichment(
+        mut self,
+        lookup: impl switchboard_store::enrichment::ProviderLookup + 'static,
+    ) -> Self {
+        self.router = self.router.with_enrichment(lookup);
+        self
+    }
+
     pub fn with_deadline_margin(mut self, margin: Duration) -> Self {
         self.deadline_margin = margin;
         self

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use switchboard_router::Config;
-use switchboard_router::aws::{AwsClients, aws_handler};
+use switchboard_router::aws::{AwsClients, aws_handler, enrichment};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
@@ -14,7 +14,10 @@ async fn main() -> anyhow::Result<()> {
     let sdk = switchboard_lambda::sdk_config().context("loading the AWS configuration")?;
     // One handler for the life of the process: its compiled-policy cache and the clients'
     // connection pools outlive each invocation.
-    let handler = Arc::new(aws_handler(AwsClients::new(&sdk), &config));
+    let clients = AwsClients::new(&sdk);
+    let enrichment = enrichment(clients.dynamodb.clone(), &config, &sdk)
+        .context("building the enrichment client")?;
+    let handler = Arc::new(aws_handler(clients, &config).with_enrichment(enrichment));
     switchboard_lambda::run(move |batch, deadline| {
         let handler = handler.clone();
         async move { handler.handle(batch, Some(deadline)).await }

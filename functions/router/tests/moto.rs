@@ -132,6 +132,10 @@ async fn aws_faults_keep_every_invariant() {
     common::concurrency::concurrent_handlers_keep_every_invariant(&backend).await;
 }
 
+/// Write units of one assigned lead's decision, measured by the test below from the items
+/// it writes (docs/DEPLOY.md, "Cost"): a change here is a change in what a lead costs.
+const DECISION_WRU: u64 = 13;
+
 /// Counts every AWS call the production handler (`aws_handler`, as `main` builds it) makes
 /// per lead, by operation, with a warm policy cache: the numbers docs/ROUTER.md quotes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -211,6 +215,16 @@ async fn aws_calls_per_lead() {
     // decision (1 TransactWriteItems), lead.assigned (1 PutEvents), notification (1
     // SendMessage).
     let assigned = run(&german).await;
+    // What those writes cost: the decision's transaction (rep, pool, assignment, lead and
+    // decision record, each doubled) and the index entries it moves. docs/DEPLOY.md.
+    let units = counter
+        .write_units(&aws.dynamodb())
+        .await
+        .expect("write units");
+    println!("write units for {LEADS} assigned leads: {units:#?}");
+    assert_eq!(units.total % LEADS as u64, 0, "every lead costs the same");
+    let decision = units.by_operation["TransactWriteItems"] / LEADS as u64;
+    assert_eq!(decision, DECISION_WRU, "{units:#?}");
     assert_eq!(per(&assigned, "DynamoDB.GetItem"), 2.0);
     assert_eq!(per(&assigned, "DynamoDB.BatchGetItem"), 1.0);
     assert_eq!(per(&assigned, "DynamoDB.TransactWriteItems"), 1.0);

@@ -7,7 +7,7 @@ use switchboard_store::actions::Desk;
 use switchboard_store::sweeper::{SweepConfig, SweepReport, sweep};
 use switchboard_store::{
     AccountDirectory, EventPublisher, LeadIndex, LeadStore, Outbox, PolicyStore, Router,
-    RoutingState, StoreError,
+    RoutingState, ScheduledLeads, StoreError,
 };
 
 use serde::Serialize;
@@ -43,7 +43,7 @@ pub struct Handler<S, E, N, R> {
 
 impl<S, E, N, R> Handler<S, E, N, R>
 where
-    S: LeadStore + LeadIndex + RoutingState + PolicyStore + AccountDirectory,
+    S: LeadStore + LeadIndex + RoutingState + PolicyStore + AccountDirectory + ScheduledLeads,
     E: EventPublisher,
     N: Outbox,
     R: Outbox,
@@ -124,6 +124,8 @@ where
             warned = report.warned,
             pending = report.pending,
             redriven = report.redriven,
+            retried = report.retried,
+            released = report.released,
             failures = report.failures,
             "sweep done"
         );

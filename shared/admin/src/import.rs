@@ -9,6 +9,10 @@
 //! Idempotent per row: the key is derived from the source and the row's content, and does
 //! not expire, so importing the same file again, a day or a month later, creates nothing.
 //! A row is refused, stored whole or found stored: one row's problems never stop another.
+//!
+//! With `spread`, new leads are not routed at once but planned over the target reps'
+//! working hours in the period (`import_spread.rs`); a row found stored keeps whatever it
+//! had, so importing again neither reschedules nor routes anything twice.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -19,9 +23,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use switchboard_routing::Lead;
-use switchboard_store::{FieldIssue, Insert, LeadStatus, NewLead, StoreError, StoredLead};
+use switchboard_store::{
+    AccountDirectory, FieldIssue, Insert, LeadStatus, NewLead, PolicyStore, StoreError, StoredLead,
+};
 
 use crate::error::AdminError;
+use crate::import_spread::{self, Period, SpreadSummary};
 
 /// Most rows one request may carry; the CLI sends smaller chunks so progress shows.
 pub const MAX_IMPORT_ROWS: usize = 1000;
@@ -73,6 +80,19 @@ pub struct ImportRequest {
     /// numbers in the answer (default 1).
     #[serde(default = "first_row")]
     pub first_row: usize,
+    /// Spread the new leads' routing over this period (`90m`, `36h`, `2d`; at most `30d`)
+    /// from `spread_from`: each is stored `scheduled` and routed at a time planned within
+    /// the working hours of the reps the policy would send it to. Absent: routed at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread: Option<String>,
+    /// Where the spread's period starts (default: now), so the chunks of one file share
+    /// one period; nothing is planned before now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "Option<switchboard_routing::schema::Timestamp>")
+    )]
+    pub spread_from: Option<Timestamp>,
 }
 
 fn first_row() -> usize {
@@ -84,8 +104,17 @@ fn first_row() -> usize {
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum RowResult {
-    /// A new lead, handed to routing.
-    Created { row: usize, lead_id: String },
+    /// A new lead, handed to routing, or with `route_at` scheduled to be at that time.
+    Created {
+        row: usize,
+        lead_id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(
+            feature = "openapi",
+            schemars(with = "Option<switchboard_routing::schema::Timestamp>")
+        )]
+        route_at: Option<Timestamp>,
+    },
     /// Already there: this row imported before (or twice in the batch), or another lead
     /// from the same address within the dedupe window. `lead_id` is the existing lead.
     Duplicate { row: usize, lead_id: String },
@@ -105,6 +134,9 @@ pub struct Imported {
     pub duplicates: usize,
     pub refused: usize,
     pub results: Vec<RowResult>,
+    /// With `spread`: how the new leads of this request were planned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread: Option<SpreadSummary>,
 }
 
 /// Checks the request as a whole; a bad one is a 422 naming the field.
@@ -121,17 +153,30 @@ pub fn check(req: &ImportRequest) -> Result<(), AdminError> {
     if req.first_row == 0 {
         return Err(AdminError::invalid_body("first_row", "rows count from 1"));
     }
+    if req.spread_from.is_some() && req.spread.is_none() {
+        return Err(AdminError::invalid_body(
+            "spread_from",
+            "only with `spread`",
+        ));
+    }
     Ok(())
 }
 
 /// Imports the rows. Fails as a whole only when the store does (rows before the failure
-/// stay imported, and importing again finds them).
-pub async fn import(
+/// stay imported, and importing again finds them). `store` is read for a spread's plan
+/// only (the active policy, the rows' accounts).
+pub async fn import<S: PolicyStore + AccountDirectory>(
     intake: &dyn RowIntake,
+    store: &S,
     req: &ImportRequest,
     now: Timestamp,
 ) -> Result<Imported, AdminError> {
     check(req)?;
+    let period = req
+        .spread
+        .as_deref()
+        .map(|s| Period::of(s, req.spread_from, now))
+        .transpose()?;
     let source = req.source.trim();
     let window = intake.dedupe_window();
     let dedupe_since =
@@ -142,10 +187,29 @@ pub async fn import(
         duplicates: 0,
         refused: 0,
         results: Vec::with_capacity(req.rows.len()),
+        spread: period.map(SpreadSummary::new),
     };
-    for (i, row) in req.rows.iter().enumerate() {
+    let normalized: Vec<_> = req
+        .rows
+        .iter()
+        .map(|row| intake.normalize(source, row, now))
+        .collect();
+    // Every good row is planned, a row found stored too (its plan is simply not used),
+    // so the plan depends on the rows alone, not on which of them were stored before.
+    let planned = match period {
+        Some(period) => {
+            let leads: Vec<&Lead> = normalized
+                .iter()
+                .filter_map(|n| n.as_ref().ok().map(|n| &n.lead))
+                .collect();
+            Some(import_spread::plan(store, &leads, period).await?)
+        }
+        None => None,
+    };
+    let mut good = 0;
+    for (i, (row, normalized)) in req.rows.iter().zip(normalized).enumerate() {
         let row_number = req.first_row + i;
-        let normalized = match intake.normalize(source, row, now) {
+        let normalized = match normalized {
             Ok(n) => n,
             Err(problems) => {
                 done.refused += 1;
@@ -156,6 +220,11 @@ pub async fn import(
                 continue;
             }
         };
+        let (route_at, target) = match &planned {
+            Some(p) => (p.route_at[good], p.targets[good].as_deref()),
+            None => (None, None),
+        };
+        good += 1;
         let new = NewLead {
             lead: normalized.lead,
             idempotency_key: row_key(source, row),
@@ -163,13 +232,18 @@ pub async fn import(
             dedupe_since,
             warnings: normalized.warnings,
             raw: None,
+            route_at,
         };
         let result = match intake.receive(new).await.map_err(AdminError::from_store)? {
             Insert::Created(record) if record.status != LeadStatus::Duplicate => {
                 done.created += 1;
+                if let Some(summary) = &mut done.spread {
+                    summary.add(target, record.route_at);
+                }
                 RowResult::Created {
                     row: row_number,
                     lead_id: record.lead.id.to_string(),
+                    route_at: record.route_at,
                 }
             }
             // Stored before, or stored now as a same-email duplicate (never routed).

@@ -19,7 +19,7 @@ use crate::error::AdminError;
 pub const LEAD_FILTERS: [(&str, &str); 8] = [
     (
         "status",
-        "only leads of this status: received, queued, duplicate, assigned, parked, closed",
+        "only leads of this status: received, queued, scheduled, duplicate, assigned, parked, closed",
     ),
     (
         "pool",
@@ -270,6 +270,7 @@ mod tests {
             bounced: Vec::new(),
             recycles: Vec::new(),
             decisions: 1,
+            route_at: None,
         }
     }
 

@@ -37,6 +37,13 @@ pub struct LeadSummary {
         schemars(with = "switchboard_routing::schema::Timestamp")
     )]
     pub updated_at: Timestamp,
+    /// When a spread import's lead goes (or went) to routing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "Option<switchboard_routing::schema::Timestamp>")
+    )]
+    pub route_at: Option<Timestamp>,
 }
 
 impl From<&StoredLead> for LeadSummary {
@@ -49,6 +56,7 @@ impl From<&StoredLead> for LeadSummary {
             company: s.lead.company.clone(),
             country: s.lead.country.clone(),
             updated_at: s.updated_at,
+            route_at: s.route_at,
         }
     }
 }

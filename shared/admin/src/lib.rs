@@ -16,6 +16,7 @@ mod diff;
 mod error;
 mod health;
 pub mod import;
+pub mod import_spread;
 mod lead_filter;
 mod leads;
 mod me;
@@ -43,6 +44,7 @@ pub use health::health;
 pub use import::{
     ImportRequest, Imported, MAX_IMPORT_ROWS, Received, RowIntake, RowLead, RowResult,
 };
+pub use import_spread::{SpreadSummary, TargetPlan};
 pub use lead_filter::{LEAD_FILTERS, LeadFilter};
 pub use leads::{LeadSummary, MAX_PAGE, Page, TriageItem, cursor, page_limit, received, triage};
 pub use problem::problem;

@@ -409,17 +409,23 @@ async fn import_leads<S: AdminStore, Q, E: EventPublisher + 'static>(
         Err(refused) => return refused.into_response(),
     };
     let result = match &state.intake {
-        Some(intake) => crate::import::import(intake.as_ref(), &req, Timestamp::now()).await,
+        Some(intake) => {
+            crate::import::import(intake.as_ref(), &state.store, &req, Timestamp::now()).await
+        }
         None => Err(AdminError::Unavailable(
             "this runtime does not import leads".into(),
         )),
     };
     // Counts only: the rows are personal data and stay out of the log.
     answer_recorded(&state.store, &caller, result, |done| {
-        Change::new("leads.imported", format!("source:{}", req.source.trim())).detail(json!({
+        let mut detail = json!({
             "first_row": req.first_row, "rows": done.rows, "created": done.created,
             "duplicates": done.duplicates, "refused": done.refused,
-        }))
+        });
+        if let Some(spread) = &done.spread {
+            detail["spread"] = json!({ "from": spread.from, "to": spread.to });
+        }
+        Change::new("leads.imported", format!("source:{}", req.source.trim())).detail(detail)
     })
     .await
 }

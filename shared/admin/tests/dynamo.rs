@@ -93,6 +93,12 @@ async fn bad_imports_are_refused() {
 }
 
 #[tokio::test]
+async fn a_spread_import_schedules_the_new_leads() {
+    let Some(api) = api().await else { return };
+    api::a_spread_import_schedules_the_new_leads(&api).await;
+}
+
+#[tokio::test]
 async fn outcomes_are_imported_shown_and_rebuilt() {
     let Some(api) = api().await else { return };
     api::outcomes_are_imported_shown_and_rebuilt(&api).await;

@@ -77,6 +77,11 @@ async fn bad_imports_are_refused() {
 }
 
 #[tokio::test]
+async fn a_spread_import_schedules_the_new_leads() {
+    api::a_spread_import_schedules_the_new_leads(&api().await).await;
+}
+
+#[tokio::test]
 async fn outcomes_are_imported_shown_and_rebuilt() {
     api::outcomes_are_imported_shown_and_rebuilt(&api().await).await;
 }

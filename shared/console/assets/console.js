@@ -497,6 +497,16 @@ function changeText(c) {
   return parts.join("; ");
 }
 
+// "provider ok; employees 5000 (provider), industry Software (provider, over the form's Retail)".
+function enrichmentText(e) {
+  const fields = (e.fields || []).map((f) => `${f.field} ${f.value} (${f.source}${f.replaced !== undefined ? `, over the form's ${f.replaced}` : ""})`);
+  return [
+    `provider ${e.provider}${e.detail ? ` (${e.detail})` : ""}`,
+    fields.length ? fields.join(", ") : null,
+    e.missing && e.missing.length ? `missing ${e.missing.join(", ")}` : null,
+  ].filter(Boolean).join("; ");
+}
+
 function decisionItem(d, i) {
   const o = d.outcome || {};
   return el(
@@ -506,9 +516,20 @@ function decisionItem(d, i) {
     el("p", { class: "summary" }, d.summary || o.status),
     el("div", {}, `Outcome: ${o.status}${o.rep ? ` to ${o.rep}` : ""}${o.pool ? ` in ${o.pool}` : ""}${o.via ? ` by ${o.via}` : ""}${o.reason ? ` (${o.reason})` : ""}`),
     d.by_hand ? el("div", {}, `By hand: ${d.by_hand.actor} — ${d.by_hand.reason}${d.by_hand.overrode ? " (caps and availability overridden)" : ""}`) : null,
+    d.enrichment ? el("div", {}, `Enrichment: ${enrichmentText(d.enrichment)}`) : null,
     d.steps && d.steps.length ? el("ol", { class: "steps" }, d.steps.map(stepItem)) : null,
     changeText(d.change) ? el("div", {}, `State change: ${changeText(d.change)}`) : null,
     d.sla_due ? el("div", {}, `SLA due ${fmtTime(d.sla_due)}`) : null,
+  );
+}
+
+function recycleItem(c) {
+  const then = { close: "closed", nurture: `parked in the nurture pool ${c.pool}`, reroute: `to be routed again at ${fmtTime(c.reroute_at)}` }[c.then] || c.then;
+  return el(
+    "li",
+    { class: "recycle" },
+    el("div", { class: "muted" }, `${fmtTime(c.at)} · assignment ${c.attempt}`),
+    el("p", { class: "summary" }, `Recycled by ${c.rep}: ${c.reason.replaceAll("_", " ")}${c.note ? ` — ${c.note}` : ""}; ${then}`),
   );
 }
 
@@ -526,7 +547,14 @@ async function viewLead(id) {
     ["Status", r.lead.status],
   ];
   const timeline = [el("li", {}, el("div", { class: "muted" }, fmtTime(l.received_at)), el("p", { class: "summary" }, `Received from ${l.source}`))];
-  r.decisions.forEach((d, i) => timeline.push(decisionItem(d, i)));
+  // Decisions and recycles in the order they happened (a recycle ends the assignment of
+  // the decision before it; a re-route after it is the next decision).
+  const events = [
+    ...r.decisions.map((d, i) => [d.decided_at, decisionItem(d, i)]),
+    ...(r.lead.recycles || []).map((c) => [c.at, recycleItem(c)]),
+  ];
+  events.sort((x, y) => Date.parse(x[0]) - Date.parse(y[0]));
+  events.forEach(([, item]) => timeline.push(item));
   if (a) {
     const at = a.ended_at || a.accepted_at || a.assigned_at;
     timeline.push(

@@ -7,12 +7,15 @@
 //! - [`headers`]: the headers every answer carries;
 //! - [`credentials`]: secrets compared in constant time and the API key a request presents;
 //! - [`secrets`]: `env:`, `ssm:` and `secretsmanager:` references in configurations;
-//! - `client` (feature `client`): the outbound HTTPS client.
+//! - `client` (feature `client`): the outbound HTTPS client, and `enricher` over it: the
+//!   lead enrichment provider.
 
 pub mod body;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod credentials;
+#[cfg(feature = "client")]
+pub mod enricher;
 pub mod headers;
 pub mod problem;
 pub mod secrets;

@@ -136,6 +136,7 @@ fn big_policy() -> PolicyDocument {
         parked: Default::default(),
         recycle: None,
         scoring: None,
+        enrichment: None,
         outcomes: None,
         reps,
         pools,

@@ -10,6 +10,7 @@ pub mod condition;
 pub mod coverage;
 pub mod decision;
 mod engine;
+pub mod enrichment;
 pub mod fit;
 pub mod hours;
 pub mod ids;
@@ -22,6 +23,7 @@ pub mod report;
 pub mod schema;
 pub mod score;
 pub mod sla;
+pub mod spread;
 pub mod state;
 
 pub use account::{

@@ -138,6 +138,10 @@ pub struct DecisionRecord {
     /// How a `best_fit` pool's learned fit settled the pick.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fit: Option<FitRecord>,
+    /// The fields enrichment filled before the rules ran, each with its source, and what
+    /// became of the provider lookup (set by the router, which does the lookup).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrichment: Option<crate::enrichment::EnrichmentRecord>,
 }
 
 /// The learned fit's part in a pick: each candidate's estimate and what the gate decided.
@@ -437,6 +441,7 @@ impl DecisionRecord {
             score: d.score.clone(),
             segment: d.segment.clone(),
             fit,
+            enrichment: None,
         }
     }
 }

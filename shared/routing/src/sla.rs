@@ -52,7 +52,7 @@ pub fn working_due(
 /// The instant of `minute` (since local midnight, 1440 = the next midnight) on `day`.
 /// A local time skipped by a clock change maps to the instant after the gap; a repeated
 /// one to its first occurrence.
-fn instant(tz: &TimeZone, day: Date, minute: u16) -> Option<Timestamp> {
+pub(crate) fn instant(tz: &TimeZone, day: Date, minute: u16) -> Option<Timestamp> {
     let dt = if minute >= 24 * 60 {
         DateTime::from_parts(day.tomorrow().ok()?, Time::midnight())
     } else {

@@ -21,7 +21,9 @@ use std::collections::BinaryHeap;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use switchboard_routing::fit::{FitVerdict, RepOutcomes, Tally};
-use switchboard_routing::{CompiledPolicy, DecideInput, Lead, Scalar, Snapshot, decide};
+use switchboard_routing::{
+    CompiledPolicy, DecideInput, Lead, PolicyError, Scalar, Snapshot, decide,
+};
 
 use super::stats::{Interval, Rng, percentile_interval, resample, round4, wilson};
 
@@ -155,8 +157,9 @@ fn segment_key(segment: usize, products: usize) -> String {
     )
 }
 
-/// The policy of one strategy: one pool of `reps`, round robin or `best_fit` over it.
-pub fn planted_policy(c: &PlantedConfig, best_fit: bool) -> CompiledPolicy {
+/// The policy of one strategy: one pool of `reps`, round robin or `best_fit` over it. An
+/// error names a setting the policy refuses (a credibility below 0.5, say).
+pub fn planted_policy(c: &PlantedConfig, best_fit: bool) -> Result<CompiledPolicy, PolicyError> {
     let reps: Vec<String> = (0..c.reps).map(rep_id).collect();
     let strategy = if best_fit {
         format!(
@@ -176,11 +179,11 @@ pub fn planted_policy(c: &PlantedConfig, best_fit: bool) -> CompiledPolicy {
             .join(", "),
         reps.join(", "),
     );
-    CompiledPolicy::from_yaml(&yaml, 1).expect("the planted policy is valid")
+    CompiledPolicy::from_yaml(&yaml, 1)
 }
 
 /// Runs the three strategies on the same leads and truth.
-pub fn run_planted(c: &PlantedConfig) -> PlantedReport {
+pub fn run_planted(c: &PlantedConfig) -> Result<PlantedReport, PolicyError> {
     assert!(c.reps >= 2 && c.industries >= 1 && c.products >= 1);
     assert!(c.industries <= INDUSTRIES.len() && c.products <= PRODUCTS.len());
     let segments = c.industries * c.products;
@@ -268,8 +271,8 @@ pub fn run_planted(c: &PlantedConfig) -> PlantedReport {
         }
     }
 
-    let rr = planted_policy(c, false);
-    let bf = planted_policy(c, true);
+    let rr = planted_policy(c, false)?;
+    let bf = planted_policy(c, true)?;
     let runs = [
         ("round_robin", &rr, start_stats.clone(), false),
         ("best_fit", &bf, start_stats, true),
@@ -351,13 +354,13 @@ pub fn run_planted(c: &PlantedConfig) -> PlantedReport {
     let oracle_gain = strategies[2].expected_win_rate - strategies[0].expected_win_rate;
     let bf_gain = runs[1].1.expected.iter().sum::<f64>() - runs[0].1.expected.iter().sum::<f64>();
     let or_gain = runs[2].1.expected.iter().sum::<f64>() - runs[0].1.expected.iter().sum::<f64>();
-    PlantedReport {
+    Ok(PlantedReport {
         config: c.clone(),
         leads: n as u64,
         best_rep_edge: round4(best_rep_edge),
         recovered: (oracle_gain > 0.0 && or_gain > 0.0).then(|| round4(bf_gain / or_gain)),
         strategies,
-    }
+    })
 }
 
 struct Routed {
@@ -456,6 +459,6 @@ mod tests {
             resamples: 50,
             ..PlantedConfig::default()
         };
-        assert_eq!(run_planted(&c), run_planted(&c));
+        assert_eq!(run_planted(&c).unwrap(), run_planted(&c).unwrap());
     }
 }

@@ -32,7 +32,8 @@ fn without_a_signal_best_fit_keeps_the_base_pick() {
         let r = run_planted(&PlantedConfig {
             credibility,
             ..config(0.0)
-        });
+        })
+        .unwrap();
         let bf = strategy(&r, "best_fit");
         assert!(
             bf.departure_rate < most,
@@ -40,7 +41,7 @@ fn without_a_signal_best_fit_keeps_the_base_pick() {
             bf.departure_rate * 100.0
         );
     }
-    let r = run_planted(&config(0.0));
+    let r = run_planted(&config(0.0)).unwrap();
     let bf = strategy(&r, "best_fit");
     assert!(bf.uplift.contains_zero(), "{:?}", bf.uplift);
     assert!(
@@ -53,7 +54,7 @@ fn without_a_signal_best_fit_keeps_the_base_pick() {
 #[test]
 fn with_the_default_signal_best_fit_wins_more_within_the_band() {
     let signal = PlantedConfig::default().signal;
-    let r = run_planted(&config(signal));
+    let r = run_planted(&config(signal)).unwrap();
     let (rr, bf, oracle) = (
         strategy(&r, "round_robin"),
         strategy(&r, "best_fit"),

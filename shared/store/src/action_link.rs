@@ -1,7 +1,7 @@
 //! Signed, expiring one-click action links for notifications (email, Teams, webhooks).
 //!
 //! A token is `<payload>.<mac>`, both base64url without padding:
-//! - `payload` is compact JSON `{"v":1,"l":lead_id,"n":attempt,"r":rep,"a":"accept"|"reject","e":unix_seconds}`;
+//! - `payload` is compact JSON `{"v":1,"l":lead_id,"n":attempt,"r":rep,"a":"accept"|"reject"|"recycle","e":unix_seconds}`;
 //! - `mac` is HMAC-SHA256(secret, `"switchboard.action.v1:" + payload`) over the payload
 //!   exactly as encoded, so nothing is re-serialized before it is checked.
 //!
@@ -30,6 +30,9 @@ const VERSION: u8 = 1;
 pub enum LinkAction {
     Accept,
     Reject,
+    /// Hand the lead back as unworkable; the reason is chosen on the link's page, so one
+    /// link serves every reason.
+    Recycle,
 }
 
 impl LinkAction {
@@ -37,8 +40,18 @@ impl LinkAction {
         match self {
             LinkAction::Accept => "accept",
             LinkAction::Reject => "reject",
+            LinkAction::Recycle => "recycle",
         }
     }
+}
+
+/// The `action_id`s of the Slack message's controls: the notifier puts them on the
+/// message, intake's interactivity endpoint recognizes them in the click.
+pub mod slack_ids {
+    pub const ACCEPT: &str = "switchboard.accept";
+    pub const REJECT: &str = "switchboard.reject";
+    /// A menu of recycle reasons; each option's value is `<lead id>:<attempt>:<reason>`.
+    pub const RECYCLE: &str = "switchboard.recycle";
 }
 
 /// The signed content of a link: one action by one rep on one assignment (lead and attempt).

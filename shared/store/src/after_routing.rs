@@ -135,9 +135,11 @@ where
                 decided: false,
             })
         }
-        Routed::NotAwaitingRouting(status @ (LeadStatus::Closed | LeadStatus::Duplicate)) => {
-            Ok(Done::NotRouted(status))
-        }
+        // A scheduled lead is routed when the sweep hands it on at its time, not on a
+        // stray request before that.
+        Routed::NotAwaitingRouting(
+            status @ (LeadStatus::Closed | LeadStatus::Duplicate | LeadStatus::Scheduled),
+        ) => Ok(Done::NotRouted(status)),
         Routed::NotAwaitingRouting(status) => Err(inconsistent(
             lead_id,
             format!(

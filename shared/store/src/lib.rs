@@ -16,6 +16,7 @@ pub mod apply;
 pub mod aws;
 pub mod coverage;
 pub mod embedded;
+pub mod enrichment;
 mod error;
 mod notify_message;
 mod policy_cache;
@@ -34,6 +35,7 @@ pub use ports::accounts::{AccountDirectory, ImportSummary};
 pub use ports::audit::{AuditCursor, AuditEntry, AuditLog, AuditPage, MAX_ENTRY_BYTES};
 pub use ports::crm_links::CrmLinks;
 pub use ports::deliveries::{DeliveryFailure, DeliveryKey, DeliveryLog};
+pub use ports::enrichment::{CachedAnswer, EnrichmentCache, month_of};
 pub use ports::events::{DomainEvent, EVENT_SOURCE, EventPublisher, NoEvents, lead_received};
 pub use ports::lead_index::{CursorError, LeadCursor, LeadIndex, LeadList, LeadPage};
 pub use ports::leads::{
@@ -47,6 +49,7 @@ pub use ports::routing::{
     Applied, Assignment, AssignmentStatus, CloseOutcome, LeadRouting, ReleaseOutcome, RoutingState,
     RoutingView,
 };
+pub use ports::scheduled::ScheduledLeads;
 pub use ports::sync_marks::SyncMarks;
 pub use route_request::{MAX_LEAD_ID_BYTES, RouteRequest, RouteRequestError};
 pub use router::{RetryPolicy, RouteError, Routed, Router};

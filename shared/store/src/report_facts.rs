@@ -37,7 +37,11 @@ impl TryFrom<&LeadRouting> for LeadFacts {
 pub fn lead_facts(routing: &LeadRouting) -> Result<LeadFacts, ReportFactsError> {
     let stored = &routing.lead;
     let state = match stored.status {
-        LeadStatus::Received | LeadStatus::Queued => LeadState::AwaitingRouting,
+        // A scheduled lead (a spread import's) has not been routed yet, by plan: it counts
+        // as awaiting routing, as it will once the sweep hands it on.
+        LeadStatus::Received | LeadStatus::Queued | LeadStatus::Scheduled => {
+            LeadState::AwaitingRouting
+        }
         LeadStatus::Duplicate => LeadState::Duplicate,
         LeadStatus::Assigned => LeadState::Assigned,
         LeadStatus::Closed => LeadState::Closed,

@@ -1,6 +1,7 @@
 //! Routing one lead end to end over the ports: read, decide, apply; on a conflict re-read
 //! and decide again, a bounded number of times with jittered backoff.
 
+mod enrich;
 mod run;
 mod shadow;
 
@@ -108,6 +109,9 @@ pub struct Router<S, E> {
     pub events: E,
     pub retry: RetryPolicy,
     policies: CompiledPolicies,
+    /// The enrichment provider behind its cache and budget, when one is wired
+    /// ([`Router::with_enrichment`]).
+    enrichment: Option<std::sync::Arc<dyn crate::enrichment::ProviderLookup>>,
 }
 
 impl<S, E> Router<S, E>
@@ -121,6 +125,7 @@ where
             events,
             retry: RetryPolicy::default(),
             policies: CompiledPolicies::new(),
+            enrichment: None,
         }
     }
 
@@ -145,6 +150,8 @@ where
     /// crash between the two loses no event).
     pub async fn route_lead(&self, lead_id: &str, now: Timestamp) -> Result<Routed, RouteError> {
         let mut account = None;
+        // Like the account, enrichment is done once, not again on each conflict.
+        let mut enriched = None;
         let started = std::time::Instant::now();
         let mut attempt = 0;
         while self.retry.goes_on(attempt + 1, started.elapsed()) {
@@ -176,24 +183,36 @@ where
                 account = Some(self.store.match_lead(&lead.lead).await?);
             }
             let matched = account.as_ref().and_then(|a| a.as_ref());
+            if enriched.is_none() {
+                enriched = Some(
+                    self.enrich(&policy, &lead.lead, matched.map(|(a, _)| a), now)
+                        .await,
+                );
+            }
+            let enrichment = enriched.as_ref().and_then(|e| e.as_ref());
+            let seen = enrichment.map_or(&lead.lead, |(l, _)| l);
             let decision = decide(
                 &policy,
                 &view.snapshot,
                 &DecideInput {
-                    lead: &lead.lead,
+                    lead: seen,
                     account: matched.map(|(a, by)| (a, *by)),
                     bounced: &lead.bounced,
                     now,
                 },
             );
-            let record = DecisionRecord::new(&policy, &lead.lead, &decision);
+            let mut record = DecisionRecord::new(&policy, seen, &decision);
+            if let Some((_, r)) = enrichment {
+                r.clone().attach(&mut record);
+            }
             let apply = Apply::new(&lead, record)?;
             // The shadow decides on the state the active decision saw, before it is written.
             let mut shadow = self.shadow_start(&active).await;
             let shadow_record = match shadow.as_mut() {
                 Some(run) => {
                     let account = matched.map(|(a, by)| (a, *by));
-                    self.shadow_decide(run, &lead, account, now).await
+                    let seen = enriched_stored(&lead, enrichment.map(|(l, _)| l));
+                    self.shadow_decide(run, &seen, account, now).await
                 }
                 None => None,
             };
@@ -296,6 +315,23 @@ where
                 }),
             })
             .await
+    }
+}
+
+/// The stored lead with the enriched lead in it, for the shadow (which decides as the
+/// active policy did); borrowed when nothing was enriched.
+fn enriched_stored<'a>(
+    stored: &'a crate::ports::leads::StoredLead,
+    enriched: Option<&switchboard_routing::Lead>,
+) -> std::borrow::Cow<'a, crate::ports::leads::StoredLead> {
+    match enriched {
+        Some(lead) if *lead != stored.lead => {
+            std::borrow::Cow::Owned(crate::ports::leads::StoredLead {
+                lead: lead.clone(),
+                ..stored.clone()
+            })
+        }
+        _ => std::borrow::Cow::Borrowed(stored),
     }
 }
 

@@ -32,6 +32,12 @@
 //!    as for any lead. The parked queue is read oldest first, `retry_batch` at a time, at
 //!    most `max_pages` pages a pass.
 //!
+//! 5. **Release scheduled.** Hands to routing the leads stored to be routed later (an
+//!    import spread over its reps' working hours, [`ScheduledLeads`]) whose `route_at` has
+//!    come: `scheduled` → `queued` (one caller wins), then a route request
+//!    (`scheduled.rs`). Read earliest first, `retry_batch` at a time, at most `max_pages`
+//!    pages a pass.
+//!
 //! A pass is idempotent: a lead expired by an earlier (crashed) pass is no longer due,
 //! and a re-driven lead is routed once however many requests arrive.
 
@@ -52,6 +58,9 @@ use crate::ports::leads::{LeadStatus, LeadStore, StoredLead};
 use crate::ports::policies::PolicyStore;
 use crate::ports::queue::Outbox;
 use crate::ports::routing::{ReleaseOutcome, RoutingState};
+use crate::ports::scheduled::ScheduledLeads;
+
+mod scheduled;
 
 /// The reason given to a rep who lost a lead to its SLA.
 pub const SLA_EXPIRED: &str = "sla_expired";
@@ -107,12 +116,14 @@ pub struct SweepReport {
     /// Parked leads handed back to routing because someone can take them now (or the kill
     /// switch is off).
     pub retried: usize,
+    /// Scheduled leads handed to routing because their time had come.
+    pub released: usize,
     /// Items this pass could not handle (logged); the next pass tries them again.
     pub failures: usize,
 }
 
-/// One sweep at `now`. Errors only when the due index or the awaiting-routing index
-/// cannot be read; failures of single items are counted and logged.
+/// One sweep at `now`. Errors only when the due index, the awaiting-routing index or the
+/// scheduled index cannot be read; failures of single items are counted and logged.
 pub async fn sweep<S, E, N, R>(
     desk: &Desk<'_, S, E, N>,
     routing: &R,
@@ -120,7 +131,7 @@ pub async fn sweep<S, E, N, R>(
     now: Timestamp,
 ) -> StoreResult<SweepReport>
 where
-    S: LeadStore + LeadIndex + RoutingState + PolicyStore + AccountDirectory,
+    S: LeadStore + LeadIndex + RoutingState + PolicyStore + AccountDirectory + ScheduledLeads,
     E: EventPublisher,
     N: Outbox,
     R: Outbox,
@@ -130,6 +141,7 @@ where
     warn_due(desk, config, now, &mut report).await?;
     redrive(&desk.router.store, routing, config, now, &mut report).await?;
     retry_parked(desk, routing, config, now, &mut report).await?;
+    scheduled::release_scheduled(&desk.router.store, routing, config, now, &mut report).await?;
     Ok(report)
 }
 

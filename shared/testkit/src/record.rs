@@ -26,6 +26,7 @@ pub fn decision_record(
         score: None,
         segment: None,
         fit: None,
+        enrichment: None,
     }
 }
 

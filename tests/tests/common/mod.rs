@@ -184,6 +184,7 @@ pub fn document(reps: Vec<RepDoc>, pools: Vec<PoolDoc>, rules: Vec<RuleDoc>) -> 
         parked: Default::default(),
         recycle: None,
         scoring: None,
+        enrichment: None,
         outcomes: None,
         reps,
         pools,

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::Args;
 use switchboard_cli::simulation::planted::{PlantedConfig, PlantedReport, run_planted};
 use switchboard_cli::simulation::stats::Interval;
@@ -84,7 +85,8 @@ pub fn run(args: OutcomesArgs) -> anyhow::Result<ExitCode> {
     let reports: Vec<PlantedReport> = (0..args.seeds.max(1))
         .flat_map(|k| args.signal.iter().map(move |&s| (s, args.seed + k)))
         .map(|(signal, seed)| run_planted(&config(signal, seed)))
-        .collect();
+        .collect::<Result<_, _>>()
+        .context("the settings make an invalid best_fit policy")?;
     let text = match args.format {
         OutputFormat::Text => render(&reports),
         OutputFormat::Json => serde_json::to_string_pretty(&reports)? + "\n",

@@ -31,7 +31,7 @@ pub fn routes() -> Router<ServeState> {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DecisionView {
     pub lead_id: String,
-    /// `received`, `queued`, `duplicate`, `assigned`, `parked` or `closed`.
+    /// `received`, `queued`, `scheduled`, `duplicate`, `assigned`, `parked` or `closed`.
     pub status: String,
     pub assignment: Option<Assignment>,
     /// Every decision made for the lead, oldest first.

@@ -2,10 +2,16 @@
 //! notifications. `GET` only shows what the link would do, because mail scanners and link
 //! previews fetch links on their own; the rep's click on the page's button `POST`s it.
 //! Both answer small HTML pages: a person reads them, not a program.
+//!
+//! A recycle link's page is a form: the reason (from the closed list) and a note, posted
+//! as `application/x-www-form-urlencoded`; a refused form is shown again with the problem
+//! (with status 200: it is a page asking again, not an error answer).
 
+use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Response};
-use http::StatusCode;
+use http::{HeaderMap, StatusCode};
+use switchboard_routing::recycle::{MAX_NOTE_CHARS, RecycleAsk, RecycleReason};
 use switchboard_store::action_link::{self, ActionClaim, LinkAction, LinkError};
 use switchboard_store::actions::Target;
 
@@ -46,7 +52,43 @@ fn verb(action: LinkAction) -> &'static str {
     match action {
         LinkAction::Accept => "Accept",
         LinkAction::Reject => "Reject",
+        LinkAction::Recycle => "Recycle",
     }
+}
+
+/// The recycle form: every listed reason, and the note `other` requires.
+fn recycle_form(problem: Option<&str>) -> String {
+    let options: String = RecycleReason::ALL
+        .iter()
+        .map(|r| {
+            let name = r.as_str();
+            format!(
+                "<option value=\"{name}\">{}</option>",
+                name.replace('_', " ")
+            )
+        })
+        .collect();
+    let problem = problem
+        .map(|p| format!("<p role=\"alert\"><b>{}</b></p>", escape(p)))
+        .unwrap_or_default();
+    format!(
+        "{problem}<form method=\"post\">\
+         <p><label>Reason <select name=\"reason\" required>\
+         <option value=\"\">choose…</option>{options}</select></label></p>\
+         <p><label>Note (required for other) <input name=\"note\" maxlength=\"{MAX_NOTE_CHARS}\">\
+         </label></p><button type=\"submit\">Recycle</button></form>"
+    )
+}
+
+/// The reason and note of a posted recycle form.
+fn recycle_ask(form: &[u8]) -> Result<RecycleAsk, String> {
+    let field = |name: &str| {
+        form_urlencoded::parse(form)
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    };
+    RecycleAsk::parse(field("reason").as_deref(), field("note").as_deref())
+        .map_err(|e| e.to_string())
 }
 
 pub(super) async fn show(State(state): State<IntakeState>, Path(token): Path<String>) -> Response {
@@ -59,9 +101,12 @@ pub(super) async fn show(State(state): State<IntakeState>, Path(token): Path<Str
         Err(page) => return *page,
     };
     let verb = verb(claim.action);
+    let form = match claim.action {
+        LinkAction::Recycle => recycle_form(None),
+        _ => format!("<form method=\"post\"><button type=\"submit\">{verb}</button></form>"),
+    };
     let body = format!(
-        "<p>{verb} lead <b>{lead}</b> for <b>{rep}</b>?</p>\
-         <form method=\"post\"><button type=\"submit\">{verb}</button></form>",
+        "<p>{verb} lead <b>{lead}</b> for <b>{rep}</b>?</p>{form}",
         lead = escape(&claim.lead_id),
         rep = escape(&claim.rep),
     );
@@ -71,6 +116,8 @@ pub(super) async fn show(State(state): State<IntakeState>, Path(token): Path<Str
 pub(super) async fn perform(
     State(state): State<IntakeState>,
     Path(token): Path<String>,
+    headers: HeaderMap,
+    body: Body,
 ) -> Response {
     let actions = match enabled(&state) {
         Ok(a) => a,
@@ -85,6 +132,25 @@ pub(super) async fn perform(
     let command = match claim.action {
         LinkAction::Accept => Command::Accept(target),
         LinkAction::Reject => Command::Reject(target, "rejected from a notification link".into()),
+        LinkAction::Recycle => {
+            let form = match crate::body::read_limited(&headers, body, crate::MAX_BODY_BYTES).await
+            {
+                Ok(form) => form,
+                Err(e) => return e.into_response(),
+            };
+            match recycle_ask(&form) {
+                Ok(ask) => Command::Recycle(target, ask),
+                // The form again with the problem, as a page (200): error statuses leave
+                // this server as problem documents, which a browser would show raw.
+                Err(problem) => {
+                    return html(
+                        StatusCode::OK,
+                        "Recycle this lead?",
+                        &recycle_form(Some(&problem)),
+                    );
+                }
+            }
+        }
     };
     match actions.desk.run(command, now).await {
         Ok(Reply::Lead(answer)) => {

@@ -1,4 +1,5 @@
-//! Slack interactivity: the Accept / Reject buttons of the notifier's Block Kit message.
+//! Slack interactivity: the Accept / Reject buttons and the Recycle menu of the notifier's
+//! Block Kit message.
 //!
 //! Slack signs every request: `X-Slack-Signature: v0=` + hex(HMAC-SHA256(signing secret,
 //! `"v0:" + X-Slack-Request-Timestamp + ":" + raw body`)). The signature is checked over
@@ -7,8 +8,10 @@
 //! urlencoded `payload` parsed.
 //!
 //! A `block_actions` payload with `action_id` `switchboard.accept` / `switchboard.reject`
-//! and `value` `"<lead_id>:<attempt>"` becomes an accept / reject of that assignment by
-//! the rep the Slack member is (the `slack_user` of the notification configuration). A
+//! and `value` `"<lead_id>:<attempt>"` becomes an accept / reject of that assignment, and
+//! `switchboard.recycle` with the chosen option's value `"<lead_id>:<attempt>:<reason>"` a
+//! recycle for that reason (the menu offers every reason but `other`, which needs a note a
+//! menu cannot carry), by the rep the Slack member is (the `slack_user` of the notification configuration). A
 //! member id that no rep claims acts as the rep whose id equals it, so with no mapping
 //! only an assignment to that very id can be acted on.
 //!
@@ -23,6 +26,8 @@ use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
+use switchboard_routing::recycle::RecycleAsk;
+use switchboard_store::action_link::slack_ids;
 use switchboard_store::actions::Target;
 
 use super::config::SlackConfig;
@@ -35,8 +40,6 @@ use crate::state::IntakeState;
 
 pub const SIGNATURE_HEADER: &str = "x-slack-signature";
 pub const TIMESTAMP_HEADER: &str = "x-slack-request-timestamp";
-pub const ACCEPT_ACTION: &str = "switchboard.accept";
-pub const REJECT_ACTION: &str = "switchboard.reject";
 /// How far a request's timestamp may be from now.
 pub const TOLERANCE: SignedDuration = SignedDuration::from_mins(5);
 
@@ -98,17 +101,42 @@ struct SlackUser {
 #[derive(Debug, Deserialize)]
 struct SlackAction {
     action_id: String,
+    /// A button's value.
     #[serde(default)]
     value: Option<String>,
+    /// A menu's choice.
+    #[serde(default)]
+    selected_option: Option<SelectedOption>,
 }
 
-/// A button click, parsed.
+#[derive(Debug, Deserialize)]
+struct SelectedOption {
+    value: String,
+}
+
+/// What the member chose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    Accept,
+    Reject,
+    Recycle(RecycleAsk),
+}
+
+/// A click on one of our controls, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Click {
     pub slack_user: String,
-    pub accept: bool,
+    pub choice: Choice,
     pub lead_id: String,
     pub attempt: u32,
+}
+
+/// Splits `<lead_id>:<attempt>` (a lead id may itself hold colons).
+fn assignment(value: &str) -> Option<(&str, u32)> {
+    value
+        .rsplit_once(':')
+        .and_then(|(l, n)| Some((l, n.parse::<u32>().ok()?)))
+        .filter(|(l, _)| !l.is_empty())
 }
 
 /// Parses the urlencoded body's `payload`. `Ok(None)`: a valid interaction that is not
@@ -123,27 +151,40 @@ pub fn parse(body: &[u8]) -> Result<Option<Click>, IntakeError> {
     if payload.kind != "block_actions" {
         return Ok(None);
     }
-    let Some((action, accept)) = payload
-        .actions
-        .iter()
-        .find_map(|a| match a.action_id.as_str() {
-            ACCEPT_ACTION => Some((a, true)),
-            REJECT_ACTION => Some((a, false)),
-            _ => None,
-        })
-    else {
+    let Some(action) = payload.actions.iter().find(|a| {
+        [slack_ids::ACCEPT, slack_ids::REJECT, slack_ids::RECYCLE].contains(&a.action_id.as_str())
+    }) else {
         return Ok(None);
     };
-    let (lead_id, attempt) = action
-        .value
-        .as_deref()
-        .and_then(|v| v.rsplit_once(':'))
-        .and_then(|(l, n)| Some((l, n.parse::<u32>().ok()?)))
-        .filter(|(l, _)| !l.is_empty())
+    let (value, choice) = if action.action_id == slack_ids::RECYCLE {
+        let chosen = action
+            .selected_option
+            .as_ref()
+            .map(|o| o.value.as_str())
+            .ok_or_else(|| IntakeError::invalid("actions.selected_option", "missing"))?;
+        let (value, reason) = chosen.rsplit_once(':').ok_or_else(|| {
+            IntakeError::invalid(
+                "actions.selected_option.value",
+                "expected `<lead_id>:<attempt>:<reason>`",
+            )
+        })?;
+        let ask = RecycleAsk::parse(Some(reason), None)
+            .map_err(|e| IntakeError::invalid("actions.selected_option.value", e.to_string()))?;
+        (value, Choice::Recycle(ask))
+    } else {
+        let value = action.value.as_deref().unwrap_or_default();
+        let choice = if action.action_id == slack_ids::ACCEPT {
+            Choice::Accept
+        } else {
+            Choice::Reject
+        };
+        (value, choice)
+    };
+    let (lead_id, attempt) = assignment(value)
         .ok_or_else(|| IntakeError::invalid("actions.value", "expected `<lead_id>:<attempt>`"))?;
     Ok(Some(Click {
         slack_user: payload.user.id,
-        accept,
+        choice,
         lead_id: lead_id.to_owned(),
         attempt,
     }))
@@ -177,10 +218,10 @@ pub(super) async fn interactivity(
             rep_of(slack, &click.slack_user),
             Some(click.attempt),
         );
-        let command = if click.accept {
-            Command::Accept(target)
-        } else {
-            Command::Reject(target, "rejected in Slack".into())
+        let command = match click.choice {
+            Choice::Accept => Command::Accept(target),
+            Choice::Reject => Command::Reject(target, "rejected in Slack".into()),
+            Choice::Recycle(ask) => Command::Recycle(target, ask),
         };
         let reply = actions.desk.run(command, now).await.map_err(action_error)?;
         let text = match &reply {
@@ -299,10 +340,23 @@ mod tests {
             click,
             Click {
                 slack_user: "U0ANA".into(),
-                accept: false,
+                choice: Choice::Reject,
                 lead_id: "lead:with:colons".into(),
                 attempt: 3
             }
+        );
+        let recycle = parse(&form(
+            r#"{"type":"block_actions","user":{"id":"U0ANA"},"actions":[{"action_id":"switchboard.recycle","type":"static_select","selected_option":{"text":{"type":"plain_text","text":"Student"},"value":"L:7:4:student"}}]}"#,
+        ))
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (recycle.lead_id.as_str(), recycle.attempt, recycle.choice),
+            (
+                "L:7",
+                4,
+                Choice::Recycle(RecycleAsk::parse(Some("student"), None).unwrap())
+            )
         );
         let other = parse(&form(
             r#"{"type":"block_actions","user":{"id":"U1"},"actions":[{"action_id":"something.else","value":"x"}]}"#,
@@ -312,11 +366,16 @@ mod tests {
         let view = parse(&form(r#"{"type":"view_submission","user":{"id":"U1"}}"#)).unwrap();
         assert_eq!(view, None);
         assert!(parse(b"nothing=here").is_err());
-        assert!(
-            parse(&form(
-                r#"{"type":"block_actions","user":{"id":"U1"},"actions":[{"action_id":"switchboard.accept","value":"L1"}]}"#
-            ))
-            .is_err()
-        );
+        // Malformed values of our own controls are refused, not ignored.
+        for bad in [
+            r#"{"action_id":"switchboard.accept","value":"L1"}"#,
+            r#"{"action_id":"switchboard.recycle","selected_option":{"value":"L1:1:homework"}}"#,
+            r#"{"action_id":"switchboard.recycle","selected_option":{"value":"L1:1:other"}}"#,
+            r#"{"action_id":"switchboard.recycle"}"#,
+        ] {
+            let payload =
+                format!(r#"{{"type":"block_actions","user":{{"id":"U1"}},"actions":[{bad}]}}"#);
+            assert!(parse(&form(&payload)).is_err(), "{bad}");
+        }
     }
 }

@@ -10,8 +10,9 @@ use jiff::{SignedDuration, Timestamp};
 use switchboard_intake::actions::config::SlackConfig;
 use switchboard_intake::actions::{ActionsConfig, ActionsState, StoreDesk, slack};
 use switchboard_intake::{Clock, FixedClock, IntakeState, Secret, router};
+use switchboard_routing::recycle::RecycleReason;
 use switchboard_routing::{Lead, PolicyDocument};
-use switchboard_store::action_link::{self, ActionClaim, LinkAction};
+use switchboard_store::action_link::{self, ActionClaim, LinkAction, slack_ids};
 use switchboard_store::embedded::{EmbeddedStore, MemoryEvents, MemoryQueue, QueueConfig};
 use switchboard_store::{LeadStore, NewLead, PolicyStore, Routed, RoutingState};
 
@@ -467,6 +468,67 @@ async fn action_links_confirm_then_act() {
     );
 }
 
+#[tokio::test]
+async fn recycle_links_ask_for_a_reason_then_recycle() {
+    let d = desk().await;
+    let rep = d.assigned("L1").await;
+    let open = || async { d.router.store.rep_state(&rep).await.unwrap().open };
+    let before = open().await;
+    let url = link(
+        &rep,
+        "L1",
+        LinkAction::Recycle,
+        now() + SignedDuration::from_hours(1),
+    );
+    let page = send(&d.app, Request::get(&url).body(Body::empty()).unwrap()).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = String::from_utf8_lossy(&page.body).into_owned();
+    for reason in RecycleReason::ALL {
+        assert!(
+            html.contains(&format!("<option value=\"{}\">", reason.as_str())),
+            "{reason:?} in {html}"
+        );
+    }
+    let post = |form: &'static str| {
+        Request::post(&url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(Body::from(form))
+            .unwrap()
+    };
+    // A form without a reason, an unknown one, and `other` without its note: shown again
+    // with the problem, nothing changed.
+    for (form, problem) in [
+        ("reason=&note=", "needs a reason"),
+        ("reason=homework", "not a recycle reason"),
+        ("reason=other&note=+", "needs a note"),
+    ] {
+        let refused = send(&d.app, post(form)).await;
+        assert_eq!(refused.status, StatusCode::OK, "{form}");
+        let html = String::from_utf8_lossy(&refused.body);
+        assert!(
+            html.contains(problem) && html.contains("<select name=\"reason\""),
+            "{html}"
+        );
+    }
+    assert_eq!(open().await, before, "refused forms change nothing");
+
+    let done = send(&d.app, post("reason=student&note=a+class+project")).await;
+    assert_eq!(
+        done.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&done.body)
+    );
+    assert_eq!(open().await, before - 1, "recycling frees capacity");
+    let lead = d.router.store.get("L1").await.unwrap().unwrap();
+    assert_eq!(lead.recycles.len(), 1);
+    assert_eq!(lead.recycles[0].reason, RecycleReason::Student);
+    assert_eq!(lead.recycles[0].note.as_deref(), Some("a class project"));
+    // The same link again: the assignment has ended.
+    let again = send(&d.app, post("reason=student")).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+}
+
 fn slack_click(member: &str, action: &str, value: &str) -> Vec<u8> {
     let payload = serde_json::json!({
         "type": "block_actions",
@@ -496,7 +558,7 @@ async fn slack_clicks_are_verified_before_anything_happens() {
     let d = desk().await;
     let rep = d.assigned("L1").await;
     let member = if rep == "ana" { "U0ANA" } else { "U0BO" };
-    let body = slack_click(member, slack::ACCEPT_ACTION, "L1:1");
+    let body = slack_click(member, slack_ids::ACCEPT, "L1:1");
 
     // Forged (wrong secret), stale and from the future: refused, nothing changes.
     for request in [
@@ -518,7 +580,7 @@ async fn slack_clicks_are_verified_before_anything_happens() {
     }
     // A valid signature over a different body than the one sent.
     let mut tampered = slack_request(SLACK_SECRET, now(), body.clone());
-    *tampered.body_mut() = Body::from(slack_click(member, slack::ACCEPT_ACTION, "L2:1"));
+    *tampered.body_mut() = Body::from(slack_click(member, slack_ids::ACCEPT, "L2:1"));
     assert_eq!(
         send(&d.app, tampered).await.status,
         StatusCode::UNAUTHORIZED
@@ -541,7 +603,7 @@ async fn slack_clicks_are_verified_before_anything_happens() {
         slack_request(
             SLACK_SECRET,
             now(),
-            slack_click(other_member, slack::ACCEPT_ACTION, "L1:1"),
+            slack_click(other_member, slack_ids::ACCEPT, "L1:1"),
         ),
     )
     .await;
@@ -569,4 +631,27 @@ async fn slack_clicks_are_verified_before_anything_happens() {
     );
     let a = d.router.store.assignment("L1").await.unwrap().unwrap();
     assert_eq!(a.accepted_at, Some(d.clock.now()));
+
+    // The recycle menu: the chosen reason recycles the accepted lead.
+    let payload = serde_json::json!({
+        "type": "block_actions",
+        "user": { "id": member },
+        "actions": [ { "action_id": slack_ids::RECYCLE, "type": "static_select",
+                       "selected_option": { "value": "L1:1:competitor" } } ],
+    });
+    let body = form_urlencoded::Serializer::new(String::new())
+        .append_pair("payload", &payload.to_string())
+        .finish()
+        .into_bytes();
+    let answer = send(&d.app, slack_request(SLACK_SECRET, d.clock.now(), body)).await;
+    assert!(
+        answer.json()["text"]
+            .as_str()
+            .unwrap()
+            .starts_with(":white_check_mark:"),
+        "{}",
+        answer.json()
+    );
+    let lead = d.router.store.get("L1").await.unwrap().unwrap();
+    assert_eq!(lead.recycles[0].reason, RecycleReason::Competitor);
 }

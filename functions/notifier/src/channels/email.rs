@@ -1,6 +1,6 @@
 //! Email through Amazon SES v2 `SendEmail`: the addressee's address (the configuration's
 //! identity, else the policy's), or the channel's fixed `to`. Text and HTML parts; the
-//! links are the signed accept / reject links.
+//! links are the signed accept / reject / recycle links.
 
 use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
@@ -46,9 +46,11 @@ pub fn html(note: &Note) -> String {
     out.push_str("</table>");
     if let Some(links) = note.links.as_ref().filter(|_| note.actionable()) {
         out.push_str(&format!(
-            "<p><a href=\"{}\">Accept</a> &nbsp; <a href=\"{}\">Reject</a></p>",
+            "<p><a href=\"{}\">Accept</a> &nbsp; <a href=\"{}\">Reject</a> &nbsp; \
+             <a href=\"{}\">Recycle…</a></p>",
             esc(&links.accept),
-            esc(&links.reject)
+            esc(&links.reject),
+            esc(&links.recycle)
         ));
     }
     out.push_str(&format!(

@@ -2,19 +2,21 @@
 //! Reject buttons, through an incoming webhook or `chat.postMessage` with a bot token.
 //!
 //! The buttons carry `action_id` `switchboard.accept` / `switchboard.reject` and the value
-//! `<lead id>:<attempt>`; Slack posts the click to the interactivity endpoint, which checks
-//! Slack's signature and the current assignment.
+//! `<lead id>:<attempt>`; a "Recycle…" menu (`switchboard.recycle`) offers the recycle
+//! reasons, each option's value `<lead id>:<attempt>:<reason>`. `other` is left out: it
+//! needs a note, which a menu cannot carry. Slack posts the click to the interactivity
+//! endpoint, which checks Slack's signature and the current assignment.
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, header};
 use serde_json::{Value, json};
+use switchboard_routing::recycle::RecycleReason;
+use switchboard_store::action_link::slack_ids;
 
 use super::ChannelError;
 use crate::http::HttpClient;
 use crate::note::Note;
 
-pub const ACCEPT_ACTION: &str = "switchboard.accept";
-pub const REJECT_ACTION: &str = "switchboard.reject";
 /// Slack caps a header block's text at 150 characters and a section field at 2000.
 const HEADER_MAX: usize = 150;
 const FIELD_MAX: usize = 2000;
@@ -58,10 +60,13 @@ pub fn message(note: &Note) -> Value {
         let value = note.action_value();
         blocks.push(
             json!({"type": "actions", "block_id": "switchboard.actions", "elements": [
-                {"type": "button", "action_id": ACCEPT_ACTION, "style": "primary",
+                {"type": "button", "action_id": slack_ids::ACCEPT, "style": "primary",
                  "text": {"type": "plain_text", "text": "Accept"}, "value": value},
-                {"type": "button", "action_id": REJECT_ACTION, "style": "danger",
+                {"type": "button", "action_id": slack_ids::REJECT, "style": "danger",
                  "text": {"type": "plain_text", "text": "Reject"}, "value": value},
+                {"type": "static_select", "action_id": slack_ids::RECYCLE,
+                 "placeholder": {"type": "plain_text", "text": "Recycle…"},
+                 "options": recycle_options(&value)},
             ]}),
         );
     }
@@ -69,6 +74,18 @@ pub fn message(note: &Note) -> Value {
         {"type": "mrkdwn", "text": format!("Lead `{}` · {}", escape(&note.lead.id), escape(&note.reference()))}
     ]}));
     json!({"text": note.title(), "blocks": blocks})
+}
+
+/// The recycle menu's options: every reason but `other`, labelled in words.
+fn recycle_options(value: &str) -> Vec<Value> {
+    RecycleReason::ALL
+        .into_iter()
+        .filter(|r| *r != RecycleReason::Other)
+        .map(|r| {
+            let label = r.as_str().replace('_', " ");
+            json!({"text": {"type": "plain_text", "text": label}, "value": format!("{value}:{}", r.as_str())})
+        })
+        .collect()
 }
 
 /// Posts to an incoming webhook, which answers `200 ok` or an error status with a text

@@ -40,6 +40,7 @@ pub fn message(note: &Note) -> Value {
         card["actions"] = json!([
             {"type": "Action.OpenUrl", "title": "Accept", "url": links.accept},
             {"type": "Action.OpenUrl", "title": "Reject", "url": links.reject},
+            {"type": "Action.OpenUrl", "title": "Recycle…", "url": links.recycle},
         ]);
     }
     json!({

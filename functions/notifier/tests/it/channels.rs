@@ -74,14 +74,39 @@ async fn slack_webhook_gets_block_kit_with_accept_and_reject_buttons() {
         .iter()
         .find(|b| b["type"] == "actions")
         .expect("an actions block");
-    let buttons = actions["elements"].as_array().unwrap();
-    assert_eq!(buttons.len(), 2);
-    assert_eq!(buttons[0]["action_id"], "switchboard.accept");
-    assert_eq!(buttons[1]["action_id"], "switchboard.reject");
-    for b in buttons {
+    let elements = actions["elements"].as_array().unwrap();
+    assert_eq!(elements.len(), 3);
+    assert_eq!(elements[0]["action_id"], "switchboard.accept");
+    assert_eq!(elements[1]["action_id"], "switchboard.reject");
+    for b in &elements[..2] {
         assert_eq!(b["type"], "button");
         assert_eq!(b["value"], format!("L-slack:{}", a.attempt));
     }
+    // The recycle menu: every reason but `other` (which needs a note), each option naming
+    // the assignment and the reason.
+    let menu = &elements[2];
+    assert_eq!(
+        (&menu["type"], &menu["action_id"]),
+        (&json!("static_select"), &json!("switchboard.recycle"))
+    );
+    let values: Vec<&str> = menu["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["value"].as_str().unwrap())
+        .collect();
+    let expected: Vec<String> = [
+        "bad_data",
+        "no_budget",
+        "student",
+        "competitor",
+        "job_seeker",
+        "not_decision_maker",
+    ]
+    .iter()
+    .map(|r| format!("L-slack:{}:{r}", a.attempt))
+    .collect();
+    assert_eq!(values, expected);
 }
 
 #[tokio::test]
@@ -186,8 +211,12 @@ async fn teams_gets_an_adaptive_card_with_signed_links() {
     let facts = card["body"][2]["facts"].as_array().unwrap();
     assert!(facts.contains(&json!({"title": "Company", "value": "Analytical <Engines> & Co"})));
     let actions = card["actions"].as_array().unwrap();
-    assert_eq!(actions.len(), 2);
-    for (action, expected) in actions.iter().zip([LinkAction::Accept, LinkAction::Reject]) {
+    assert_eq!(actions.len(), 3);
+    for (action, expected) in
+        actions
+            .iter()
+            .zip([LinkAction::Accept, LinkAction::Reject, LinkAction::Recycle])
+    {
         assert_eq!(action["type"], "Action.OpenUrl");
         let url = action["url"].as_str().unwrap();
         let token = url

@@ -1,7 +1,11 @@
 //! `POST /leads/import`: every row created, found a duplicate or refused with its
-//! problems, the new leads routed, and the same batch again creating nothing.
+//! problems, the new leads routed, and the same batch again creating nothing; with
+//! `spread`, the new leads scheduled instead, and the same batch again rescheduling
+//! nothing.
 
 use std::collections::BTreeSet;
+
+use jiff::{SignedDuration, Timestamp};
 
 use http::StatusCode;
 use serde_json::{Value, json};
@@ -157,8 +161,25 @@ pub async fn bad_imports_are_refused(api: &Api) {
             "first_row",
         ),
         (
-            json!({ "source": "fair", "rows": [row], "spread": "2d" }),
+            json!({ "source": "fair", "rows": [row], "spread": "0d" }),
             "spread",
+        ),
+        (
+            json!({ "source": "fair", "rows": [row], "spread": "31d" }),
+            "spread",
+        ),
+        (
+            json!({ "source": "fair", "rows": [row], "spread": "two days" }),
+            "spread",
+        ),
+        (
+            json!({ "source": "fair", "rows": [row], "spread_from": "2026-12-07T00:00:00Z" }),
+            "spread_from",
+        ),
+        (
+            json!({ "source": "fair", "rows": [row], "spread": "1h",
+                    "spread_from": "2000-01-01T00:00:00Z" }),
+            "spread_from",
         ),
         (json!({ "rows": [row] }), "source"),
     ];
@@ -184,4 +205,80 @@ pub async fn bad_imports_are_refused(api: &Api) {
     let (s, page) = api.call(Who::Viewer, "GET", "/v1/admin/leads", "").await;
     assert_eq!(s, StatusCode::OK, "{page}");
     assert_eq!(page["items"], json!([]), "{page}");
+}
+
+/// With `spread`, each new lead is stored `scheduled` at a planned time inside the period
+/// and nothing is queued; the same batch again creates, reschedules and queues nothing.
+pub async fn a_spread_import_schedules_the_new_leads(api: &Api) {
+    api.apply(POLICY).await;
+    let batch = json!({
+        "source": "expo",
+        "spread": "1d",
+        "rows": [
+            { "email": "a@one.example" },
+            { "email": "b@two.example" },
+            { "email": "c@three.example" },
+            { "email": "a@one.example" },
+        ],
+    })
+    .to_string();
+    let before = Timestamp::now();
+    let (s, first) = api
+        .call(Who::Admin, "POST", "/v1/admin/leads/import", &batch)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{first}");
+    assert_eq!(
+        (&first["created"], &first["duplicates"]),
+        (&json!(3), &json!(1)),
+        "{first}"
+    );
+    let spread = &first["spread"];
+    assert_eq!(spread["targets"][0]["target"], "inbound", "{first}");
+    assert_eq!(spread["targets"][0]["leads"], 3, "{first}");
+    assert_eq!(spread["at_once"], 0, "{first}");
+    assert!((api.drain)().await.is_empty(), "nothing routed at once");
+
+    let end = before + SignedDuration::from_hours(25);
+    let mut planned = Vec::new();
+    for r in first["results"].as_array().unwrap() {
+        if r["result"] != "created" {
+            continue;
+        }
+        let id = r["lead_id"].as_str().unwrap();
+        let at: Timestamp = r["route_at"].as_str().unwrap().parse().unwrap();
+        assert!(before <= at && at < end, "{r}");
+        let (s, lead) = api
+            .call(Who::Viewer, "GET", &format!("/v1/admin/leads/{id}"), "")
+            .await;
+        assert_eq!(s, StatusCode::OK, "{lead}");
+        assert_eq!(lead["lead"]["status"], "scheduled", "{lead}");
+        assert_eq!(lead["lead"]["route_at"], r["route_at"], "{lead}");
+        assert!(lead["decisions"].as_array().unwrap().is_empty(), "{lead}");
+        planned.push((id.to_owned(), r["route_at"].clone()));
+    }
+    // Spread over the period: three different times.
+    let times: BTreeSet<String> = planned.iter().map(|(_, at)| at.to_string()).collect();
+    assert_eq!(times.len(), 3, "{planned:?}");
+
+    let (s, again) = api
+        .call(Who::Admin, "POST", "/v1/admin/leads/import", &batch)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{again}");
+    assert_eq!(
+        (&again["created"], &again["duplicates"]),
+        (&json!(0), &json!(4)),
+        "{again}"
+    );
+    assert_eq!(again["spread"]["targets"], json!([]), "{again}");
+    assert!((api.drain)().await.is_empty(), "nothing queued again");
+    for (id, at) in &planned {
+        let (_, lead) = api
+            .call(Who::Viewer, "GET", &format!("/v1/admin/leads/{id}"), "")
+            .await;
+        assert_eq!(
+            (&lead["lead"]["status"], &lead["lead"]["route_at"]),
+            (&json!("scheduled"), at),
+            "{lead}"
+        );
+    }
 }

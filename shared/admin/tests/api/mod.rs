@@ -30,7 +30,10 @@ mod outcomes;
 pub use coverage::coverage_reads_stored_arrivals_and_away_flags;
 pub use delivery_failures::failed_crm_writes_are_shown_on_the_lead;
 pub use documented::answers_are_as_documented;
-pub use import::{bad_imports_are_refused, leads_are_imported_once_and_routed};
+pub use import::{
+    a_spread_import_schedules_the_new_leads, bad_imports_are_refused,
+    leads_are_imported_once_and_routed,
+};
 pub use lead_filters::leads_are_filtered;
 pub use outcomes::outcomes_are_imported_shown_and_rebuilt;
 

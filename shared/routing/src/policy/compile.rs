@@ -509,6 +509,16 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
             .ok()
     });
 
+    let enrichment = doc.enrichment.as_ref().and_then(|e| {
+        super::enrichment::compile(e)
+            .map_err(|problems| {
+                for (path, message) in problems {
+                    ctx.err(path, message);
+                }
+            })
+            .ok()
+    });
+
     let mut segment_fields = Vec::new();
     if let Some(o) = &doc.outcomes {
         if !(0.0..=10_000.0).contains(&o.prior_strength) {
@@ -563,6 +573,7 @@ pub(super) fn compile(doc: PolicyDocument, version: u64) -> Result<CompiledPolic
         escalation,
         recycle,
         scoring,
+        enrichment,
         segment_fields,
         warnings: ctx.warnings,
     })

@@ -48,6 +48,10 @@ pub struct PolicyDocument {
     /// rules' conditions can test (docs/POLICY.md, "Scoring").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scoring: Option<ScoringDoc>,
+    /// Lead fields filled before scoring and the rules, from the matched account or an
+    /// enrichment provider, each value's source recorded (docs/POLICY.md, "Enrichment").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enrichment: Option<super::EnrichmentDoc>,
     /// What close outcomes teach routing: the lead fields that make a segment and how
     /// strongly estimates lean on the pool until a rep's own record is long
     /// (docs/OUTCOMES.md). Pools with `strategy: best_fit` use it.

@@ -4,6 +4,7 @@ mod booking;
 mod compile;
 mod compile_scoring;
 mod document;
+mod enrichment;
 mod error;
 pub mod lint;
 mod recycle;
@@ -21,6 +22,9 @@ pub use document::{
     FairnessWindow, GradeDoc, LeadTagDoc, MemberDoc, OutcomesDoc, ParkedDoc, ParkedRetry,
     PolicyDocument, PoolDoc, RepCrmDoc, RepDoc, RequireDoc, RuleDoc, ScoreGroupDoc, ScoreRuleDoc,
     ScoringDoc, SlaClock, StrategyKind,
+};
+pub use enrichment::{
+    EnrichFieldDoc, EnrichPrefer, EnrichSource, EnrichmentDoc, ProviderAuthDoc, ProviderDoc,
 };
 pub use error::{Issue, PolicyError};
 pub use recycle::{RecycleDoc, RecycleFollowUp, RecycleFollowUpDoc, RecycleSettings};
@@ -147,6 +151,7 @@ pub struct CompiledPolicy {
     escalation: Option<Escalation>,
     recycle: RecycleSettings,
     pub(crate) scoring: Option<crate::score::Scoring>,
+    enrichment: Option<crate::enrichment::EnrichmentSpec>,
     /// The fields of `outcomes.segment`, in order.
     pub(crate) segment_fields: Vec<(String, FieldRef)>,
     warnings: Vec<Issue>,
@@ -291,6 +296,11 @@ impl CompiledPolicy {
                 ))
             })
         })
+    }
+
+    /// The policy's `enrichment` section (`None`: leads are routed as the form sent them).
+    pub fn enrichment(&self) -> Option<&crate::enrichment::EnrichmentSpec> {
+        self.enrichment.as_ref()
     }
 
     /// The lead's score under the policy's `scoring` model (`None`: the policy has none).

@@ -91,7 +91,7 @@ impl RecycleSettings {
 
 /// A re-route delay: a duration as everywhere in the policy, or in days and weeks (`3d`,
 /// `2w`), which a nurture delay is usually counted in; a day is 24 hours.
-fn delay(text: &str) -> Result<SignedDuration, String> {
+pub(super) fn delay(text: &str) -> Result<SignedDuration, String> {
     super::compile::parse_duration(text).or_else(|first| {
         let span: jiff::Span = text.trim().parse().map_err(|_| first.clone())?;
         let d = span

@@ -1,4 +1,6 @@
-//! Counts the AWS calls a client makes, by operation, to measure calls per routed lead.
+//! Counts the AWS calls a client makes, by operation, to measure calls per routed lead, and
+//! keeps the DynamoDB writes among them to price them in write units
+//! ([`CallCounter::write_units`]).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -6,8 +8,13 @@ use std::sync::{Arc, Mutex};
 use aws_sdk_dynamodb::config::{ConfigBag, RuntimeComponents};
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeSerializationInterceptorContextRef, BeforeTransmitInterceptorContextRef,
+};
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+
+use super::write_units::{self, ItemWrite, WriteUnits};
+use crate::error::StoreResult;
 
 /// An interceptor that counts each operation once per call (retries not included: the
 /// hook runs once, before the request is serialized).
@@ -15,6 +22,9 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 #[derive(Debug, Clone, Default)]
 pub struct CallCounter {
     counts: Arc<Mutex<BTreeMap<String, u64>>>,
+    /// The items DynamoDB writes were sent for, retries included (each attempt that
+    /// reaches DynamoDB is billed).
+    writes: Arc<Mutex<Vec<ItemWrite>>>,
 }
 
 impl CallCounter {
@@ -39,6 +49,25 @@ impl CallCounter {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clear();
+        self.writes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
+    }
+
+    /// The write units of the DynamoDB writes since the last reset. Items an update or a
+    /// condition check touched are read back through `dynamodb` (use a client without this
+    /// counter), so call it before anything else changes them.
+    pub async fn write_units(
+        &self,
+        dynamodb: &aws_sdk_dynamodb::Client,
+    ) -> StoreResult<WriteUnits> {
+        let writes = self
+            .writes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        write_units::price(&writes, dynamodb).await
     }
 }
 
@@ -63,6 +92,29 @@ impl Intercept for CallCounter {
             .unwrap_or_else(|p| p.into_inner())
             .entry(name)
             .or_default() += 1;
+        Ok(())
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request();
+        let (Some(target), Some(body)) = (
+            request.headers().get("x-amz-target"),
+            request.body().bytes(),
+        ) else {
+            return Ok(());
+        };
+        let writes = write_units::parse_request(target, body);
+        if !writes.is_empty() {
+            self.writes
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend(writes);
+        }
         Ok(())
     }
 }

@@ -6,11 +6,13 @@ mod calls;
 pub mod dynamo;
 mod eventbridge;
 mod sqs;
+pub mod write_units;
 
 pub use calls::CallCounter;
 pub use dynamo::{Backfilled, DynamoStore};
 pub use eventbridge::EventBridgePublisher;
 pub use sqs::{SqsOutbox, SqsQueue};
+pub use write_units::WriteUnits;
 
 use aws_smithy_http_client::tls;
 

@@ -39,6 +39,8 @@ pub const RECEIVED: Json = TableDefinition::new("leads_by_received");
 /// `updated_at (time_key) NUL lead id` → empty: leads parked now, by the time they were
 /// parked (a parked lead's `updated_at`).
 pub const PARKED: Json = TableDefinition::new("parked_leads");
+/// `route_at (time_key) NUL lead id` → empty: leads scheduled to be routed later, by when.
+pub const SCHEDULED: Json = TableDefinition::new("scheduled_leads");
 /// version → `PolicyVersion`
 pub const POLICY_VERSIONS: TableDefinition<'static, u64, &'static [u8]> =
     TableDefinition::new("policy_versions");
@@ -71,7 +73,7 @@ pub const DELIVERY_FAILURES: Json = TableDefinition::new("delivery_failures");
 /// `layout` → the file's layout version (see `upgrade`)
 pub const META: Json = TableDefinition::new("meta");
 
-pub const ALL: [Json; 22] = [
+pub const ALL: [Json; 23] = [
     META,
     LEADS,
     IDEMPOTENCY,
@@ -85,6 +87,7 @@ pub const ALL: [Json; 22] = [
     AWAITING,
     RECEIVED,
     PARKED,
+    SCHEDULED,
     POLICY_POINTERS,
     ACCOUNTS,
     ACCOUNT_DOMAINS,
@@ -194,12 +197,22 @@ pub fn parked_key(lead: &StoredLead) -> String {
     format!("{}\0{}", time_key(lead.updated_at), lead.lead.id)
 }
 
+/// Key of the scheduled index: the time the lead is to be routed, then the lead; `None`
+/// for a lead that is not scheduled.
+pub fn scheduled_key(lead: &StoredLead) -> Option<String> {
+    let at = lead
+        .route_at
+        .filter(|_| lead.status == LeadStatus::Scheduled)?;
+    Some(format!("{}\0{}", time_key(at), lead.lead.id))
+}
+
 /// The index tables every write of a lead keeps in step with it, opened in that write's
 /// transaction so a lead and its index entries commit together.
 pub struct LeadIndexes<'txn> {
     awaiting: Table<'txn, &'static str, &'static [u8]>,
     received: Table<'txn, &'static str, &'static [u8]>,
     parked: Table<'txn, &'static str, &'static [u8]>,
+    scheduled: Table<'txn, &'static str, &'static [u8]>,
 }
 
 impl<'txn> LeadIndexes<'txn> {
@@ -208,11 +221,13 @@ impl<'txn> LeadIndexes<'txn> {
             awaiting: txn.open_table(AWAITING).map_err(db_err)?,
             received: txn.open_table(RECEIVED).map_err(db_err)?,
             parked: txn.open_table(PARKED).map_err(db_err)?,
+            scheduled: txn.open_table(SCHEDULED).map_err(db_err)?,
         })
     }
 
     /// Drops the entries of the lead as it was (`old`) and adds those of `new`: awaiting
-    /// routing while `received`/`queued`, parked while `parked`, received-time always.
+    /// routing while `received`/`queued`, parked while `parked`, scheduled while
+    /// `scheduled`, received-time always.
     /// Entries are keyed by values that can change (`updated_at`), so the old ones are
     /// removed by the old values rather than looked up.
     fn replace(&mut self, old: Option<&StoredLead>, new: &StoredLead) -> StoreResult<()> {
@@ -238,6 +253,12 @@ impl<'txn> LeadIndexes<'txn> {
         if new.status == LeadStatus::Parked {
             put_text(&mut self.parked, &parked_key(new), "")?;
         }
+        if let Some(key) = scheduled_key(old) {
+            remove(&mut self.scheduled, &key)?;
+        }
+        if let Some(key) = scheduled_key(new) {
+            put_text(&mut self.scheduled, &key, "")?;
+        }
         // `received_at` does not change after the insert: this entry is rewritten only if
         // a caller ever changes it.
         let (was, is) = (received_key(old), received_key(new));
@@ -259,6 +280,9 @@ impl<'txn> LeadIndexes<'txn> {
         }
         if lead.status == LeadStatus::Parked {
             put_text(&mut self.parked, &parked_key(lead), "")?;
+        }
+        if let Some(key) = scheduled_key(lead) {
+            put_text(&mut self.scheduled, &key, "")?;
         }
         put_text(&mut self.received, &received_key(lead), "")
     }

@@ -98,6 +98,7 @@ mod tests {
             bounced: Vec::new(),
             recycles: Vec::new(),
             decisions: 0,
+            route_at: None,
             updated_at: at,
         }
     }

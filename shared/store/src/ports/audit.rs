@@ -354,6 +354,7 @@ mod tests {
             bounced: Vec::new(),
             recycles: Vec::new(),
             decisions: 1,
+            route_at: None,
             updated_at: t,
         };
         let lead_cursor = LeadCursor::received(&lead).to_string();

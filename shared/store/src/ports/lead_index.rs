@@ -313,6 +313,7 @@ mod tests {
             bounced: Vec::new(),
             recycles: Vec::new(),
             decisions: 1,
+            route_at: None,
             updated_at: at,
         }
     }

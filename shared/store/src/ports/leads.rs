@@ -13,7 +13,8 @@ use crate::error::StoreResult;
 /// Where a lead is in the pipeline.
 ///
 /// `received`/`queued` leads are waiting to be routed; routing moves them to `assigned` or
-/// `parked`; closing moves `assigned` to `closed`; a rejected or expired assignment moves
+/// `parked`; a `scheduled` lead (an import spread over a period) waits for its `route_at`,
+/// when the sweep moves it to `queued`; closing moves `assigned` to `closed`; a rejected or expired assignment moves
 /// the lead back to `received` so it is routed again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
@@ -26,16 +27,19 @@ pub enum LeadStatus {
     Assigned,
     Parked,
     Closed,
+    /// Stored to be routed later, at its `route_at` (an import spread over a period).
+    Scheduled,
 }
 
 impl LeadStatus {
-    pub const ALL: [LeadStatus; 6] = [
+    pub const ALL: [LeadStatus; 7] = [
         LeadStatus::Received,
         LeadStatus::Queued,
         LeadStatus::Duplicate,
         LeadStatus::Assigned,
         LeadStatus::Parked,
         LeadStatus::Closed,
+        LeadStatus::Scheduled,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +50,7 @@ impl LeadStatus {
             LeadStatus::Assigned => "assigned",
             LeadStatus::Parked => "parked",
             LeadStatus::Closed => "closed",
+            LeadStatus::Scheduled => "scheduled",
         }
     }
 
@@ -95,6 +100,9 @@ pub struct NewLead {
     pub warnings: Vec<FieldIssue>,
     /// The original request body, when the source keeps it for audit.
     pub raw: Option<RawPayload>,
+    /// Route the lead at this time instead of at once: it is stored `scheduled` (unless
+    /// the email dedupe makes it a duplicate) and the sweep hands it to routing when due.
+    pub route_at: Option<Timestamp>,
 }
 
 impl NewLead {
@@ -107,7 +115,14 @@ impl NewLead {
             dedupe_since: None,
             warnings: Vec::new(),
             raw: None,
+            route_at: None,
         }
+    }
+
+    /// Stores the lead `scheduled`, to be routed at `at`.
+    pub fn route_at(mut self, at: Timestamp) -> Self {
+        self.route_at = Some(at);
+        self
     }
 
     /// Turns on same-email dedupe over leads received at or after `since`.
@@ -217,6 +232,14 @@ pub struct StoredLead {
     /// it was decided under, so two deciders of one lead cannot both win.
     #[serde(default)]
     pub decisions: u32,
+    /// When the lead was planned to go to routing (status `scheduled` until then). Kept
+    /// after it went, so the lead's view still shows its plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schemars(with = "Option<switchboard_routing::schema::Timestamp>")
+    )]
+    pub route_at: Option<Timestamp>,
     #[cfg_attr(
         feature = "openapi",
         schemars(with = "switchboard_routing::schema::Timestamp")
@@ -250,12 +273,17 @@ impl Insert {
 
 impl StoredLead {
     /// The record a successful insert of `new` at `now` writes, before the email dedupe
-    /// has had its say (status `received`).
+    /// has had its say (status `received`, or `scheduled` with a `route_at`).
     pub fn from_new(new: &NewLead, now: Timestamp) -> StoredLead {
         StoredLead {
             lead: new.lead.clone(),
             idempotency_key: new.idempotency_key.clone(),
-            status: LeadStatus::Received,
+            status: if new.route_at.is_some() {
+                LeadStatus::Scheduled
+            } else {
+                LeadStatus::Received
+            },
+            route_at: new.route_at,
             duplicate_of: None,
             warnings: new.warnings.clone(),
             raw: new.raw.clone(),
@@ -266,9 +294,10 @@ impl StoredLead {
         }
     }
 
-    /// Marks the record as a duplicate of `primary`.
+    /// Marks the record as a duplicate of `primary` (never routed, so never scheduled).
     pub fn into_duplicate(mut self, primary: &str) -> StoredLead {
         self.status = LeadStatus::Duplicate;
+        self.route_at = None;
         self.duplicate_of = Some(LeadId::from(primary));
         self
     }
@@ -330,8 +359,8 @@ fn hex_lower(bytes: &[u8]) -> String {
 ///   address never both become primary, and a crash never leaves a lead half-deduped.
 /// - **Conditional status changes.** [`set_status`](LeadStore::set_status) changes the
 ///   status only if it still is `from`; otherwise `Conflict` and nothing changes. It is for
-///   transitions outside routing (`received → queued`, `parked → received`); `assigned`,
-///   `parked` and `closed` are set by
+///   transitions outside routing (`received → queued`, `parked → received`, `scheduled →
+///   queued`); `assigned`, `parked` and `closed` are set by
 ///   [`RoutingState::apply`](crate::RoutingState::apply) and
 ///   [`RoutingState::release`](crate::RoutingState::release), which `set_status` refuses.
 /// - **Read-your-writes.** `get` after a successful write sees it.

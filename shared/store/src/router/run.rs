@@ -128,11 +128,15 @@ where
             let Some(snapshot) = state.as_mut() else {
                 continue;
             };
+            let enrichment = self
+                .enrich(&policy, &lead.lead, account.as_ref().map(|(a, _)| a), now)
+                .await;
+            let seen = enrichment.as_ref().map_or(&lead.lead, |(l, _)| l);
             let decision = decide(
                 &policy,
                 snapshot,
                 &DecideInput {
-                    lead: &lead.lead,
+                    lead: seen,
                     account: account.as_ref().map(|(a, by)| (a, *by)),
                     bounced: &lead.bounced,
                     now,
@@ -142,13 +146,17 @@ where
             let shadow_record = match shadow.as_mut() {
                 Some(run) => {
                     let account = account.as_ref().map(|(a, by)| (a, *by));
-                    let shadow_record = self.shadow_decide(run, &lead, account, now).await;
+                    let stored = super::enriched_stored(&lead, enrichment.as_ref().map(|(l, _)| l));
+                    let shadow_record = self.shadow_decide(run, &stored, account, now).await;
                     run.follow(&policy, snapshot, &decision.change);
                     shadow_record
                 }
                 None => None,
             };
-            let record = DecisionRecord::new(&policy, &lead.lead, &decision);
+            let mut record = DecisionRecord::new(&policy, seen, &decision);
+            if let Some((_, r)) = enrichment {
+                r.attach(&mut record);
+            }
             prepared.push((index, Apply::new(&lead, record)?, shadow_record));
         }
         Ok(Prepared {

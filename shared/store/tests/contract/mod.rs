@@ -9,12 +9,14 @@ pub mod concurrency;
 pub mod crm_links;
 pub mod dedupe;
 pub mod deliveries;
+pub mod enrichment;
 pub mod fixtures;
 pub mod listing;
 pub mod outcomes;
 pub mod queue;
 pub mod recycle;
 pub mod runs;
+pub mod scheduled;
 pub mod shadow;
 pub mod store;
 pub mod sync_marks;
@@ -22,8 +24,9 @@ pub mod sync_marks;
 use std::future::Future;
 
 use switchboard_store::{
-    AccountDirectory, AuditLog, CrmLinks, DeliveryLog, DomainEvent, EventPublisher, LeadIndex,
-    LeadStore, OutcomeStore, PolicyStore, RoutingState, SyncMarks, WorkQueue,
+    AccountDirectory, AuditLog, CrmLinks, DeliveryLog, DomainEvent, EnrichmentCache,
+    EventPublisher, LeadIndex, LeadStore, OutcomeStore, PolicyStore, RoutingState, ScheduledLeads,
+    SyncMarks, WorkQueue,
 };
 
 /// Makes fresh, empty instances of one backend's adapters.
@@ -38,6 +41,8 @@ pub trait Harness: Send + Sync + Sized + 'static {
         + CrmLinks
         + OutcomeStore
         + SyncMarks
+        + EnrichmentCache
+        + ScheduledLeads
         + 'static;
     type Events: EventPublisher + 'static;
     type Queue: WorkQueue + 'static;
@@ -87,6 +92,8 @@ macro_rules! contract_tests {
             deliveries::delivery_failures_are_kept_until_the_delivery_succeeds,
             crm_links::crm_records_link_to_their_newest_lead,
             sync_marks::sync_marks_start_empty_and_are_replaced_per_sync,
+            enrichment::enrichment_answers_are_cached_per_domain_until_they_expire,
+            enrichment::the_monthly_budget_is_never_exceeded,
             outcomes::outcomes_count_once_per_close_and_reach_the_snapshot,
             outcomes::outcomes_make_best_fit_depart_for_a_credibly_better_rep,
             outcomes::outcomes_of_concurrent_closes_all_count,
@@ -98,6 +105,8 @@ macro_rules! contract_tests {
             actions::sweep_redrives_leads_never_enqueued,
             actions::sweep_retries_parked_leads_once_they_can_be_routed,
             recycle::recycling_frees_capacity_once_and_follows_the_policy,
+            scheduled::scheduled_leads_wait_for_their_time_then_route_once,
+            scheduled::a_duplicate_is_never_scheduled,
             listing::received_windows_list_every_lead_in_order,
             listing::received_windows_page_through_many_leads,
             listing::listings_refuse_bad_requests,

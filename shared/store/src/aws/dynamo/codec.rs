@@ -100,6 +100,43 @@ pub fn json<T: serde::Serialize>(value: &T) -> StoreResult<AttributeValue> {
         .map_err(|e| StoreError::backend_from("cannot encode a stored value", e))
 }
 
+/// Largest JSON a packed attribute may inflate to: DynamoDB's item limit, so a corrupt
+/// attribute cannot make a reader allocate without bound.
+const MAX_PACKED_JSON: usize = 400 * 1024;
+
+/// A value as deflated JSON in a binary attribute. Decision records are about 1 KB of JSON
+/// with the same field names over and over; deflated they are a third of that, so their
+/// item stays under the 1 KB a write unit buys (docs/DEPLOY.md, "Cost").
+pub fn packed_json<T: serde::Serialize>(value: &T) -> StoreResult<AttributeValue> {
+    let json = serde_json::to_vec(value)
+        .map_err(|e| StoreError::backend_from("cannot encode a stored value", e))?;
+    let packed = miniz_oxide::deflate::compress_to_vec(&json, 6);
+    Ok(AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(
+        packed,
+    )))
+}
+
+/// A value stored by [`packed_json`] under `packed`, or as plain JSON under `plain` (items
+/// written before records were packed).
+pub fn get_packed_json<T: serde::de::DeserializeOwned>(
+    item: &Item,
+    packed: &str,
+    plain: &str,
+) -> StoreResult<T> {
+    match item.get(packed) {
+        Some(AttributeValue::B(blob)) => {
+            let json =
+                miniz_oxide::inflate::decompress_to_vec_with_limit(blob.as_ref(), MAX_PACKED_JSON)
+                    .map_err(|e| StoreError::Invalid(format!("attribute {packed}: {e}")))?;
+            Ok(serde_json::from_slice(&json)?)
+        }
+        Some(_) => Err(StoreError::Invalid(format!(
+            "attribute {packed} is not binary"
+        ))),
+        None => get_json(item, plain),
+    }
+}
+
 pub fn string_list(item: &Item, name: &str) -> StoreResult<Vec<String>> {
     match item.get(name) {
         None | Some(AttributeValue::Null(_)) => Ok(Vec::new()),
@@ -157,5 +194,43 @@ impl Expr {
 
     pub fn values(&self) -> Option<HashMap<String, AttributeValue>> {
         (!self.values.is_empty()).then(|| self.values.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json as j};
+
+    #[test]
+    fn packed_values_round_trip_and_plain_ones_still_read() {
+        let steps = vec![j!({"pool": "main", "verdict": "eligible"}); 20];
+        let record = j!({"summary": "to ana by round_robin", "steps": steps});
+        let packed = packed_json(&record).unwrap();
+        let AttributeValue::B(blob) = &packed else {
+            panic!("binary")
+        };
+        assert!(blob.as_ref().len() * 4 < record.to_string().len());
+        let item: Item = [("recz".to_owned(), packed)].into();
+        assert_eq!(
+            get_packed_json::<Value>(&item, "recz", "record").unwrap(),
+            record
+        );
+        // An item written before records were packed.
+        let old: Item = [("record".to_owned(), json(&record).unwrap())].into();
+        assert_eq!(
+            get_packed_json::<Value>(&old, "recz", "record").unwrap(),
+            record
+        );
+        // Not deflate data, or not binary: refused, not misread.
+        for bad in [
+            AttributeValue::B(aws_sdk_dynamodb::primitives::Blob::new(
+                b"not deflate".to_vec(),
+            )),
+            AttributeValue::S("x".into()),
+        ] {
+            let item: Item = [("recz".to_owned(), bad)].into();
+            assert!(get_packed_json::<Value>(&item, "recz", "record").is_err());
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! Mapping SDK errors to [`StoreError`]: failed conditions become `Conflict`.
 
-use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::CancellationReason;
 
@@ -15,6 +15,13 @@ where
 {
     let message = format!("DynamoDB {op}: {}", describe(&e));
     StoreError::backend_from(message, e)
+}
+
+/// Whether a single-item write (`PutItem`, `UpdateItem`, `DeleteItem`) was refused because its
+/// condition did not hold: the one service error every conditional write tells apart.
+pub fn write_condition_failed<E: ProvideErrorMetadata, R>(e: &SdkError<E, R>) -> bool {
+    e.as_service_error().and_then(ProvideErrorMetadata::code)
+        == Some("ConditionalCheckFailedException")
 }
 
 /// A building error of a request (a bug in this adapter).

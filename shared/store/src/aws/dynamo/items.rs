@@ -35,6 +35,9 @@ pub fn lead_item(l: &StoredLead) -> StoreResult<Item> {
     if let Some(raw) = &l.raw {
         attrs.push(("raw", json(raw)?));
     }
+    if let Some(at) = l.route_at {
+        attrs.push(("route_at", s(at.to_string())));
+    }
     // A list of JSON documents, so a recycle appends to it (`list_append`) in place.
     if !l.recycles.is_empty() {
         let each = l
@@ -50,6 +53,11 @@ pub fn lead_item(l: &StoredLead) -> StoreResult<Item> {
     } else if l.status == LeadStatus::Parked {
         attrs.push((keys::GSI1PK, s(keys::PARKED_PK)));
         attrs.push((keys::GSI1SK, s(keys::parked_sk(l.updated_at, &l.lead.id))));
+    } else if l.status == LeadStatus::Scheduled
+        && let Some(at) = l.route_at
+    {
+        attrs.push((keys::GSI1PK, s(keys::SCHEDULED_PK)));
+        attrs.push((keys::GSI1SK, s(keys::scheduled_sk(at, &l.lead.id))));
     }
     // Never changed after the insert: `received_at` is part of the lead as received.
     let received = l.lead.received_at;
@@ -80,6 +88,7 @@ pub fn stored_lead(item: &Item) -> StoreResult<StoredLead> {
             .map(|r| serde_json::from_str(r))
             .collect::<Result<_, _>>()?,
         decisions: get_n(item, "decisions")?,
+        route_at: opt_ts(item, "route_at")?,
         updated_at: get_ts(item, "updated_at")?,
     })
 }

@@ -104,6 +104,10 @@ pub fn assignment(lead_id: &str) -> Key {
     Key::new(lead_partition(lead_id), ASSIGNMENT_SK)
 }
 pub const DECISION_PREFIX: &str = "DECISION#";
+/// A decision item's record: deflated JSON (`codec::packed_json`).
+pub const RECORD: &str = "recz";
+/// The record as plain JSON, in items written before records were packed.
+pub const RECORD_JSON: &str = "record";
 pub fn decision(lead_id: &str, number: u32) -> Key {
     Key {
         pk: lead_partition(lead_id),
@@ -180,6 +184,14 @@ pub fn crm_record(crm: &str, record_id: &str) -> Key {
 pub fn sync_mark(sync: &str) -> Key {
     Key::new(format!("SYNC#{sync}"), "SYNC")
 }
+/// A provider's enrichment answer for a company domain.
+pub fn enrichment_answer(domain: &str) -> Key {
+    Key::new(format!("ENRICH#{domain}"), "ENRICH")
+}
+/// The enrichment provider calls of a calendar month (`YYYY-MM`).
+pub fn enrichment_budget(month: &str) -> Key {
+    Key::new(format!("ENRICHBUDGET#{month}"), "BUDGET")
+}
 pub fn account(id: &str) -> Key {
     Key::new(format!("ACCOUNT#{id}"), "ACCOUNT")
 }
@@ -214,6 +226,16 @@ pub const PARKED_PK: &str = "PARKED";
 /// Sort key of the parked partition: the time the lead was parked, then lead.
 pub fn parked_sk(parked_at: Timestamp, lead_id: &str) -> String {
     format!("{}#{lead_id}", time_key(parked_at))
+}
+
+/// `by_rep` partition of the leads scheduled to be routed later (an import spread over a
+/// period). A lead item carries it only while `scheduled`, which excludes awaiting routing
+/// and parked.
+pub const SCHEDULED_PK: &str = "SCHEDULED";
+
+/// Sort key of the scheduled partition: the time the lead is to be routed, then lead.
+pub fn scheduled_sk(route_at: Timestamp, lead_id: &str) -> String {
+    format!("{}#{lead_id}", time_key(route_at))
 }
 
 /// Partition key of the `by_received` index: the UTC day the lead was received.

@@ -1,7 +1,6 @@
 //! [`LeadStore`] on DynamoDB: the lead, its idempotency key and (under same-email dedupe)
 //! its email index entry or a check of it, written in one `TransactWriteItems`.
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, ReturnValue, TransactWriteItem};
 use jiff::Timestamp;
 
@@ -205,11 +204,7 @@ impl LeadStore for DynamoStore {
         match result {
             Ok(out) => items::stored_lead(&out.attributes.unwrap_or_default()),
             Err(e) => {
-                let failed_condition = matches!(
-                    e.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                );
-                if !failed_condition {
+                if !errors::write_condition_failed(&e) {
                     return Err(errors::backend("UpdateItem", e));
                 }
                 match self.get(lead_id).await? {

@@ -11,6 +11,7 @@ mod backfill;
 mod codec;
 mod crm_links;
 mod deliveries;
+mod enrichment;
 mod errors;
 mod items;
 pub mod keys;
@@ -19,6 +20,7 @@ mod leads;
 mod outcomes;
 mod policies;
 mod routing;
+mod scheduled;
 mod shadow;
 mod sync_marks;
 mod table;
@@ -75,14 +77,7 @@ impl DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(aws_sdk_dynamodb::operation::put_item::PutItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
+            Err(e) if errors::write_condition_failed(&e) => Ok(false),
             Err(e) => Err(errors::backend("PutItem", e)),
         }
     }
@@ -110,14 +105,7 @@ impl DynamoStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(e)
-                if matches!(
-                    e.as_service_error(),
-                    Some(aws_sdk_dynamodb::operation::update_item::UpdateItemError::ConditionalCheckFailedException(_))
-                ) =>
-            {
-                Ok(false)
-            }
+            Err(e) if errors::write_condition_failed(&e) => Ok(false),
             Err(e) => Err(errors::backend(what, e)),
         }
     }

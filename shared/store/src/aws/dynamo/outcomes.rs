@@ -14,7 +14,8 @@ use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use switchboard_routing::fit::{RepOutcomes, Tally};
 use switchboard_routing::{DecisionRecord, RepId};
 
-use super::codec::{self, Expr, Item, get_json, get_s, json, n, opt_n, opt_s, s};
+use super::codec::{self, Expr, Item, get_packed_json, get_s, json, n, opt_n, opt_s, s};
+use super::keys::{RECORD, RECORD_JSON};
 use super::{DynamoStore, errors, items, keys};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::outcomes::{OutcomeRecord, OutcomeStore, Recounted, counts_as_won};
@@ -68,7 +69,7 @@ impl DynamoStore {
             .get_item(keys::decision(&ended.lead_id, ended.attempt))
             .await?
         {
-            Some(item) => get_json::<DecisionRecord>(&item, "record")?.segment,
+            Some(item) => get_packed_json::<DecisionRecord>(&item, RECORD, RECORD_JSON)?.segment,
             None => None,
         };
         let mut e = Expr::new();
@@ -270,7 +271,7 @@ impl OutcomeStore for DynamoStore {
             .await?;
         let mut segments: BTreeMap<(String, String), Option<String>> = BTreeMap::new();
         for item in &decisions {
-            let record: DecisionRecord = get_json(item, "record")?;
+            let record: DecisionRecord = get_packed_json(item, RECORD, RECORD_JSON)?;
             let keys::Partition::Lead(lead) = keys::Partition::parse(get_s(item, keys::PK)?) else {
                 continue;
             };

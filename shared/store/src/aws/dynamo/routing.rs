@@ -8,7 +8,6 @@
 //!    the count it was read with;
 //! 5. decision record: put under the next decision number.
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, Put, ReturnValue, TransactWriteItem, Update,
 };
@@ -18,8 +17,9 @@ use switchboard_routing::record::{PoolChangeRecord, RepChangeRecord};
 use switchboard_routing::recycle::{Recycle, RecycleThen};
 use switchboard_routing::{AwayStatus, CompiledPolicy, DecisionRecord, RepState, Snapshot};
 
-use super::codec::{self, Expr, get_json, json, n, s};
+use super::codec::{self, Expr, get_packed_json, json, n, packed_json, s};
 use super::errors::{self, TransactFailure};
+use super::keys::{RECORD, RECORD_JSON};
 use super::leads::{put_new, status_index_update};
 use super::{DynamoStore, items, keys, outcomes};
 use crate::apply::Apply;
@@ -269,7 +269,7 @@ impl RoutingState for DynamoStore {
         writes.push(decide_lead(t, apply)?);
         let record = codec::item(
             keys::decision(&apply.lead_id, apply.decision_number()),
-            [("record", json(&apply.record)?)],
+            [(RECORD, packed_json(&apply.record)?)],
         );
         writes.push(put_new(t, record)?);
 
@@ -381,7 +381,7 @@ impl RoutingState for DynamoStore {
         self.query_prefix(&pk, keys::DECISION_PREFIX, None)
             .await?
             .iter()
-            .map(|item| get_json(item, "record"))
+            .map(|item| get_packed_json(item, RECORD, RECORD_JSON))
             .collect()
     }
 
@@ -403,7 +403,7 @@ impl RoutingState for DynamoStore {
             } else if sk == assignment_key.sk {
                 assignment = Some(items::assignment(item)?);
             } else if sk.starts_with(keys::DECISION_PREFIX) {
-                decisions.push(get_json(item, "record")?);
+                decisions.push(get_packed_json(item, RECORD, RECORD_JSON)?);
             }
         }
         Ok(lead.map(|lead| LeadRouting {
@@ -679,10 +679,7 @@ impl DynamoStore {
         match result {
             Ok(out) => items::assignment(&out.attributes.unwrap_or_default()),
             Err(err) => {
-                if !matches!(
-                    err.as_service_error(),
-                    Some(UpdateItemError::ConditionalCheckFailedException(_))
-                ) {
+                if !errors::write_condition_failed(&err) {
                     return Err(errors::backend("UpdateItem", err));
                 }
                 match self.assignment(lead_id).await? {
