@@ -80,6 +80,15 @@ async fn aws_calls_per_stored_lead() {
     }
     let calls = counter.snapshot();
     println!("calls for {LEADS} primary and {LEADS} duplicate leads: {calls:?}");
+    let units = counter
+        .write_units(&aws.dynamodb())
+        .await
+        .expect("write units");
+    println!("write units for {LEADS} primary and {LEADS} duplicate leads: {units:#?}");
+    // A new address: lead, key and email entry, each doubled in the transaction, and the
+    // lead into the awaiting and `by_received` indexes (8). A duplicate: lead and key, the
+    // check of the entry, and `by_received` only (7). docs/DEPLOY.md, "Cost".
+    assert_eq!(units.total, (8 + 7) * LEADS as u64, "{units:#?}");
     assert_eq!(
         calls.get("DynamoDB.GetItem").copied(),
         Some(2 * LEADS as u64)
@@ -318,4 +327,47 @@ async fn the_backfill_lists_lead_items_written_before_the_listings() {
     assert_eq!(listed(parked), ["L6"]);
     let again = store.backfill_lead_indexes().await.expect("backfill");
     assert_eq!(again, Backfilled::default());
+}
+
+/// A cached enrichment answer carries its expiry in the table's TTL attribute (epoch
+/// seconds), so DynamoDB deletes stale answers (`infra/check-template.sh` checks that the
+/// template enables TTL on that name).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_enrichment_answers_carry_the_ttl_attribute() {
+    use contract::fixtures::monday;
+    use jiff::SignedDuration;
+    use switchboard_store::aws::dynamo::keys;
+    use switchboard_store::ports::enrichment::{CachedAnswer, EnrichmentCache};
+    let Some(aws) = moto().await else {
+        return;
+    };
+    let store = aws.store().await;
+    let expires_at = monday() + SignedDuration::from_hours(24 * 30);
+    let answer = CachedAnswer {
+        found: false,
+        values: Default::default(),
+        map: Vec::new(),
+        fetched_at: monday(),
+        expires_at,
+    };
+    store
+        .cache_answer("example.org", &answer)
+        .await
+        .expect("cache");
+    let key = keys::enrichment_answer("example.org");
+    let item = store
+        .client()
+        .get_item()
+        .table_name(store.table())
+        .key(keys::PK, AttributeValue::S(key.pk))
+        .key(keys::SK, AttributeValue::S(key.sk))
+        .send()
+        .await
+        .expect("get")
+        .item
+        .expect("the answer's item");
+    assert_eq!(
+        item.get(keys::TTL_ATTRIBUTE),
+        Some(&AttributeValue::N(expires_at.as_second().to_string()))
+    );
 }

@@ -1,7 +1,9 @@
 //! [`EnrichmentCache`] on DynamoDB: one item per domain (`pk = ENRICH#<domain>`, the
 //! answer as JSON in `answer`, replaced by a plain put) and one per month
 //! (`pk = ENRICHBUDGET#<YYYY-MM>`, the count in `calls`), taken by a conditional
-//! `UpdateItem` so concurrent routers never count past the budget.
+//! `UpdateItem` so concurrent routers never count past the budget. An answer item also
+//! carries its expiry as epoch seconds in the table's TTL attribute ([`keys::TTL_ATTRIBUTE`]),
+//! so DynamoDB deletes it once stale instead of keeping every domain ever looked up.
 
 use jiff::Timestamp;
 
@@ -26,7 +28,13 @@ impl EnrichmentCache for DynamoStore {
     }
 
     async fn cache_answer(&self, domain: &str, answer: &CachedAnswer) -> StoreResult<()> {
-        let item = codec::item(keys::enrichment_answer(domain), [("answer", json(answer)?)]);
+        let item = codec::item(
+            keys::enrichment_answer(domain),
+            [
+                ("answer", json(answer)?),
+                (keys::TTL_ATTRIBUTE, n(answer.expires_at.as_second())),
+            ],
+        );
         self.client
             .put_item()
             .table_name(&self.table)

@@ -104,6 +104,10 @@ pub fn assignment(lead_id: &str) -> Key {
     Key::new(lead_partition(lead_id), ASSIGNMENT_SK)
 }
 pub const DECISION_PREFIX: &str = "DECISION#";
+/// The table's time-to-live attribute (`TimeToLiveSpecification` in template.yaml): epoch
+/// seconds after which DynamoDB may delete the item. Readers still check expiry themselves,
+/// since deletion can lag by days.
+pub const TTL_ATTRIBUTE: &str = "expires";
 /// A decision item's record: deflated JSON (`codec::packed_json`).
 pub const RECORD: &str = "recz";
 /// The record as plain JSON, in items written before records were packed.
