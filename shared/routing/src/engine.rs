@@ -99,12 +99,7 @@ fn decide_scored(
         score,
     };
     let mut fields = FieldCache::new(ctx);
-    let Some((rule_idx, rule)) = policy
-        .rules
-        .iter()
-        .enumerate()
-        .find(|(_, r)| r.matcher.as_ref().is_none_or(|m| m.matches(&mut fields)))
-    else {
+    let Some((rule_idx, rule)) = policy.first_matching_rule(&mut fields) else {
         d.outcome = Outcome::Parked {
             reason: ParkReason::NoRuleMatched,
         };

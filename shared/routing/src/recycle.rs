@@ -51,6 +51,11 @@ impl RecycleReason {
         }
     }
 
+    /// The reason in words, for people: `no budget`, `not decision maker`.
+    pub fn label(self) -> String {
+        self.as_str().replace('_', " ")
+    }
+
     pub fn parse(s: &str) -> Option<RecycleReason> {
         RecycleReason::ALL.into_iter().find(|r| r.as_str() == s)
     }

@@ -77,10 +77,7 @@ pub fn target(policy: &CompiledPolicy, lead: &Lead, account: Option<&Account>) -
         account,
         score: score.as_ref(),
     });
-    let rule = policy
-        .rules
-        .iter()
-        .find(|r| r.matcher.as_ref().is_none_or(|m| m.matches(&mut fields)))?;
+    let (_, rule) = policy.first_matching_rule(&mut fields)?;
     if rule.sticky
         && let Some(owner) = account
             .and_then(|a| a.owner.as_deref())

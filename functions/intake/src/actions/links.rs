@@ -60,13 +60,7 @@ fn verb(action: LinkAction) -> &'static str {
 fn recycle_form(problem: Option<&str>) -> String {
     let options: String = RecycleReason::ALL
         .iter()
-        .map(|r| {
-            let name = r.as_str();
-            format!(
-                "<option value=\"{name}\">{}</option>",
-                name.replace('_', " ")
-            )
-        })
+        .map(|r| format!("<option value=\"{}\">{}</option>", r.as_str(), r.label()))
         .collect();
     let problem = problem
         .map(|p| format!("<p role=\"alert\"><b>{}</b></p>", escape(p)))

@@ -81,10 +81,7 @@ fn recycle_options(value: &str) -> Vec<Value> {
     RecycleReason::ALL
         .into_iter()
         .filter(|r| *r != RecycleReason::Other)
-        .map(|r| {
-            let label = r.as_str().replace('_', " ");
-            json!({"text": {"type": "plain_text", "text": label}, "value": format!("{value}:{}", r.as_str())})
-        })
+        .map(|r| json!({"text": {"type": "plain_text", "text": r.label()}, "value": format!("{value}:{}", r.as_str())}))
         .collect()
 }
 

@@ -276,6 +276,18 @@ impl CompiledPolicy {
     pub fn pools(&self) -> &[PoolSpec] {
         &self.pools
     }
+    /// The first rule, top to bottom, whose condition holds for the lead `fields` reads, with
+    /// its index: the rule the engine routes by, and the one a spread import plans for.
+    pub(crate) fn first_matching_rule(
+        &self,
+        fields: &mut crate::condition::FieldCache<'_>,
+    ) -> Option<(usize, &RuleSpec)> {
+        self.rules
+            .iter()
+            .enumerate()
+            .find(|(_, r)| r.matcher.as_ref().is_none_or(|m| m.matches(fields)))
+    }
+
     /// Whether rule `index`'s condition holds for `lead` (and its matched account),
     /// whatever the rules before it: what the checks' findings are about.
     pub fn rule_matches(

@@ -159,7 +159,7 @@ impl Answer {
             } => format!(
                 "Recycled lead {} ({}); {}",
                 a.lead_id,
-                recycle.reason.as_str().replace('_', " "),
+                recycle.reason.label(),
                 recycled_text(&recycle.then)
             ),
             Answer::AlreadyClosed {

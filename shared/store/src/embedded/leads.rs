@@ -6,7 +6,7 @@ use redb::ReadableDatabase;
 use super::EmbeddedStore;
 use super::tables::{
     AWAITING, EMAILS, IDEMPOTENCY, LEADS, LeadIndexes, awaiting_key, db_err, get_json, get_text,
-    put_json, put_lead, put_text,
+    leads_indexed_below, put_json, put_lead, put_text,
 };
 use crate::error::{StoreError, StoreResult};
 use crate::ports::leads::{
@@ -88,27 +88,9 @@ impl LeadStore for EmbeddedStore {
         updated_before: Timestamp,
         limit: usize,
     ) -> StoreResult<Vec<StoredLead>> {
-        self.scan(move |db| {
-            let txn = db.begin_read().map_err(db_err)?;
-            let index = txn.open_table(AWAITING).map_err(db_err)?;
-            let leads = txn.open_table(LEADS).map_err(db_err)?;
-            let hi = awaiting_key(updated_before, "");
-            let mut out = Vec::new();
-            for row in index.range(..hi.as_str()).map_err(db_err)? {
-                if out.len() >= limit {
-                    break;
-                }
-                let (k, _) = row.map_err(db_err)?;
-                let key = k.value();
-                let lead_id = key.split_once('\0').map_or("", |(_, l)| l);
-                let lead: StoredLead = get_json(&leads, lead_id)?.ok_or_else(|| {
-                    StoreError::Invalid(format!("awaiting index names missing lead {lead_id}"))
-                })?;
-                out.push(lead);
-            }
-            Ok(out)
-        })
-        .await
+        let hi = awaiting_key(updated_before, "");
+        self.scan(move |db| leads_indexed_below(db, AWAITING, "awaiting", &hi, limit))
+            .await
     }
 
     async fn set_status(

@@ -1,11 +1,10 @@
 //! [`ScheduledLeads`] on redb: a range read of the scheduled index up to the due time.
 
 use jiff::{SignedDuration, Timestamp};
-use redb::ReadableDatabase;
 
 use super::EmbeddedStore;
-use super::tables::{LEADS, SCHEDULED, db_err, get_json};
-use crate::error::{StoreError, StoreResult};
+use super::tables::{SCHEDULED, leads_indexed_below};
+use crate::error::StoreResult;
 use crate::ports::lead_index::time_key;
 use crate::ports::leads::{LeadStatus, StoredLead};
 use crate::ports::scheduled::ScheduledLeads;
@@ -19,24 +18,9 @@ impl ScheduledLeads for EmbeddedStore {
                 .unwrap_or(due_by),
         );
         self.scan(move |db| {
-            let txn = db.begin_read().map_err(db_err)?;
-            let index = txn.open_table(SCHEDULED).map_err(db_err)?;
-            let leads = txn.open_table(LEADS).map_err(db_err)?;
-            let mut out = Vec::new();
-            for row in index.range(..hi.as_str()).map_err(db_err)? {
-                if out.len() >= limit {
-                    break;
-                }
-                let (k, _) = row.map_err(db_err)?;
-                let key = k.value();
-                let lead_id = key.split_once('\0').map_or("", |(_, l)| l);
-                let lead: StoredLead = get_json(&leads, lead_id)?.ok_or_else(|| {
-                    StoreError::Invalid(format!("scheduled index names missing lead {lead_id}"))
-                })?;
-                debug_assert_eq!(lead.status, LeadStatus::Scheduled);
-                out.push(lead);
-            }
-            Ok(out)
+            let leads = leads_indexed_below(db, SCHEDULED, "scheduled", &hi, limit)?;
+            debug_assert!(leads.iter().all(|l| l.status == LeadStatus::Scheduled));
+            Ok(leads)
         })
         .await
     }

@@ -3,7 +3,7 @@
 //! Values are JSON so the on-disk form is inspectable and matches the API's shapes. Keys
 //! that combine two ids separate them with NUL, which ids never contain.
 
-use redb::{ReadableTable, Table, TableDefinition, WriteTransaction};
+use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition, WriteTransaction};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -103,6 +103,32 @@ pub const ALL: [Json; 23] = [
 pub fn db_err<E: Into<redb::Error>>(e: E) -> StoreError {
     let e: redb::Error = e.into();
     StoreError::backend_from("embedded store", e)
+}
+
+/// The leads a time index (keys `<time> NUL <lead id>`, no values: the awaiting-routing
+/// and scheduled indexes) names below the key `hi`, earliest first, at most `limit`.
+/// `index_name` names the index in the error for an entry whose lead is missing.
+pub fn leads_indexed_below(
+    db: &Database,
+    index: Json,
+    index_name: &str,
+    hi: &str,
+    limit: usize,
+) -> StoreResult<Vec<StoredLead>> {
+    let txn = db.begin_read().map_err(db_err)?;
+    let entries = txn.open_table(index).map_err(db_err)?;
+    let leads = txn.open_table(LEADS).map_err(db_err)?;
+    let mut out = Vec::new();
+    for row in entries.range(..hi).map_err(db_err)?.take(limit) {
+        let (k, _) = row.map_err(db_err)?;
+        let key = k.value();
+        let lead_id = key.split_once('\0').map_or("", |(_, l)| l);
+        let lead: StoredLead = get_json(&leads, lead_id)?.ok_or_else(|| {
+            StoreError::Invalid(format!("{index_name} index names missing lead {lead_id}"))
+        })?;
+        out.push(lead);
+    }
+    Ok(out)
 }
 
 pub fn get_json<T: DeserializeOwned>(
