@@ -2,8 +2,9 @@
 # `switchboard serve` on a fresh data directory with the load policy
 # (cli/demo/load-policy.yaml) and a generic API source keyed `bench-key`.
 #
-# Reads PORT (default $default_port), DEDUPE (`off`: intake's `dedupe_window: 0s`) and
-# SERVER_BIN (another build's binary to serve with; the load tool is always this tree's).
+# Reads PORT (default $default_port), DEDUPE (`off`: intake's `dedupe_window: 0s`),
+# SERVER_BIN (another build's binary to serve with; the load tool is always this tree's) and
+# SERVE_FLAGS (more flags for `serve`, e.g. `--store-cache-mb 32`).
 # Sets `work` (removed on exit), `bin`, `server_bin`, `server` (its pid) and `url`.
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -22,7 +23,7 @@ server_bin="${SERVER_BIN:-$bin}"
 } > "$work/intake.yaml"
 "$server_bin" policy apply cli/demo/load-policy.yaml --note load --data-dir "$work/data" >&2
 RUST_LOG=warn "$server_bin" serve --port "$port" --data-dir "$work/data" --no-demo \
-    --intake-config "$work/intake.yaml" > "$work/serve.out" 2> "$work/serve.err" &
+    --intake-config "$work/intake.yaml" ${SERVE_FLAGS:-} > "$work/serve.out" 2> "$work/serve.err" &
 server=$!
 for _ in $(seq 50); do grep -q "Ctrl-C stops" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
 url="http://127.0.0.1:$port"

@@ -121,6 +121,7 @@ pub async fn accept(state: &IntakeState, prepared: Prepared) -> Result<Outcome, 
         warnings: normalized.warnings,
         raw,
         route_at: None,
+        queued: false,
     };
     let (record, created) = match state.reception.receive(new).await? {
         Insert::Created(record) => (record, true),

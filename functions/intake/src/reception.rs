@@ -11,9 +11,12 @@
 //! logged as an error and the sender still gets its 202, because the lead is stored and
 //! routed; refusing it would only make the sender submit it again.
 //!
-//! Intake stores first and enqueues second. If enqueueing fails, the lead stays stored
-//! with status `received`, the sender still gets its 202, and the sweep re-drives leads
-//! stuck in `received`. Redeliveries of a stored submission never enqueue again.
+//! Intake stores first and enqueues second. The insert stores the lead `queued` already,
+//! so a lead costs one write before its 202, not two. If enqueueing fails, the lead is set
+//! back to `received`, the sender still gets its 202, and the sweep re-drives leads still
+//! awaiting routing (`received` or `queued`: a crash between the insert and the hand-off
+//! leaves a `queued` lead that was never sent). Redeliveries of a stored submission never
+//! enqueue again.
 
 use std::sync::Arc;
 
@@ -78,16 +81,19 @@ impl<S: LeadStore, Q: Outbox, E: EventPublisher> PortReception<S, Q, E> {
 }
 
 impl<S: LeadStore, Q: Outbox, E: EventPublisher> Reception for PortReception<S, Q, E> {
-    fn receive(&self, new: NewLead) -> BoxFuture<'_, Result<Insert, StoreError>> {
+    fn receive(&self, mut new: NewLead) -> BoxFuture<'_, Result<Insert, StoreError>> {
         Box::pin(async move {
             let now = new.lead.received_at;
+            // Stored `queued` in the insert itself: the hand-off follows at once.
+            new.queued = true;
             let inserted = self.store.insert_if_absent(&new, now).await?;
             let Insert::Created(mut record) = inserted else {
                 return Ok(inserted);
             };
             // Only the delivery that created the lead hands it on: concurrent redeliveries
-            // would otherwise send duplicates. A duplicate is never routed.
-            if record.status != LeadStatus::Received {
+            // would otherwise send duplicates. A duplicate or scheduled lead is not routed
+            // now.
+            if record.status != LeadStatus::Queued {
                 self.announce(&record).await;
                 return Ok(Insert::Created(record));
             }
@@ -96,25 +102,23 @@ impl<S: LeadStore, Q: Outbox, E: EventPublisher> Reception for PortReception<S, 
             };
             if let Err(e) = self.routing.send(&request.to_body()).await {
                 tracing::warn!(lead_id = %record.lead.id, error = %e, "hand-off for routing failed; lead kept as received");
-                self.announce(&record).await;
-                return Ok(Insert::Created(record));
-            }
-            let queued_at = self.clock.now();
-            match self
-                .store
-                .set_status(
-                    &record.lead.id,
-                    LeadStatus::Received,
-                    LeadStatus::Queued,
-                    queued_at,
-                )
-                .await
-            {
-                Ok(updated) => record = updated,
-                // Routing already moved the lead on: its status is routing's now.
-                Err(StoreError::Conflict(_)) => record.status = LeadStatus::Queued,
-                Err(e) => {
-                    tracing::warn!(lead_id = %record.lead.id, error = %e, "lead enqueued but status not updated")
+                // Say what happened: the lead was stored `queued` on the hand-off's behalf.
+                match self
+                    .store
+                    .set_status(
+                        &record.lead.id,
+                        LeadStatus::Queued,
+                        LeadStatus::Received,
+                        self.clock.now(),
+                    )
+                    .await
+                {
+                    Ok(updated) => record = updated,
+                    Err(e) => {
+                        // Still awaiting routing, so the sweep re-drives it all the same.
+                        tracing::warn!(lead_id = %record.lead.id, error = %e, "lead not marked received after the failed hand-off");
+                        record.status = LeadStatus::Received;
+                    }
                 }
             }
             self.announce(&record).await;

@@ -7,7 +7,7 @@ use http::{Request, StatusCode};
 use http_body_util::BodyExt;
 use switchboard_intake::aws::{AwsSettings, aws_state};
 use switchboard_intake::{IntakeConfig, router};
-use switchboard_store::aws::DynamoStore;
+use switchboard_store::aws::{CallCounter, DynamoStore, SqsOutbox};
 use switchboard_store::{LeadStatus, LeadStore, RouteRequest};
 use switchboard_testkit::moto::{BusProbe, Moto, moto};
 use tower::ServiceExt;
@@ -104,6 +104,55 @@ async fn a_posted_lead_is_stored_in_dynamodb_and_queued_once_on_sqs() {
         "{:?}",
         received[0]
     );
+}
+
+/// What a posted lead costs intake on AWS, which docs/DEPLOY.md ("What one lead costs")
+/// quotes: the email entry's read, the insert's one transaction, which stores the lead
+/// `queued` already (no status update after the hand-off), and the hand-off.
+#[tokio::test]
+async fn aws_calls_per_posted_lead() {
+    let Some(setup) = setup().await else { return };
+    let counter = CallCounter::new();
+    let store = DynamoStore::new(setup.aws.counted_dynamodb(&counter), &setup.settings.table);
+    let routing = SqsOutbox::new(
+        setup.aws.counted_sqs(&counter),
+        &setup.settings.routing_queue_url,
+    );
+    let app = router(switchboard_intake::IntakeState::new(
+        config(),
+        store,
+        routing,
+    ));
+    const LEADS: u64 = 10;
+    for i in 0..LEADS {
+        let body =
+            format!(r#"{{"email": "lead{i}@northwind-robotics.com", "company": "Northwind"}}"#);
+        let response = app
+            .clone()
+            .oneshot(post(&body, &format!("cost-{i}")))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        assert_eq!(json(response).await["status"], "queued");
+    }
+    let calls = counter.snapshot();
+    println!("calls for {LEADS} posted leads: {calls:?}");
+    let units = counter
+        .write_units(&setup.aws.dynamodb())
+        .await
+        .expect("write units");
+    println!("write units for {LEADS} posted leads: {units:#?}");
+    let count = |name: &str| calls.get(name).copied().unwrap_or(0);
+    assert_eq!(count("DynamoDB.GetItem"), LEADS);
+    assert_eq!(count("DynamoDB.TransactWriteItems"), LEADS);
+    assert_eq!(count("DynamoDB.UpdateItem"), 0, "{calls:?}");
+    assert_eq!(count("SQS.SendMessage"), LEADS);
+    assert_eq!(counter.total(), 3 * LEADS, "{calls:?}");
+    // Lead, key and email entry, each doubled in the transaction, and the lead into the
+    // awaiting and `by_received` indexes.
+    assert_eq!(units.total, 8 * LEADS, "{units:#?}");
+    let messages = routing_messages(&setup).await;
+    assert_eq!(messages.len(), LEADS as usize);
 }
 
 #[tokio::test]

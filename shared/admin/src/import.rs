@@ -233,6 +233,7 @@ pub async fn import<S: PolicyStore + AccountDirectory>(
             warnings: normalized.warnings,
             raw: None,
             route_at,
+            queued: false,
         };
         let result = match intake.receive(new).await.map_err(AdminError::from_store)? {
             Insert::Created(record) if record.status != LeadStatus::Duplicate => {

@@ -1,6 +1,10 @@
 //! [`DeliveryLog`] on redb: one entry per delivery, keyed so that the deliveries of one
 //! `(lead, assignment, kind)` are one key range; failures in a table of their own under
 //! the same keys (`DELIVERY_FAILURES`), so a lead's are one key range too.
+//!
+//! Both are written trailing (`EmbeddedStore::write_trailing`): committed and visible at
+//! once, on disk with the next durable commit. A crash in between loses at most the last
+//! moment's records; the notifications they describe were sent, and were in memory only.
 
 use jiff::Timestamp;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition, TableError};
@@ -63,7 +67,7 @@ impl DeliveryLog for EmbeddedStore {
 
     async fn record_delivered(&self, key: DeliveryKey<'_>, at: Timestamp) -> StoreResult<bool> {
         let k = full_key(&key);
-        self.write(move |txn| {
+        self.write_trailing(move |txn| {
             let mut table = txn.open_table(NOTIFIED).map_err(db_err)?;
             if table.get(k.as_str()).map_err(db_err)?.is_some() {
                 return Ok(false);
@@ -90,7 +94,7 @@ impl DeliveryLog for EmbeddedStore {
             permanent,
             failed_at: at,
         };
-        self.write(move |txn| {
+        self.write_trailing(move |txn| {
             let mut table = txn.open_table(DELIVERY_FAILURES).map_err(db_err)?;
             put_json(&mut table, &k, &failure)
         })

@@ -118,13 +118,25 @@ impl EmbeddedStore {
         Ok(EmbeddedStore { db, writer })
     }
 
-    /// Runs a write in the writer's next group commit (see `writer`).
+    /// Runs a write in the writer's next group commit and returns once it is on disk (see
+    /// `writer`).
     async fn write<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
         F: FnOnce(&redb::WriteTransaction) -> StoreResult<T> + Send + 'static,
     {
-        self.writer.write(work).await
+        self.writer.write(writer::WriteSync::Durable, work).await
+    }
+
+    /// Runs a write that may trail the disk by a moment: it returns once committed and
+    /// visible, and is on disk with the next durable commit (see `writer`). Only for
+    /// records whose loss in a crash repeats harmless work, such as a delivery record.
+    async fn write_trailing<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&redb::WriteTransaction) -> StoreResult<T> + Send + 'static,
+    {
+        self.writer.write(writer::WriteSync::Trailing, work).await
     }
 
     /// Runs a short read (point lookups) on the calling thread. redb answers them from its

@@ -103,6 +103,12 @@ pub struct NewLead {
     /// Route the lead at this time instead of at once: it is stored `scheduled` (unless
     /// the email dedupe makes it a duplicate) and the sweep hands it to routing when due.
     pub route_at: Option<Timestamp>,
+    /// The caller hands the lead to routing as soon as it is stored, so a lead that would
+    /// be stored `received` is stored `queued`: one write where marking it afterwards took
+    /// two. A caller whose hand-off fails sets it back to `received`; a crash between the
+    /// insert and the hand-off loses nothing, because the sweep re-drives leads in either
+    /// status.
+    pub queued: bool,
 }
 
 impl NewLead {
@@ -116,6 +122,7 @@ impl NewLead {
             warnings: Vec::new(),
             raw: None,
             route_at: None,
+            queued: false,
         }
     }
 
@@ -280,6 +287,8 @@ impl StoredLead {
             idempotency_key: new.idempotency_key.clone(),
             status: if new.route_at.is_some() {
                 LeadStatus::Scheduled
+            } else if new.queued {
+                LeadStatus::Queued
             } else {
                 LeadStatus::Received
             },

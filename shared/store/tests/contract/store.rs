@@ -194,6 +194,31 @@ pub async fn lead_insert_is_idempotent<H: Harness>(h: &H) {
         "{missing:?}"
     );
     assert_eq!(store.get("L1").await.expect("get"), Some(queued));
+
+    // A lead its caller hands on at once is stored `queued` by the insert itself, awaits
+    // routing like any other, and goes back to `received` when the hand-off fails.
+    let handed_on = NewLead {
+        queued: true,
+        ..NewLead::new(lead("L2"), "form:3")
+    };
+    let Insert::Created(stored) = store
+        .insert_if_absent(&handed_on, now)
+        .await
+        .expect("insert")
+    else {
+        panic!("a new key creates");
+    };
+    assert_eq!(
+        (stored.status, stored.updated_at),
+        (LeadStatus::Queued, now)
+    );
+    let awaiting = store.awaiting_routing(later, 10).await.expect("awaiting");
+    assert!(awaiting.iter().any(|l| l.lead.id == "L2"), "{awaiting:?}");
+    let back = store
+        .set_status("L2", LeadStatus::Queued, LeadStatus::Received, later)
+        .await
+        .expect("queued -> received");
+    assert_eq!(back.status, LeadStatus::Received);
 }
 
 pub async fn concurrent_inserts_create_one_lead<H: Harness>(h: &H) {
