@@ -22,14 +22,6 @@ default_port=18089
 source "$(dirname "$0")/start-server.sh"
 ticks="$(getconf CLK_TCK)"
 
-# The server's user + system CPU time so far, in clock ticks (every thread).
-cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
-# Waits until the server has used no CPU for a second: routing has caught up.
-settle() {
-    local before after
-    before="$(cpu)"
-    while sleep 1; after="$(cpu)"; [ "$after" -gt "$((before + 1))" ]; do before="$after"; done
-}
 # `bench-load` with the given flags; prints its report, and sets `done_count` to the
 # requests answered as expected.
 load() {

@@ -20,12 +20,6 @@ source "$(dirname "$0")/start-server.sh"
 target="${LEADS:-1000000}"
 rate="${RATE:-3000}"
 
-cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
-settle() {
-    local before after
-    before="$(cpu)"
-    while sleep 1; after="$(cpu)"; [ "$after" -gt "$((before + 1))" ]; do before="$after"; done
-}
 row() {
     local rss hwm bytes
     rss="$(awk '/VmRSS/ {print $2}' "/proc/$server/status")"

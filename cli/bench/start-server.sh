@@ -5,7 +5,8 @@
 # Reads PORT (default $default_port), DEDUPE (`off`: intake's `dedupe_window: 0s`),
 # SERVER_BIN (another build's binary to serve with; the load tool is always this tree's) and
 # SERVE_FLAGS (more flags for `serve`, e.g. `--store-cache-mb 32`).
-# Sets `work` (removed on exit), `bin`, `server_bin`, `server` (its pid) and `url`.
+# Sets `work` (removed on exit), `bin`, `server_bin`, `server` (its pid) and `url`, and
+# defines `cpu` and `settle` over the server's /proc counters.
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 port="${PORT:-$default_port}"
@@ -27,3 +28,12 @@ RUST_LOG=warn "$server_bin" serve --port "$port" --data-dir "$work/data" --no-de
 server=$!
 for _ in $(seq 50); do grep -q "Ctrl-C stops" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
 url="http://127.0.0.1:$port"
+
+# The server's user + system CPU time so far, in clock ticks (every thread).
+cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+# Waits until the server has used no CPU for a second: routing has caught up.
+settle() {
+    local before after
+    before="$(cpu)"
+    while sleep 1; after="$(cpu)"; [ "$after" -gt "$((before + 1))" ]; do before="$after"; done
+}
