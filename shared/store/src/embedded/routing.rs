@@ -12,7 +12,8 @@ use switchboard_routing::{PoolId, RepId};
 use super::EmbeddedStore;
 use super::tables::{
     ASSIGNMENTS, DECISIONS, DUE, LEADS, LeadIndexes, OPEN_BY_REP, POOLS, REP_OUTCOMES, REPS,
-    db_err, decision_key, due_key, get_json, pair_key, put_json, put_lead, put_text, remove,
+    db_err, decision_key, due_key, get_json, pair_key, put_json, put_lead, put_text,
+    records_indexed, remove,
 };
 use crate::apply::{Apply, pool_change_holds, rep_after, rep_change_holds};
 use crate::error::{StoreError, StoreResult};
@@ -242,27 +243,16 @@ impl RoutingState for EmbeddedStore {
         to: Timestamp,
         limit: usize,
     ) -> StoreResult<Vec<Assignment>> {
+        // Keys sort by due time; the empty lead id bounds each end.
+        let (lo, hi) = (due_key(from, ""), due_key(to, ""));
         self.scan(move |db| {
-            let txn = db.begin_read().map_err(db_err)?;
-            let index = txn.open_table(DUE).map_err(db_err)?;
-            let assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
-            // Keys sort by due time; the empty lead id bounds each end.
-            let lo = due_key(from, "");
-            let hi = due_key(to, "");
-            let mut out = Vec::new();
-            for row in index.range(lo.as_str()..hi.as_str()).map_err(db_err)? {
-                if out.len() >= limit {
-                    break;
-                }
-                let (k, _) = row.map_err(db_err)?;
-                let key = k.value();
-                let lead_id = key.split_once('\0').map_or("", |(_, l)| l);
-                let a: Assignment = get_json(&assignments, lead_id)?.ok_or_else(|| {
-                    StoreError::Invalid(format!("due index names missing assignment {lead_id}"))
-                })?;
-                out.push(a);
-            }
-            Ok(out)
+            records_indexed(
+                db,
+                (DUE, "due"),
+                (ASSIGNMENTS, "assignment"),
+                lo.as_str()..hi.as_str(),
+                limit,
+            )
         })
         .await
     }

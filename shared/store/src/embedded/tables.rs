@@ -115,18 +115,34 @@ pub fn leads_indexed_below(
     hi: &str,
     limit: usize,
 ) -> StoreResult<Vec<StoredLead>> {
+    records_indexed(db, (index, index_name), (LEADS, "lead"), ..hi, limit)
+}
+
+/// The records a time index (keys `<time> NUL <id>`, no values) names in `range`, in key
+/// order, at most `limit`, each read from the table `records` under its id. The names
+/// (`index` and `records`, each a table and what to call it) make the error for an entry
+/// whose record is missing.
+pub fn records_indexed<'a, T: DeserializeOwned>(
+    db: &Database,
+    (index, index_name): (Json, &str),
+    (records, record_name): (Json, &str),
+    range: impl std::ops::RangeBounds<&'a str> + 'a,
+    limit: usize,
+) -> StoreResult<Vec<T>> {
     let txn = db.begin_read().map_err(db_err)?;
     let entries = txn.open_table(index).map_err(db_err)?;
-    let leads = txn.open_table(LEADS).map_err(db_err)?;
+    let records = txn.open_table(records).map_err(db_err)?;
     let mut out = Vec::new();
-    for row in entries.range(..hi).map_err(db_err)?.take(limit) {
+    for row in entries.range(range).map_err(db_err)?.take(limit) {
         let (k, _) = row.map_err(db_err)?;
         let key = k.value();
-        let lead_id = key.split_once('\0').map_or("", |(_, l)| l);
-        let lead: StoredLead = get_json(&leads, lead_id)?.ok_or_else(|| {
-            StoreError::Invalid(format!("{index_name} index names missing lead {lead_id}"))
+        let id = key.split_once('\0').map_or("", |(_, l)| l);
+        let record: T = get_json(&records, id)?.ok_or_else(|| {
+            StoreError::Invalid(format!(
+                "{index_name} index names missing {record_name} {id}"
+            ))
         })?;
-        out.push(lead);
+        out.push(record);
     }
     Ok(out)
 }
