@@ -152,16 +152,16 @@ rules: [ { id: all, pool: main } ]
     fn the_estimates_are_the_engines_per_pool_and_segment() {
         let policy = CompiledPolicy::from_yaml(POLICY, 1).unwrap();
         let mut ana = RepOutcomes {
-            overall: tally(4, 1),
+            overall: tally(9, 1),
             ..Default::default()
         };
-        ana.segments.insert("country=us".into(), tally(3, 1));
-        ana.segments.insert("country=ca".into(), tally(1, 0));
+        ana.segments.insert("country=us".into(), tally(7, 1));
+        ana.segments.insert("country=ca".into(), tally(2, 0));
         let mut bo = RepOutcomes {
-            overall: tally(1, 2),
+            overall: tally(1, 5),
             ..Default::default()
         };
-        bo.segments.insert("country=us".into(), tally(1, 2));
+        bo.segments.insert("country=us".into(), tally(1, 5));
         let outcomes = BTreeMap::from([(RepId::from("ana"), ana), (RepId::from("bo"), bo)]);
         let pools = pool_estimates(&policy, &outcomes);
         assert_eq!(pools.len(), 2);
@@ -169,21 +169,24 @@ rules: [ { id: all, pool: main } ]
         assert!(main.best_fit && !pools[1].best_fit);
         let keys: Vec<_> = main.segments.iter().map(|s| s.segment.as_deref()).collect();
         assert_eq!(keys, [None, Some("country=us"), Some("country=ca")]);
-        assert_eq!((main.segments[0].closes, main.segments[0].won), (8, 5));
-        // Overall, with the default prior strength 20: the pool's rate (5 + 1) / (8 + 2)
-        // = 0.6, shrunk (5 + 20 × 0.6) / 28; Ana's posterior Beta(4 + 20μ, 1 + 20(1 − μ)).
-        let mu = 17.0 / 28.0;
+        assert_eq!((main.segments[0].closes, main.segments[0].won), (16, 10));
+        // Ana and Bo differ far beyond chance, so the fitted strength is the floor, the
+        // default 20.
+        assert_eq!(main.prior_strength, PriorStrength::fixed(20.0));
+        // Overall: the pool's rate (10 + 1) / (16 + 2), shrunk (10 + 20 × 11/18) / 36;
+        // Ana's posterior Beta(9 + 20μ, 1 + 20(1 − μ)).
+        let mu = (10.0 + 20.0 * 11.0 / 18.0) / 36.0;
         let ana = &main.segments[0].reps[0].estimate;
-        assert!((ana.alpha - (4.0 + 20.0 * mu)).abs() < 1e-9, "{ana:?}");
+        assert!((ana.alpha - (9.0 + 20.0 * mu)).abs() < 1e-9, "{ana:?}");
         assert!(
             (ana.beta - (1.0 + 20.0 * (1.0 - mu))).abs() < 1e-9,
             "{ana:?}"
         );
-        assert_eq!((ana.closes, ana.closes_overall), (5, 5));
+        assert_eq!((ana.closes, ana.closes_overall), (10, 10));
         // The same as the engine's own call for the US segment.
         let us = estimate_pool(
             PriorStrength::fixed(20.0),
-            &[(tally(4, 1), tally(3, 1)), (tally(1, 2), tally(1, 2))],
+            &[(tally(9, 1), tally(7, 1)), (tally(1, 5), tally(1, 5))],
         );
         let shown: Vec<Estimate> = main.segments[1].reps.iter().map(|r| r.estimate).collect();
         assert_eq!(shown, us);

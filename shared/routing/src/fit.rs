@@ -89,16 +89,26 @@ pub struct Estimate {
     /// Closed leads of the rep in the segment, and overall.
     pub closes: u32,
     pub closes_overall: u32,
-    /// Beta posterior parameters.
+    /// Beta posterior parameters, given the prior mean.
     pub alpha: f64,
     pub beta: f64,
+    /// What the prior mean's own uncertainty (the rep's effect, learned from its closes
+    /// outside the segment) adds to the Beta posterior's variance.
+    #[serde(default)]
+    pub prior_variance: f64,
 }
 
 impl Estimate {
-    /// The Beta(α, β) posterior's summary.
-    pub fn from_beta(alpha: f64, beta: f64, closes: u32, closes_overall: u32) -> Estimate {
+    /// The Beta(α, β) posterior's summary, widened by `prior_variance`.
+    pub fn from_beta(
+        alpha: f64,
+        beta: f64,
+        prior_variance: f64,
+        closes: u32,
+        closes_overall: u32,
+    ) -> Estimate {
         let mean = alpha / (alpha + beta);
-        let sd = beta_variance(alpha, beta).sqrt();
+        let sd = (beta_variance(alpha, beta) + prior_variance).sqrt();
         Estimate {
             mean,
             low: (mean - 1.96 * sd).max(0.0),
@@ -107,11 +117,12 @@ impl Estimate {
             closes_overall,
             alpha,
             beta,
+            prior_variance,
         }
     }
 
     pub fn variance(&self) -> f64 {
-        beta_variance(self.alpha, self.beta)
+        beta_variance(self.alpha, self.beta) + self.prior_variance
     }
 }
 
@@ -158,13 +169,22 @@ pub fn estimate_pool(prior: PriorStrength, tallies: &[(Tally, Tally)]) -> Vec<Es
         .map(|(o, s)| {
             // The rep's effect is learned from its closes outside the segment, so the
             // segment's own closes count once, in the posterior below.
-            let effect = shrink(outside(*o, *s), k_rep, p_out) - p_out;
+            let rest = outside(*o, *s);
+            let rate_out = shrink(rest, k_rep, p_out);
+            let effect = rate_out - p_out;
             let mu = (p_seg + effect).clamp(0.005, 0.995);
             // A zero prior strength still needs a proper posterior: one pseudo-close.
             let kk = k.max(1.0);
+            // The effect is itself an estimate: its posterior variance, carried by the
+            // prior's share of the posterior mean. Without it a strong segment prior makes
+            // a rep's chance lead outside the segment look certain inside it.
+            let effect_variance =
+                rate_out * (1.0 - rate_out) / (rest.closes() as f64 + k_rep + 1.0);
+            let prior_share = kk / (s.closes() as f64 + kk);
             Estimate::from_beta(
                 s.won as f64 + kk * mu,
                 s.lost as f64 + kk * (1.0 - mu),
+                prior_share * prior_share * effect_variance,
                 s.closes(),
                 o.closes(),
             )
@@ -173,7 +193,10 @@ pub fn estimate_pool(prior: PriorStrength, tallies: &[(Tally, Tally)]) -> Vec<Es
 }
 
 /// Most shrinkage [`fitted_prior_strength`] gives: the pool's record shows no spread at all.
-pub const MAX_PRIOR_STRENGTH: f64 = 10_000.0;
+/// It must dwarf any rep's closes, or a long record pulls its estimate off the pool's by
+/// chance alone (at 10,000, five years of history at 500 leads a week let best_fit depart
+/// on up to 13% of leads with no signal).
+pub const MAX_PRIOR_STRENGTH: f64 = 1_000_000.0;
 
 /// The prior strengths a pool's own record supports (empirical Bayes, by the method of
 /// moments), never below the configured `floor`: how far apart its members' win rates
@@ -184,7 +207,8 @@ pub const MAX_PRIOR_STRENGTH: f64 = 10_000.0;
 /// spread `Σ nᵢ(rᵢ − p)²` is expected to be `(m − 1)·p(1 − p) + τ²·(N − Σnᵢ²/N)`, with
 /// `τ²` the variance of the members' true rates. Summing both sides over the groups (one
 /// per segment) gives `τ²`; a Beta prior of strength `k` has variance `p(1 − p)/(k + 1)`,
-/// so `k = p(1 − p)/τ² − 1`. When members differ only by chance, `τ²` is near zero and the
+/// so `k = p(1 − p)/τ² − 1`. The spread credited to `τ²` is what exceeds chance by
+/// [`CHANCE_MARGIN`] standard errors. When members differ only by chance, `τ²` is zero and the
 /// estimates stay at the pool's rate, so routing does not chase noise; when they truly
 /// differ, the shrinkage is no stronger than the spread warrants.
 pub fn fitted_prior_strength<'a>(
@@ -211,10 +235,19 @@ pub fn fitted_prior_strength<'a>(
     }
 }
 
+/// How many standard errors of chance spread [`fitted_prior_strength`] sets aside before it
+/// counts the rest as real. Eight reps' overall records give the rep level 7 degrees of
+/// freedom, and an unadjusted fit reads a spread into pure chance one time in two; its
+/// strength is then finite, a rep's lucky record leaks into every segment's estimate, and
+/// with no planted signal best_fit departed on up to 9% of leads (docs/OUTCOMES.md). At two
+/// standard errors no planted no-signal world of 26 weeks to 5 years of history departs at
+/// all, while a real spread (signal 0.1: dozens of standard errors) fits nearly as before.
+pub const CHANCE_MARGIN: f64 = 2.0;
+
 /// The method-of-moments prior strength over `groups` of records (see
 /// [`fitted_prior_strength`]); `None` when no group has two records with closes.
 fn moment_strength<'a>(groups: impl IntoIterator<Item = &'a Vec<Tally>>) -> Option<f64> {
-    let (mut excess, mut weight, mut won, mut closes) = (0.0, 0.0, 0.0, 0.0);
+    let (mut excess, mut weight, mut won, mut closes, mut df) = (0.0, 0.0, 0.0, 0.0, 0.0);
     for tallies in groups.into_iter().filter(|t| t.len() >= 2) {
         let n_total: f64 = tallies.iter().map(|t| t.closes() as f64).sum();
         let group_won: f64 = tallies.iter().map(|t| t.won as f64).sum();
@@ -231,12 +264,16 @@ fn moment_strength<'a>(groups: impl IntoIterator<Item = &'a Vec<Tally>>) -> Opti
         weight += n_total - squares / n_total;
         won += group_won;
         closes += n_total;
+        df += (tallies.len() - 1) as f64;
     }
     if weight <= 0.0 {
         return None;
     }
     let p = won / closes;
-    let tau2 = excess / weight;
+    // Chance alone spreads the weighted squares by about sqrt(2·df)·p(1 − p) (a χ² with df
+    // degrees of freedom, scaled); only the excess beyond that margin counts as spread.
+    let chance = CHANCE_MARGIN * (2.0 * df).sqrt() * p * (1.0 - p);
+    let tau2 = (excess - chance) / weight;
     Some(if tau2 <= 0.0 {
         MAX_PRIOR_STRENGTH
     } else {
@@ -531,15 +568,20 @@ mod tests {
         let p_out = (25.0 + k * p) / (60.0 + k);
         let rep_out = [(18.0, 30.0), (7.0, 30.0)];
         for ((e, (_, s)), (won, n)) in est.iter().zip(tallies).zip(rep_out) {
-            let mu = p_seg + ((won + k * p_out) / (n + k) - p_out);
+            let rate_out = (won + k * p_out) / (n + k);
+            let mu = p_seg + (rate_out - p_out);
             let (a, b) = (s.won as f64 + k * mu, s.lost as f64 + k * (1.0 - mu));
             assert!(
                 (e.alpha - a).abs() < 1e-12 && (e.beta - b).abs() < 1e-12,
                 "{e:?}"
             );
             assert!((e.mean - a / (a + b)).abs() < 1e-12);
+            // The Beta posterior's variance, plus the effect's own posterior variance
+            // weighted by the prior's share (k of the k + 20 pseudo and real closes).
             let var = a * b / ((a + b).powi(2) * (a + b + 1.0));
-            assert!((e.variance() - var).abs() < 1e-15);
+            let effect_var = rate_out * (1.0 - rate_out) / (n + k + 1.0);
+            let share = k / (20.0 + k);
+            assert!((e.variance() - (var + share * share * effect_var)).abs() < 1e-15);
             assert!(e.low < e.mean && e.mean < e.high);
         }
         assert!(est[0].mean > est[1].mean);
@@ -567,8 +609,8 @@ mod tests {
         ] {
             let exact = exact_beats(a1, b1, a2, b2);
             let approx = prob_beats(
-                &Estimate::from_beta(a1 as f64, b1 as f64, 0, 0),
-                &Estimate::from_beta(a2 as f64, b2 as f64, 0, 0),
+                &Estimate::from_beta(a1 as f64, b1 as f64, 0.0, 0, 0),
+                &Estimate::from_beta(a2 as f64, b2 as f64, 0.0, 0, 0),
             );
             assert!(
                 (exact - approx).abs() < 0.02,
@@ -599,9 +641,9 @@ mod tests {
 
     #[test]
     fn the_gate_departs_only_for_credible_evidence_within_the_band() {
-        let flat = Estimate::from_beta(6.0, 14.0, 0, 0); // 0.30, wide
-        let strong = Estimate::from_beta(120.0, 80.0, 190, 190); // 0.60, narrow
-        let weak = Estimate::from_beta(8.0, 12.0, 2, 2); // 0.40, wide
+        let flat = Estimate::from_beta(6.0, 14.0, 0.0, 0, 0); // 0.30, wide
+        let strong = Estimate::from_beta(120.0, 80.0, 0.0, 190, 190); // 0.60, narrow
+        let weak = Estimate::from_beta(8.0, 12.0, 0.0, 2, 2); // 0.40, wide
         let shares = [1.0 / 3.0; 3];
         let even = [10, 10, 10];
         let band = even_band(&even, &shares);
@@ -637,7 +679,7 @@ mod tests {
 
     #[test]
     fn the_band_gives_the_lead_to_a_rep_about_to_fall_under_its_floor() {
-        let e = Estimate::from_beta(6.0, 14.0, 0, 0);
+        let e = Estimate::from_beta(6.0, 14.0, 0.0, 0, 0);
         let shares = [1.0 / 3.0; 3];
         // 30 leads in, rep 2 has 7: without the 31st it would be under 0.8 × 31/3 − 1.
         let under = [12, 11, 7];
@@ -646,7 +688,7 @@ mod tests {
         // 19 leads in, two reps at 3: each is at its floor after the 20th lead and under it
         // after the 21st, so one of them must have the 20th — not the base pick, not the
         // credibly better rep 1.
-        let strong = Estimate::from_beta(120.0, 80.0, 190, 190);
+        let strong = Estimate::from_beta(120.0, 80.0, 0.0, 190, 190);
         let shares4 = [0.25; 4];
         let two_under = [7, 6, 3, 3];
         let b = even_band(&two_under, &shares4);
@@ -663,8 +705,8 @@ mod tests {
     fn a_departure_needs_its_credibility_and_no_more() {
         // A 0.95 alternative clears a gate at 0.9, whatever the number of alternatives,
         // and not one at 0.99.
-        let base = Estimate::from_beta(30.0, 70.0, 100, 100);
-        let better = Estimate::from_beta(41.0, 59.0, 100, 100);
+        let base = Estimate::from_beta(30.0, 70.0, 0.0, 100, 100);
+        let better = Estimate::from_beta(41.0, 59.0, 0.0, 100, 100);
         let p = prob_beats(&better, &base);
         assert!(p > 0.9 && p < 0.99, "{p}");
         let shares = [0.25; 4];
@@ -706,19 +748,49 @@ mod tests {
             PriorStrength::fixed(MAX_PRIOR_STRENGTH)
         );
         // Rates 0.15 / 0.25 / 0.35 on 1,000 closes each: Σnᵢ(rᵢ − p)² = 20, of which
-        // 2 × 0.1875 is noise, over a weight of 3,000 − 1,000 = 2,000, so τ² = 0.0098125
-        // and k = 0.1875 / τ² − 1 ≈ 18.1; never below the floor.
+        // 2 × 0.1875 is noise and a margin of 2 × √(2·2) × 0.1875 is set aside for chance,
+        // over a weight of 3,000 − 1,000 = 2,000, so τ² = 0.0094375 and k = 0.1875 / τ² − 1
+        // ≈ 18.9; never below the floor.
         let spread = [rep(&[(150, 850)]), rep(&[(250, 750)]), rep(&[(350, 650)])];
         // Each rep closed in one segment only, so its overall rate is that rate: the rep
         // level fits the same.
         let k = fitted_prior_strength(5.0, spread.iter());
         for level in [k.segment, k.rep] {
-            assert!((level - (0.1875 / 0.0098125 - 1.0)).abs() < 1e-9, "{k:?}");
+            assert!((level - (0.1875 / 0.0094375 - 1.0)).abs() < 1e-9, "{k:?}");
         }
         assert_eq!(
             fitted_prior_strength(40.0, spread.iter()),
             PriorStrength::fixed(40.0)
         );
+    }
+
+    #[test]
+    fn a_lucky_record_outside_the_segment_is_not_credible_inside_it() {
+        // Eight reps with the same record in the segment; outside it, rep 0 won 27% of
+        // 1,400 closes and the others 25%: a lead of two points, about what chance gives
+        // eight reps. With the segment level's strength at its most, rep 0's estimate in
+        // the segment rests on that lead alone, and it must carry the lead's uncertainty.
+        let seg = t(50, 150);
+        let mut tallies = vec![(t(400, 1200), seg); 8];
+        tallies[0] = (t(428, 1172), seg);
+        let prior = PriorStrength {
+            segment: MAX_PRIOR_STRENGTH,
+            rep: 200.0,
+        };
+        let est = estimate_pool(prior, &tallies);
+        assert!(est[0].mean > est[1].mean + 0.01, "{:?}", est[0]);
+        let p = prob_beats(&est[0], &est[1]);
+        assert!(p < 0.9, "P(rep 0 beats rep 1) = {p}");
+        let shares = [0.125; 8];
+        let counts = [0; 8];
+        let g = gate(
+            &est,
+            &(0..8).collect::<Vec<_>>(),
+            1,
+            0.9,
+            &even_band(&counts, &shares),
+        );
+        assert_eq!((g.pick, g.verdict), (1, FitVerdict::NotCredible));
     }
 
     #[test]
