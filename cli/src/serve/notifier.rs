@@ -22,8 +22,9 @@ use switchboard_notifier::http::HttpClient;
 use switchboard_notifier::secrets::{NoRemote, Resolver};
 use switchboard_notifier::{Notified, Notifier, NotifyConfig, Origin, Setup};
 use switchboard_store::embedded::EmbeddedStore;
-use switchboard_store::{NotifyMessage, WorkQueue};
-use tokio::sync::watch;
+use switchboard_store::{NotifyMessage, Received, WorkQueue};
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
 
 use super::pipeline::Pipeline;
 
@@ -76,6 +77,14 @@ pub async fn load(
     Ok(notifier)
 }
 
+/// Messages delivered at the same time. A delivery waits for the store's commit of its
+/// delivery record (`record_delivered`), which under load is the writer's next group
+/// commit; one message at a time capped the notifier at a few hundred per second, below
+/// routing's rate, so the notify queue (in memory) grew by every lead routed while load
+/// ran. Concurrent deliveries share commits, as the router workers' do. The queue has SQS
+/// semantics (no order), as on AWS, where concurrent invocations deliver.
+const CONCURRENCY: usize = 64;
+
 /// Runs until `stop` turns true, then delivers what is already queued and returns.
 pub async fn run(
     pipeline: Arc<Pipeline>,
@@ -83,11 +92,23 @@ pub async fn run(
     visibility: Duration,
     mut stop: watch::Receiver<bool>,
 ) {
+    let slots = Arc::new(Semaphore::new(CONCURRENCY));
+    let mut in_flight = JoinSet::new();
     loop {
         let stopping = *stop.borrow();
         let wait = if stopping { Duration::ZERO } else { POLL_WAIT };
+        let Ok(first) = slots.clone().acquire_owned().await else {
+            break;
+        };
+        let mut permits = vec![first];
+        while permits.len() < 10 {
+            match slots.clone().try_acquire_owned() {
+                Ok(p) => permits.push(p),
+                Err(_) => break,
+            }
+        }
         let received = tokio::select! {
-            r = pipeline.notify.receive(10, visibility, wait) => r,
+            r = pipeline.notify.receive(permits.len(), visibility, wait) => r,
             _ = stop.wait_for(|s| *s), if !stopping => continue,
         };
         let messages = match received {
@@ -99,30 +120,41 @@ pub async fn run(
             }
         };
         if messages.is_empty() && stopping {
+            break;
+        }
+        for (message, permit) in messages.into_iter().zip(permits) {
+            let (pipeline, notifier) = (pipeline.clone(), notifier.clone());
+            in_flight.spawn(async move {
+                deliver(&pipeline, &notifier, message).await;
+                drop(permit);
+            });
+        }
+        while in_flight.try_join_next().is_some() {}
+    }
+    while in_flight.join_next().await.is_some() {}
+}
+
+/// Delivers one notify message and deletes it, or leaves it for redelivery.
+async fn deliver(pipeline: &Pipeline, notifier: &LocalNotifier, message: Received) {
+    let result = match NotifyMessage::parse(&message.body) {
+        Ok(m) => notifier.notify(&m).await.map_err(|e| e.to_string()),
+        Err(e) => Err(format!("not a notify message: {e}")),
+    };
+    match result {
+        Ok(Notified::Delivered { sent, already }) => {
+            tracing::debug!(message_id = %message.id, ?sent, ?already, "notified");
+        }
+        Ok(Notified::Stale(why)) => {
+            tracing::info!(message_id = %message.id, why = %why, "not notified: the message no longer applies");
+        }
+        Err(e) => {
+            // Left for redelivery, so it reaches the notify queue's dead letters.
+            tracing::warn!(message_id = %message.id, error = %e, "notification failed; it is retried");
             return;
         }
-        for message in messages {
-            let result = match NotifyMessage::parse(&message.body) {
-                Ok(m) => notifier.notify(&m).await.map_err(|e| e.to_string()),
-                Err(e) => Err(format!("not a notify message: {e}")),
-            };
-            match result {
-                Ok(Notified::Delivered { sent, already }) => {
-                    tracing::debug!(message_id = %message.id, ?sent, ?already, "notified");
-                }
-                Ok(Notified::Stale(why)) => {
-                    tracing::info!(message_id = %message.id, why = %why, "not notified: the message no longer applies");
-                }
-                Err(e) => {
-                    // Left for redelivery, so it reaches the notify queue's dead letters.
-                    tracing::warn!(message_id = %message.id, error = %e, "notification failed; it is retried");
-                    continue;
-                }
-            }
-            pipeline.stats.notified();
-            if let Err(e) = pipeline.notify.delete(&message.receipt).await {
-                tracing::warn!(message_id = %message.id, error = %e, "notified, but the message was not deleted");
-            }
-        }
+    }
+    pipeline.stats.notified();
+    if let Err(e) = pipeline.notify.delete(&message.receipt).await {
+        tracing::warn!(message_id = %message.id, error = %e, "notified, but the message was not deleted");
     }
 }

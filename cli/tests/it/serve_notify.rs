@@ -88,6 +88,86 @@ async fn assignments_reach_the_configured_webhook_signed() {
     assert_eq!(got.lock().unwrap().len(), 1, "one lead, one notification");
 }
 
+/// A webhook that holds each request until three are in flight at once (or 5 s pass) and
+/// keeps the most it saw in flight.
+async fn gathering_receiver() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    #[derive(Clone)]
+    struct Gate {
+        barrier: Arc<tokio::sync::Barrier>,
+        now: Arc<AtomicUsize>,
+        most: Arc<AtomicUsize>,
+    }
+    let gate = Gate {
+        barrier: Arc::new(tokio::sync::Barrier::new(3)),
+        now: Arc::default(),
+        most: Arc::default(),
+    };
+    let most = gate.most.clone();
+    let app = axum::Router::new()
+        .fallback(|State(g): State<Gate>| async move {
+            let n = g.now.fetch_add(1, Ordering::SeqCst) + 1;
+            g.most.fetch_max(n, Ordering::SeqCst);
+            let _ = tokio::time::timeout(Duration::from_secs(5), g.barrier.wait()).await;
+            g.now.fetch_sub(1, Ordering::SeqCst);
+            "ok"
+        })
+        .with_state(gate);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, most)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_are_delivered_side_by_side() {
+    // One delivery at a time could not keep up with routing under load (each waits for its
+    // record's commit), so the notify queue grew in memory; deliveries now run together.
+    let dir = scratch("serve-notify-side-by-side");
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    let (url, most) = gathering_receiver().await;
+    std::fs::write(
+        data.join("notify.yaml"),
+        format!(
+            "channels:\n  crm: {{ type: webhook, url: \"{url}\", secret: s }}\ndefault: [crm]\n"
+        ),
+    )
+    .unwrap();
+    let options = ServeOptions {
+        port: 0,
+        intake_config: Some(intake_config(&dir)),
+        ..ServeOptions::new(&data)
+    };
+    let running = serve::start(options).await.unwrap();
+    let auth = format!("Bearer {API_KEY}");
+    for i in 0..3 {
+        let body = lead(&format!("buyer{i}@side-by-side.com"), "US").to_string();
+        let answer = http_client::request(
+            Method::POST,
+            &format!("{}/v1/leads", running.info.url),
+            &[
+                ("authorization", auth.as_str()),
+                ("content-type", "application/json"),
+            ],
+            Bytes::from(body),
+        )
+        .await
+        .unwrap();
+        assert_eq!(answer.status.as_u16(), 202);
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while most.load(std::sync::atomic::Ordering::SeqCst) < 3 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "at most {} deliveries were in flight at once",
+            most.load(std::sync::atomic::Ordering::SeqCst)
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    running.shutdown().await.unwrap();
+}
+
 /// Germany has a rep; any other country matches no rule and parks in triage.
 const PARKING_POLICY: &str = "\
 name: parking
