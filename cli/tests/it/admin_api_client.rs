@@ -19,7 +19,7 @@ use http::{HeaderMap, StatusCode};
 use serde_json::Value;
 use switchboard_cli::http_client;
 
-use crate::common::{demo_policy, path_str, scratch};
+use crate::common::{demo_policy, path_str, scratch, serve_on_loopback};
 use crate::server::{Server, intake_config};
 
 const KEY_ID: &str = "AKIDSWITCHBOARDTEST";
@@ -209,11 +209,7 @@ async fn admin_commands_sign_requests_for_an_iam_admin_api() {
 }
 
 async fn serve_gateway(gateway: Arc<Gateway>) -> SocketAddr {
-    let app = axum::Router::new().fallback(forward).with_state(gateway);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
+    serve_on_loopback(axum::Router::new().fallback(forward).with_state(gateway)).await
 }
 
 /// API Gateway's part: a request under `/v1/iam/admin` whose SigV4 signature matches the

@@ -67,3 +67,11 @@ pub fn apply_policy(dir: &Path, data: &Path, yaml: &str) {
         path_str(data),
     ]);
 }
+
+/// Serves `app` (a fake of an outside service) on a free loopback port; its address.
+pub async fn serve_on_loopback(app: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    addr
+}

@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use crate::common::{apply_policy, ok, path_str, scratch};
+use crate::common::{apply_policy, ok, path_str, scratch, serve_on_loopback as serve};
 
 const POLICY: &str = "\
 name: crm-sync
@@ -22,13 +22,6 @@ reps:
 pools: [ { id: p, members: [ana, bo, dee] } ]
 rules: [ { id: r, pool: p } ]
 ";
-
-async fn serve(app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    addr
-}
 
 fn bearer(headers: &HeaderMap, token: &str) -> bool {
     headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {token}"))

@@ -15,6 +15,7 @@ use switchboard_routing::PolicyDocument;
 use switchboard_store::{LeadStatus, LeadStore, PolicyStore};
 
 use crate::common::scratch;
+use crate::server::post_lead_to;
 
 const API_KEY: &str = "booking-api-key";
 const FORM_TOKEN: &str = "booking-form-token";
@@ -87,20 +88,7 @@ fn person(email: &str, country: &str) -> Value {
 }
 
 async fn post_api(running: &Running, body: &Value) -> (u16, Value) {
-    let auth = format!("Bearer {API_KEY}");
-    let answer = http_client::request(
-        Method::POST,
-        &format!("{}/v1/leads", running.info.url),
-        &[
-            ("authorization", auth.as_str()),
-            ("content-type", "application/json"),
-        ],
-        Bytes::from(body.to_string()),
-    )
-    .await
-    .unwrap();
-    let json = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
-    (answer.status.as_u16(), json)
+    post_lead_to(running, API_KEY, body).await
 }
 
 /// A browser's form post; the status and the `Location` it is sent to.

@@ -9,10 +9,10 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use http::Method;
 use switchboard_cli::http_client;
-use switchboard_cli::serve::{self, ServeOptions};
+use switchboard_cli::serve::{self, Running, ServeOptions};
 
-use crate::common::{apply_policy, scratch};
-use crate::server::{API_KEY, intake_config, lead, lead_id};
+use crate::common::{apply_policy, scratch, serve_on_loopback};
+use crate::server::{API_KEY, intake_config, lead, lead_id, post_lead_to};
 
 type Got = Arc<Mutex<Vec<(HeaderMap, Bytes)>>>;
 
@@ -26,21 +26,19 @@ async fn receiver() -> (String, Got) {
             },
         )
         .with_state(got.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let url = format!("http://{}/hook", serve_on_loopback(app).await);
     (url, got)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn assignments_reach_the_configured_webhook_signed() {
-    let dir = scratch("serve-notify-webhook");
+/// `switchboard serve` in a fresh scratch directory `name`, the demo policy, every
+/// notification to one webhook signed with `secret`.
+async fn serve_to_webhook(name: &str, url: &str, secret: &str) -> Running {
+    let dir = scratch(name);
     let data = dir.join("data");
     std::fs::create_dir_all(&data).unwrap();
-    let (url, got) = receiver().await;
     std::fs::write(
         data.join("notify.yaml"),
-        format!("channels:\n  crm: {{ type: webhook, url: \"{url}\", secret: local-secret }}\ndefault: [crm]\n"),
+        format!("channels:\n  crm: {{ type: webhook, url: \"{url}\", secret: {secret} }}\ndefault: [crm]\n"),
     )
     .unwrap();
     let options = ServeOptions {
@@ -48,21 +46,15 @@ async fn assignments_reach_the_configured_webhook_signed() {
         intake_config: Some(intake_config(&dir)),
         ..ServeOptions::new(&data)
     };
-    let running = serve::start(options).await.unwrap();
-    let auth = format!("Bearer {API_KEY}");
-    let body = lead("buyer@notify-e2e.com", "US").to_string();
-    let answer = http_client::request(
-        Method::POST,
-        &format!("{}/v1/leads", running.info.url),
-        &[
-            ("authorization", auth.as_str()),
-            ("content-type", "application/json"),
-        ],
-        Bytes::from(body),
-    )
-    .await
-    .unwrap();
-    assert_eq!(answer.status.as_u16(), 202);
+    serve::start(options).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assignments_reach_the_configured_webhook_signed() {
+    let (url, got) = receiver().await;
+    let running = serve_to_webhook("serve-notify-webhook", &url, "local-secret").await;
+    let (status, _) = post_lead_to(&running, API_KEY, &lead("buyer@notify-e2e.com", "US")).await;
+    assert_eq!(status, 202);
 
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     let (headers, body) = loop {
@@ -113,9 +105,7 @@ async fn gathering_receiver() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
             "ok"
         })
         .with_state(gate);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/hook", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let url = format!("http://{}/hook", serve_on_loopback(app).await);
     (url, most)
 }
 
@@ -123,38 +113,11 @@ async fn gathering_receiver() -> (String, Arc<std::sync::atomic::AtomicUsize>) {
 async fn notifications_are_delivered_side_by_side() {
     // One delivery at a time could not keep up with routing under load (each waits for its
     // record's commit), so the notify queue grew in memory; deliveries now run together.
-    let dir = scratch("serve-notify-side-by-side");
-    let data = dir.join("data");
-    std::fs::create_dir_all(&data).unwrap();
     let (url, most) = gathering_receiver().await;
-    std::fs::write(
-        data.join("notify.yaml"),
-        format!(
-            "channels:\n  crm: {{ type: webhook, url: \"{url}\", secret: s }}\ndefault: [crm]\n"
-        ),
-    )
-    .unwrap();
-    let options = ServeOptions {
-        port: 0,
-        intake_config: Some(intake_config(&dir)),
-        ..ServeOptions::new(&data)
-    };
-    let running = serve::start(options).await.unwrap();
-    let auth = format!("Bearer {API_KEY}");
+    let running = serve_to_webhook("serve-notify-side-by-side", &url, "s").await;
     for i in 0..3 {
-        let body = lead(&format!("buyer{i}@side-by-side.com"), "US").to_string();
-        let answer = http_client::request(
-            Method::POST,
-            &format!("{}/v1/leads", running.info.url),
-            &[
-                ("authorization", auth.as_str()),
-                ("content-type", "application/json"),
-            ],
-            Bytes::from(body),
-        )
-        .await
-        .unwrap();
-        assert_eq!(answer.status.as_u16(), 202);
+        let body = lead(&format!("buyer{i}@side-by-side.com"), "US");
+        assert_eq!(post_lead_to(&running, API_KEY, &body).await.0, 202);
     }
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     while most.load(std::sync::atomic::Ordering::SeqCst) < 3 {
@@ -204,20 +167,10 @@ async fn a_parked_lead_reaches_its_pools_channel_once() {
         ..ServeOptions::new(&data)
     };
     let running = serve::start(options).await.unwrap();
-    let auth = format!("Bearer {API_KEY}");
-    let answer = http_client::request(
-        Method::POST,
-        &format!("{}/v1/leads", running.info.url),
-        &[
-            ("authorization", auth.as_str()),
-            ("content-type", "application/json"),
-        ],
-        Bytes::from(lead("buyer@parked-e2e.com", "FR").to_string()),
-    )
-    .await
-    .unwrap();
-    assert_eq!(answer.status.as_u16(), 202);
-    let id = lead_id(&serde_json::from_slice(&answer.body).unwrap());
+    let (status, answer) =
+        post_lead_to(&running, API_KEY, &lead("buyer@parked-e2e.com", "FR")).await;
+    assert_eq!(status, 202);
+    let id = lead_id(&answer);
 
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     let body = loop {
@@ -306,9 +259,7 @@ async fn fake_hubspot() -> (String, Got) {
             ),
         )
         .with_state(got.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let url = format!("http://{}", serve_on_loopback(app).await);
     (url, got)
 }
 
@@ -331,19 +282,8 @@ async fn an_assignment_is_written_to_hubspot_as_the_owner() {
         ..ServeOptions::new(&data)
     };
     let running = serve::start(options).await.unwrap();
-    let auth = format!("Bearer {API_KEY}");
-    let answer = http_client::request(
-        Method::POST,
-        &format!("{}/v1/leads", running.info.url),
-        &[
-            ("authorization", auth.as_str()),
-            ("content-type", "application/json"),
-        ],
-        Bytes::from(lead("buyer@crm-e2e.com", "US").to_string()),
-    )
-    .await
-    .unwrap();
-    assert_eq!(answer.status.as_u16(), 202);
+    let (status, _) = post_lead_to(&running, API_KEY, &lead("buyer@crm-e2e.com", "US")).await;
+    assert_eq!(status, 202);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     let (headers, body) = loop {
         if let Some(first) = creates.lock().unwrap().first().cloned() {
@@ -398,20 +338,10 @@ async fn a_hubspot_touch_on_the_written_contact_accepts_the_lead() {
     };
     let running = serve::start(options).await.unwrap();
     let url = &running.info.url;
-    let auth = format!("Bearer {API_KEY}");
-    let answer = http_client::request(
-        Method::POST,
-        &format!("{url}/v1/leads"),
-        &[
-            ("authorization", auth.as_str()),
-            ("content-type", "application/json"),
-        ],
-        Bytes::from(lead("touched@crm-e2e.com", "US").to_string()),
-    )
-    .await
-    .unwrap();
-    assert_eq!(answer.status.as_u16(), 202);
-    let id = lead_id(&serde_json::from_slice(&answer.body).unwrap());
+    let (status, answer) =
+        post_lead_to(&running, API_KEY, &lead("touched@crm-e2e.com", "US")).await;
+    assert_eq!(status, 202);
+    let id = lead_id(&answer);
 
     // HubSpot signs the URL it calls; without `public_url` that is rebuilt as https on the
     // request's host.
@@ -503,9 +433,7 @@ async fn serve_syncs_the_crms_accounts_at_start() {
                                "hs_lastmodifieddate": "2026-06-01T10:00:00.000Z"}}]}))
         }),
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let base = format!("http://{}", serve_on_loopback(app).await);
     std::fs::write(
         data.join("notify.yaml"),
         format!("channels:\n  hubspot: {{ type: hubspot, token: pat-local, api_url: \"{base}\", sync_accounts: true }}\nalways: [hubspot]\n"),

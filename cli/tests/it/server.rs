@@ -174,6 +174,29 @@ impl Drop for Server {
     }
 }
 
+/// POSTs `body` to an in-process server's `/v1/leads` with the source secret `key`: the
+/// status and the JSON answer (`null` when there is none).
+pub async fn post_lead_to(
+    running: &switchboard_cli::serve::Running,
+    key: &str,
+    body: &Value,
+) -> (u16, Value) {
+    let auth = format!("Bearer {key}");
+    let answer = http_client::request(
+        Method::POST,
+        &format!("{}/v1/leads", running.info.url),
+        &[
+            ("authorization", auth.as_str()),
+            ("content-type", "application/json"),
+        ],
+        Bytes::from(body.to_string()),
+    )
+    .await
+    .unwrap();
+    let json = serde_json::from_slice(&answer.body).unwrap_or(Value::Null);
+    (answer.status.as_u16(), json)
+}
+
 /// A lead for the generic API.
 pub fn lead(email: &str, country: &str) -> Value {
     serde_json::json!({

@@ -478,7 +478,7 @@ pub fn gate(
     let keeps_band = |i: usize| band.keeps_after(i, eligible);
     let paced = |i: usize| estimates[i].mean - PACE * band.position(i);
     let base_est = &estimates[base];
-    // The credible departure with the best estimate; else the strongest case against the
+    // The credible departure with the best paced estimate; else the strongest case against the
     // base pick, held back by the band or by the evidence.
     let mut depart: Option<(usize, f64)> = None;
     let mut held_by_band: Option<f64> = None;
