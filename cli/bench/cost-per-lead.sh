@@ -54,6 +54,9 @@ k_routed="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["routed_
 leads=$((leads + done_count))
 
 store_bytes="$(stat -c %s "$work/data/switchboard.redb")"
+# The file grows ahead of its pages (redb doubles it up to 4 GiB); the part never written is
+# sparse, so the blocks allocated are what the store takes on disk.
+store_blocks=$(($(stat -c %b "$work/data/switchboard.redb") * $(stat -c %B "$work/data/switchboard.redb")))
 rss="$(awk '/VmRSS/ {print $2}' "/proc/$server/status")"
 hwm="$(awk '/VmHWM/ {print $2}' "/proc/$server/status")"
 
@@ -64,5 +67,5 @@ echo "| floor: server CPU per GET /healthz ($healthz_n requests) | $healthz_us �
 echo "| server CPU per lead at saturation ($sat_n leads, $sat_rate/s accepted) | $sat_us µs ($(python3 -c "print(round($sat_us / $healthz_us, 1))")× healthz) |"
 echo "| server CPU per lead at 1,000/s, every lead followed ($k_n leads) | $k_us µs ($(python3 -c "print(round($k_us / $healthz_us, 1))")× healthz) |"
 echo "| POST → stored decision at 1,000/s, p50 / p99 | $k_routed ms |"
-echo "| store file per lead ($leads leads) | $((store_bytes / leads)) bytes |"
+echo "| store per lead ($leads leads): file size / blocks on disk | $((store_bytes / leads)) / $((store_blocks / leads)) bytes |"
 echo "| resident memory now / peak | $((rss / 1024)) / $((hwm / 1024)) MB |"

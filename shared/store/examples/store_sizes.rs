@@ -1,6 +1,8 @@
 //! Where an embedded store file's bytes go, per table: entries, key and value bytes, pages.
 //!
-//!   cargo run --release -p switchboard-store --example store_sizes -- PATH/TO/switchboard.redb
+//!   cargo run --release -p switchboard-store --example store_sizes -- PATH/TO/switchboard.redb [TABLE]
+//!
+//! With a TABLE, also prints that table's first value (unpacked) and its stored size.
 //!
 //! Used by the hot-path measurements (docs/BENCHMARKS.md, "Cost per lead") to see which
 //! records make a stored lead's bytes. Opens the file read-only in effect: nothing is written.
@@ -54,5 +56,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         file_bytes / leads.max(1),
         (keys_total + values_total) / leads.max(1)
     );
+    drop(txn);
+    // The file's pages as the allocator sees them: what the tables hold, what the store's
+    // own bookkeeping holds, and what is allocated but free.
+    let write = db.begin_write()?;
+    let stats = write.stats()?;
+    println!(
+        "allocated pages {} ({} bytes each): leaf {}, branch {}, tree height {}; stored leaf bytes {}, metadata bytes {}, fragmented bytes {}",
+        stats.allocated_pages(),
+        stats.page_size(),
+        stats.leaf_pages(),
+        stats.branch_pages(),
+        stats.tree_height(),
+        stats.stored_bytes(),
+        stats.metadata_bytes(),
+        stats.fragmented_bytes()
+    );
+    write.abort()?;
+    if let Some(table) = std::env::args().nth(2) {
+        // One value of the named table, unpacked (`switchboard_store::packed`).
+        let txn = db.begin_read()?;
+        let def: TableDefinition<&str, &[u8]> = TableDefinition::new(&table);
+        if let Some(row) = txn.open_table(def)?.iter()?.next() {
+            let (key, value) = row?;
+            println!(
+                "{:?} => {}",
+                key.value(),
+                String::from_utf8_lossy(value.value())
+            );
+        }
+    }
     Ok(())
 }

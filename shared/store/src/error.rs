@@ -54,6 +54,12 @@ impl From<serde_json::Error> for StoreError {
     }
 }
 
+impl From<crate::packed::UnpackError> for StoreError {
+    fn from(e: crate::packed::UnpackError) -> Self {
+        StoreError::Invalid(format!("stored value does not unpack: {e}"))
+    }
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// An error with its whole cause chain, `: `-separated: the SDK's (and hyper's) `Display`

@@ -19,6 +19,7 @@ pub mod embedded;
 pub mod enrichment;
 mod error;
 mod notify_message;
+pub mod packed;
 mod policy_cache;
 pub mod ports;
 pub mod report_facts;

@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use redb::ReadableDatabase;
 
 use super::EmbeddedStore;
-use super::tables::{AUDIT, audit_key, db_err, get_json, put_json};
+use super::tables::{AUDIT, audit_key, db_err, decode, get_json, put_json};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::audit::{AuditCursor, AuditEntry, AuditLog, AuditPage, audit_request};
 use crate::ports::lead_index::time_key;
@@ -71,7 +71,7 @@ impl AuditLog for EmbeddedStore {
                     break;
                 }
                 let (_, value) = row.map_err(db_err)?;
-                found.push(serde_json::from_slice(value.value())?);
+                found.push(decode(value.value())?);
             }
             Ok(AuditPage::from_read(found, limit))
         })

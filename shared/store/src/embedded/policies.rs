@@ -5,7 +5,7 @@ use redb::{ReadableDatabase, ReadableTable};
 use switchboard_routing::PolicyDocument;
 
 use super::EmbeddedStore;
-use super::tables::{POLICY_POINTERS, POLICY_VERSIONS, db_err, get_json, put_json};
+use super::tables::{POLICY_POINTERS, POLICY_VERSIONS, db_err, decode, encode, get_json, put_json};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::policies::{ActivePolicy, PolicyStore, PolicySummary, PolicyVersion};
 
@@ -33,7 +33,7 @@ impl PolicyStore for EmbeddedStore {
                 created_at: now,
                 note,
             };
-            let bytes = serde_json::to_vec(&stored)?;
+            let bytes = encode(&stored)?;
             versions
                 .insert(stored.version, bytes.as_slice())
                 .map_err(db_err)?;
@@ -47,7 +47,7 @@ impl PolicyStore for EmbeddedStore {
             let txn = db.begin_read().map_err(db_err)?;
             let versions = txn.open_table(POLICY_VERSIONS).map_err(db_err)?;
             match versions.get(version).map_err(db_err)? {
-                Some(v) => Ok(Some(serde_json::from_slice(v.value())?)),
+                Some(v) => Ok(Some(decode(v.value())?)),
                 None => Ok(None),
             }
         })
@@ -99,7 +99,7 @@ impl PolicyStore for EmbeddedStore {
             let mut out = Vec::new();
             for row in versions.iter().map_err(db_err)? {
                 let (_, v) = row.map_err(db_err)?;
-                let pv: PolicyVersion = serde_json::from_slice(v.value())?;
+                let pv: PolicyVersion = decode(v.value())?;
                 out.push(PolicySummary {
                     version: pv.version,
                     created_at: pv.created_at,

@@ -12,7 +12,7 @@ use switchboard_routing::{PoolId, RepId};
 use super::EmbeddedStore;
 use super::tables::{
     ASSIGNMENTS, DECISIONS, DUE, LEADS, LeadIndexes, OPEN_BY_REP, POOLS, REP_OUTCOMES, REPS,
-    db_err, decision_key, due_key, get_json, pair_key, put_json, put_lead, put_text,
+    db_err, decision_key, decode, due_key, get_json, pair_key, put_json, put_lead, put_text,
     records_indexed, remove,
 };
 use crate::apply::{Apply, pool_change_holds, rep_after, rep_change_holds};
@@ -173,7 +173,7 @@ impl RoutingState for EmbeddedStore {
             let mut out = Vec::new();
             for row in t.range(from.as_str()..to.as_str()).map_err(db_err)? {
                 let (_, v) = row.map_err(db_err)?;
-                out.push(serde_json::from_slice(v.value())?);
+                out.push(decode(v.value())?);
             }
             Ok(out)
         })
@@ -197,7 +197,7 @@ impl RoutingState for EmbeddedStore {
             let mut decisions = Vec::new();
             for row in t.range(from.as_str()..to.as_str()).map_err(db_err)? {
                 let (_, v) = row.map_err(db_err)?;
-                decisions.push(serde_json::from_slice(v.value())?);
+                decisions.push(decode(v.value())?);
             }
             Ok(Some(LeadRouting {
                 lead,

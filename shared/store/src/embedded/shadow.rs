@@ -7,7 +7,9 @@ use jiff::Timestamp;
 use redb::ReadableDatabase;
 
 use super::EmbeddedStore;
-use super::tables::{POLICY_POINTERS, SHADOW_DECISIONS, audit_key, db_err, get_json, put_json};
+use super::tables::{
+    POLICY_POINTERS, SHADOW_DECISIONS, audit_key, db_err, decode, get_json, put_json,
+};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::lead_index::time_key;
 use crate::ports::policies::{ActivePolicy, PolicyStore};
@@ -107,7 +109,7 @@ impl EmbeddedStore {
                     break;
                 }
                 let (_, value) = row.map_err(db_err)?;
-                found.push(serde_json::from_slice(value.value())?);
+                found.push(decode(value.value())?);
             }
             Ok(found)
         })

@@ -17,12 +17,17 @@
 //! - Nor do the sync marks (`sync_marks`) and the delivery failures (`delivery_failures`):
 //!   an empty table is a sync that never ran and deliveries that never failed.
 //!
+//! - Nor do packed values (`crate::packed`): plain JSON written before reads as it is, and
+//!   a record is packed when it is next written.
+//!
 //! Every step is idempotent (entries are re-added under the keys they already have), so
 //! a file of any earlier version takes the same pass.
 
 use redb::{ReadableTable, WriteTransaction};
 
-use super::tables::{IDEMPOTENCY, LEADS, LeadIndexes, META, db_err, get_text, put_text, remove};
+use super::tables::{
+    IDEMPOTENCY, LEADS, LeadIndexes, META, db_err, decode, get_text, put_text, remove,
+};
 use crate::error::StoreResult;
 use crate::ports::leads::StoredLead;
 
@@ -45,7 +50,7 @@ pub fn upgrade(txn: &WriteTransaction) -> StoreResult<()> {
     let mut stored = Vec::new();
     for row in leads.iter().map_err(db_err)? {
         let (k, v) = row.map_err(db_err)?;
-        let Ok(lead) = serde_json::from_slice::<StoredLead>(v.value()) else {
+        let Ok(lead) = decode::<StoredLead>(v.value()) else {
             tracing::warn!(
                 lead_id = k.value(),
                 "stored lead does not decode; left as it is"
@@ -83,7 +88,6 @@ mod tests {
 
     use super::*;
     use crate::embedded::EmbeddedStore;
-    use crate::embedded::tables::put_json;
     use crate::ports::lead_index::LeadIndex;
     use crate::ports::leads::{LeadStatus, LeadStore};
 
@@ -133,7 +137,11 @@ mod tests {
                         stored("triage", LeadStatus::Parked, at),
                         stored("email-claim:ab12:0", LeadStatus::Received, at),
                     ] {
-                        put_json(&mut leads, &lead.lead.id, &lead).unwrap();
+                        // Earlier versions stored plain JSON (no packing).
+                        let json = serde_json::to_vec(&lead).unwrap();
+                        leads
+                            .insert(lead.lead.id.as_str(), json.as_slice())
+                            .unwrap();
                         put_text(&mut keys, &lead.idempotency_key, &lead.lead.id).unwrap();
                     }
                     if let Some(layout) = layout {
