@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use redb::ReadableDatabase;
 
 use super::EmbeddedStore;
-use super::tables::{AUDIT, audit_key, db_err, decode, get_json, put_json};
+use super::tables::{AUDIT, audit_key, db_err, decode_under, get_json, put_json};
 use crate::error::{StoreError, StoreResult};
 use crate::ports::audit::{AuditCursor, AuditEntry, AuditLog, AuditPage, audit_request};
 use crate::ports::lead_index::time_key;
@@ -70,8 +70,8 @@ impl AuditLog for EmbeddedStore {
                 if found.len() > limit {
                     break;
                 }
-                let (_, value) = row.map_err(db_err)?;
-                found.push(decode(value.value())?);
+                let (key, value) = row.map_err(db_err)?;
+                found.push(decode_under(key.value(), value.value())?);
             }
             Ok(AuditPage::from_read(found, limit))
         })

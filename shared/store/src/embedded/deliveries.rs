@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition, TableError};
 
 use super::EmbeddedStore;
-use super::tables::{DELIVERY_FAILURES, db_err, decode, put_json};
+use super::tables::{DELIVERY_FAILURES, db_err, decode_under, put_json};
 use crate::error::StoreResult;
 use crate::ports::deliveries::{DeliveryFailure, DeliveryKey, DeliveryLog};
 
@@ -124,7 +124,7 @@ impl DeliveryLog for EmbeddedStore {
                 {
                     continue;
                 }
-                found.push(decode::<DeliveryFailure>(value.value())?);
+                found.push(decode_under::<DeliveryFailure>(key.value(), value.value())?);
             }
             found.sort_by(|a, b| {
                 (&a.assignment_id, &a.kind, &a.channel).cmp(&(

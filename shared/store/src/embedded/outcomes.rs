@@ -10,7 +10,7 @@ use switchboard_routing::{DecisionRecord, RepId};
 
 use super::EmbeddedStore;
 use super::tables::{
-    ASSIGNMENTS, DECISIONS, REP_OUTCOMES, db_err, decision_key, decode, get_json, put_json,
+    ASSIGNMENTS, DECISIONS, REP_OUTCOMES, db_err, decision_key, decode_under, get_json, put_json,
 };
 use crate::error::StoreResult;
 use crate::ports::outcomes::{OutcomeRecord, OutcomeStore, Recounted, counts_as_won};
@@ -62,8 +62,8 @@ fn recount_in(txn: &WriteTransaction) -> StoreResult<Recounted> {
     let mut done = Recounted::default();
     let mut counted: BTreeMap<String, RepOutcomes> = BTreeMap::new();
     for row in assignments.iter().map_err(db_err)? {
-        let (_, v) = row.map_err(db_err)?;
-        let a: Assignment = decode(v.value())?;
+        let (k, v) = row.map_err(db_err)?;
+        let a: Assignment = decode_under(k.value(), v.value())?;
         done.leads += 1;
         if a.status != AssignmentStatus::Closed {
             continue;

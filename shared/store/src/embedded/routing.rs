@@ -12,7 +12,7 @@ use switchboard_routing::{PoolId, RepId};
 use super::EmbeddedStore;
 use super::tables::{
     ASSIGNMENTS, DECISIONS, DUE, LEADS, LeadIndexes, OPEN_BY_REP, POOLS, REP_OUTCOMES, REPS,
-    db_err, decision_key, decode, due_key, get_json, pair_key, put_json, put_lead, put_text,
+    db_err, decision_key, decode_under, due_key, get_json, pair_key, put_json, put_lead, put_text,
     records_indexed, remove,
 };
 use crate::apply::{Apply, pool_change_holds, rep_after, rep_change_holds};
@@ -172,8 +172,8 @@ impl RoutingState for EmbeddedStore {
             let to = format!("{lead_id}\u{1}");
             let mut out = Vec::new();
             for row in t.range(from.as_str()..to.as_str()).map_err(db_err)? {
-                let (_, v) = row.map_err(db_err)?;
-                out.push(decode(v.value())?);
+                let (k, v) = row.map_err(db_err)?;
+                out.push(decode_under(k.value(), v.value())?);
             }
             Ok(out)
         })
@@ -196,8 +196,8 @@ impl RoutingState for EmbeddedStore {
             let to = format!("{lead_id}\u{1}");
             let mut decisions = Vec::new();
             for row in t.range(from.as_str()..to.as_str()).map_err(db_err)? {
-                let (_, v) = row.map_err(db_err)?;
-                decisions.push(decode(v.value())?);
+                let (k, v) = row.map_err(db_err)?;
+                decisions.push(decode_under(k.value(), v.value())?);
             }
             Ok(Some(LeadRouting {
                 lead,

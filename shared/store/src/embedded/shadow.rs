@@ -8,7 +8,7 @@ use redb::ReadableDatabase;
 
 use super::EmbeddedStore;
 use super::tables::{
-    POLICY_POINTERS, SHADOW_DECISIONS, audit_key, db_err, decode, get_json, put_json,
+    POLICY_POINTERS, SHADOW_DECISIONS, audit_key, db_err, decode_under, get_json, put_json,
 };
 use crate::error::{StoreError, StoreResult};
 use crate::ports::lead_index::time_key;
@@ -108,8 +108,8 @@ impl EmbeddedStore {
                 if found.len() >= limit {
                     break;
                 }
-                let (_, value) = row.map_err(db_err)?;
-                found.push(decode(value.value())?);
+                let (key, value) = row.map_err(db_err)?;
+                found.push(decode_under(key.value(), value.value())?);
             }
             Ok(found)
         })

@@ -4,11 +4,15 @@
 //! dictionary, a third of the bytes); values written before packing are plain JSON and read
 //! the same. Keys that combine two ids separate them with NUL, which ids never contain.
 
-use redb::{Database, ReadableDatabase, ReadableTable, Table, TableDefinition, WriteTransaction};
+use redb::{
+    Database, ReadableDatabase, ReadableTable, Table, TableDefinition, TableHandle,
+    WriteTransaction,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::error::{StoreError, StoreResult};
+use crate::packed::Kind;
 use crate::ports::lead_index::time_key;
 use crate::ports::leads::{LeadStatus, StoredLead};
 
@@ -153,23 +157,53 @@ pub fn get_json<T: DeserializeOwned>(
     key: &str,
 ) -> StoreResult<Option<T>> {
     match table.get(key).map_err(db_err)? {
-        Some(v) => Ok(Some(decode(v.value())?)),
+        Some(v) => Ok(Some(decode_under(key, v.value())?)),
         None => Ok(None),
     }
 }
 
-/// A stored value (packed or plain JSON) as `T`.
+/// The id a value stored under `key` is packed without (`crate::packed::pack_under`): the
+/// key's first part, a lead id for the leads, assignments and decisions.
+fn key_id(key: &str) -> &str {
+    key.split('\0').next().unwrap_or(key)
+}
+
+/// A value stored under `key` by [`put_json`] (packed or plain JSON) as `T`.
+pub fn decode_under<T: DeserializeOwned>(key: &str, stored: &[u8]) -> StoreResult<T> {
+    Ok(serde_json::from_slice(&crate::packed::unpack_under(
+        stored,
+        key_id(key),
+    )?)?)
+}
+
+/// A value stored by [`encode`] (under a key that is not text) as `T`.
 pub fn decode<T: DeserializeOwned>(stored: &[u8]) -> StoreResult<T> {
     Ok(serde_json::from_slice(&crate::packed::unpack(stored)?)?)
 }
 
-/// `value` as stored: its JSON, packed.
+/// `value` as stored under a key that is not text: its JSON, packed.
 pub fn encode<T: Serialize>(value: &T) -> StoreResult<Vec<u8>> {
+    Ok(crate::packed::pack(to_json(value)?, Kind::General))
+}
+
+/// The dictionary a table's values are packed against.
+fn kind_of(table: &str) -> Kind {
+    if table == LEADS.name() {
+        Kind::Lead
+    } else if table == DECISIONS.name() || table == SHADOW_DECISIONS.name() {
+        Kind::Decision
+    } else if table == ASSIGNMENTS.name() {
+        Kind::Assignment
+    } else {
+        Kind::General
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> StoreResult<Vec<u8>> {
     // Encoding a value of ours cannot fail short of a bug; it is a backend error so the
     // group commit treats it as one that may follow a write (see `writer`).
-    let json = serde_json::to_vec(value)
-        .map_err(|e| StoreError::backend_from("cannot encode a stored value", e))?;
-    Ok(crate::packed::pack(json))
+    serde_json::to_vec(value)
+        .map_err(|e| StoreError::backend_from("cannot encode a stored value", e))
 }
 
 pub fn get_text(
@@ -189,9 +223,8 @@ pub fn put_json<T: Serialize>(
     key: &str,
     value: &T,
 ) -> StoreResult<()> {
-    table
-        .insert(key, encode(value)?.as_slice())
-        .map_err(db_err)?;
+    let packed = crate::packed::pack_under(to_json(value)?, key_id(key), kind_of(table.name()));
+    table.insert(key, packed.as_slice()).map_err(db_err)?;
     Ok(())
 }
 
@@ -367,7 +400,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn records_are_stored_packed_and_read_back() {
+    fn records_are_stored_packed_without_their_key_and_read_back() {
         let path = switchboard_testkit::temp_db();
         let db = Database::create(&path).unwrap();
         let assignment: crate::ports::routing::Assignment = serde_json::from_str(
@@ -379,8 +412,11 @@ mod tests {
         let txn = db.begin_write().unwrap();
         {
             let mut table = txn.open_table(ASSIGNMENTS).unwrap();
-            put_json(&mut table, "a", &assignment).unwrap();
-            let stored = table.get("a").unwrap().unwrap().value().to_vec();
+            let key = assignment.lead_id.clone();
+            put_json(&mut table, &key, &assignment).unwrap();
+            let stored = table.get(key.as_str()).unwrap().unwrap().value().to_vec();
+            // Stored without the lead id its key holds: not readable without the key.
+            assert!(crate::packed::unpack(&stored).is_err());
             let json = serde_json::to_vec(&assignment).unwrap();
             assert!(
                 stored.len() * 2 < json.len(),
@@ -388,7 +424,7 @@ mod tests {
                 stored.len(),
                 json.len()
             );
-            assert_eq!(get_json(&table, "a").unwrap(), Some(assignment));
+            assert_eq!(get_json(&table, &key).unwrap(), Some(assignment));
         }
         txn.abort().unwrap();
     }

@@ -26,7 +26,7 @@
 use redb::{ReadableTable, WriteTransaction};
 
 use super::tables::{
-    IDEMPOTENCY, LEADS, LeadIndexes, META, db_err, decode, get_text, put_text, remove,
+    IDEMPOTENCY, LEADS, LeadIndexes, META, db_err, decode_under, get_text, put_text, remove,
 };
 use crate::error::StoreResult;
 use crate::ports::leads::StoredLead;
@@ -50,7 +50,7 @@ pub fn upgrade(txn: &WriteTransaction) -> StoreResult<()> {
     let mut stored = Vec::new();
     for row in leads.iter().map_err(db_err)? {
         let (k, v) = row.map_err(db_err)?;
-        let Ok(lead) = decode::<StoredLead>(v.value()) else {
+        let Ok(lead) = decode_under::<StoredLead>(k.value(), v.value()) else {
             tracing::warn!(
                 lead_id = k.value(),
                 "stored lead does not decode; left as it is"
