@@ -10,7 +10,9 @@
 # measures, from the server's own /proc counters:
 #   - the floor: server CPU per `GET /healthz` at HEALTHZ_RATE (default 5000/s);
 #   - server CPU per lead at saturation (SATURATION_RATE offered, default 8000/s, no lead
-#     followed), counted until the server is idle again, so routing's work is included;
+#     followed), counted until the server is idle again, so routing's work is included,
+#     and how long after the last 202 the last decision was stored (the routing queue
+#     empty, read every millisecond from GET /v1/admin/stats);
 #   - server CPU per lead at 1,000 leads/s with every lead followed to its decision;
 #   - store bytes per lead, resident memory now and at its peak.
 # Each phase runs for DURATION (default 10s). The load tool runs on the same cores.
@@ -41,7 +43,9 @@ start="$(cpu)"; load --healthz --rate "${HEALTHZ_RATE:-5000}"; settle
 healthz_us="$(per "$start" "$(cpu)" "$done_count")"
 healthz_n="$done_count"
 
-start="$(cpu)"; load --rate "${SATURATION_RATE:-8000}" --follow-every 0; settle
+token="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["viewer_token"])' "$work/data/serve.json")"
+start="$(cpu)"; load --rate "${SATURATION_RATE:-8000}" --follow-every 0 --stats-token "$token"; settle
+sat_lag="$(python3 -c 'import json,sys; l=json.load(open(sys.argv[1])).get("lag_ms"); print("%.1f ms" % l if l is not None else "not within 10 s")' "$work/report.json")"
 sat_us="$(per "$start" "$(cpu)" "$done_count")"
 sat_n="$done_count"
 sat_rate="$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["accepted_per_s"]))' "$work/report.json")"
@@ -65,6 +69,7 @@ echo "| figure | value |"
 echo "|---|---|"
 echo "| floor: server CPU per GET /healthz ($healthz_n requests) | $healthz_us µs |"
 echo "| server CPU per lead at saturation ($sat_n leads, $sat_rate/s accepted) | $sat_us µs ($(python3 -c "print(round($sat_us / $healthz_us, 1))")× healthz) |"
+echo "| at saturation: last decision stored after the last 202 | $sat_lag |"
 echo "| server CPU per lead at 1,000/s, every lead followed ($k_n leads) | $k_us µs ($(python3 -c "print(round($k_us / $healthz_us, 1))")× healthz) |"
 echo "| POST → stored decision at 1,000/s, p50 / p99 | $k_routed ms |"
 echo "| store per lead ($leads leads): file size / blocks on disk | $((store_bytes / leads)) / $((store_blocks / leads)) bytes |"

@@ -47,6 +47,10 @@ pub struct LoadOptions {
     /// instead of the JSON API: "accepted" is then POST to the form's `303` (a booking
     /// source's redirect to the rep's link or the thank-you page), and nothing is followed.
     pub form: Option<String>,
+    /// A token that reads `GET /v1/admin/stats` (serve.json's `viewer_token`): after the
+    /// last 202, the run watches the routing queue until it is empty, which is when the
+    /// last decision was stored, whichever lead it was ([`LoadReport::lag_ms`]).
+    pub stats_token: Option<String>,
 }
 
 /// Latency percentiles in milliseconds.
@@ -100,6 +104,10 @@ pub struct LoadReport {
     pub sent_late: u64,
     /// After the last 202: until the last accepted lead's decision was stored.
     pub drain_ms: Option<f64>,
+    /// After the last 202: until the routing queue was empty, i.e. the last decision was
+    /// stored, whichever lead it was (with `stats_token`; read every millisecond).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lag_ms: Option<f64>,
     /// Form runs: how many redirects went to each location (its query left out, since it
     /// carries the prefilled name and email).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
@@ -204,6 +212,16 @@ pub async fn run(options: LoadOptions) -> Result<LoadReport, ClientError> {
         let _ = t.await;
     }
     let s = std::mem::take(&mut *samples.lock().await);
+    // First the queue, which the follow below would otherwise wait out.
+    let lag_ms = match (&options.stats_token, s.last_accept) {
+        (Some(token), Some(last)) if !options.healthz && options.form.is_none() => {
+            let mut conn = Connection::open(&authority).await?;
+            routing_drained(&mut conn, token)
+                .await?
+                .then(|| micros(Instant::now().saturating_duration_since(last)) as f64 / 1000.0)
+        }
+        _ => None,
+    };
     let drain_ms = match (&s.last_lead, s.last_accept) {
         (Some((_, id)), Some(last)) if !options.healthz && options.form.is_none() => {
             let mut conn = Connection::open(&authority).await?;
@@ -235,6 +253,7 @@ pub async fn run(options: LoadOptions) -> Result<LoadReport, ClientError> {
         routed_ms: Percentiles::of(s.routed),
         sent_late: s.sent_late,
         drain_ms,
+        lag_ms,
         first_error: s.first_error,
         redirects: s.redirects,
     })
@@ -360,6 +379,29 @@ async fn healthz(conn: &mut Connection) -> Result<Lead, String> {
         routed: None,
         redirect: None,
     })
+}
+
+/// Reads the server's stats every millisecond until its routing queue is empty (true), or
+/// for at most `WAIT_MS` (false).
+async fn routing_drained(conn: &mut Connection, token: &str) -> Result<bool, ClientError> {
+    let auth = format!("Bearer {token}");
+    let until = Instant::now() + Duration::from_millis(WAIT_MS);
+    while Instant::now() < until {
+        let response = conn
+            .send(
+                Method::GET,
+                "/v1/admin/stats",
+                &[("authorization", auth.as_str())],
+                Bytes::new(),
+            )
+            .await?;
+        let stats: serde_json::Value = serde_json::from_slice(&response.body).unwrap_or_default();
+        if stats["routing_queue"].as_u64() == Some(0) {
+            return Ok(true);
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    Ok(false)
 }
 
 /// Waits (server-side, up to [`WAIT_MS`]) for the lead's decision; true when one is stored.

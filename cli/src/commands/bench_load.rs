@@ -33,6 +33,11 @@ pub struct BenchLoadArgs {
     /// measure POST to its 303 (a booking source's redirect); `--api-key` is then unused.
     #[arg(long, value_name = "PATH", conflicts_with = "healthz")]
     form: Option<String>,
+    /// A token that reads the server's stats (`viewer_token` in DIR/serve.json): also
+    /// report the lag from the last 202 until the routing queue was empty, i.e. until the
+    /// last decision was stored, whichever lead it was.
+    #[arg(long, value_name = "TOKEN")]
+    stats_token: Option<String>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -55,6 +60,7 @@ pub fn run(args: BenchLoadArgs) -> anyhow::Result<ExitCode> {
         run_id,
         healthz: args.healthz,
         form: args.form.clone(),
+        stats_token: args.stats_token,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -107,6 +113,9 @@ fn text(r: &LoadReport, leads: bool) -> String {
             None => {
                 let _ = writeln!(out, "last lead not routed within the wait");
             }
+        }
+        if let Some(ms) = r.lag_ms {
+            let _ = writeln!(out, "last decision stored {ms:.1} ms after the last 202");
         }
     }
     for (to, n) in &r.redirects {

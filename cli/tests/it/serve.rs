@@ -455,3 +455,38 @@ fn the_load_benchmark_policy_is_valid() {
     let out = ok(&["policy", "validate", path_str(&policy)]);
     assert!(out.starts_with("OK "), "{out}");
 }
+
+#[test]
+fn the_load_tool_reports_when_the_last_decision_was_stored() {
+    let dir = scratch("serve-bench-lag");
+    let data = dir.join("data");
+    let config = intake_config(&dir);
+    let server = Server::start(&data, &flags(path_str(&config), &[]));
+    let info: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("serve.json")).unwrap()).unwrap();
+    let viewer = info["viewer_token"].as_str().unwrap();
+    let out = ok(&[
+        "bench-load",
+        "--url",
+        &server.url,
+        "--api-key",
+        API_KEY,
+        "--rate",
+        "200",
+        "--duration",
+        "1s",
+        "--follow-every",
+        "0",
+        "--stats-token",
+        viewer,
+        "--json",
+    ]);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["accepted"], 200, "{report}");
+    let lag = report["lag_ms"]
+        .as_f64()
+        .unwrap_or_else(|| panic!("{report}"));
+    // The queue was read empty after the last 202, within the 10 s the tool waits.
+    assert!((0.0..10_000.0).contains(&lag), "{report}");
+    server.stop();
+}
