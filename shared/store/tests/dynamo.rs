@@ -100,6 +100,95 @@ async fn aws_calls_per_stored_lead() {
     assert_eq!(counter.total() as usize, 4 * LEADS);
 }
 
+/// What a typical web-form lead costs to store: about 2 KB of JSON (a message, UTM
+/// fields, the page, consent), the lead docs/DEPLOY.md ("Cost") prices. Its item holds the
+/// lead deflated, so it takes 2 write units where the JSON alone would take 3, and so does
+/// each index the item is in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_two_kilobyte_form_lead_is_stored_in_two_write_units() {
+    use contract::fixtures::monday;
+    use switchboard_store::{LeadStore, NewLead};
+    let Some(aws) = moto().await else {
+        return;
+    };
+    let counter = CallCounter::new();
+    let table = aws.table("switchboard").await;
+    let store = DynamoStore::new(aws.counted_dynamodb(&counter), &table);
+    let lead = form_lead("0193a2b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b");
+    let json = serde_json::to_vec(&lead).unwrap().len();
+    let new = NewLead::new(lead, "api:header:form-1".to_owned());
+    store
+        .insert_if_absent(&new, monday())
+        .await
+        .expect("insert");
+    let units = counter
+        .write_units(&aws.dynamodb())
+        .await
+        .expect("write units");
+    let item = units
+        .item_sizes
+        .iter()
+        .find(|(k, _)| k.starts_with("put LEAD#"))
+        .map(|(_, size)| *size)
+        .expect("the lead item");
+    println!("a {json}-byte lead: a {item}-byte item, {units:#?}");
+    assert!(json > 2048, "{json}");
+    assert!(item <= 2048, "{item} bytes");
+    // The lead (2 units) and its key (1), each doubled in the transaction, and the lead
+    // into the awaiting and `by_received` indexes (2 each). Its JSON alone would take 3.
+    assert_eq!(units.total, 2 * (2 + 1) + 2 * 2, "{units:#?}");
+}
+
+/// A lead as a marketing site's form sends it: contact fields, a message, where it came
+/// from and what the visitor agreed to.
+fn form_lead(id: &str) -> switchboard_routing::Lead {
+    use contract::fixtures::monday;
+    switchboard_routing::Lead::new(id, monday())
+        .with_email("margarethe.vandenberg@northwind-robotics.example")
+        .with_country("NL")
+        .with_company("Northwind Robotics B.V.")
+        .with_attr("first_name", "Margarethe")
+        .with_attr("last_name", "van den Berg")
+        .with_attr("phone", "+31 20 794 1180")
+        .with_attr("job_title", "Head of Operations, Warehouse Automation")
+        .with_attr("employees", 420.0)
+        .with_attr("industry", "manufacturing")
+        .with_attr(
+            "message",
+            "Hello, we run three distribution centres in the Benelux and are evaluating \
+             how to route inbound requests from our partner portal and web forms to the \
+             right account manager by region and product line. Today this is a shared \
+             inbox and leads wait up to two days. We would like to see how capacity caps \
+             and working hours are handled, whether leads from existing customers can go \
+             to their owner automatically, and what the reporting looks like. Could we \
+             schedule a call next week, ideally Tuesday or Wednesday afternoon CET? \
+             Some background: about 1,200 inbound requests a month, 14 account managers \
+             in two teams (new business and existing accounts), Salesforce as our CRM, and \
+             a works council that asks us to show how work is shared fairly. We also \
+             operate in Germany from next spring, so German-speaking leads will need to \
+             reach the two colleagues who speak it. If it helps, I can share an export of \
+             last quarter's requests beforehand so you can show us how they would have \
+             been routed. Thank you, Margarethe",
+        )
+        .with_attr("utm_source", "linkedin")
+        .with_attr("utm_medium", "paid-social")
+        .with_attr("utm_campaign", "2026-q4-warehouse-automation-benelux")
+        .with_attr("utm_content", "carousel-routing-explained-v3")
+        .with_attr("utm_term", "lead routing software")
+        .with_attr(
+            "page_url",
+            "https://www.example.com/en/solutions/lead-routing/demo?utm_source=linkedin&utm_medium=paid-social&utm_campaign=2026-q4-warehouse-automation-benelux",
+        )
+        .with_attr("referrer", "https://www.linkedin.com/")
+        .with_attr("language", "en-GB")
+        .with_attr(
+            "consent",
+            "I agree to receive communications and to the processing of my data as described in the privacy policy.",
+        )
+        .with_attr("newsletter", true)
+        .with_attr("gclid", "Cj0KCQiA4L67BhDUARIsADWrl7G8Qp1x9zN0vY3kT2mJwS5bHc4dFe6gRh7iJk")
+}
+
 /// Counts the AWS calls of routing leads with a warm policy cache, the number
 /// docs/DATA-MODEL.md quotes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -106,7 +106,10 @@ const MAX_PACKED_JSON: usize = 400 * 1024;
 
 /// A value as deflated JSON in a binary attribute. Decision records are about 1 KB of JSON
 /// with the same field names over and over; deflated they are a third of that, so their
-/// item stays under the 1 KB a write unit buys (docs/DEPLOY.md, "Cost").
+/// item stays under the 1 KB a write unit buys (docs/DEPLOY.md, "Cost"). A lead's free text
+/// deflates to about half. (The embedded store packs with LZ4 against dictionaries instead,
+/// `crate::packed`: cheaper in CPU, which is what a local server spends; here the bytes are
+/// what costs.)
 pub fn packed_json<T: serde::Serialize>(value: &T) -> StoreResult<AttributeValue> {
     let json = serde_json::to_vec(value)
         .map_err(|e| StoreError::backend_from("cannot encode a stored value", e))?;

@@ -14,7 +14,7 @@ use crate::ports::routing::{Assignment, AssignmentStatus, CloseOutcome, ReleaseO
 
 pub fn lead_item(l: &StoredLead) -> StoreResult<Item> {
     let mut attrs = vec![
-        ("lead", json(&l.lead)?),
+        (keys::LEAD_PACKED, codec::packed_json(&l.lead)?),
         ("idem", s(&l.idempotency_key)),
         ("status", s(l.status.as_str())),
         (
@@ -69,7 +69,7 @@ pub fn lead_item(l: &StoredLead) -> StoreResult<Item> {
 pub fn stored_lead(item: &Item) -> StoreResult<StoredLead> {
     let status = get_s(item, "status")?;
     Ok(StoredLead {
-        lead: get_json(item, "lead")?,
+        lead: codec::get_packed_json(item, keys::LEAD_PACKED, keys::LEAD_JSON)?,
         idempotency_key: get_s(item, "idem")?.to_owned(),
         status: LeadStatus::parse(status)
             .ok_or_else(|| StoreError::Invalid(format!("unknown lead status {status}")))?,

@@ -112,6 +112,13 @@ pub const TTL_ATTRIBUTE: &str = "expires";
 pub const RECORD: &str = "recz";
 /// The record as plain JSON, in items written before records were packed.
 pub const RECORD_JSON: &str = "record";
+/// A lead item's lead: deflated JSON (`codec::packed_json`). Forms send free text (a
+/// message, a page address, consent wording) that deflate halves; a lead item is written
+/// twice per lead in transactions and copied into two indexes, so each KB it sheds saves
+/// about 8 write units (docs/DEPLOY.md, "Cost").
+pub const LEAD_PACKED: &str = "leadz";
+/// The lead as plain JSON, in items written before leads were packed.
+pub const LEAD_JSON: &str = "lead";
 pub fn decision(lead_id: &str, number: u32) -> Key {
     Key {
         pk: lead_partition(lead_id),
