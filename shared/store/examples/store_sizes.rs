@@ -79,10 +79,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let def: TableDefinition<&str, &[u8]> = TableDefinition::new(&table);
         if let Some(row) = txn.open_table(def)?.iter()?.next() {
             let (key, value) = row?;
+            let json = switchboard_store::embedded::stored_json(key.value(), value.value())?;
             println!(
-                "{:?} => {}",
+                "{:?} => {} ({} bytes stored)",
                 key.value(),
-                String::from_utf8_lossy(value.value())
+                String::from_utf8_lossy(&json),
+                value.value().len()
             );
         }
     }

@@ -35,6 +35,7 @@ use crate::error::{StoreError, StoreResult};
 
 pub use events::MemoryEvents;
 pub use queue::{MemoryQueue, QueueConfig};
+pub use tables::stored_json;
 
 /// The durable embedded store (one redb file). Cheap to clone; clones share the database.
 #[derive(Clone)]

@@ -176,6 +176,12 @@ pub fn decode_under<T: DeserializeOwned>(key: &str, stored: &[u8]) -> StoreResul
     )?)?)
 }
 
+/// The JSON of a value stored under `key` in any of the store's text-keyed tables, for
+/// tools that read the file (`examples/store_sizes.rs`).
+pub fn stored_json(key: &str, stored: &[u8]) -> StoreResult<Vec<u8>> {
+    Ok(crate::packed::unpack_under(stored, key_id(key))?.into_owned())
+}
+
 /// A value stored by [`encode`] (under a key that is not text) as `T`.
 pub fn decode<T: DeserializeOwned>(stored: &[u8]) -> StoreResult<T> {
     Ok(serde_json::from_slice(&crate::packed::unpack(stored)?)?)
