@@ -14,6 +14,8 @@
 #     and how long after the last 202 the last decision was stored (the routing queue
 #     empty, read every millisecond from GET /v1/admin/stats);
 #   - server CPU per lead at 1,000 leads/s with every lead followed to its decision;
+#   - in both lead phases, routing's lost races and how fast the leads that lost one were
+#     decided (GET /metrics);
 #   - store bytes per lead, resident memory now and at its peak.
 # Each phase runs for DURATION (default 10s). The load tool runs on the same cores.
 set -euo pipefail
@@ -31,6 +33,27 @@ load() {
         > "$work/report.json" || true
     done_count="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["accepted"])' "$work/report.json")"
 }
+# The conflict metrics now: lost races, leads that lost one, and of those decided within 50 ms
+# (GET /metrics with the viewer token).
+conflicts() {
+    curl -s "$url/metrics" -H "Authorization: Bearer $token" | awk '
+        $1 == "switchboard_route_conflicts_total" { lost = $2; seen = 1 }
+        $1 == "switchboard_conflicted_time_to_decide_seconds_count" { n = $2 }
+        $1 == "switchboard_conflicted_time_to_decide_seconds_bucket{le=\"0.05\"}" { fast = $2 }
+        END { if (seen) print lost + 0, n + 0, fast + 0; else print "none" }'
+}
+# "lost races, leads that lost one, of them decided within 50 ms" between two readings.
+conflicts_between() {
+    python3 -c '
+import sys
+a, b = sys.argv[1].split(), sys.argv[2].split()
+if "none" in a + b:
+    print("not counted by this build")
+else:
+    d = [int(y) - int(x) for x, y in zip(a, b)]
+    print("%d lost races; %d leads lost one, %d of them decided within 50 ms" % tuple(d))
+' "$1" "$2"
+}
 # CPU microseconds per request over the last phase.
 per() { python3 -c "print(round(($2 - $1) * 1e6 / $ticks / $3, 1))"; }
 
@@ -44,14 +67,18 @@ healthz_us="$(per "$start" "$(cpu)" "$done_count")"
 healthz_n="$done_count"
 
 token="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["viewer_token"])' "$work/data/serve.json")"
+before="$(conflicts)"
 start="$(cpu)"; load --rate "${SATURATION_RATE:-8000}" --follow-every 0 --stats-token "$token"; settle
+sat_conflicts="$(conflicts_between "$before" "$(conflicts)")"
 sat_lag="$(python3 -c 'import json,sys; l=json.load(open(sys.argv[1])).get("lag_ms"); print("%.1f ms" % l if l is not None else "not within 10 s")' "$work/report.json")"
 sat_us="$(per "$start" "$(cpu)" "$done_count")"
 sat_n="$done_count"
 sat_rate="$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["accepted_per_s"]))' "$work/report.json")"
 leads=$((leads + done_count))
 
+before="$(conflicts)"
 start="$(cpu)"; load --rate 1000 --follow-every 1; settle
+k_conflicts="$(conflicts_between "$before" "$(conflicts)")"
 k_us="$(per "$start" "$(cpu)" "$done_count")"
 k_n="$done_count"
 k_routed="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["routed_ms"]; print("%.2f / %.2f" % (r["p50"], r["p99"]))' "$work/report.json")"
@@ -70,7 +97,9 @@ echo "|---|---|"
 echo "| floor: server CPU per GET /healthz ($healthz_n requests) | $healthz_us µs |"
 echo "| server CPU per lead at saturation ($sat_n leads, $sat_rate/s accepted) | $sat_us µs ($(python3 -c "print(round($sat_us / $healthz_us, 1))")× healthz) |"
 echo "| at saturation: last decision stored after the last 202 | $sat_lag |"
+echo "| at saturation: routing's lost races | $sat_conflicts |"
 echo "| server CPU per lead at 1,000/s, every lead followed ($k_n leads) | $k_us µs ($(python3 -c "print(round($k_us / $healthz_us, 1))")× healthz) |"
 echo "| POST → stored decision at 1,000/s, p50 / p99 | $k_routed ms |"
+echo "| at 1,000/s: routing's lost races | $k_conflicts |"
 echo "| store per lead ($leads leads): file size / blocks on disk | $((store_bytes / leads)) / $((store_blocks / leads)) bytes |"
 echo "| resident memory now / peak | $((rss / 1024)) / $((hwm / 1024)) MB |"

@@ -147,6 +147,19 @@ async fn finish(
             if let Some((_, count)) = DecisionCount::of(&routed) {
                 pipeline.metrics.decided(count);
             }
+            if let Routed::Decided {
+                attempts,
+                record,
+                received_at,
+                ..
+            } = &routed
+                && *attempts > 1
+            {
+                // Zero if the clocks disagree, as for the time to assign.
+                let waited = record.decided_at.duration_since(*received_at);
+                let waited = Duration::try_from(waited).unwrap_or_default();
+                pipeline.metrics.conflicted(*attempts, waited);
+            }
             after_routing(&pipeline.router, &pipeline.notify, lead_id, routed, now)
                 .await
                 .map_err(|e| e.to_string())

@@ -39,6 +39,17 @@ struct Counts {
     reassigned: BTreeMap<String, u64>,
     parked: BTreeMap<(String, String), u64>,
     sla: Sla,
+    conflicts: Conflicts,
+}
+
+/// Routing's lost races: decisions that had to be made again on fresh state because
+/// another write changed a rep or pool first (`Router`'s retry on `Conflict`).
+#[derive(Debug, Default, Clone)]
+struct Conflicts {
+    /// Attempts that lost, over every lead.
+    lost: u64,
+    /// Receipt to decision of the leads decided after at least one lost attempt.
+    time_to_decide: Histogram,
 }
 
 #[derive(Debug, Default, Clone, Copy)]
@@ -103,6 +114,14 @@ impl Metrics {
                 bump(&mut c.parked, (pool.to_owned(), reason.to_owned()))
             }
         }
+    }
+
+    /// A lead decided on attempt `attempts` (more than one: the earlier ones lost a race),
+    /// `waited` after intake received it.
+    pub fn conflicted(&self, attempts: u32, waited: Duration) {
+        let mut c = self.counts();
+        c.conflicts.lost += u64::from(attempts.saturating_sub(1));
+        c.conflicts.time_to_decide.observe(waited.as_secs_f64());
     }
 
     /// One SLA pass.

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::text::{self, Exposition, Kind};
-use super::{Histogram, Metrics, TIME_TO_ASSIGN_BUCKETS};
+use super::{Conflicts, Histogram, Metrics, TIME_TO_ASSIGN_BUCKETS};
 use crate::serve::stats::StatsView;
 
 impl Metrics {
@@ -42,6 +42,7 @@ impl Metrics {
             &c.reassigned,
         );
         parked(&mut e, &c.parked);
+        conflicts(&mut e, &c.conflicts);
         let unlabelled = [
             (
                 "switchboard_sla_expired_total",
@@ -132,6 +133,39 @@ fn parked(e: &mut Exposition, map: &BTreeMap<(String, String), u64>) {
     }
 }
 
+fn conflicts(e: &mut Exposition, c: &Conflicts) {
+    let lost = "switchboard_route_conflicts_total";
+    e.family(
+        lost,
+        Kind::Counter,
+        "Routing attempts that lost a race for a rep or pool and were decided again on fresh state.",
+    );
+    e.sample(lost, &[], c.lost);
+    let name = "switchboard_conflicted_time_to_decide_seconds";
+    e.family(
+        name,
+        Kind::Histogram,
+        "Time from intake's receipt to the decision, of leads decided after a lost race.",
+    );
+    histogram(e, name, &[], &c.time_to_decide);
+}
+
+/// The samples of one histogram series with `labels`.
+fn histogram(e: &mut Exposition, name: &str, labels: &[(&str, &str)], h: &Histogram) {
+    let bucket = format!("{name}_bucket");
+    let mut cumulative = 0;
+    let bounds = TIME_TO_ASSIGN_BUCKETS.iter().chain([&f64::INFINITY]);
+    for (bound, n) in bounds.zip(h.buckets) {
+        cumulative += n;
+        let le = text::le(*bound);
+        let mut with_le = labels.to_vec();
+        with_le.push(("le", &le));
+        e.sample(&bucket, &with_le, cumulative);
+    }
+    e.sample(&format!("{name}_sum"), labels, h.sum);
+    e.sample(&format!("{name}_count"), labels, h.count);
+}
+
 fn time_to_assign(e: &mut Exposition, map: &BTreeMap<String, Histogram>) {
     let name = "switchboard_time_to_assign_seconds";
     e.family(
@@ -139,17 +173,8 @@ fn time_to_assign(e: &mut Exposition, map: &BTreeMap<String, Histogram>) {
         Kind::Histogram,
         "Time from intake's receipt of a lead to its first assignment, by pool.",
     );
-    let bucket = format!("{name}_bucket");
     for (pool, h) in map {
-        let mut cumulative = 0;
-        let bounds = TIME_TO_ASSIGN_BUCKETS.iter().chain([&f64::INFINITY]);
-        for (bound, n) in bounds.zip(h.buckets) {
-            cumulative += n;
-            let le = text::le(*bound);
-            e.sample(&bucket, &[("pool", pool), ("le", &le)], cumulative);
-        }
-        e.sample(&format!("{name}_sum"), &[("pool", pool)], h.sum);
-        e.sample(&format!("{name}_count"), &[("pool", pool)], h.count);
+        histogram(e, name, &[("pool", pool)], h);
     }
 }
 
@@ -198,6 +223,43 @@ mod tests {
             r#"switchboard_time_to_assign_seconds_count{pool="dach"} 4"#
         ));
         assert!(line(r#"switchboard_leads_assigned_total{pool="dach"} 4"#));
+    }
+
+    #[test]
+    fn lost_races_are_counted_with_the_time_their_leads_waited() {
+        let m = Metrics::default();
+        let view = StatsView {
+            routed: 0,
+            route_failures: 0,
+            redriven: 0,
+            notified: 0,
+            routing_queue: 0,
+            dead_letters: 0,
+        };
+        // Present at zero before any race is lost.
+        let out = m.render(&view);
+        assert!(
+            out.contains("\nswitchboard_route_conflicts_total 0\n"),
+            "{out}"
+        );
+        assert!(out.contains("\nswitchboard_conflicted_time_to_decide_seconds_count 0\n"));
+        m.conflicted(2, Duration::from_millis(4));
+        m.conflicted(4, Duration::from_millis(70));
+        let out = m.render(&view);
+        let line = |s: &str| out.lines().any(|l| l == s);
+        assert!(line("switchboard_route_conflicts_total 4"), "{out}");
+        assert!(line(
+            r#"switchboard_conflicted_time_to_decide_seconds_bucket{le="0.005"} 1"#
+        ));
+        assert!(line(
+            r#"switchboard_conflicted_time_to_decide_seconds_bucket{le="0.05"} 1"#
+        ));
+        assert!(line(
+            r#"switchboard_conflicted_time_to_decide_seconds_bucket{le="0.1"} 2"#
+        ));
+        assert!(line(
+            "switchboard_conflicted_time_to_decide_seconds_count 2"
+        ));
     }
 
     #[test]
