@@ -2,7 +2,8 @@
 # `switchboard serve` on a fresh data directory with the load policy
 # (cli/demo/load-policy.yaml) and a generic API source keyed `bench-key`.
 #
-# Reads PORT (default $default_port), DEDUPE (`off`: intake's `dedupe_window: 0s`),
+# Reads POLICY (another policy file; cli/demo/contention-policy.yaml shares reps between
+# pools so that routing meets write conflicts), PORT (default $default_port), DEDUPE (`off`: intake's `dedupe_window: 0s`),
 # SERVER_BIN (another build's binary to serve with; the load tool is always this tree's) and
 # SERVE_FLAGS (more flags for `serve`, e.g. `--store-cache-mb 32`).
 # Sets `work` (removed on exit), `bin`, `server_bin`, `server` (its pid) and `url`, and
@@ -22,7 +23,7 @@ server_bin="${SERVER_BIN:-$bin}"
     echo "sources:"
     echo "  - { id: api, kind: generic, secret: bench-key }"
 } > "$work/intake.yaml"
-"$server_bin" policy apply cli/demo/load-policy.yaml --note load --data-dir "$work/data" >&2
+"$server_bin" policy apply "${POLICY:-cli/demo/load-policy.yaml}" --note load --data-dir "$work/data" >&2
 RUST_LOG=warn "$server_bin" serve --port "$port" --data-dir "$work/data" --no-demo \
     --intake-config "$work/intake.yaml" ${SERVE_FLAGS:-} > "$work/serve.out" 2> "$work/serve.err" &
 server=$!

@@ -450,10 +450,12 @@ async fn imported_accounts_send_their_leads_to_the_owner() {
 }
 
 #[test]
-fn the_load_benchmark_policy_is_valid() {
-    let policy = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/load-policy.yaml");
-    let out = ok(&["policy", "validate", path_str(&policy)]);
-    assert!(out.starts_with("OK "), "{out}");
+fn the_benchmark_policies_are_valid() {
+    for file in ["demo/load-policy.yaml", "demo/contention-policy.yaml"] {
+        let policy = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
+        let out = ok(&["policy", "validate", path_str(&policy)]);
+        assert!(out.starts_with("OK "), "{file}: {out}");
+    }
 }
 
 #[test]

@@ -7,11 +7,12 @@
 //! first lead's snapshot, with every decision's state change applied in memory
 //! ([`Snapshot::apply`]). The writes are then submitted together, in order; each still
 //! carries its own preconditions (open count, window counts, pool version), so the store
-//! accepts it only if the state really is what it was decided on. A lead whose write
-//! fails that check is routed again on its own, after the run, with
-//! [`Router::route_lead`]; so is every lead that is not simply awaiting its first
-//! decision (missing, already assigned, parked, released), which keeps one implementation
-//! of those cases.
+//! accepts it only if the state really is what it was decided on. The leads whose writes
+//! fail that check are decided again together, as a run on fresh state, for a few rounds
+//! ([`RUN_ROUNDS`]); one still failing after that is routed on its own, with
+//! [`Router::route_lead`]. So is every lead that is not simply awaiting its first decision
+//! (missing, already assigned, parked, released), which keeps one implementation of those
+//! cases.
 
 use futures_util::future::join_all;
 use jiff::Timestamp;
@@ -26,6 +27,12 @@ use crate::ports::leads::LeadStore;
 use crate::ports::policies::PolicyStore;
 use crate::ports::routing::{Applied, RoutingState};
 
+/// Rounds of a run: the leads whose writes lost a race are decided again together on fresh
+/// state, so that one lost race costs the rest of the run one more commit round rather
+/// than a commit each (their writes were conditioned on the lost one). After the last
+/// round a lead still losing is routed on its own, with the router's backoff.
+const RUN_ROUNDS: usize = 3;
+
 /// A run's decided writes (lead index, write, the shadow's decision if one is set).
 struct Prepared {
     writes: Vec<(usize, Apply, Option<DecisionRecord>)>,
@@ -39,7 +46,9 @@ where
 {
     /// Routes `lead_ids` in order, as [`route_lead`](Router::route_lead) would one after
     /// another, with their writes submitted together. Returns one result per lead, in
-    /// order.
+    /// order. A lead whose write lost a race is decided again with the others that lost,
+    /// as a run on fresh state (up to [`RUN_ROUNDS`] rounds), then on its own; its
+    /// `attempts` count the rounds it lost.
     pub async fn route_run(
         &self,
         lead_ids: &[&str],
@@ -47,52 +56,83 @@ where
     ) -> Vec<Result<Routed, RouteError>> {
         let mut results: Vec<Option<Result<Routed, RouteError>>> =
             lead_ids.iter().map(|_| None).collect();
-        // On a failure nothing is decided here (no policy, a read failed); each lead is
-        // then routed on its own below, which reports why.
-        let Prepared {
-            writes: prepared,
-            mut shadow,
-        } = self.prepare_run(lead_ids, now).await.unwrap_or(Prepared {
-            writes: Vec::new(),
-            shadow: None,
-        });
-        let writes = join_all(prepared.iter().map(|(_, apply, _)| self.store.apply(apply))).await;
-        for ((index, apply, shadow_record), written) in prepared.into_iter().zip(writes) {
-            match written {
-                Ok(Applied::Committed) => {
-                    if let (Some(run), Some(shadow_record)) = (shadow.as_mut(), shadow_record) {
-                        run.keep(&apply.record, shadow_record);
-                    }
-                    let published = match &apply.assignment {
-                        Some(a) => self.publish_assigned(a, now).await,
-                        None => self.publish_parked(&apply, now).await,
-                    };
-                    results[index] = Some(match published {
-                        Ok(()) => Ok(Routed::Decided {
-                            record: Box::new(apply.record),
-                            assignment: apply.assignment,
-                            attempts: 1,
-                            received_at: apply.received_at,
-                        }),
-                        Err(e) => Err(e.into()),
-                    });
-                }
-                // The state was not what the run assumed (another router, or an earlier
-                // write of this run that failed its check): decided again below. Each
-                // write carries its own conditions, so the ones that committed are valid
-                // whatever happened to the others.
-                Ok(Applied::AlreadyAssigned(_)) | Err(StoreError::Conflict(_)) => {}
-                Err(e) => results[index] = Some(Err(e.into())),
+        let mut lost = vec![0u32; lead_ids.len()];
+        // Indexes into `lead_ids` of the leads this round decides.
+        let mut round: Vec<usize> = (0..lead_ids.len()).collect();
+        for _ in 0..RUN_ROUNDS {
+            if round.is_empty() {
+                break;
             }
-        }
-        if let Some(run) = shadow {
-            self.shadow_finish(run).await;
+            let ids: Vec<&str> = round.iter().map(|&i| lead_ids[i]).collect();
+            // On a failure nothing is decided here (no policy, a read failed); each lead
+            // is then routed on its own below, which reports why.
+            let Prepared {
+                writes: prepared,
+                mut shadow,
+            } = self.prepare_run(&ids, now).await.unwrap_or(Prepared {
+                writes: Vec::new(),
+                shadow: None,
+            });
+            let writes =
+                join_all(prepared.iter().map(|(_, apply, _)| self.store.apply(apply))).await;
+            let mut again = Vec::new();
+            for ((index, apply, shadow_record), written) in prepared.into_iter().zip(writes) {
+                let lead = round[index];
+                match written {
+                    Ok(Applied::Committed) => {
+                        if let (Some(run), Some(shadow_record)) = (shadow.as_mut(), shadow_record) {
+                            run.keep(&apply.record, shadow_record);
+                        }
+                        let published = match &apply.assignment {
+                            Some(a) => self.publish_assigned(a, now).await,
+                            None => self.publish_parked(&apply, now).await,
+                        };
+                        results[lead] = Some(match published {
+                            Ok(()) => Ok(Routed::Decided {
+                                record: Box::new(apply.record),
+                                assignment: apply.assignment,
+                                attempts: lost[lead] + 1,
+                                received_at: apply.received_at,
+                            }),
+                            Err(e) => Err(e.into()),
+                        });
+                    }
+                    // The state was not what the run assumed (another router, or an
+                    // earlier write of this run that failed its check): decided again in
+                    // the next round. Each write carries its own conditions, so the ones
+                    // that committed are valid whatever happened to the others.
+                    Err(StoreError::Conflict(_)) => {
+                        lost[lead] += 1;
+                        again.push(lead);
+                    }
+                    // Assigned meanwhile: the lead's own routing below says so.
+                    Ok(Applied::AlreadyAssigned(_)) => {}
+                    Err(e) => results[lead] = Some(Err(e.into())),
+                }
+            }
+            if let Some(run) = shadow {
+                self.shadow_finish(run).await;
+            }
+            round = again;
         }
         let mut out = Vec::with_capacity(lead_ids.len());
-        for (result, id) in results.into_iter().zip(lead_ids) {
+        for ((result, id), lost) in results.into_iter().zip(lead_ids).zip(lost) {
             out.push(match result {
                 Some(done) => done,
-                None => self.route_lead(id, now).await,
+                None => match self.route_lead(id, now).await {
+                    Ok(Routed::Decided {
+                        record,
+                        assignment,
+                        attempts,
+                        received_at,
+                    }) => Ok(Routed::Decided {
+                        record,
+                        assignment,
+                        attempts: attempts + lost,
+                        received_at,
+                    }),
+                    other => other,
+                },
             });
         }
         out
