@@ -47,6 +47,14 @@ impl Harness for Aws {
 
 contract_tests!(harness());
 
+/// A store on a fresh table whose every DynamoDB call `counter` counts.
+async fn counted_store(aws: &Moto) -> (CallCounter, DynamoStore) {
+    let counter = CallCounter::new();
+    let table = aws.table("switchboard").await;
+    let store = DynamoStore::new(aws.counted_dynamodb(&counter), &table);
+    (counter, store)
+}
+
 /// DynamoDB calls per stored lead under same-email dedupe, which docs/DATA-MODEL.md
 /// ("Inserting a lead") quotes: one read of the address's email entry and one transaction,
 /// for a new address and for a duplicate alike.
@@ -59,9 +67,7 @@ async fn aws_calls_per_stored_lead() {
     let Some(aws) = moto().await else {
         return;
     };
-    let counter = CallCounter::new();
-    let table = aws.table("switchboard").await;
-    let store = DynamoStore::new(aws.counted_dynamodb(&counter), &table);
+    let (counter, store) = counted_store(&aws).await;
     const LEADS: usize = 10;
     let since = monday() - SignedDuration::from_hours(24);
     for i in 0..LEADS {
@@ -111,9 +117,7 @@ async fn a_two_kilobyte_form_lead_is_stored_in_two_write_units() {
     let Some(aws) = moto().await else {
         return;
     };
-    let counter = CallCounter::new();
-    let table = aws.table("switchboard").await;
-    let store = DynamoStore::new(aws.counted_dynamodb(&counter), &table);
+    let (counter, store) = counted_store(&aws).await;
     let lead = form_lead("0193a2b4-5c6d-7e8f-9a0b-1c2d3e4f5a6b");
     let json = serde_json::to_vec(&lead).unwrap().len();
     let new = NewLead::new(lead, "api:header:form-1".to_owned());
@@ -198,11 +202,9 @@ async fn aws_calls_per_routed_lead() {
     let Some(aws) = moto().await else {
         return;
     };
-    let counter = CallCounter::new();
-    let table = aws.table("switchboard").await;
-    let store = DynamoStore::new(aws.counted_dynamodb(&counter), &table);
+    let (counter, store) = counted_store(&aws).await;
     let bus = aws.bus().await;
-    let uncounted = DynamoStore::new(aws.dynamodb(), table);
+    let uncounted = DynamoStore::new(aws.dynamodb(), store.table());
     let router = Router::new(
         store,
         EventBridgePublisher::new(aws.counted_eventbridge(&counter), bus),
