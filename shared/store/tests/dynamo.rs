@@ -25,6 +25,7 @@ impl Harness for Aws {
     // Every call is an HTTP round trip to an emulator that serializes table requests.
     const CONCURRENT_LEADS: usize = 200;
     const SHARE_LEADS: usize = 100;
+    const RUN_WRITES_IN_ORDER: bool = false;
 
     async fn store(&self) -> DynamoStore {
         self.0.store().await

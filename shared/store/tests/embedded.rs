@@ -16,6 +16,7 @@ impl Harness for Embedded {
     type Queue = MemoryQueue;
     const CONCURRENT_LEADS: usize = 10_000;
     const SHARE_LEADS: usize = 2_000;
+    const RUN_WRITES_IN_ORDER: bool = true;
 
     async fn store(&self) -> EmbeddedStore {
         embedded_store()

@@ -51,6 +51,11 @@ pub trait Harness: Send + Sync + Sized + 'static {
     const CONCURRENT_LEADS: usize;
     /// Leads routed by the weighted-share test.
     const SHARE_LEADS: usize;
+    /// Whether the store applies a run's writes in the order they are submitted (the
+    /// embedded store's single writer does; DynamoDB receives them as concurrent
+    /// transactions, so a later lead's write can arrive before the one it builds on, lose,
+    /// and be decided again).
+    const RUN_WRITES_IN_ORDER: bool;
 
     fn store(&self) -> impl Future<Output = Self::Store> + Send;
     fn events(&self) -> impl Future<Output = Self::Events> + Send;
