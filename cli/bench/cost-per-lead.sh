@@ -66,11 +66,10 @@ start="$(cpu)"; load --healthz --rate "${HEALTHZ_RATE:-5000}"; settle
 healthz_us="$(per "$start" "$(cpu)" "$done_count")"
 healthz_n="$done_count"
 
-token="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["viewer_token"])' "$work/data/serve.json")"
 before="$(conflicts)"
 start="$(cpu)"; load --rate "${SATURATION_RATE:-8000}" --follow-every 0 --stats-token "$token"; settle
 sat_conflicts="$(conflicts_between "$before" "$(conflicts)")"
-sat_lag="$(python3 -c 'import json,sys; l=json.load(open(sys.argv[1])).get("lag_ms"); print("%.1f ms" % l if l is not None else "not within 10 s")' "$work/report.json")"
+sat_lag="$(lag_of "$work/report.json")"
 sat_us="$(per "$start" "$(cpu)" "$done_count")"
 sat_n="$done_count"
 sat_rate="$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["accepted_per_s"]))' "$work/report.json")"
@@ -85,9 +84,7 @@ k_routed="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["routed_
 leads=$((leads + done_count))
 
 store_bytes="$(stat -c %s "$work/data/switchboard.redb")"
-# The file grows ahead of its pages (redb doubles it up to 4 GiB); the part never written is
-# sparse, so the blocks allocated are what the store takes on disk.
-store_blocks=$(($(stat -c %b "$work/data/switchboard.redb") * $(stat -c %B "$work/data/switchboard.redb")))
+store_blocks="$(on_disk)"
 rss="$(awk '/VmRSS/ {print $2}' "/proc/$server/status")"
 hwm="$(awk '/VmHWM/ {print $2}' "/proc/$server/status")"
 

@@ -22,14 +22,12 @@ source "$(dirname "$0")/start-server.sh"
 target="${LEADS:-1000000}"
 rate="${RATE:-3000}"
 
-token="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["viewer_token"])' "$work/data/serve.json")"
-
 row() {
     local rss hwm bytes blocks
     rss="$(awk '/VmRSS/ {print $2}' "/proc/$server/status")"
     hwm="$(awk '/VmHWM/ {print $2}' "/proc/$server/status")"
     bytes="$(stat -c %s "$work/data/switchboard.redb")"
-    blocks=$(($(stat -c %b "$work/data/switchboard.redb") * $(stat -c %B "$work/data/switchboard.redb")))
+    blocks="$(on_disk)"
     echo "| $1 | $stored | $2 | $((rss / 1024)) MB | $((hwm / 1024)) MB | $((bytes / (stored > 0 ? stored : 1))) / $((blocks / (stored > 0 ? stored : 1))) |"
 }
 
@@ -45,7 +43,7 @@ while [ "$stored" -lt "$target" ]; do
         --follow-every 0 --stats-token "$token" --json > "$work/report.json" || true
     accepted="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["accepted"])' "$work/report.json")"
     [ "$accepted" -gt 0 ] || { echo "no lead accepted in the last round" >&2; exit 1; }
-    lag="$(python3 -c 'import json,sys; l=json.load(open(sys.argv[1])).get("lag_ms"); print("%.1f ms" % l if l is not None else "not within 10 s")' "$work/report.json")"
+    lag="$(lag_of "$work/report.json")"
     stored=$((stored + accepted))
     row "$(( $(date +%s) - started )) s" "$lag"
 done

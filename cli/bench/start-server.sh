@@ -3,11 +3,12 @@
 # (cli/demo/load-policy.yaml) and a generic API source keyed `bench-key`.
 #
 # Reads POLICY (another policy file; cli/demo/contention-policy.yaml shares reps between
-# pools so that routing meets write conflicts), PORT (default $default_port), DEDUPE (`off`: intake's `dedupe_window: 0s`),
-# SERVER_BIN (another build's binary to serve with; the load tool is always this tree's) and
+# pools so that routing meets write conflicts), PORT (default $default_port), DEDUPE
+# (`off`: intake's `dedupe_window: 0s`), SERVER_BIN (another build's binary to serve with; the load tool is always this tree's) and
 # SERVE_FLAGS (more flags for `serve`, e.g. `--store-cache-mb 32`).
-# Sets `work` (removed on exit), `bin`, `server_bin`, `server` (its pid) and `url`, and
-# defines `cpu` and `settle` over the server's /proc counters.
+# Sets `work` (removed on exit), `bin`, `server_bin`, `server` (its pid), `url` and `token`
+# (the viewer token, which reads the stats and metrics), and defines `cpu` and `settle`
+# over the server's /proc counters, `on_disk` and `lag_of`.
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 port="${PORT:-$default_port}"
@@ -37,4 +38,16 @@ settle() {
     local before after
     before="$(cpu)"
     while sleep 1; after="$(cpu)"; [ "$after" -gt "$((before + 1))" ]; do before="$after"; done
+}
+token="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["viewer_token"])' "$work/data/serve.json")"
+
+# The store's bytes on disk: the blocks allocated. The file grows ahead of its pages (redb
+# doubles it up to 4 GiB) and the part never written is sparse, so its size overstates it.
+on_disk() {
+    local f="$work/data/switchboard.redb"
+    echo $(($(stat -c %b "$f") * $(stat -c %B "$f")))
+}
+# A `bench-load --stats-token` report's lag: the last decision after the last 202.
+lag_of() {
+    python3 -c 'import json,sys; l=json.load(open(sys.argv[1])).get("lag_ms"); print("%.1f ms" % l if l is not None else "not within 10 s")' "$1"
 }

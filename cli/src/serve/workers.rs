@@ -147,17 +147,10 @@ async fn finish(
             if let Some((_, count)) = DecisionCount::of(&routed) {
                 pipeline.metrics.decided(count);
             }
-            if let Routed::Decided {
-                attempts,
-                record,
-                received_at,
-                ..
-            } = &routed
+            if let (Routed::Decided { attempts, .. }, Some(waited)) =
+                (&routed, routed.time_to_decide())
                 && *attempts > 1
             {
-                // Zero if the clocks disagree, as for the time to assign.
-                let waited = record.decided_at.duration_since(*received_at);
-                let waited = Duration::try_from(waited).unwrap_or_default();
                 pipeline.metrics.conflicted(*attempts, waited);
             }
             after_routing(&pipeline.router, &pipeline.notify, lead_id, routed, now)

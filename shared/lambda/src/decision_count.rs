@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use switchboard_routing::record::OutcomeRecord;
 use switchboard_store::Routed;
 
@@ -35,10 +35,7 @@ impl<'a> DecisionCount<'a> {
     /// decided nothing (a redelivery that found the lead routed counts once, not twice).
     pub fn of(routed: &'a Routed) -> Option<(Timestamp, DecisionCount<'a>)> {
         let Routed::Decided {
-            record,
-            assignment,
-            received_at,
-            ..
+            record, assignment, ..
         } = routed
         else {
             return None;
@@ -48,10 +45,9 @@ impl<'a> DecisionCount<'a> {
             OutcomeRecord::Assigned { pool, .. } => {
                 let pool = pool.as_ref().map_or(OWNER_POOL, |p| p.as_str());
                 if assignment.as_ref().is_none_or(|a| a.attempt == 1) {
-                    let waited = at.duration_since(*received_at).max(SignedDuration::ZERO);
                     DecisionCount::Assigned {
                         pool,
-                        time_to_assign: waited.unsigned_abs(),
+                        time_to_assign: routed.time_to_decide().unwrap_or_default(),
                     }
                 } else {
                     DecisionCount::Reassigned { pool }

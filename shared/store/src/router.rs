@@ -100,6 +100,23 @@ pub enum Routed {
     NotAwaitingRouting(LeadStatus),
 }
 
+impl Routed {
+    /// From intake's receipt of the lead to this call's decision (zero if the clocks
+    /// disagree); `None` when this call decided nothing.
+    pub fn time_to_decide(&self) -> Option<Duration> {
+        let Routed::Decided {
+            record,
+            received_at,
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let waited = record.decided_at.duration_since(*received_at);
+        Some(Duration::try_from(waited).unwrap_or_default())
+    }
+}
+
 /// Routes leads over a store and an event publisher.
 ///
 /// `S` is one store implementing every storage port (both adapters do), so a decision's

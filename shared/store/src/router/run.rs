@@ -119,20 +119,13 @@ where
         for ((result, id), lost) in results.into_iter().zip(lead_ids).zip(lost) {
             out.push(match result {
                 Some(done) => done,
-                None => match self.route_lead(id, now).await {
-                    Ok(Routed::Decided {
-                        record,
-                        assignment,
-                        attempts,
-                        received_at,
-                    }) => Ok(Routed::Decided {
-                        record,
-                        assignment,
-                        attempts: attempts + lost,
-                        received_at,
-                    }),
-                    other => other,
-                },
+                None => {
+                    let mut routed = self.route_lead(id, now).await;
+                    if let Ok(Routed::Decided { attempts, .. }) = &mut routed {
+                        *attempts += lost;
+                    }
+                    routed
+                }
             });
         }
         out
