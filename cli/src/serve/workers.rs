@@ -147,11 +147,8 @@ async fn finish(
             if let Some((_, count)) = DecisionCount::of(&routed) {
                 pipeline.metrics.decided(count);
             }
-            if let (Routed::Decided { attempts, .. }, Some(waited)) =
-                (&routed, routed.time_to_decide())
-                && *attempts > 1
-            {
-                pipeline.metrics.conflicted(*attempts, waited);
+            if let Some((lost, waited)) = routed.lost_races() {
+                pipeline.metrics.conflicted(lost, waited);
             }
             after_routing(&pipeline.router, &pipeline.notify, lead_id, routed, now)
                 .await

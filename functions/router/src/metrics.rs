@@ -1,7 +1,8 @@
 //! What the router tells CloudWatch about each decision it made (not about redeliveries,
 //! which decided nothing): leads assigned by pool with the time from intake to the
-//! assignment, re-assignments, and leads parked by pool and reason. What counts is
-//! [`DecisionCount`], which `switchboard serve`'s `/metrics` counts from too.
+//! assignment, re-assignments, leads parked by pool and reason, and the races a decision
+//! lost before it committed, with its time from intake. What counts is [`DecisionCount`]
+//! and `Routed::lost_races`, which `switchboard serve`'s `/metrics` counts from too.
 
 use switchboard_lambda::{DecisionCount, MetricLine};
 use switchboard_store::Routed;
@@ -27,7 +28,17 @@ pub fn decision_metrics(routed: &Routed) -> Vec<MetricLine> {
             .dimension("Reason", reason)
             .count("LeadsParked", 1),
     };
-    vec![line]
+    let mut lines = vec![line];
+    // Without dimensions: lost races are rare, and one series shows whether capped reps
+    // shared between pools make routers retry (docs/ROUTER.md).
+    if let Some((lost, waited)) = routed.lost_races() {
+        lines.push(
+            MetricLine::at(at)
+                .count("RouteConflicts", u64::from(lost))
+                .millis("ConflictedTimeToDecide", waited.as_secs_f64() * 1000.0),
+        );
+    }
+    lines
 }
 #[cfg(test)]
 mod tests {
@@ -91,6 +102,43 @@ mod tests {
             ))
             .is_empty()
         );
+    }
+
+    #[test]
+    fn lost_races_are_counted_with_the_time_to_decide() {
+        let received: Timestamp = "2026-12-04T10:00:00Z".parse().unwrap();
+        let at = received + jiff::SignedDuration::from_millis(42);
+        let routed = |attempts| Routed::Decided {
+            record: record(
+                OutcomeRecord::Parked {
+                    pool: PoolId::from("triage"),
+                    reason: ParkReason::AllAtCap,
+                },
+                at,
+            ),
+            assignment: None,
+            attempts,
+            received_at: received,
+        };
+        // (attempts, races lost)
+        for (attempts, lost) in [(1, None), (2, Some(1.0)), (4, Some(3.0))] {
+            let lines = decision_metrics(&routed(attempts));
+            let conflicts: Vec<_> = lines
+                .iter()
+                .map(MetricLine::to_json)
+                .filter(|j| j.get("RouteConflicts").is_some())
+                .collect();
+            match lost {
+                None => assert!(conflicts.is_empty(), "{attempts} attempts"),
+                Some(n) => {
+                    let [json] = conflicts.try_into().unwrap();
+                    assert_eq!(json["RouteConflicts"], n);
+                    assert_eq!(json["ConflictedTimeToDecide"], 42.0);
+                    let dims = &json["_aws"]["CloudWatchMetrics"][0]["Dimensions"];
+                    assert_eq!(dims, &serde_json::json!([[]]));
+                }
+            }
+        }
     }
 
     #[test]

@@ -115,6 +115,17 @@ impl Routed {
         let waited = record.decided_at.duration_since(*received_at);
         Some(Duration::try_from(waited).unwrap_or_default())
     }
+
+    /// The races this call's decision lost before it committed (its attempts less one),
+    /// with [`Self::time_to_decide`]; `None` when it decided nothing or lost none.
+    pub fn lost_races(&self) -> Option<(u32, Duration)> {
+        match self {
+            Routed::Decided { attempts, .. } if *attempts > 1 => {
+                Some((attempts - 1, self.time_to_decide()?))
+            }
+            _ => None,
+        }
+    }
 }
 
 /// Routes leads over a store and an event publisher.

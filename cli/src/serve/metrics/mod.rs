@@ -116,11 +116,11 @@ impl Metrics {
         }
     }
 
-    /// A lead decided on attempt `attempts` (more than one: the earlier ones lost a race),
-    /// `waited` after intake received it.
-    pub fn conflicted(&self, attempts: u32, waited: Duration) {
+    /// A lead decided after losing `lost` races (`Routed::lost_races`), `waited` after
+    /// intake received it.
+    pub fn conflicted(&self, lost: u32, waited: Duration) {
         let mut c = self.counts();
-        c.conflicts.lost += u64::from(attempts.saturating_sub(1));
+        c.conflicts.lost += u64::from(lost);
         c.conflicts.time_to_decide.observe(waited.as_secs_f64());
     }
 

@@ -241,8 +241,8 @@ mod tests {
             "{out}"
         );
         assert!(out.contains("\nswitchboard_conflicted_time_to_decide_seconds_count 0\n"));
-        m.conflicted(2, Duration::from_millis(4));
-        m.conflicted(4, Duration::from_millis(70));
+        m.conflicted(1, Duration::from_millis(4));
+        m.conflicted(3, Duration::from_millis(70));
         let out = m.render(&view);
         for expected in [
             "switchboard_route_conflicts_total 4",
