@@ -53,10 +53,10 @@ mod tests {
         ))
     }
 
-    #[test]
-    fn a_parked_lead_counts_by_pool_and_reason() {
-        let at: Timestamp = "2026-12-04T10:00:00Z".parse().unwrap();
-        let routed = Routed::Decided {
+    /// A lead parked in `triage` (all at cap) at `at`, received at `received`, decided on
+    /// attempt `attempts`.
+    fn parked(received: Timestamp, at: Timestamp, attempts: u32) -> Routed {
+        Routed::Decided {
             record: record(
                 OutcomeRecord::Parked {
                     pool: PoolId::from("triage"),
@@ -65,9 +65,15 @@ mod tests {
                 at,
             ),
             assignment: None,
-            attempts: 1,
-            received_at: at,
-        };
+            attempts,
+            received_at: received,
+        }
+    }
+
+    #[test]
+    fn a_parked_lead_counts_by_pool_and_reason() {
+        let at: Timestamp = "2026-12-04T10:00:00Z".parse().unwrap();
+        let routed = parked(at, at, 1);
         let [line] = decision_metrics(&routed).try_into().unwrap();
         let json = line.to_json();
         assert_eq!(json["Pool"], "triage");
@@ -108,21 +114,9 @@ mod tests {
     fn lost_races_are_counted_with_the_time_to_decide() {
         let received: Timestamp = "2026-12-04T10:00:00Z".parse().unwrap();
         let at = received + jiff::SignedDuration::from_millis(42);
-        let routed = |attempts| Routed::Decided {
-            record: record(
-                OutcomeRecord::Parked {
-                    pool: PoolId::from("triage"),
-                    reason: ParkReason::AllAtCap,
-                },
-                at,
-            ),
-            assignment: None,
-            attempts,
-            received_at: received,
-        };
         // (attempts, races lost)
         for (attempts, lost) in [(1, None), (2, Some(1.0)), (4, Some(3.0))] {
-            let lines = decision_metrics(&routed(attempts));
+            let lines = decision_metrics(&parked(received, at, attempts));
             let conflicts: Vec<_> = lines
                 .iter()
                 .map(MetricLine::to_json)
