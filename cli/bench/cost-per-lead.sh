@@ -14,7 +14,8 @@
 #     and how long after the last 202 the last decision was stored (the routing queue
 #     empty, read every millisecond from GET /v1/admin/stats);
 #   - server CPU per lead at 1,000 leads/s with every lead followed to its decision;
-#   - in both lead phases, routing's lost races and how fast the leads that lost one were
+#   - in both lead phases, the part of that CPU spent by the store's writer thread (it
+#     commits every write), routing's lost races and how fast the leads that lost one were
 #     decided (GET /metrics);
 #   - store bytes per lead, resident memory now and at its peak.
 # Each phase runs for DURATION (default 10s). The load tool runs on the same cores.
@@ -67,18 +68,22 @@ healthz_us="$(per "$start" "$(cpu)" "$done_count")"
 healthz_n="$done_count"
 
 before="$(conflicts)"
-start="$(cpu)"; load --rate "${SATURATION_RATE:-8000}" --follow-every 0 --stats-token "$token"; settle
+start="$(cpu)"; wstart="$(writer_cpu)"
+load --rate "${SATURATION_RATE:-8000}" --follow-every 0 --stats-token "$token"; settle
 sat_conflicts="$(conflicts_between "$before" "$(conflicts)")"
 sat_lag="$(lag_of "$work/report.json")"
 sat_us="$(per "$start" "$(cpu)" "$done_count")"
+sat_writer_us="$(per "$wstart" "$(writer_cpu)" "$done_count")"
 sat_n="$done_count"
 sat_rate="$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["accepted_per_s"]))' "$work/report.json")"
 leads=$((leads + done_count))
 
 before="$(conflicts)"
-start="$(cpu)"; load --rate 1000 --follow-every 1; settle
+start="$(cpu)"; wstart="$(writer_cpu)"
+load --rate 1000 --follow-every 1; settle
 k_conflicts="$(conflicts_between "$before" "$(conflicts)")"
 k_us="$(per "$start" "$(cpu)" "$done_count")"
+k_writer_us="$(per "$wstart" "$(writer_cpu)" "$done_count")"
 k_n="$done_count"
 k_routed="$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["routed_ms"]; print("%.2f / %.2f" % (r["p50"], r["p99"]))' "$work/report.json")"
 leads=$((leads + done_count))
@@ -93,9 +98,11 @@ echo "| figure | value |"
 echo "|---|---|"
 echo "| floor: server CPU per GET /healthz ($healthz_n requests) | $healthz_us µs |"
 echo "| server CPU per lead at saturation ($sat_n leads, $sat_rate/s accepted) | $sat_us µs ($(python3 -c "print(round($sat_us / $healthz_us, 1))")× healthz) |"
+echo "| at saturation: of that, the store's writer thread | $sat_writer_us µs |"
 echo "| at saturation: last decision stored after the last 202 | $sat_lag |"
 echo "| at saturation: routing's lost races | $sat_conflicts |"
 echo "| server CPU per lead at 1,000/s, every lead followed ($k_n leads) | $k_us µs ($(python3 -c "print(round($k_us / $healthz_us, 1))")× healthz) |"
+echo "| at 1,000/s: of that, the store's writer thread | $k_writer_us µs |"
 echo "| POST → stored decision at 1,000/s, p50 / p99 | $k_routed ms |"
 echo "| at 1,000/s: routing's lost races | $k_conflicts |"
 echo "| store per lead ($leads leads): file size / blocks on disk | $((store_bytes / leads)) / $((store_blocks / leads)) bytes |"

@@ -8,7 +8,8 @@
 # SERVE_FLAGS (more flags for `serve`, e.g. `--store-cache-mb 32`).
 # Sets `work` (removed on exit), `bin`, `server_bin`, `server` (its pid), `url` and `token`
 # (the viewer token, which reads the stats and metrics), and defines `cpu` and `settle`
-# over the server's /proc counters, `on_disk` and `lag_of`.
+# over the server's /proc counters (`writer_cpu` for the store's writer thread), `on_disk`
+# and `lag_of`.
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 port="${PORT:-$default_port}"
@@ -33,6 +34,15 @@ url="http://127.0.0.1:$port"
 
 # The server's user + system CPU time so far, in clock ticks (every thread).
 cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+# The same for the store's writer thread alone (the thread that commits every write).
+writer_cpu() {
+    local t total=0
+    for t in /proc/"$server"/task/*; do
+        [ "$(cat "$t/comm" 2>/dev/null)" = "embedded-store-" ] || continue
+        total=$((total + $(awk '{print $14 + $15}' "$t/stat")))
+    done
+    echo "$total"
+}
 # Waits until the server has used no CPU for a second: routing has caught up.
 settle() {
     local before after
