@@ -5,7 +5,7 @@
 use jiff::{SignedDuration, Timestamp};
 use switchboard_store::embedded::MemoryEvents;
 use switchboard_store::ports::shadow::{Pick, ShadowDecision, ShadowPools, ShadowSetting};
-use switchboard_store::{PolicyStore, Router, RoutingState, StoreError};
+use switchboard_store::{PolicyStore, Routed, Router, RoutingState, StoreError};
 
 use super::Harness;
 use super::fixtures::{activate, doc, insert, monday};
@@ -151,13 +151,19 @@ pub async fn a_shadow_decides_beside_the_active_policy_and_changes_nothing<H: Ha
         insert(store, id).await;
     }
     let now = monday();
-    // Half one by one, half as a run: both paths shadow.
+    // Half one by one, half as a run: both paths shadow. Every attempt, including one that
+    // lost a race and was decided again, is a shadow decision.
+    let mut attempts = 0;
+    let mut count = |routed: Routed| match routed {
+        Routed::Decided { attempts: a, .. } => attempts += a,
+        other => panic!("not decided: {other:?}"),
+    };
     for id in &ids[..4] {
-        router.route_lead(id, now).await.unwrap();
+        count(router.route_lead(id, now).await.unwrap());
     }
     let run: Vec<&str> = ids[4..].iter().map(String::as_str).collect();
     for routed in router.route_run(&run, now).await {
-        routed.unwrap();
+        count(routed.unwrap());
     }
 
     let decisions = store
@@ -193,10 +199,13 @@ pub async fn a_shadow_decides_beside_the_active_policy_and_changes_nothing<H: Ha
         .filter(|e| e.kind == "lead.assigned")
         .count();
     assert_eq!(assigned, 8);
-    // The shadow kept its own strategy state: a step per lead, and one more for a run's
-    // lead whose write lost a race and was decided again on its own (see
-    // `router::shadow`: a trial's figures, not a ledger).
+    // The shadow kept its own strategy state: a step per lead, and one more each time a
+    // lead's write lost a race and it was decided again (see `router::shadow`: a trial's
+    // figures, not a ledger; on DynamoDB a run's writes can arrive out of order and lose).
     let pools = store.get_shadow_pools().await.unwrap();
     let steps = pools.get("bo-only").map_or(0, |p| p.version);
-    assert!((8..=12).contains(&steps), "{steps} steps");
+    assert!(
+        (8..=u64::from(attempts)).contains(&steps),
+        "{steps} steps for {attempts} attempts"
+    );
 }
