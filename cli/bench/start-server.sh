@@ -4,8 +4,9 @@
 #
 # Reads POLICY (another policy file; cli/demo/contention-policy.yaml shares reps between
 # pools so that routing meets write conflicts), PORT (default $default_port), DEDUPE
-# (`off`: intake's `dedupe_window: 0s`), SERVER_BIN (another build's binary to serve with; the load tool is always this tree's) and
-# SERVE_FLAGS (more flags for `serve`, e.g. `--store-cache-mb 32`).
+# (`off`: intake's `dedupe_window: 0s`), SERVER_BIN (another build's binary to serve with;
+# the load tool is always this tree's) and SERVE_FLAGS (more flags for `serve`, e.g.
+# `--store-cache-mb 32`).
 # Sets `work` (removed on exit), `bin`, `server_bin`, `server` (its pid), `url` and `token`
 # (the viewer token, which reads the stats and metrics), and defines `cpu` and `settle`
 # over the server's /proc counters (`writer_cpu` for the store's writer thread), `on_disk`
@@ -32,14 +33,17 @@ server=$!
 for _ in $(seq 50); do grep -q "Ctrl-C stops" "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
 url="http://127.0.0.1:$port"
 
-# The server's user + system CPU time so far, in clock ticks (every thread).
-cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
-# The same for the store's writer thread alone (the thread that commits every write).
+# User + system CPU time in clock ticks from a /proc `stat` file (a process's or a thread's).
+ticks() { awk '{print $14 + $15}' "$1"; }
+# The server's CPU time so far (every thread).
+cpu() { ticks "/proc/$server/stat"; }
+# The same for the store's writer thread alone (the thread that commits every write; the
+# kernel keeps the first 15 bytes of its name, `embedded-store-writer`).
 writer_cpu() {
     local t total=0
     for t in /proc/"$server"/task/*; do
         [ "$(cat "$t/comm" 2>/dev/null)" = "embedded-store-" ] || continue
-        total=$((total + $(awk '{print $14 + $15}' "$t/stat")))
+        total=$((total + $(ticks "$t/stat")))
     done
     echo "$total"
 }
