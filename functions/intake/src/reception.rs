@@ -11,6 +11,12 @@
 //! logged as an error and the sender still gets its 202, because the lead is stored and
 //! routed; refusing it would only make the sender submit it again.
 //!
+//! The insert is visible before it is on disk (`LeadStore::insert_visible`): the hand-off
+//! goes out at once, and the 202 and the announcement wait until the lead is durable. A
+//! crash in between loses a lead nobody was told about (the sender retries, as for any
+//! answer it did not get); on the embedded store its routing, reading the lead from the
+//! same process, commits its decision durably and so puts both on disk with one fsync.
+//!
 //! Intake stores first and enqueues second. The insert stores the lead `queued` already,
 //! so a lead costs one write before its 202, not two. If enqueueing fails, the lead is set
 //! back to `received`, the sender still gets its 202, and the sweep re-drives leads still
@@ -86,21 +92,28 @@ impl<S: LeadStore, Q: Outbox, E: EventPublisher> Reception for PortReception<S, 
             let now = new.lead.received_at;
             // Stored `queued` in the insert itself: the hand-off follows at once.
             new.queued = true;
-            let inserted = self.store.insert_if_absent(&new, now).await?;
-            let Insert::Created(mut record) = inserted else {
-                return Ok(inserted);
-            };
+            // Visible at once, so routing can read it; on disk before anyone hears of it
+            // (the sender's 202, the announcement). On the embedded store the lead's
+            // decision, a moment later, is usually the commit that puts it there.
+            let pending = self.store.insert_visible(&new, now).await?;
             // Only the delivery that created the lead hands it on: concurrent redeliveries
             // would otherwise send duplicates. A duplicate or scheduled lead is not routed
             // now.
-            if record.status != LeadStatus::Queued {
-                self.announce(&record).await;
-                return Ok(Insert::Created(record));
+            let Insert::Created(created) = pending.insert() else {
+                return pending.durable().await;
+            };
+            if created.status != LeadStatus::Queued {
+                let inserted = pending.durable().await?;
+                self.announce(inserted.lead()).await;
+                return Ok(inserted);
             }
             let request = RouteRequest {
-                lead_id: record.lead.id.clone(),
+                lead_id: created.lead.id.clone(),
             };
-            if let Err(e) = self.routing.send(&request.to_body()).await {
+            let mut record = created.clone();
+            let handed_on = self.routing.send(&request.to_body()).await;
+            pending.durable().await?;
+            if let Err(e) = handed_on {
                 tracing::warn!(lead_id = %record.lead.id, error = %e, "hand-off for routing failed; lead kept as received");
                 // Say what happened: the lead was stored `queued` on the hand-off's behalf.
                 match self

@@ -40,8 +40,8 @@ pub use ports::enrichment::{CachedAnswer, EnrichmentCache, month_of};
 pub use ports::events::{DomainEvent, EVENT_SOURCE, EventPublisher, NoEvents, lead_received};
 pub use ports::lead_index::{CursorError, LeadCursor, LeadIndex, LeadList, LeadPage};
 pub use ports::leads::{
-    EmailEntry, FieldIssue, Insert, LeadStatus, LeadStore, NewLead, RawEncoding, RawPayload,
-    StoredLead, email_key,
+    EmailEntry, FieldIssue, Insert, LeadStatus, LeadStore, NewLead, PendingInsert, RawEncoding,
+    RawPayload, StoredLead, email_key,
 };
 pub use ports::outcomes::{OutcomeRecord, OutcomeStore, Recounted, counts_as_won};
 pub use ports::policies::{ActivePolicy, PolicyStore, PolicySummary, PolicyVersion};

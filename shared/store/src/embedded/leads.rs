@@ -1,7 +1,7 @@
 //! [`LeadStore`] on redb.
 
 use jiff::Timestamp;
-use redb::ReadableDatabase;
+use redb::{ReadableDatabase, WriteTransaction};
 
 use super::EmbeddedStore;
 use super::tables::{
@@ -10,55 +10,33 @@ use super::tables::{
 };
 use crate::error::{StoreError, StoreResult};
 use crate::ports::leads::{
-    EmailEntry, Insert, LeadStatus, LeadStore, NewLead, StoredLead, check_settable, email_key,
+    EmailEntry, Insert, LeadStatus, LeadStore, NewLead, PendingInsert, StoredLead, check_settable,
+    email_key,
 };
 
 impl LeadStore for EmbeddedStore {
     async fn insert_if_absent(&self, new: &NewLead, now: Timestamp) -> StoreResult<Insert> {
         let new = new.clone();
-        self.write(move |txn| {
-            let mut keys = txn.open_table(IDEMPOTENCY).map_err(db_err)?;
-            let mut leads = txn.open_table(LEADS).map_err(db_err)?;
-            let mut indexes = LeadIndexes::open(txn)?;
-            let mut emails = txn.open_table(EMAILS).map_err(db_err)?;
-            let key = &new.idempotency_key;
-            if let Some(entry) = get_text(&keys, key)? {
-                let (existing_id, expires_at) = decode_key_entry(&entry)?;
-                if !NewLead::key_expired(expires_at, now) {
-                    let existing =
-                        get_json::<StoredLead>(&leads, existing_id)?.ok_or_else(|| {
-                            StoreError::Invalid(format!("key {key:?} maps to missing lead"))
-                        })?;
-                    return Ok(Insert::Existing(existing));
+        self.write(move |txn| insert_in(txn, &new, now)).await
+    }
+
+    async fn insert_visible(&self, new: &NewLead, now: Timestamp) -> StoreResult<PendingInsert> {
+        let new = new.clone();
+        let (insert, on_disk) = self
+            .write_visible(move |txn| insert_in(txn, &new, now))
+            .await?;
+        Ok(PendingInsert::pending(
+            insert,
+            Box::pin(async move {
+                match on_disk.await {
+                    Ok(Ok(())) => Ok(()),
+                    Ok(Err(why)) => Err(StoreError::backend(format!("insert not synced: {why}"))),
+                    Err(_) => Err(StoreError::backend(
+                        "the store's writer stopped before the insert was synced",
+                    )),
                 }
-            }
-            if get_json::<StoredLead>(&leads, &new.lead.id)?.is_some() {
-                return Err(StoreError::Conflict(format!(
-                    "lead id {} is taken by another idempotency key",
-                    new.lead.id
-                )));
-            }
-            let mut stored = StoredLead::from_new(&new, now);
-            // The dedupe is decided here, inside the transaction that writes the lead:
-            // redb runs one write transaction at a time, so the entry read is the entry
-            // the commit replaces.
-            if let Some((email, since)) = new.dedupe() {
-                let index_key = email_key(email);
-                let entry: Option<EmailEntry> = get_json(&emails, &index_key)?;
-                match EmailEntry::primary_within(entry.as_ref(), since) {
-                    Some(primary) => stored = stored.into_duplicate(primary),
-                    None => put_json(&mut emails, &index_key, &EmailEntry::of(&stored.lead))?,
-                }
-            }
-            put_text(
-                &mut keys,
-                key,
-                &encode_key_entry(&stored.lead.id, new.key_expires_at),
-            )?;
-            put_lead(&mut leads, &mut indexes, None, &stored)?;
-            Ok(Insert::Created(stored))
-        })
-        .await
+            }),
+        ))
     }
 
     async fn latest_by_email(&self, email: &str) -> StoreResult<Option<StoredLead>> {
@@ -143,4 +121,46 @@ fn decode_key_entry(entry: &str) -> StoreResult<(&str, Option<Timestamp>)> {
         .and_then(|ms| Timestamp::from_millisecond(ms).ok())
         .ok_or_else(|| StoreError::Invalid(format!("idempotency entry expiry {ms:?}")))?;
     Ok((lead_id, Some(at)))
+}
+
+/// The insert itself (see [`LeadStore::insert_if_absent`]), inside the writer's transaction.
+fn insert_in(txn: &WriteTransaction, new: &NewLead, now: Timestamp) -> StoreResult<Insert> {
+    let mut keys = txn.open_table(IDEMPOTENCY).map_err(db_err)?;
+    let mut leads = txn.open_table(LEADS).map_err(db_err)?;
+    let mut indexes = LeadIndexes::open(txn)?;
+    let mut emails = txn.open_table(EMAILS).map_err(db_err)?;
+    let key = &new.idempotency_key;
+    if let Some(entry) = get_text(&keys, key)? {
+        let (existing_id, expires_at) = decode_key_entry(&entry)?;
+        if !NewLead::key_expired(expires_at, now) {
+            let existing = get_json::<StoredLead>(&leads, existing_id)?
+                .ok_or_else(|| StoreError::Invalid(format!("key {key:?} maps to missing lead")))?;
+            return Ok(Insert::Existing(existing));
+        }
+    }
+    if get_json::<StoredLead>(&leads, &new.lead.id)?.is_some() {
+        return Err(StoreError::Conflict(format!(
+            "lead id {} is taken by another idempotency key",
+            new.lead.id
+        )));
+    }
+    let mut stored = StoredLead::from_new(new, now);
+    // The dedupe is decided here, inside the transaction that writes the lead:
+    // redb runs one write transaction at a time, so the entry read is the entry
+    // the commit replaces.
+    if let Some((email, since)) = new.dedupe() {
+        let index_key = email_key(email);
+        let entry: Option<EmailEntry> = get_json(&emails, &index_key)?;
+        match EmailEntry::primary_within(entry.as_ref(), since) {
+            Some(primary) => stored = stored.into_duplicate(primary),
+            None => put_json(&mut emails, &index_key, &EmailEntry::of(&stored.lead))?,
+        }
+    }
+    put_text(
+        &mut keys,
+        key,
+        &encode_key_entry(&stored.lead.id, new.key_expires_at),
+    )?;
+    put_lead(&mut leads, &mut indexes, None, &stored)?;
+    Ok(Insert::Created(stored))
 }

@@ -140,6 +140,18 @@ impl EmbeddedStore {
         self.writer.write(writer::WriteSync::Trailing, work).await
     }
 
+    /// Runs a write that returns once committed and visible, with a wait for when it is on
+    /// disk: the next durable commit, or the writer's own sync a moment later (see
+    /// `writer`). For a write whose caller must not answer anyone before it is durable, but
+    /// whose effects may be read at once by the same process.
+    async fn write_visible<T, F>(&self, work: F) -> StoreResult<(T, writer::DurableWait)>
+    where
+        T: Send + 'static,
+        F: FnOnce(&redb::WriteTransaction) -> StoreResult<T> + Send + 'static,
+    {
+        self.writer.write_visible(work).await
+    }
+
     /// Runs a short read (point lookups) on the calling thread. redb answers them from its
     /// page cache in microseconds, while handing each to the blocking pool cost two thread
     /// wake-ups, more than the read itself (docs/BENCHMARKS.md, "Cost per lead").

@@ -264,6 +264,57 @@ pub enum Insert {
     Existing(StoredLead),
 }
 
+/// An insert whose outcome is visible to readers and that may not be on disk yet
+/// ([`LeadStore::insert_visible`]): nothing that promises the lead is kept (the sender's
+/// answer, an announcement) may happen before [`PendingInsert::durable`] returns.
+pub struct PendingInsert {
+    insert: Insert,
+    on_disk: Option<futures_util::future::BoxFuture<'static, StoreResult<()>>>,
+}
+
+impl PendingInsert {
+    /// An insert that is on disk already.
+    pub fn synced(insert: Insert) -> PendingInsert {
+        PendingInsert {
+            insert,
+            on_disk: None,
+        }
+    }
+
+    /// An insert that is on disk once `on_disk` completes.
+    pub fn pending(
+        insert: Insert,
+        on_disk: futures_util::future::BoxFuture<'static, StoreResult<()>>,
+    ) -> PendingInsert {
+        PendingInsert {
+            insert,
+            on_disk: Some(on_disk),
+        }
+    }
+
+    /// What the insert did (readable before it is on disk).
+    pub fn insert(&self) -> &Insert {
+        &self.insert
+    }
+
+    /// Waits until the insert, and everything it read, is on disk.
+    pub async fn durable(self) -> StoreResult<Insert> {
+        if let Some(on_disk) = self.on_disk {
+            on_disk.await?;
+        }
+        Ok(self.insert)
+    }
+}
+
+impl std::fmt::Debug for PendingInsert {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingInsert")
+            .field("insert", &self.insert)
+            .field("on_disk", &self.on_disk.is_none())
+            .finish()
+    }
+}
+
 impl Insert {
     pub fn lead(&self) -> &StoredLead {
         match self {
@@ -379,6 +430,24 @@ pub trait LeadStore: Send + Sync {
         new: &NewLead,
         now: Timestamp,
     ) -> impl Future<Output = StoreResult<Insert>> + Send;
+
+    /// [`insert_if_absent`](LeadStore::insert_if_absent) that may return once its outcome
+    /// is visible to readers, before it is on disk: what it returns says when it is. A
+    /// store whose writes are on disk when they return (DynamoDB) gives an insert that is
+    /// durable already. The embedded store commits it without an fsync, and the next
+    /// durable commit (a lead's decision, a moment later) makes it durable: one fsync for
+    /// both instead of one each.
+    fn insert_visible(
+        &self,
+        new: &NewLead,
+        now: Timestamp,
+    ) -> impl Future<Output = StoreResult<PendingInsert>> + Send {
+        async move {
+            self.insert_if_absent(new, now)
+                .await
+                .map(PendingInsert::synced)
+        }
+    }
 
     fn get(&self, lead_id: &str) -> impl Future<Output = StoreResult<Option<StoredLead>>> + Send;
 

@@ -72,6 +72,7 @@ macro_rules! contract_tests {
         $crate::contract_tests!(@tests $harness;
             store::lead_insert_is_idempotent,
             store::concurrent_inserts_create_one_lead,
+            store::a_visible_insert_is_read_at_once_and_durable_after,
             dedupe::same_email_in_the_window_is_a_duplicate,
             dedupe::concurrent_same_address_inserts_have_one_primary,
             dedupe::a_failed_insert_writes_nothing,

@@ -221,6 +221,51 @@ pub async fn lead_insert_is_idempotent<H: Harness>(h: &H) {
     assert_eq!(back.status, LeadStatus::Received);
 }
 
+/// `insert_visible` is `insert_if_absent` whose outcome may be read before it is on disk:
+/// the same outcomes (created, existing, conflict), readable at once, and its wait for the
+/// disk ends (on the embedded store with the writer's own sync when nothing else commits).
+pub async fn a_visible_insert_is_read_at_once_and_durable_after<H: Harness>(h: &H) {
+    let store = h.store().await;
+    let now = monday();
+    let handed_on = NewLead {
+        queued: true,
+        ..NewLead::new(lead("V1"), "form:v1")
+    };
+    let pending = store.insert_visible(&handed_on, now).await.expect("insert");
+    let Insert::Created(created) = pending.insert().clone() else {
+        panic!("a new key creates: {pending:?}");
+    };
+    assert_eq!(created.status, LeadStatus::Queued);
+    // Read before the wait for the disk: routing reads it so.
+    assert_eq!(store.get("V1").await.expect("get"), Some(created.clone()));
+    let durable = tokio::time::timeout(std::time::Duration::from_secs(10), pending.durable())
+        .await
+        .expect("on disk within seconds")
+        .expect("synced");
+    assert_eq!(durable, Insert::Created(created.clone()));
+
+    // The same key again: the lead it maps to, nothing written.
+    let again = store
+        .insert_visible(&NewLead::new(lead("V2"), "form:v1"), now)
+        .await
+        .expect("insert again");
+    assert_eq!(
+        again.durable().await.expect("synced"),
+        Insert::Existing(created.clone())
+    );
+    assert_eq!(store.get("V2").await.expect("get"), None);
+    // The lead id under another key: a conflict, as for `insert_if_absent`.
+    let clash = store
+        .insert_visible(&NewLead::new(lead("V1"), "form:v2"), now)
+        .await;
+    assert!(matches!(clash, Err(StoreError::Conflict(_))), "{clash:?}");
+    let awaiting = store
+        .awaiting_routing(now + SignedDuration::from_secs(1), 10)
+        .await
+        .expect("awaiting");
+    assert!(awaiting.iter().any(|l| l.lead.id == "V1"), "{awaiting:?}");
+}
+
 pub async fn concurrent_inserts_create_one_lead<H: Harness>(h: &H) {
     let store = Arc::new(h.store().await);
     let mut tasks = Vec::new();
