@@ -281,6 +281,8 @@ impl Server {
 
 /// The ids of every lead in the data directory's store, read from the file itself (no
 /// server may hold it), so leads stored without an answer reaching the client count too.
+/// The leads table also holds each lead's assignment and decisions, under keys that go on
+/// after the lead's id with a NUL; those are not leads.
 pub fn stored_lead_ids(data_dir: &Path) -> Vec<String> {
     use redb::{ReadableDatabase, ReadableTable};
     let leads: redb::TableDefinition<'static, &'static str, &'static [u8]> =
@@ -292,6 +294,7 @@ pub fn stored_lead_ids(data_dir: &Path) -> Vec<String> {
         .iter()
         .unwrap()
         .map(|entry| entry.unwrap().0.value().to_owned())
+        .filter(|key| !key.contains('\0'))
         .collect()
 }
 

@@ -10,7 +10,7 @@ use switchboard_routing::{DecisionRecord, RepId};
 
 use super::EmbeddedStore;
 use super::tables::{
-    ASSIGNMENTS, DECISIONS, REP_OUTCOMES, db_err, decision_key, decode_under, get_json, put_json,
+    LEADS, REP_OUTCOMES, db_err, decision_key, decode_under, get_json, is_assignment_key, put_json,
 };
 use crate::error::StoreResult;
 use crate::ports::outcomes::{OutcomeRecord, OutcomeStore, Recounted, counts_as_won};
@@ -18,24 +18,28 @@ use crate::ports::routing::{Assignment, AssignmentStatus};
 
 type JsonTable<'t> = Table<'t, &'static str, &'static [u8]>;
 
-/// The segment of the decision that made assignment `a` (`None` without one).
+/// The segment of the decision that made assignment `a` (`None` without one), from the
+/// leads table.
 fn segment_of(
-    decisions: &impl ReadableTable<&'static str, &'static [u8]>,
+    leads: &impl ReadableTable<&'static str, &'static [u8]>,
     a: &Assignment,
 ) -> StoreResult<Option<String>> {
-    let record: Option<DecisionRecord> = get_json(decisions, &decision_key(&a.lead_id, a.attempt))?;
+    let record: Option<DecisionRecord> = get_json(leads, &decision_key(&a.lead_id, a.attempt))?;
     Ok(record.and_then(|r| r.segment))
 }
 
 /// Adds the close of `a` (just closed, with its outcome) to its rep's record, inside the
-/// close's write transaction. Unqualified closes and closes without an outcome count
-/// nothing.
-pub(super) fn record_close(txn: &WriteTransaction, a: &Assignment) -> StoreResult<()> {
+/// close's write transaction (`leads`: its leads table, open already). Unqualified closes
+/// and closes without an outcome count nothing.
+pub(super) fn record_close(
+    txn: &WriteTransaction,
+    leads: &JsonTable<'_>,
+    a: &Assignment,
+) -> StoreResult<()> {
     let Some(won) = a.outcome.and_then(counts_as_won) else {
         return Ok(());
     };
-    let decisions = txn.open_table(DECISIONS).map_err(db_err)?;
-    let segment = segment_of(&decisions, a)?;
+    let segment = segment_of(leads, a)?;
     let mut table = txn.open_table(REP_OUTCOMES).map_err(db_err)?;
     let mut record: OutcomeRecord = get_json(&table, &a.rep)?.unwrap_or_default();
     record.recorded.record(segment.as_deref(), won);
@@ -57,20 +61,24 @@ pub(super) fn totals(
 }
 
 fn recount_in(txn: &WriteTransaction) -> StoreResult<Recounted> {
-    let assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
-    let decisions = txn.open_table(DECISIONS).map_err(db_err)?;
+    let leads = txn.open_table(LEADS).map_err(db_err)?;
     let mut done = Recounted::default();
     let mut counted: BTreeMap<String, RepOutcomes> = BTreeMap::new();
-    for row in assignments.iter().map_err(db_err)? {
+    for row in leads.iter().map_err(db_err)? {
         let (k, v) = row.map_err(db_err)?;
-        let a: Assignment = decode_under(k.value(), v.value())?;
+        // The leads table holds each lead's records; only its assignment counts here.
+        let key = k.value();
+        if !is_assignment_key(key) {
+            continue;
+        }
+        let a: Assignment = decode_under(key, v.value())?;
         done.leads += 1;
         if a.status != AssignmentStatus::Closed {
             continue;
         }
         match a.outcome.map(counts_as_won) {
             Some(Some(won)) => {
-                let segment = segment_of(&decisions, &a)?;
+                let segment = segment_of(&leads, &a)?;
                 counted
                     .entry(a.rep.to_string())
                     .or_default()

@@ -11,8 +11,8 @@ use switchboard_routing::{PoolId, RepId};
 
 use super::EmbeddedStore;
 use super::tables::{
-    ASSIGNMENTS, DECISIONS, DUE, LEADS, LeadIndexes, OPEN_BY_REP, POOLS, REP_OUTCOMES, REPS,
-    db_err, decision_key, decode_under, due_key, get_json, pair_key, put_json, put_lead, put_text,
+    DUE, LEADS, LeadIndexes, OPEN_BY_REP, POOLS, REP_OUTCOMES, REPS, assignment_key, db_err,
+    decision_key, due_key, get_json, pair_key, put_json, put_lead, put_text, read_decisions,
     records_indexed, remove,
 };
 use crate::apply::{Apply, pool_change_holds, rep_after, rep_change_holds};
@@ -34,11 +34,10 @@ impl RoutingState for EmbeddedStore {
             // One read transaction: the whole view is from one commit.
             let txn = db.begin_read().map_err(db_err)?;
             let leads = txn.open_table(LEADS).map_err(db_err)?;
-            let assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
             let rep_table = txn.open_table(REPS).map_err(db_err)?;
             let pool_table = txn.open_table(POOLS).map_err(db_err)?;
             let lead: Option<StoredLead> = get_json(&leads, &lead_id)?;
-            let assignment: Option<Assignment> = get_json(&assignments, &lead_id)?;
+            let assignment: Option<Assignment> = get_json(&leads, &assignment_key(&lead_id))?;
             let mut reps = Vec::with_capacity(rep_ids.len());
             for id in &rep_ids {
                 reps.push(get_json::<RepState>(&rep_table, id)?.unwrap_or_default());
@@ -158,8 +157,8 @@ impl RoutingState for EmbeddedStore {
         let lead_id = lead_id.to_owned();
         self.read(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
-            let t = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
-            get_json(&t, &lead_id)
+            let t = txn.open_table(LEADS).map_err(db_err)?;
+            get_json(&t, &assignment_key(&lead_id))
         })
     }
 
@@ -167,15 +166,8 @@ impl RoutingState for EmbeddedStore {
         let lead_id = lead_id.to_owned();
         self.read(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
-            let t = txn.open_table(DECISIONS).map_err(db_err)?;
-            let from = format!("{lead_id}\0");
-            let to = format!("{lead_id}\u{1}");
-            let mut out = Vec::new();
-            for row in t.range(from.as_str()..to.as_str()).map_err(db_err)? {
-                let (k, v) = row.map_err(db_err)?;
-                out.push(decode_under(k.value(), v.value())?);
-            }
-            Ok(out)
+            let t = txn.open_table(LEADS).map_err(db_err)?;
+            read_decisions(&t, &lead_id)
         })
     }
 
@@ -189,16 +181,8 @@ impl RoutingState for EmbeddedStore {
             let Some(lead) = get_json::<StoredLead>(&leads, &lead_id)? else {
                 return Ok(None);
             };
-            let assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
-            let assignment: Option<Assignment> = get_json(&assignments, &lead_id)?;
-            let t = txn.open_table(DECISIONS).map_err(db_err)?;
-            let from = format!("{lead_id}\0");
-            let to = format!("{lead_id}\u{1}");
-            let mut decisions = Vec::new();
-            for row in t.range(from.as_str()..to.as_str()).map_err(db_err)? {
-                let (k, v) = row.map_err(db_err)?;
-                decisions.push(decode_under(k.value(), v.value())?);
-            }
+            let assignment: Option<Assignment> = get_json(&leads, &assignment_key(&lead_id))?;
+            let decisions = read_decisions(&leads, &lead_id)?;
             Ok(Some(LeadRouting {
                 lead,
                 assignment,
@@ -221,16 +205,19 @@ impl RoutingState for EmbeddedStore {
         self.read(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
             let index = txn.open_table(OPEN_BY_REP).map_err(db_err)?;
-            let assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
+            let leads = txn.open_table(LEADS).map_err(db_err)?;
             let from = format!("{rep}\0");
             let to = format!("{rep}\u{1}");
             let mut out = Vec::new();
             for row in index.range(from.as_str()..to.as_str()).map_err(db_err)? {
                 let (k, _) = row.map_err(db_err)?;
                 let lead_id = &k.value()[from.len()..];
-                let a: Assignment = get_json(&assignments, lead_id)?.ok_or_else(|| {
-                    StoreError::Invalid(format!("open index names missing assignment {lead_id}"))
-                })?;
+                let a: Assignment =
+                    get_json(&leads, &assignment_key(lead_id))?.ok_or_else(|| {
+                        StoreError::Invalid(format!(
+                            "open index names missing assignment {lead_id}"
+                        ))
+                    })?;
                 out.push(a);
             }
             Ok(out)
@@ -249,7 +236,7 @@ impl RoutingState for EmbeddedStore {
             records_indexed(
                 db,
                 (DUE, "due"),
-                (ASSIGNMENTS, "assignment"),
+                (LEADS, "assignment", assignment_key),
                 lo.as_str()..hi.as_str(),
                 limit,
             )
@@ -261,17 +248,15 @@ impl RoutingState for EmbeddedStore {
 /// Checks every precondition of `apply`, then writes. Returns early (the caller aborts)
 /// on the first one that fails.
 fn apply_in(txn: &WriteTransaction, apply: &Apply) -> StoreResult<Applied> {
-    let mut assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
     let mut leads = txn.open_table(LEADS).map_err(db_err)?;
     let mut indexes = LeadIndexes::open(txn)?;
     let mut reps = txn.open_table(REPS).map_err(db_err)?;
     let mut pools = txn.open_table(POOLS).map_err(db_err)?;
-    let mut decisions = txn.open_table(DECISIONS).map_err(db_err)?;
     let mut open_by_rep = txn.open_table(OPEN_BY_REP).map_err(db_err)?;
     let mut due = txn.open_table(DUE).map_err(db_err)?;
     let id = apply.lead_id.as_str();
 
-    if let Some(existing) = get_json::<Assignment>(&assignments, id)?
+    if let Some(existing) = get_json::<Assignment>(&leads, &assignment_key(id))?
         && existing.status != AssignmentStatus::Released
     {
         return Ok(Applied::AlreadyAssigned(existing));
@@ -317,7 +302,7 @@ fn apply_in(txn: &WriteTransaction, apply: &Apply) -> StoreResult<Applied> {
         put_json(&mut pools, &pc.pool, &pc.after)?;
     }
     if let Some(a) = &apply.assignment {
-        put_json(&mut assignments, id, a)?;
+        put_json(&mut leads, &assignment_key(id), a)?;
         put_text(&mut open_by_rep, &pair_key(&a.rep, id), "")?;
         if let Some(d) = a.sla_due {
             put_text(&mut due, &due_key(d, id), "")?;
@@ -329,7 +314,7 @@ fn apply_in(txn: &WriteTransaction, apply: &Apply) -> StoreResult<Applied> {
     lead.updated_at = apply.record.decided_at;
     put_lead(&mut leads, &mut indexes, Some(&old), &lead)?;
     put_json(
-        &mut decisions,
+        &mut leads,
         &decision_key(id, apply.decision_number()),
         &apply.record,
     )?;
@@ -343,9 +328,9 @@ fn accept_in(
     attempt: Option<u32>,
     now: Timestamp,
 ) -> StoreResult<Assignment> {
-    let mut assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
+    let mut leads = txn.open_table(LEADS).map_err(db_err)?;
     let mut due = txn.open_table(DUE).map_err(db_err)?;
-    let mut a: Assignment = get_json(&assignments, lead_id)?
+    let mut a: Assignment = get_json(&leads, &assignment_key(lead_id))?
         .ok_or_else(|| StoreError::NotFound(format!("assignment of lead {lead_id}")))?;
     if a.status != AssignmentStatus::Open || a.rep != rep || attempt.is_some_and(|n| n != a.attempt)
     {
@@ -360,7 +345,7 @@ fn accept_in(
         remove(&mut due, &due_key(d, lead_id))?;
     }
     a.accepted_at = Some(now);
-    put_json(&mut assignments, lead_id, &a)?;
+    put_json(&mut leads, &assignment_key(lead_id), &a)?;
     Ok(a)
 }
 
@@ -373,7 +358,6 @@ fn release_in(
     recycle: Option<&Recycle>,
     now: Timestamp,
 ) -> StoreResult<Option<Assignment>> {
-    let mut assignments = txn.open_table(ASSIGNMENTS).map_err(db_err)?;
     let mut leads = txn.open_table(LEADS).map_err(db_err)?;
     let mut indexes = LeadIndexes::open(txn)?;
     let mut reps = txn.open_table(REPS).map_err(db_err)?;
@@ -385,7 +369,7 @@ fn release_in(
             "a recycle ends an assignment only with its record".to_owned(),
         ));
     }
-    let Some(mut a) = get_json::<Assignment>(&assignments, lead_id)? else {
+    let Some(mut a) = get_json::<Assignment>(&leads, &assignment_key(lead_id))? else {
         return Ok(None);
     };
     if a.status != AssignmentStatus::Open
@@ -443,13 +427,13 @@ fn release_in(
     }
     a.ended_at = Some(now);
     a.ended_as = Some(outcome);
-    put_json(&mut assignments, lead_id, &a)?;
+    put_json(&mut leads, &assignment_key(lead_id), &a)?;
     lead.updated_at = now;
     put_lead(&mut leads, &mut indexes, Some(&old), &lead)?;
     // A won or lost close counts toward the rep's outcomes in this same transaction, so a
     // second close of the assignment (which ends nothing, above) never counts again.
     if a.status == AssignmentStatus::Closed {
-        super::outcomes::record_close(txn, &a)?;
+        super::outcomes::record_close(txn, &leads, &a)?;
     }
     Ok(Some(a))
 }

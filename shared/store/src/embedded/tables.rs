@@ -18,16 +18,19 @@ use crate::ports::leads::{LeadStatus, StoredLead};
 
 type Json = TableDefinition<'static, &'static str, &'static [u8]>;
 
-/// lead id → `StoredLead`
+/// A lead's records, next to each other (layout 3; see `upgrade`): lead id → `StoredLead`,
+/// `lead id NUL a` ([`assignment_key`]) → its `Assignment`, `lead id NUL decision number
+/// (10 digits)` ([`decision_key`]) → each `DecisionRecord`. A decision writes all three
+/// with one pass down one B-tree instead of three.
 pub const LEADS: Json = TableDefinition::new("leads");
 /// idempotency key → `lead id` or `lead id NUL expiry (epoch ms)` (UTF-8)
 pub const IDEMPOTENCY: Json = TableDefinition::new("idempotency_keys");
 /// `email_key(address)` → `EmailEntry`: the address's latest primary lead (email dedupe)
 pub const EMAILS: Json = TableDefinition::new("email_index");
-/// lead id → `Assignment`
-pub const ASSIGNMENTS: Json = TableDefinition::new("assignments");
-/// `lead id NUL decision number (10 digits)` → `DecisionRecord`
-pub const DECISIONS: Json = TableDefinition::new("decisions");
+/// Before layout 3: lead id → `Assignment` (now in [`LEADS`]).
+pub const LEGACY_ASSIGNMENTS: Json = TableDefinition::new("assignments");
+/// Before layout 3: `lead id NUL decision number` → `DecisionRecord` (now in [`LEADS`]).
+pub const LEGACY_DECISIONS: Json = TableDefinition::new("decisions");
 /// rep id → `RepState`
 pub const REPS: Json = TableDefinition::new("rep_counters");
 /// pool id → `PoolRecord`
@@ -78,13 +81,11 @@ pub const DELIVERY_FAILURES: Json = TableDefinition::new("delivery_failures");
 /// `layout` → the file's layout version (see `upgrade`)
 pub const META: Json = TableDefinition::new("meta");
 
-pub const ALL: [Json; 23] = [
+pub const ALL: [Json; 21] = [
     META,
     LEADS,
     IDEMPOTENCY,
     EMAILS,
-    ASSIGNMENTS,
-    DECISIONS,
     REPS,
     POOLS,
     OPEN_BY_REP,
@@ -120,17 +121,23 @@ pub fn leads_indexed_below(
     hi: &str,
     limit: usize,
 ) -> StoreResult<Vec<StoredLead>> {
-    records_indexed(db, (index, index_name), (LEADS, "lead"), ..hi, limit)
+    records_indexed(
+        db,
+        (index, index_name),
+        (LEADS, "lead", str::to_owned),
+        ..hi,
+        limit,
+    )
 }
 
 /// The records a time index (keys `<time> NUL <id>`, no values) names in `range`, in key
-/// order, at most `limit`, each read from the table `records` under its id. The names
-/// (`index` and `records`, each a table and what to call it) make the error for an entry
-/// whose record is missing.
+/// order, at most `limit`, each read from the table `records` under the key `record_key`
+/// makes of its id. The names (`index` and `records`, each a table and what to call it)
+/// make the error for an entry whose record is missing.
 pub fn records_indexed<'a, T: DeserializeOwned>(
     db: &Database,
     (index, index_name): (Json, &str),
-    (records, record_name): (Json, &str),
+    (records, record_name, record_key): (Json, &str, fn(&str) -> String),
     range: impl std::ops::RangeBounds<&'a str> + 'a,
     limit: usize,
 ) -> StoreResult<Vec<T>> {
@@ -142,7 +149,7 @@ pub fn records_indexed<'a, T: DeserializeOwned>(
         let (k, _) = row.map_err(db_err)?;
         let key = k.value();
         let id = key.split_once('\0').map_or("", |(_, l)| l);
-        let record: T = get_json(&records, id)?.ok_or_else(|| {
+        let record: T = get_json(&records, &record_key(id))?.ok_or_else(|| {
             StoreError::Invalid(format!(
                 "{index_name} index names missing {record_name} {id}"
             ))
@@ -192,14 +199,17 @@ pub fn encode<T: Serialize>(value: &T) -> StoreResult<Vec<u8>> {
     Ok(crate::packed::pack(to_json(value)?, Kind::General))
 }
 
-/// The dictionary a table's values are packed against.
-fn kind_of(table: &str) -> Kind {
+/// The dictionary a value is packed against: by its table, and in the leads table by the
+/// kind of record its key names.
+fn kind_of(table: &str, key: &str) -> Kind {
     if table == LEADS.name() {
-        Kind::Lead
-    } else if table == DECISIONS.name() || table == SHADOW_DECISIONS.name() {
+        match key.split_once('\0') {
+            None => Kind::Lead,
+            Some((_, ASSIGNMENT_TAG)) => Kind::Assignment,
+            Some(_) => Kind::Decision,
+        }
+    } else if table == SHADOW_DECISIONS.name() {
         Kind::Decision
-    } else if table == ASSIGNMENTS.name() {
-        Kind::Assignment
     } else {
         Kind::General
     }
@@ -229,7 +239,8 @@ pub fn put_json<T: Serialize>(
     key: &str,
     value: &T,
 ) -> StoreResult<()> {
-    let packed = crate::packed::pack_under(to_json(value)?, key_id(key), kind_of(table.name()));
+    let packed =
+        crate::packed::pack_under(to_json(value)?, key_id(key), kind_of(table.name(), key));
     table.insert(key, packed.as_slice()).map_err(db_err)?;
     Ok(())
 }
@@ -266,6 +277,48 @@ pub fn pair_key(a: &str, b: &str) -> String {
 
 pub fn decision_key(lead_id: &str, number: u32) -> String {
     format!("{lead_id}\0{number:010}")
+}
+
+/// What follows a lead id and NUL in the key of its assignment (sorts after its decisions'
+/// digits).
+const ASSIGNMENT_TAG: &str = "a";
+
+/// Key of a lead's assignment in [`LEADS`].
+pub fn assignment_key(lead_id: &str) -> String {
+    format!("{lead_id}\0{ASSIGNMENT_TAG}")
+}
+
+/// The keys of a lead's decision records in [`LEADS`], and nothing else of it.
+pub fn decisions_of(lead_id: &str) -> std::ops::Range<String> {
+    format!("{lead_id}\x000")..format!("{lead_id}\x00:")
+}
+
+/// A lead's decision records, in order, from its leads table.
+pub fn read_decisions<T: DeserializeOwned>(
+    leads: &impl ReadableTable<&'static str, &'static [u8]>,
+    lead_id: &str,
+) -> StoreResult<Vec<T>> {
+    let range = decisions_of(lead_id);
+    let mut out = Vec::new();
+    for row in leads
+        .range(range.start.as_str()..range.end.as_str())
+        .map_err(db_err)?
+    {
+        let (k, v) = row.map_err(db_err)?;
+        out.push(decode_under(k.value(), v.value())?);
+    }
+    Ok(out)
+}
+
+/// True for a key of the leads table that names a lead (not one of its records).
+pub fn is_lead_key(key: &str) -> bool {
+    !key.contains('\0')
+}
+
+/// True for a key of the leads table that names a lead's assignment.
+pub fn is_assignment_key(key: &str) -> bool {
+    key.split_once('\0')
+        .is_some_and(|(_, tag)| tag == ASSIGNMENT_TAG)
 }
 
 pub fn due_key(due: jiff::Timestamp, lead_id: &str) -> String {
@@ -417,8 +470,8 @@ mod tests {
         .unwrap();
         let txn = db.begin_write().unwrap();
         {
-            let mut table = txn.open_table(ASSIGNMENTS).unwrap();
-            let key = assignment.lead_id.clone();
+            let mut table = txn.open_table(LEADS).unwrap();
+            let key = assignment_key(&assignment.lead_id);
             put_json(&mut table, &key, &assignment).unwrap();
             let stored = table.get(key.as_str()).unwrap().unwrap().value().to_vec();
             // Stored without the lead id its key holds: not readable without the key.

@@ -11,6 +11,11 @@
 //!   dedupe window.)
 //! - Version 2 added the received-time and parked indexes (`LeadIndex`): their entries for
 //!   leads stored before are built from the leads table, so the listings include them.
+//! - Version 3 keeps a lead's assignment and decision records in the leads table, next to
+//!   the lead (`tables::LEADS`), instead of tables of their own: the entries of the
+//!   `assignments` and `decisions` tables move there, values unchanged (a packed value
+//!   names its dictionary), and the two tables are deleted. A decision then writes one
+//!   B-tree path where it wrote three (docs/BENCHMARKS.md).
 //!
 //! - The audit log (`audit_log` table) needs no step and no new layout: `open` creates any
 //!   table the file lacks, and a new table is an empty log.
@@ -26,13 +31,14 @@
 use redb::{ReadableTable, WriteTransaction};
 
 use super::tables::{
-    IDEMPOTENCY, LEADS, LeadIndexes, META, db_err, decode_under, get_text, put_text, remove,
+    IDEMPOTENCY, LEADS, LEGACY_ASSIGNMENTS, LEGACY_DECISIONS, LeadIndexes, META, assignment_key,
+    db_err, decode_under, get_text, is_lead_key, put_text, remove,
 };
 use crate::error::StoreResult;
 use crate::ports::leads::StoredLead;
 
 /// The layout this code writes.
-pub const LAYOUT: &str = "2";
+pub const LAYOUT: &str = "3";
 pub const LAYOUT_KEY: &str = "layout";
 const LEGACY_CLAIM_PREFIX: &str = "email-claim:";
 
@@ -50,6 +56,9 @@ pub fn upgrade(txn: &WriteTransaction) -> StoreResult<()> {
     let mut stored = Vec::new();
     for row in leads.iter().map_err(db_err)? {
         let (k, v) = row.map_err(db_err)?;
+        if !is_lead_key(k.value()) {
+            continue;
+        }
         let Ok(lead) = decode_under::<StoredLead>(k.value(), v.value()) else {
             tracing::warn!(
                 lead_id = k.value(),
@@ -71,14 +80,56 @@ pub fn upgrade(txn: &WriteTransaction) -> StoreResult<()> {
     for lead in &stored {
         indexes.add(lead)?;
     }
-    if !claims.is_empty() || !stored.is_empty() {
+    let moved = move_into_leads(txn, &mut leads)?;
+    if !claims.is_empty() || !stored.is_empty() || moved > 0 {
         tracing::info!(
             removed_claims = claims.len(),
             indexed = stored.len(),
+            moved_records = moved,
             "store file upgraded"
         );
     }
     put_text(&mut meta, LAYOUT_KEY, LAYOUT)
+}
+
+/// The key an entry of a table before layout 3 takes in the leads table.
+type KeyInLeads = fn(&str) -> String;
+
+/// Moves the entries of the assignments and decisions tables of a file before layout 3
+/// into the leads table, and deletes those tables; how many entries moved.
+fn move_into_leads(
+    txn: &WriteTransaction,
+    leads: &mut redb::Table<'_, &'static str, &'static [u8]>,
+) -> StoreResult<usize> {
+    let mut moved = 0;
+    // (table, the key its entry takes in the leads table)
+    let legacy: [(_, KeyInLeads); 2] = [
+        (LEGACY_ASSIGNMENTS, assignment_key),
+        // A decision's key is the same there: `lead id NUL number`.
+        (LEGACY_DECISIONS, str::to_owned),
+    ];
+    for (table, key_in_leads) in legacy {
+        let entries: Vec<(String, Vec<u8>)> = match txn.open_table(table) {
+            Ok(t) => t
+                .iter()
+                .map_err(db_err)?
+                .map(|row| {
+                    row.map(|(k, v)| (k.value().to_owned(), v.value().to_vec()))
+                        .map_err(db_err)
+                })
+                .collect::<StoreResult<_>>()?,
+            Err(redb::TableError::TableDoesNotExist(_)) => continue,
+            Err(e) => return Err(db_err(e)),
+        };
+        for (key, value) in &entries {
+            leads
+                .insert(key_in_leads(key).as_str(), value.as_slice())
+                .map_err(db_err)?;
+        }
+        moved += entries.len();
+        txn.delete_table(table).map_err(db_err)?;
+    }
+    Ok(moved)
 }
 
 #[cfg(test)]
@@ -90,6 +141,8 @@ mod tests {
     use crate::embedded::EmbeddedStore;
     use crate::ports::lead_index::LeadIndex;
     use crate::ports::leads::{LeadStatus, LeadStore};
+    use crate::ports::routing::RoutingState;
+    use redb::ReadableDatabase;
 
     fn stored(id: &str, status: LeadStatus, at: Timestamp) -> StoredLead {
         StoredLead {
@@ -107,6 +160,19 @@ mod tests {
         }
     }
 
+    fn assignment() -> crate::ports::routing::Assignment {
+        serde_json::from_str(
+            r#"{"lead_id":"done","rep":"de-1","pool":"dach","attempt":1,"policy_version":3,
+            "assigned_at":"2026-06-01T10:00:00Z","status":"closed"}"#,
+        )
+        .unwrap()
+    }
+
+    /// A decision record's stand-in: the upgrade moves values without reading them.
+    fn decision() -> serde_json::Value {
+        serde_json::json!({"lead_id": "done", "policy_version": 3, "summary": "de-1"})
+    }
+
     fn ids(leads: &[StoredLead]) -> Vec<&str> {
         leads.iter().map(|l| l.lead.id.as_str()).collect()
     }
@@ -115,9 +181,10 @@ mod tests {
     async fn a_file_from_an_earlier_version_is_indexed_and_loses_its_claims() {
         let at: Timestamp = "2026-06-01T10:00:00Z".parse().unwrap();
         let day = jiff::SignedDuration::from_hours(24);
-        // The layout stamp an earlier version left: none (before version 1), or "1" (with
-        // awaiting-routing entries but neither received-time nor parked entries).
-        for layout in [None, Some("1")] {
+        // The layout stamp an earlier version left: none (before version 1), "1" (with
+        // awaiting-routing entries but neither received-time nor parked entries) or "2"
+        // (assignments and decisions in tables of their own).
+        for layout in [None, Some("1"), Some("2")] {
             let path = std::env::temp_dir().join(format!(
                 "switchboard-upgrade-{}-{}.redb",
                 std::process::id(),
@@ -149,6 +216,18 @@ mod tests {
                         put_text(&mut awaiting, &key, "").unwrap();
                         put_text(&mut meta, LAYOUT_KEY, layout).unwrap();
                     }
+                    // "done" was assigned and closed: its assignment and decision as
+                    // version 2 kept them (packed, in tables of their own).
+                    let mut assignments = txn.open_table(LEGACY_ASSIGNMENTS).unwrap();
+                    let mut decisions = txn.open_table(LEGACY_DECISIONS).unwrap();
+                    super::super::tables::put_json(&mut assignments, "done", &assignment())
+                        .unwrap();
+                    super::super::tables::put_json(
+                        &mut decisions,
+                        &super::super::tables::decision_key("done", 1),
+                        &decision(),
+                    )
+                    .unwrap();
                 }
                 txn.commit().unwrap();
             }
@@ -166,6 +245,36 @@ mod tests {
                 assert_eq!(ids(&window.leads), ["done", "triage", "waiting"], "{what}");
                 let parked = store.parked(None, 10).await.unwrap();
                 assert_eq!(ids(&parked.leads), ["triage"], "{what}");
+                assert_eq!(
+                    store.assignment("done").await.unwrap(),
+                    Some(assignment()),
+                    "{what}"
+                );
+                let moved: Option<serde_json::Value> = store
+                    .read(|db| {
+                        let txn = db.begin_read().map_err(db_err)?;
+                        let leads = txn.open_table(LEADS).map_err(db_err)?;
+                        let key = super::super::tables::decision_key("done", 1);
+                        super::super::tables::get_json(&leads, &key)
+                    })
+                    .unwrap();
+                assert_eq!(moved, Some(decision()), "{what}");
+                let tables: Vec<String> = store
+                    .read(|db| {
+                        let txn = db.begin_read().map_err(db_err)?;
+                        let names = txn.list_tables().map_err(db_err)?;
+                        Ok(names
+                            .map(|t| redb::TableHandle::name(&t).to_owned())
+                            .collect())
+                    })
+                    .unwrap();
+                assert!(
+                    !tables
+                        .iter()
+                        .any(|t| t == "assignments" || t == "decisions"),
+                    "{what}: {tables:?}"
+                );
+                assert_eq!(store.get("done").await.unwrap().unwrap().lead.id, "done");
             }
             let _ = std::fs::remove_file(&path);
         }
