@@ -104,6 +104,7 @@ impl Writer {
         T: Send + 'static,
         F: FnOnce(&WriteTransaction) -> StoreResult<T> + Send + 'static,
     {
+        debug_assert!(sync != WriteSync::Visible, "a visible write needs its wait");
         self.submit(sync, None, work).await
     }
 
@@ -199,12 +200,13 @@ impl Unsynced {
         }
     }
 
-    /// Everything committed so far is on disk (or its sync failed, `Err`).
-    fn synced(&mut self, outcome: Result<(), String>) {
+    /// Everything committed so far is on disk: the visible writes waiting hear so.
+    fn synced(&mut self) {
         self.trailing_since = None;
         self.visible_since = None;
         for signal in self.visible.drain(..) {
-            let _ = signal.send(outcome.clone());
+            // A caller that stopped waiting has dropped its end.
+            let _ = signal.send(Ok(()));
         }
     }
 }
@@ -258,7 +260,7 @@ fn sync_unsynced(db: &Database, unsynced: &mut Unsynced) {
         .map_err(redb::Error::from)
         .and_then(|txn| txn.commit().map_err(redb::Error::from));
     match synced {
-        Ok(()) => unsynced.synced(Ok(())),
+        Ok(()) => unsynced.synced(),
         Err(e) => {
             let why = db_err(e).to_string();
             tracing::error!(error = %why, "commits not synced; trying again");
@@ -310,7 +312,7 @@ fn commit_batch(db: &Database, batch: Vec<Job>, durable: bool, unsynced: &mut Un
     if outcome.is_ok() {
         unsynced.visible.extend(visible);
         if durable {
-            unsynced.synced(Ok(()));
+            unsynced.synced();
         } else {
             let now = Instant::now();
             if trailing {
