@@ -294,7 +294,7 @@ pub fn stored_lead_ids(data_dir: &Path) -> Vec<String> {
         .iter()
         .unwrap()
         .map(|entry| entry.unwrap().0.value().to_owned())
-        .filter(|key| !key.contains('\0'))
+        .filter(|key| switchboard_store::embedded::is_lead_key(key))
         .collect()
 }
 

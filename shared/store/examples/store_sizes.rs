@@ -52,7 +52,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let def: TableDefinition<&str, &[u8]> = TableDefinition::new("leads");
         let mut leads = 0u64;
         for row in txn.open_table(def)?.iter()? {
-            leads += u64::from(!row?.0.value().contains('\0'));
+            leads += u64::from(switchboard_store::embedded::is_lead_key(row?.0.value()));
         }
         leads
     };

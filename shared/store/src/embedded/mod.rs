@@ -35,7 +35,7 @@ use crate::error::{StoreError, StoreResult};
 
 pub use events::MemoryEvents;
 pub use queue::{MemoryQueue, QueueConfig};
-pub use tables::stored_json;
+pub use tables::{is_lead_key, stored_json};
 
 /// The durable embedded store (one redb file). Cheap to clone; clones share the database.
 #[derive(Clone)]

@@ -203,10 +203,12 @@ pub fn encode<T: Serialize>(value: &T) -> StoreResult<Vec<u8>> {
 /// kind of record its key names.
 fn kind_of(table: &str, key: &str) -> Kind {
     if table == LEADS.name() {
-        match key.split_once('\0') {
-            None => Kind::Lead,
-            Some((_, ASSIGNMENT_TAG)) => Kind::Assignment,
-            Some(_) => Kind::Decision,
+        if is_lead_key(key) {
+            Kind::Lead
+        } else if is_assignment_key(key) {
+            Kind::Assignment
+        } else {
+            Kind::Decision
         }
     } else if table == SHADOW_DECISIONS.name() {
         Kind::Decision
@@ -289,7 +291,7 @@ pub fn assignment_key(lead_id: &str) -> String {
 }
 
 /// The keys of a lead's decision records in [`LEADS`], and nothing else of it.
-pub fn decisions_of(lead_id: &str) -> std::ops::Range<String> {
+fn decisions_of(lead_id: &str) -> std::ops::Range<String> {
     format!("{lead_id}\x000")..format!("{lead_id}\x00:")
 }
 

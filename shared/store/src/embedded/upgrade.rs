@@ -109,18 +109,18 @@ fn move_into_leads(
         (LEGACY_DECISIONS, str::to_owned),
     ];
     for (table, key_in_leads) in legacy {
-        let entries: Vec<(String, Vec<u8>)> = match txn.open_table(table) {
-            Ok(t) => t
-                .iter()
-                .map_err(db_err)?
-                .map(|row| {
-                    row.map(|(k, v)| (k.value().to_owned(), v.value().to_vec()))
-                        .map_err(db_err)
-                })
-                .collect::<StoreResult<_>>()?,
-            Err(redb::TableError::TableDoesNotExist(_)) => continue,
-            Err(e) => return Err(db_err(e)),
-        };
+        // A write transaction creates a table it opens: a file without one gets an empty
+        // one here, deleted below.
+        let entries: Vec<(String, Vec<u8>)> = txn
+            .open_table(table)
+            .map_err(db_err)?
+            .iter()
+            .map_err(db_err)?
+            .map(|row| {
+                row.map(|(k, v)| (k.value().to_owned(), v.value().to_vec()))
+                    .map_err(db_err)
+            })
+            .collect::<StoreResult<_>>()?;
         for (key, value) in &entries {
             leads
                 .insert(key_in_leads(key).as_str(), value.as_slice())

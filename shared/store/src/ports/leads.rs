@@ -310,7 +310,7 @@ impl std::fmt::Debug for PendingInsert {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PendingInsert")
             .field("insert", &self.insert)
-            .field("on_disk", &self.on_disk.is_none())
+            .field("synced", &self.on_disk.is_none())
             .finish()
     }
 }
