@@ -17,7 +17,10 @@
 #   - in both lead phases, the part of that CPU spent by the store's writer thread (it
 #     commits every write), routing's lost races and how fast the leads that lost one were
 #     decided (GET /metrics);
-#   - store bytes per lead, resident memory now and at its peak.
+#   - store bytes per lead, resident memory now and at its peak;
+#   - the store engine's own floor, with the server idle: what redb alone costs to write a
+#     lead's records, one durable commit per lead at 1,000/s, and 100 and 20 leads to a commit
+#     (shared/store/examples/commit_floor.rs), on the same disk.
 # Each phase runs for DURATION (default 10s). The load tool runs on the same cores.
 set -euo pipefail
 
@@ -93,10 +96,19 @@ store_blocks="$(on_disk)"
 rss="$(awk '/VmRSS/ {print $2}' "/proc/$server/status")"
 hwm="$(awk '/VmHWM/ {print $2}' "/proc/$server/status")"
 
+echo "# store engine floor (commit_floor)" >&2
+cargo build --release -p switchboard-store --example commit_floor >&2
+floor="$("${CARGO_TARGET_DIR:-target}/release/examples/commit_floor" "$work")"
+floor_paced="$(sed -n 's/^paced: .*: \([0-9]*\) µs CPU per lead, commit p50 \/ p99 \(.*\) ms$/\1 µs (commit p50 \/ p99 \2 ms)/p' <<< "$floor")"
+floor_batched() { sed -n "s/^batched: .*, $1 to a durable commit: \\([0-9]*\\) µs CPU per lead\$/\\1 µs/p" <<< "$floor"; }
+
 echo "# $(date -u +%FT%TZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), dedupe ${DEDUPE:-on}"
 echo "| figure | value |"
 echo "|---|---|"
 echo "| floor: server CPU per GET /healthz ($healthz_n requests) | $healthz_us µs |"
+echo "| floor: the store engine alone, a lead's writes, 100 leads to a durable commit | $(floor_batched 100) |"
+echo "| floor: the same, 20 leads to a durable commit (about what the server's carry at saturation) | $(floor_batched 20) |"
+echo "| floor: the store engine alone, a lead's writes in a durable commit of its own, 1,000/s | $floor_paced |"
 echo "| server CPU per lead at saturation ($sat_n leads, $sat_rate/s accepted) | $sat_us µs ($(python3 -c "print(round($sat_us / $healthz_us, 1))")× healthz) |"
 echo "| at saturation: of that, the store's writer thread | $sat_writer_us µs |"
 echo "| at saturation: last decision stored after the last 202 | $sat_lag |"
