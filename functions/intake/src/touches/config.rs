@@ -11,14 +11,20 @@
 //!     public_url: https://leads.example.com/v1/touches/hubspot
 //!     # properties: [hs_lead_status, notes_last_contacted]
 //!     # ignore_sources: [INTEGRATION]
+//!     outcomes:                       # a property's new value that closes the lead
+//!       lifecyclestage: { customer: won }
+//!       hs_lead_status: { UNQUALIFIED: unqualified }
 //!   - id: salesforce                  # POST /v1/touches/salesforce/{token}
 //!     crm: salesforce
 //!     secret: { env: SALESFORCE_TOUCH_TOKEN }
 //!     # integration_user: 0055e000001AbCdAAK
 //! ```
 
+use std::collections::BTreeMap;
+
 use jiff::SignedDuration;
 use serde::Deserialize;
+use switchboard_store::CloseOutcome;
 
 use crate::config::{ConfigError, GenericAuth, ProviderKind, Secret, SourceConfig};
 
@@ -72,11 +78,26 @@ pub struct TouchConfig {
     pub integration_user: Option<String>,
     /// HubSpot: the accepted age of a signed timestamp (5 minutes).
     pub tolerance: SignedDuration,
+    /// HubSpot: contact property → its value → the close outcome that value means. A
+    /// change of the property to that value closes the lead's open assignment with the
+    /// outcome, which outcome-aware routing counts for the rep.
+    pub outcomes: BTreeMap<String, BTreeMap<String, CloseOutcome>>,
 }
 
 impl TouchConfig {
     /// A HubSpot touch webhook's signature is checked as a HubSpot source's is: the same
     /// v3 scheme over method, URL, body and timestamp.
+    /// The outcome a change of `property` to `value` means, if any. Values match without
+    /// regard to case and surrounding spaces (HubSpot's internal values are `customer`,
+    /// `UNQUALIFIED`).
+    pub fn outcome_of(&self, property: &str, value: &str) -> Option<CloseOutcome> {
+        self.outcomes
+            .get(property)?
+            .iter()
+            .find(|(v, _)| v.eq_ignore_ascii_case(value.trim()))
+            .map(|(_, outcome)| *outcome)
+    }
+
     pub(crate) fn as_signed_source(&self) -> SourceConfig {
         SourceConfig {
             id: self.id.clone(),
@@ -110,6 +131,8 @@ pub(crate) struct RawTouch<S> {
     integration_user: Option<String>,
     #[serde(default)]
     tolerance: Option<SignedDuration>,
+    #[serde(default)]
+    outcomes: Option<BTreeMap<String, BTreeMap<String, CloseOutcome>>>,
 }
 
 impl<S> RawTouch<S> {
@@ -138,10 +161,11 @@ impl<S> RawTouch<S> {
             && (self.public_url.is_some()
                 || self.properties.is_some()
                 || !self.ignore_sources.is_empty()
-                || self.tolerance.is_some())
+                || self.tolerance.is_some()
+                || self.outcomes.is_some())
         {
             return Err(bad(
-                "public_url, properties, ignore_sources and tolerance only apply to crm: hubspot",
+                "public_url, properties, ignore_sources, tolerance and outcomes only apply to crm: hubspot (a Salesforce flow sends `outcome` with the record)",
             ));
         }
         if hubspot && self.integration_user.is_some() {
@@ -161,6 +185,30 @@ impl<S> RawTouch<S> {
             None if hubspot => DEFAULT_HUBSPOT_PROPERTIES.map(str::to_owned).to_vec(),
             None => Vec::new(),
         };
+        let mut outcomes = BTreeMap::new();
+        for (property, values) in self.outcomes.unwrap_or_default() {
+            let property = property.trim().to_owned();
+            if property.is_empty() || values.is_empty() {
+                return Err(bad("outcomes needs a property name and at least one value"));
+            }
+            if property == super::hubspot::OWNER_PROPERTY {
+                return Err(bad("outcomes cannot read the owner property"));
+            }
+            let mut read = BTreeMap::new();
+            for (value, outcome) in values {
+                let value = value.trim().to_owned();
+                if value.is_empty() {
+                    return Err(bad(&format!("outcomes.{property} holds an empty value")));
+                }
+                if read.keys().any(|v: &String| v.eq_ignore_ascii_case(&value)) {
+                    return Err(bad(&format!(
+                        "outcomes.{property} names `{value}` twice (values match without regard to case)"
+                    )));
+                }
+                read.insert(value, outcome);
+            }
+            outcomes.insert(property, read);
+        }
         Ok(TouchConfig {
             id: self.id,
             crm: self.crm,
@@ -173,6 +221,7 @@ impl<S> RawTouch<S> {
                 .map(|u| u.trim().to_owned())
                 .filter(|u| !u.is_empty()),
             tolerance: self.tolerance.unwrap_or(SignedDuration::from_mins(5)),
+            outcomes,
         })
     }
 }
@@ -204,6 +253,34 @@ mod tests {
         assert_eq!(hubspot.tolerance, jiff::SignedDuration::from_mins(5));
         assert_eq!(sf.integration_user.as_deref(), Some("005X"));
         assert!(sf.properties.is_empty());
+        assert!(hubspot.outcomes.is_empty());
+    }
+
+    #[test]
+    fn outcome_values_match_without_regard_to_case() {
+        let config = load(
+            "  - id: hubspot\n    crm: hubspot\n    secret: s\n    outcomes:\n      lifecyclestage: { customer: won, ' Other ': lost }\n      hs_lead_status: { UNQUALIFIED: unqualified }\n",
+        )
+        .unwrap();
+        let hubspot = &config.touches[0];
+        use switchboard_store::CloseOutcome::{Lost, Unqualified, Won};
+        // (property, value, outcome)
+        let cases = [
+            ("lifecyclestage", "customer", Some(Won)),
+            ("lifecyclestage", " Customer", Some(Won)),
+            ("lifecyclestage", "other", Some(Lost)),
+            ("lifecyclestage", "lead", None),
+            ("hs_lead_status", "unqualified", Some(Unqualified)),
+            ("hs_lead_status", "IN_PROGRESS", None),
+            ("firstname", "customer", None),
+        ];
+        for (property, value, outcome) in cases {
+            assert_eq!(
+                hubspot.outcome_of(property, value),
+                outcome,
+                "{property} {value}"
+            );
+        }
     }
 
     #[test]
@@ -229,6 +306,30 @@ mod tests {
                 "absolute",
             ),
             ("{ id: a, crm: zoho, secret: s }", "zoho"),
+            (
+                "{ id: a, crm: salesforce, secret: s, outcomes: { Status: { Won: won } } }",
+                "only apply to crm: hubspot",
+            ),
+            (
+                "{ id: a, crm: hubspot, secret: s, outcomes: { lifecyclestage: { customer: win } } }",
+                "unknown variant",
+            ),
+            (
+                "{ id: a, crm: hubspot, secret: s, outcomes: { lifecyclestage: {} } }",
+                "at least one value",
+            ),
+            (
+                "{ id: a, crm: hubspot, secret: s, outcomes: { lifecyclestage: { ' ': won } } }",
+                "empty value",
+            ),
+            (
+                "{ id: a, crm: hubspot, secret: s, outcomes: { x: { A: won, a: lost } } }",
+                "twice",
+            ),
+            (
+                "{ id: a, crm: hubspot, secret: s, outcomes: { hubspot_owner_id: { '1': won } } }",
+                "owner property",
+            ),
             ("{ id: a, crm: hubspot, secret: { env: NOPE } }", "NOPE"),
         ];
         for (entry, words) in cases {

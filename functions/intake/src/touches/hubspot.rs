@@ -10,7 +10,8 @@
 //! signed with the v3 signature (`X-HubSpot-Signature-v3`, `X-HubSpot-Request-Timestamp`),
 //! checked before this parses anything. The generic `object.propertyChange` with
 //! `objectTypeId` `0-1` (contacts) reads the same. Only contact property changes matter:
-//! `hubspot_owner_id` is an owner change, the configured properties are touches, and
+//! `hubspot_owner_id` is an owner change, a property changed to a value the webhook's
+//! `outcomes` maps is a close with that outcome, the configured properties are touches, and
 //! everything else (other subscriptions, other properties, changes from an ignored source)
 //! is ignored. A malformed event is ignored, not refused: refusing the batch would have
 //! HubSpot send its good events again and again.
@@ -72,11 +73,18 @@ fn event(e: &Value, config: &TouchConfig) -> Result<Touch, &'static str> {
         .get("occurredAt")
         .and_then(Value::as_i64)
         .and_then(|ms| Timestamp::from_millisecond(ms).ok());
+    let value = text("propertyValue");
+    let outcome = value
+        .as_deref()
+        .and_then(|value| config.outcome_of(&property, value));
     let (owner, touched) = if property == OWNER_PROPERTY {
-        match text("propertyValue").filter(|v| !v.is_empty()) {
+        match value.filter(|v| !v.is_empty()) {
             Some(owner) => (Some(owner), None),
             None => return Err("owner_cleared"),
         }
+    } else if outcome.is_some() {
+        let value = value.unwrap_or_default();
+        (None, Some(format!("{property} = {value}")))
     } else if config.properties.contains(&property) {
         (None, Some(property))
     } else {
@@ -87,6 +95,7 @@ fn event(e: &Value, config: &TouchConfig) -> Result<Touch, &'static str> {
         owner,
         touched,
         occurred_at,
+        outcome,
     })
 }
 
@@ -106,6 +115,11 @@ mod tests {
             ignore_sources: vec!["INTEGRATION".into()],
             integration_user: None,
             tolerance: jiff::SignedDuration::from_mins(5),
+            outcomes: [(
+                "lifecyclestage".to_owned(),
+                [("customer".to_owned(), switchboard_store::CloseOutcome::Won)].into(),
+            )]
+            .into(),
         }
     }
 
@@ -118,6 +132,7 @@ mod tests {
                 owner: None,
                 touched: Some(what.into()),
                 occurred_at: Some(at),
+                outcome: None,
             })
         };
         // (event, what it reads as)
@@ -142,12 +157,29 @@ mod tests {
                     owner: Some("777".into()),
                     touched: None,
                     occurred_at: None,
+                    outcome: None,
                 }),
             ),
             (
                 serde_json::json!({"subscriptionType": "contact.propertyChange", "objectId": 101,
                     "propertyName": "hubspot_owner_id", "propertyValue": ""}),
                 Err("owner_cleared"),
+            ),
+            (
+                serde_json::json!({"subscriptionType": "contact.propertyChange", "objectId": 101,
+                    "propertyName": "lifecyclestage", "propertyValue": "customer"}),
+                Ok(Touch {
+                    record_id: "101".into(),
+                    owner: None,
+                    touched: Some("lifecyclestage = customer".into()),
+                    occurred_at: None,
+                    outcome: Some(switchboard_store::CloseOutcome::Won),
+                }),
+            ),
+            (
+                serde_json::json!({"subscriptionType": "contact.propertyChange", "objectId": 101,
+                    "propertyName": "lifecyclestage", "propertyValue": "opportunity"}),
+                Err("not_a_touch_property"),
             ),
             (
                 serde_json::json!({"subscriptionType": "contact.propertyChange", "objectId": 101,

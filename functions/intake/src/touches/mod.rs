@@ -17,7 +17,11 @@
 //! - an **owner change** to someone who is not the assigned rep (made by hand in the CRM)
 //!   hands the lead over: the assignment is closed without an outcome, the rep's capacity
 //!   freed and the lead not routed again, since a person decided who has it; the
-//!   `lead.closed` event and the audit log say why.
+//!   `lead.closed` event and the audit log say why;
+//! - an **outcome** (a HubSpot property changed to a value the webhook's `outcomes` maps,
+//!   a Salesforce flow's `outcome`) closes the open assignment with it, as the rep's own
+//!   close would: the rep's capacity is freed and a won or lost close counts for the rep
+//!   in outcome-aware routing's record (docs/OUTCOMES.md).
 //!
 //! Events about records Switchboard does not know, leads without an open assignment and
 //! changes that are neither are answered 2xx and counted as ignored: a CRM retries what
@@ -37,8 +41,8 @@ use jiff::Timestamp;
 use serde::Serialize;
 use switchboard_store::actions::{ActionError, Answer, Desk, Target};
 use switchboard_store::{
-    AccountDirectory, AssignmentStatus, AuditEntry, AuditLog, CrmLinks, EventPublisher, LeadStore,
-    Outbox, PolicyStore, RoutingState,
+    AccountDirectory, AssignmentStatus, AuditEntry, AuditLog, CloseOutcome, CrmLinks,
+    EventPublisher, LeadStore, Outbox, PolicyStore, RoutingState,
 };
 
 pub use config::{TouchConfig, TouchCrm};
@@ -58,6 +62,10 @@ pub struct Touch {
     pub touched: Option<String>,
     /// When the CRM says it happened; a change from before the assignment is not about it.
     pub occurred_at: Option<Timestamp>,
+    /// The lead was finished in the CRM with this outcome (a HubSpot property changed to a
+    /// value the webhook's `outcomes` maps, a Salesforce flow's `outcome`): the open
+    /// assignment is closed with it. `touched` then says what changed.
+    pub outcome: Option<CloseOutcome>,
 }
 
 /// What one event did.
@@ -69,6 +77,8 @@ pub enum Effect {
     AlreadyAccepted,
     /// The assignment was ended: someone else owns the record now.
     HandedOver,
+    /// The assignment was closed with the outcome the CRM reported.
+    Closed,
     /// Nothing to do, and why (a word for the counts and the log).
     Ignored(&'static str),
 }
@@ -85,6 +95,9 @@ pub struct TouchCounts {
     pub already_accepted: u32,
     /// Assignments ended because someone else owns the record now.
     pub handed_over: u32,
+    /// Assignments closed with the outcome the CRM reported (won, lost, unqualified).
+    #[serde(default)]
+    pub closed: u32,
     /// Events that changed nothing: unknown records, leads without an open assignment,
     /// changes that are not touches.
     pub ignored: u32,
@@ -96,6 +109,7 @@ impl TouchCounts {
             Effect::Accepted => self.accepted += 1,
             Effect::AlreadyAccepted => self.already_accepted += 1,
             Effect::HandedOver => self.handed_over += 1,
+            Effect::Closed => self.closed += 1,
             Effect::Ignored(_) => self.ignored += 1,
         }
     }
@@ -158,8 +172,8 @@ where
                 (Some(owner), Some(ours)) if !same_user(crm, ours, owner) => Some(owner),
                 _ => None,
             };
-            let (action, why, effect) = match (someone_else, &touch.touched) {
-                (Some(owner), _) => {
+            let (action, why, effect) = match (someone_else, touch.outcome, &touch.touched) {
+                (Some(owner), _, _) => {
                     let why = format!(
                         "owner changed in {} to {owner}, who is not {}",
                         crm.name(),
@@ -170,7 +184,19 @@ where
                         _ => return Ok(Effect::Ignored("no_open_assignment")),
                     }
                 }
-                (None, Some(what)) => {
+                (None, Some(outcome), what) => {
+                    let why = format!(
+                        "closed {} in {}: {}",
+                        outcome.as_str(),
+                        crm.name(),
+                        what.as_deref().unwrap_or("outcome")
+                    );
+                    match desk.close_because(&target, outcome, &why, now).await? {
+                        Answer::Closed { .. } => ("lead.closed", why, Effect::Closed),
+                        _ => return Ok(Effect::Ignored("no_open_assignment")),
+                    }
+                }
+                (None, None, Some(what)) => {
                     if a.accepted_at.is_some() {
                         return Ok(Effect::AlreadyAccepted);
                     }
@@ -181,10 +207,10 @@ where
                         _ => return Ok(Effect::Ignored("no_open_assignment")),
                     }
                 }
-                (None, None) if ours.is_none() => {
+                (None, None, None) if ours.is_none() => {
                     return Ok(Effect::Ignored("rep_without_an_id_in_the_crm"));
                 }
-                (None, None) => return Ok(Effect::Ignored("owner_is_the_assigned_rep")),
+                (None, None, None) => return Ok(Effect::Ignored("owner_is_the_assigned_rep")),
             };
             let entry = AuditEntry::new(crm.key(), action, format!("lead:{lead_id}"), now)
                 .note(why)

@@ -125,6 +125,7 @@ async fn handle(
         accepted = counts.accepted,
         already_accepted = counts.already_accepted,
         handed_over = counts.handed_over,
+        closed = counts.closed,
         ignored = counts.ignored,
         "touch webhook"
     );

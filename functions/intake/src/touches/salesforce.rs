@@ -8,6 +8,7 @@
 //! | `LastModifiedById` | who changed it: the `integration_user` (the write-back) is ignored |
 //! | `LastModifiedDate` | when: a change from before the assignment is ignored |
 //! | `touched` | Flow only: what was worked (`Status`, `Task`), named in the reason |
+//! | `outcome` | Flow only: `won`, `lost` or `unqualified`: the lead was finished with it, and its assignment is closed so |
 //!
 //! An Outbound Message is sent by a flow or workflow rule whose criteria are the touch
 //! (the status changed, an activity was logged) or the owner change, so every message
@@ -36,6 +37,8 @@
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use serde::Deserialize;
+
+use switchboard_store::CloseOutcome;
 
 use super::Touch;
 use super::config::TouchConfig;
@@ -70,6 +73,9 @@ pub struct Record {
     pub last_modified_date: Option<String>,
     #[serde(default)]
     pub touched: Option<String>,
+    /// Flow only: the lead was finished with this outcome (`won`, `lost`, `unqualified`).
+    #[serde(default)]
+    pub outcome: Option<String>,
 }
 
 /// The records of an Outbound Message.
@@ -185,11 +191,16 @@ pub fn touch(
         return Err("changed_by_the_integration_user");
     }
     let occurred_at = clean(record.last_modified_date).and_then(|d| d.parse().ok());
+    let outcome = match clean(record.outcome) {
+        Some(o) => Some(CloseOutcome::parse(&o.to_ascii_lowercase()).ok_or("unknown_outcome")?),
+        None => None,
+    };
     Ok(Touch {
         record_id,
         owner: clean(record.owner_id),
         touched: Some(clean(record.touched).unwrap_or_else(|| default_touch.to_owned())),
         occurred_at,
+        outcome,
     })
 }
 
@@ -238,6 +249,7 @@ mod tests {
             ignore_sources: Vec::new(),
             integration_user: Some("0055e000000IntE".into()),
             tolerance: jiff::SignedDuration::from_mins(5),
+            outcomes: Default::default(),
         }
     }
 
@@ -253,6 +265,7 @@ mod tests {
                     last_modified_by_id: Some("0055e000001AbCdAAK".into()),
                     last_modified_date: Some("2026-06-01T10:05:00.000Z".into()),
                     touched: None,
+                    outcome: None,
                 },
                 Record {
                     id: Some("00Q5e000001AbCeEAK".into()),
@@ -300,5 +313,27 @@ mod tests {
             touch(Record::default(), &config(), "x"),
             Err("malformed_event")
         );
+    }
+
+    #[test]
+    fn a_flow_record_may_carry_the_outcome() {
+        let record = |outcome: &str| Record {
+            id: Some("00Q1".into()),
+            touched: Some("Status".into()),
+            outcome: Some(outcome.into()),
+            ..Record::default()
+        };
+        // (the flow's outcome, what the touch carries)
+        let cases = [
+            ("won", Ok(Some(CloseOutcome::Won))),
+            (" Lost ", Ok(Some(CloseOutcome::Lost))),
+            ("UNQUALIFIED", Ok(Some(CloseOutcome::Unqualified))),
+            ("", Ok(None)),
+            ("closed won", Err("unknown_outcome")),
+        ];
+        for (outcome, want) in cases {
+            let got = touch(record(outcome), &config(), "x").map(|t| t.outcome);
+            assert_eq!(got, want, "{outcome:?}");
+        }
     }
 }

@@ -19,6 +19,7 @@ macro_rules! on_embedded {
 
 on_embedded!(
     a_hubspot_touch_accepts_and_a_duplicate_changes_nothing,
+    a_crm_outcome_closes_the_assignment_and_counts_for_the_rep,
     hubspot_requests_must_be_signed_and_fresh,
     a_hubspot_owner_change_hands_the_lead_over,
     a_salesforce_outbound_message_is_acknowledged,

@@ -15,8 +15,8 @@ use switchboard_intake::{FixedClock, IntakeConfig, IntakeState, router};
 use switchboard_routing::Lead;
 use switchboard_store::embedded::{MemoryEvents, MemoryQueue, QueueConfig};
 use switchboard_store::{
-    AccountDirectory, Assignment, AssignmentStatus, AuditLog, CrmLinks, LeadStatus, LeadStore,
-    NewLead, PolicyStore, ReleaseOutcome, Routed, RoutingState,
+    AccountDirectory, Assignment, AssignmentStatus, AuditLog, CloseOutcome, CrmLinks, LeadStatus,
+    LeadStore, NewLead, OutcomeStore, PolicyStore, ReleaseOutcome, Routed, RoutingState,
 };
 use tower::ServiceExt;
 
@@ -28,7 +28,8 @@ pub const SF_INTEGRATION_USER: &str = "0055e000000IntAAAA";
 
 const CONFIG: &str = r#"
 touches:
-  - { id: hubspot, crm: hubspot, secret: hs-app-client-secret, public_url: "https://leads.example.com/v1/touches/hubspot" }
+  - { id: hubspot, crm: hubspot, secret: hs-app-client-secret, public_url: "https://leads.example.com/v1/touches/hubspot",
+      outcomes: { lifecyclestage: { customer: won }, hs_lead_status: { UNQUALIFIED: unqualified } } }
   - { id: salesforce, crm: salesforce, secret: sf-touch-token-4c1d, integration_user: 0055e000000IntAAAA }
 "#;
 
@@ -243,6 +244,7 @@ fn soap_request(path: &str, body: String) -> Request<Body> {
         .unwrap()
 }
 
+/// `[events, accepted, already_accepted, handed_over, ignored]`.
 fn counts(a: &Answer) -> [u64; 5] {
     let j = a.json();
     [
@@ -253,6 +255,13 @@ fn counts(a: &Answer) -> [u64; 5] {
         "ignored",
     ]
     .map(|k| j[k].as_u64().unwrap_or_else(|| panic!("no {k} in {j}")))
+}
+
+fn closed_count(a: &Answer) -> u64 {
+    let j = a.json();
+    j["closed"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no closed in {j}"))
 }
 
 fn the_rep(a: &Assignment) -> (&str, &str) {
@@ -306,6 +315,117 @@ pub async fn a_hubspot_touch_accepts_and_a_duplicate_changes_nothing<S: TouchSto
     assert_eq!(counts(&again), [4, 0, 1, 0, 3]);
     assert_eq!(t.assignment("L-hs-1").await, accepted);
     assert_eq!(t.audit_notes("L-hs-1").await.len(), 1);
+}
+
+/// A property changed in the CRM to a value the webhook maps to an outcome closes the
+/// open assignment with it, as the rep's own close would: the capacity freed, the close
+/// counted for the rep (won and lost; unqualified not), the event and audit saying why.
+/// A repeated delivery finds nothing open and counts nothing again. A Salesforce flow
+/// record says its outcome itself.
+pub async fn a_crm_outcome_closes_the_assignment_and_counts_for_the_rep<
+    S: TouchStore + OutcomeStore,
+>(
+    t: &Touches<S>,
+) {
+    let won = t.assigned("L-won", "hubspot", "201").await;
+    let unqualified = t.assigned("L-unq", "hubspot", "202").await;
+    let lost = t
+        .assigned("L-lost", "salesforce", "00Q5e000001LosAAAA")
+        .await;
+    let reps: Vec<switchboard_routing::RepId> = ["ana", "bo"].map(Into::into).to_vec();
+    let closes = |records: &[switchboard_store::OutcomeRecord]| -> Vec<(u32, u32)> {
+        records
+            .iter()
+            .map(|r| (r.recorded.overall.won, r.recorded.overall.lost))
+            .collect()
+    };
+    let before = closes(&t.store().rep_outcomes(&reps).await.unwrap());
+    let batch = serde_json::json!([
+        property_change(11, "201", "lifecyclestage", "customer", t.now),
+        property_change(12, "202", "hs_lead_status", "UNQUALIFIED", t.now),
+        // Not a mapped value: neither a touch (not a touch property) nor a close.
+        property_change(13, "201", "lifecyclestage", "opportunity", t.now),
+    ])
+    .to_string();
+    let first = t.send(hubspot_request(&batch, t.now, HUBSPOT_SECRET)).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text());
+    assert_eq!((counts(&first), closed_count(&first)), ([3, 0, 0, 0, 1], 2));
+
+    let sf = serde_json::json!({"records": [
+        {"Id": "00Q5e000001LosAAAA", "touched": "Status", "outcome": "lost"}
+    ]})
+    .to_string();
+    let sf_request = || {
+        Request::post("/v1/touches/salesforce")
+            .header("content-type", "application/json")
+            .header("x-switchboard-token", SF_TOKEN)
+            .body(Body::from(sf.clone()))
+            .unwrap()
+    };
+    let answer = t.send(sf_request()).await;
+    assert_eq!(answer.status, StatusCode::OK, "{}", answer.text());
+    assert_eq!(
+        (counts(&answer), closed_count(&answer)),
+        ([1, 0, 0, 0, 0], 1)
+    );
+
+    // (lead, its assignment before, the outcome, the audit note)
+    let cases = [
+        (
+            "L-won",
+            &won,
+            CloseOutcome::Won,
+            "closed won in HubSpot: lifecyclestage = customer",
+        ),
+        (
+            "L-unq",
+            &unqualified,
+            CloseOutcome::Unqualified,
+            "closed unqualified in HubSpot: hs_lead_status = UNQUALIFIED",
+        ),
+        (
+            "L-lost",
+            &lost,
+            CloseOutcome::Lost,
+            "closed lost in Salesforce: Status",
+        ),
+    ];
+    let mut want = before.clone();
+    for (lead, before, outcome, note) in cases {
+        let a = t.assignment(lead).await;
+        assert_eq!(
+            (a.status, a.outcome, a.rep.as_str()),
+            (AssignmentStatus::Closed, Some(outcome), before.rep.as_str()),
+            "{lead}"
+        );
+        assert_eq!(
+            t.audit_notes(lead).await,
+            vec![("lead.closed".to_owned(), note.to_owned())],
+            "{lead}"
+        );
+        let event = t
+            .events
+            .events()
+            .into_iter()
+            .find(|e| e.kind == "lead.closed" && e.detail["lead_id"] == lead)
+            .expect("lead.closed published");
+        assert_eq!(event.detail["outcome"], outcome.as_str(), "{lead}");
+        assert_eq!(event.detail["reason"], note, "{lead}");
+        let i = reps.iter().position(|r| *r == before.rep).unwrap();
+        match outcome {
+            CloseOutcome::Won => want[i].0 += 1,
+            CloseOutcome::Lost => want[i].1 += 1,
+            CloseOutcome::Unqualified => {}
+        }
+    }
+    assert_eq!(closes(&t.store().rep_outcomes(&reps).await.unwrap()), want);
+
+    // Both CRMs deliver again: nothing is open, nothing counts twice.
+    let again = t.send(hubspot_request(&batch, t.now, HUBSPOT_SECRET)).await;
+    assert_eq!((counts(&again), closed_count(&again)), ([3, 0, 0, 0, 3], 0));
+    let again = t.send(sf_request()).await;
+    assert_eq!((counts(&again), closed_count(&again)), ([1, 0, 0, 0, 1], 0));
+    assert_eq!(closes(&t.store().rep_outcomes(&reps).await.unwrap()), want);
 }
 
 /// Requests that are not HubSpot's, signed now, are refused with a 401 problem.

@@ -31,6 +31,19 @@ where
         self.end_with_rep(t, Some(outcome), None, now).await
     }
 
+    /// Closes the target's open assignment with `outcome` because something outside
+    /// Switchboard said so (the lead was finished in the CRM); `why` goes into the
+    /// `lead.closed` event's detail.
+    pub async fn close_because(
+        &self,
+        t: &Target,
+        outcome: CloseOutcome,
+        why: &str,
+        now: Timestamp,
+    ) -> Result<Answer, ActionError> {
+        self.end_with_rep(t, Some(outcome), Some(why), now).await
+    }
+
     /// Ends the target's open assignment because someone outside Switchboard took the
     /// lead over (its owner was changed by hand in the CRM): closed without an outcome,
     /// the rep's capacity freed and the lead not routed again, since a person decided who
