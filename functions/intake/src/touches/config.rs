@@ -85,8 +85,6 @@ pub struct TouchConfig {
 }
 
 impl TouchConfig {
-    /// A HubSpot touch webhook's signature is checked as a HubSpot source's is: the same
-    /// v3 scheme over method, URL, body and timestamp.
     /// The outcome a change of `property` to `value` means, if any. Values match without
     /// regard to case and surrounding spaces (HubSpot's internal values are `customer`,
     /// `UNQUALIFIED`).
@@ -98,6 +96,8 @@ impl TouchConfig {
             .map(|(_, outcome)| *outcome)
     }
 
+    /// A HubSpot touch webhook's signature is checked as a HubSpot source's is: the same
+    /// v3 scheme over method, URL, body and timestamp.
     pub(crate) fn as_signed_source(&self) -> SourceConfig {
         SourceConfig {
             id: self.id.clone(),
