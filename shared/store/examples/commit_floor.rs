@@ -14,7 +14,7 @@
 //!   cost when commits are shared, as under load (at 8,000 leads/s offered the server's
 //!   durable commits carry about 20 leads each).
 //!
-//! Each lead writes the entries a lead of the load test leaves in the store (layout 3,
+//! Each lead writes the entries a lead of the load test leaves in the store (layout 4,
 //! docs/DATA-MODEL.md), with the key and value sizes `store_sizes` measured on one
 //! (docs/BENCHMARKS.md, "Cost per lead"): the lead, its assignment and decision in `leads`,
 //! its idempotency and email keys, the received, open-by-rep and SLA-due index entries, an
@@ -29,8 +29,8 @@ use redb::{Database, TableDefinition, WriteTransaction};
 type Table = TableDefinition<'static, &'static str, &'static [u8]>;
 
 const LEADS: Table = TableDefinition::new("leads");
-const IDEMPOTENCY: Table = TableDefinition::new("idempotency_keys");
-const EMAILS: Table = TableDefinition::new("email_index");
+const IDEMPOTENCY: Table = TableDefinition::new("idempotency_hashes");
+const EMAILS: Table = TableDefinition::new("email_hashes");
 const AWAITING: Table = TableDefinition::new("awaiting_routing");
 const RECEIVED: Table = TableDefinition::new("leads_by_received");
 const REPS: Table = TableDefinition::new("rep_counters");
@@ -57,7 +57,10 @@ const POOLS_IN_POLICY: u64 = 8;
 struct Lead {
     id: String,
     n: u64,
+    /// The email entry's key.
     hash: String,
+    /// The idempotency entry's key.
+    key: String,
     received: String,
 }
 
@@ -75,7 +78,13 @@ impl Lead {
                 rand >> 16
             ),
             n,
-            hash: format!("{:016x}{:016x}{:016x}{:016x}", rand, !rand, rand ^ n, n),
+            // 22 characters, as the store's hashed keys (16 bytes in base64url).
+            hash: format!("{:011x}{:011x}", rand >> 20, (rand ^ n) & 0xfff_ffff_ffff),
+            key: format!(
+                "{:011x}{:011x}",
+                fastrand::u64(..) >> 20,
+                fastrand::u64(..) >> 20
+            ),
             received: format!(
                 "2026-12-05T23:{:02}:{:02}.{:09}Z",
                 n / 60_000 % 60,
@@ -99,10 +108,8 @@ impl Lead {
             )?;
         }
         let hash = &self.hash;
-        txn.open_table(IDEMPOTENCY)?.insert(
-            format!("api:hash:{hash}").as_str(),
-            bytes.get(IDEMPOTENCY_BYTES),
-        )?;
+        txn.open_table(IDEMPOTENCY)?
+            .insert(self.key.as_str(), bytes.get(IDEMPOTENCY_BYTES))?;
         txn.open_table(EMAILS)?
             .insert(hash.as_str(), bytes.get(EMAIL_BYTES))?;
         let received = format!("{}\0{id}", self.received);

@@ -5,13 +5,12 @@ use redb::{ReadableDatabase, WriteTransaction};
 
 use super::EmbeddedStore;
 use super::tables::{
-    AWAITING, EMAILS, IDEMPOTENCY, LEADS, LeadIndexes, awaiting_key, db_err, get_json, get_text,
-    leads_indexed_below, put_json, put_lead, put_text,
+    AWAITING, EMAILS, IDEMPOTENCY, LEADS, LeadIndexes, awaiting_key, db_err, email_index_key,
+    get_json, get_text, idempotency_index_key, leads_indexed_below, put_json, put_lead, put_text,
 };
 use crate::error::{StoreError, StoreResult};
 use crate::ports::leads::{
     EmailEntry, Insert, LeadStatus, LeadStore, NewLead, PendingInsert, StoredLead, check_settable,
-    email_key,
 };
 
 impl LeadStore for EmbeddedStore {
@@ -40,7 +39,7 @@ impl LeadStore for EmbeddedStore {
     }
 
     async fn latest_by_email(&self, email: &str) -> StoreResult<Option<StoredLead>> {
-        let index_key = email_key(email);
+        let index_key = email_index_key(email);
         self.read(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
             let emails = txn.open_table(EMAILS).map_err(db_err)?;
@@ -130,7 +129,8 @@ fn insert_in(txn: &WriteTransaction, new: &NewLead, now: Timestamp) -> StoreResu
     let mut indexes = LeadIndexes::open(txn)?;
     let mut emails = txn.open_table(EMAILS).map_err(db_err)?;
     let key = &new.idempotency_key;
-    if let Some(entry) = get_text(&keys, key)? {
+    let key_entry = idempotency_index_key(key);
+    if let Some(entry) = get_text(&keys, &key_entry)? {
         let (existing_id, expires_at) = decode_key_entry(&entry)?;
         if !NewLead::key_expired(expires_at, now) {
             let existing = get_json::<StoredLead>(&leads, existing_id)?
@@ -149,7 +149,7 @@ fn insert_in(txn: &WriteTransaction, new: &NewLead, now: Timestamp) -> StoreResu
     // redb runs one write transaction at a time, so the entry read is the entry
     // the commit replaces.
     if let Some((email, since)) = new.dedupe() {
-        let index_key = email_key(email);
+        let index_key = email_index_key(email);
         let entry: Option<EmailEntry> = get_json(&emails, &index_key)?;
         match EmailEntry::primary_within(entry.as_ref(), since) {
             Some(primary) => stored = stored.into_duplicate(primary),
@@ -158,7 +158,7 @@ fn insert_in(txn: &WriteTransaction, new: &NewLead, now: Timestamp) -> StoreResu
     }
     put_text(
         &mut keys,
-        key,
+        &key_entry,
         &encode_key_entry(&stored.lead.id, new.key_expires_at),
     )?;
     put_lead(&mut leads, &mut indexes, None, &stored)?;

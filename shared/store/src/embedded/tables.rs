@@ -23,10 +23,14 @@ type Json = TableDefinition<'static, &'static str, &'static [u8]>;
 /// (10 digits)` ([`decision_key`]) → each `DecisionRecord`. A decision writes all three
 /// with one pass down one B-tree instead of three.
 pub const LEADS: Json = TableDefinition::new("leads");
-/// idempotency key → `lead id` or `lead id NUL expiry (epoch ms)` (UTF-8)
-pub const IDEMPOTENCY: Json = TableDefinition::new("idempotency_keys");
-/// `email_key(address)` → `EmailEntry`: the address's latest primary lead (email dedupe)
-pub const EMAILS: Json = TableDefinition::new("email_index");
+/// [`idempotency_index_key`] → `lead id` or `lead id NUL expiry (epoch ms)` (UTF-8)
+pub const IDEMPOTENCY: Json = TableDefinition::new("idempotency_hashes");
+/// [`email_index_key`] → `EmailEntry`: the address's latest primary lead (email dedupe)
+pub const EMAILS: Json = TableDefinition::new("email_hashes");
+/// Before layout 4: idempotency key → as [`IDEMPOTENCY`] (now keyed by a hash).
+pub const LEGACY_IDEMPOTENCY: Json = TableDefinition::new("idempotency_keys");
+/// Before layout 4: `email_key(address)` (64 hex digits) → as [`EMAILS`].
+pub const LEGACY_EMAILS: Json = TableDefinition::new("email_index");
 /// Before layout 3: lead id → `Assignment` (now in [`LEADS`]).
 pub const LEGACY_ASSIGNMENTS: Json = TableDefinition::new("assignments");
 /// Before layout 3: `lead id NUL decision number` → `DecisionRecord` (now in [`LEADS`]).
@@ -273,6 +277,38 @@ pub fn remove(table: &mut Table<'_, &'static str, &'static [u8]>, key: &str) -> 
     Ok(())
 }
 
+/// Key of an address's entry in [`EMAILS`]: the first 16 bytes of the address's SHA-256
+/// (the first half of `email_key`), base64url, 22 characters where `email_key`'s 64 hex
+/// digits took 64.
+///
+/// Why: these keys are random, so every insert lands on a page of its own and the table
+/// stays about two thirds full whatever the rate; its bytes per lead are its keys' and
+/// values' size. 128 bits keep a collision out of reach (about one in 10^19 with 10^10
+/// addresses).
+pub fn email_index_key(email: &str) -> String {
+    use sha2::Digest as _;
+    short_hash(&sha2::Sha256::digest(email.as_bytes()))
+}
+
+/// Key of an idempotency key's entry in [`IDEMPOTENCY`]: the first 16 bytes of the key's
+/// SHA-256, base64url, 22 characters. Keys are up to a few hundred characters (a source
+/// and the SHA-256 of a body in hex is 73); the lead and expiry are in the value.
+pub fn idempotency_index_key(key: &str) -> String {
+    use sha2::Digest as _;
+    short_hash(&sha2::Sha256::digest(key.as_bytes()))
+}
+
+fn short_hash(digest: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..16])
+}
+
+/// The [`EMAILS`] key of an entry keyed by `email_key` (64 hex digits) before layout 4.
+pub fn email_index_key_of_hex(hex_key: &str) -> Option<String> {
+    let bytes = hex::decode(hex_key.get(..32)?).ok()?;
+    Some(short_hash(&bytes))
+}
+
 pub fn pair_key(a: &str, b: &str) -> String {
     format!("{a}\0{b}")
 }
@@ -488,5 +524,19 @@ mod tests {
             assert_eq!(get_json(&table, &key).unwrap(), Some(assignment));
         }
         txn.abort().unwrap();
+    }
+
+    #[test]
+    fn hashed_keys_are_short_and_an_old_email_key_maps_to_the_new_one() {
+        for email in ["ada@example.com", "bo@mail.example.co.uk", ""] {
+            let key = email_index_key(email);
+            assert_eq!(key.len(), 22, "{key}");
+            let old = crate::ports::leads::email_key(email);
+            assert_eq!(email_index_key_of_hex(&old), Some(key));
+        }
+        assert_eq!(email_index_key_of_hex("not hex"), None);
+        let key = idempotency_index_key(&format!("api:hash:{}", "ab".repeat(32)));
+        assert_eq!(key.len(), 22);
+        assert_ne!(key, idempotency_index_key("api:hash:other"));
     }
 }

@@ -16,6 +16,11 @@
 //!   `assignments` and `decisions` tables move there, values unchanged (a packed value
 //!   names its dictionary), and the two tables are deleted. A decision then writes one
 //!   B-tree path where it wrote three (docs/BENCHMARKS.md).
+//! - Version 4 keys the email dedupe and idempotency entries by 22 characters of a hash
+//!   (`tables::email_index_key`, `tables::idempotency_index_key`) instead of 64 hex digits
+//!   and the client's key: the entries of `email_index` and `idempotency_keys` move to
+//!   `email_hashes` and `idempotency_hashes` under their new keys, and the old tables
+//!   are deleted.
 //!
 //! - The audit log (`audit_log` table) needs no step and no new layout: `open` creates any
 //!   table the file lacks, and a new table is an empty log.
@@ -25,20 +30,23 @@
 //! - Nor do packed values (`crate::packed`): plain JSON written before reads as it is, and
 //!   a record is packed when it is next written.
 //!
-//! Every step is idempotent (entries are re-added under the keys they already have), so
-//! a file of any earlier version takes the same pass.
+//! The steps up to version 3 are idempotent (entries are re-added under the keys they
+//! already have), so a file of any earlier version takes the same pass. The step to
+//! version 4 runs once: in the transaction that stamps the layout.
 
 use redb::{ReadableTable, WriteTransaction};
 
 use super::tables::{
-    IDEMPOTENCY, LEADS, LEGACY_ASSIGNMENTS, LEGACY_DECISIONS, LeadIndexes, META, assignment_key,
-    db_err, decode_under, get_text, is_lead_key, put_text, remove,
+    EMAILS, IDEMPOTENCY, LEADS, LEGACY_ASSIGNMENTS, LEGACY_DECISIONS, LEGACY_EMAILS,
+    LEGACY_IDEMPOTENCY, LeadIndexes, META, assignment_key, db_err, decode_under,
+    email_index_key_of_hex, get_text, idempotency_index_key, is_lead_key, put_json, put_text,
+    remove,
 };
 use crate::error::StoreResult;
 use crate::ports::leads::StoredLead;
 
 /// The layout this code writes.
-pub const LAYOUT: &str = "3";
+pub const LAYOUT: &str = "4";
 pub const LAYOUT_KEY: &str = "layout";
 const LEGACY_CLAIM_PREFIX: &str = "email-claim:";
 
@@ -46,11 +54,24 @@ const LEGACY_CLAIM_PREFIX: &str = "email-claim:";
 /// stamped.
 pub fn upgrade(txn: &WriteTransaction) -> StoreResult<()> {
     let mut meta = txn.open_table(META).map_err(db_err)?;
-    if get_text(&meta, LAYOUT_KEY)?.as_deref() == Some(LAYOUT) {
+    // No stamp: before version 1. A stamp this code cannot read is a later version's.
+    let from = match get_text(&meta, LAYOUT_KEY)? {
+        None => 0,
+        Some(stamp) => stamp.parse::<u32>().unwrap_or(u32::MAX),
+    };
+    let current: u32 = LAYOUT.parse().unwrap_or_default();
+    if from >= current {
         return Ok(());
     }
+    up_to_3(txn)?;
+    rekey_hashed(txn)?;
+    put_text(&mut meta, LAYOUT_KEY, LAYOUT)
+}
+
+/// The steps to version 3 (see the module docs), for a file of any version before 4.
+fn up_to_3(txn: &WriteTransaction) -> StoreResult<()> {
     let mut leads = txn.open_table(LEADS).map_err(db_err)?;
-    let mut keys = txn.open_table(IDEMPOTENCY).map_err(db_err)?;
+    let mut keys = txn.open_table(LEGACY_IDEMPOTENCY).map_err(db_err)?;
     let mut indexes = LeadIndexes::open(txn)?;
     let mut claims = Vec::new();
     let mut stored = Vec::new();
@@ -89,7 +110,48 @@ pub fn upgrade(txn: &WriteTransaction) -> StoreResult<()> {
             "store file upgraded"
         );
     }
-    put_text(&mut meta, LAYOUT_KEY, LAYOUT)
+    Ok(())
+}
+
+/// Moves the email dedupe and idempotency entries of a file before layout 4 to their
+/// tables keyed by hashes, and deletes the old tables.
+fn rekey_hashed(txn: &WriteTransaction) -> StoreResult<()> {
+    let (mut emails, mut keys) = (0, 0);
+    {
+        let old = txn.open_table(LEGACY_EMAILS).map_err(db_err)?;
+        let mut new = txn.open_table(EMAILS).map_err(db_err)?;
+        for row in old.iter().map_err(db_err)? {
+            let (k, v) = row.map_err(db_err)?;
+            let Some(key) = email_index_key_of_hex(k.value()) else {
+                tracing::warn!("email index entry with a key that is not a hash; dropped");
+                continue;
+            };
+            // Packed under its old key: read as JSON, packed again under the new one.
+            let entry: serde_json::Value = decode_under(k.value(), v.value())?;
+            put_json(&mut new, &key, &entry)?;
+            emails += 1;
+        }
+    }
+    {
+        let old = txn.open_table(LEGACY_IDEMPOTENCY).map_err(db_err)?;
+        let mut new = txn.open_table(IDEMPOTENCY).map_err(db_err)?;
+        for row in old.iter().map_err(db_err)? {
+            let (k, v) = row.map_err(db_err)?;
+            new.insert(idempotency_index_key(k.value()).as_str(), v.value())
+                .map_err(db_err)?;
+            keys += 1;
+        }
+    }
+    txn.delete_table(LEGACY_EMAILS).map_err(db_err)?;
+    txn.delete_table(LEGACY_IDEMPOTENCY).map_err(db_err)?;
+    if emails + keys > 0 {
+        tracing::info!(
+            emails,
+            keys,
+            "dedupe and idempotency entries keyed by hashes"
+        );
+    }
+    Ok(())
 }
 
 /// The key an entry of a table before layout 3 takes in the leads table.
@@ -182,9 +244,10 @@ mod tests {
         let at: Timestamp = "2026-06-01T10:00:00Z".parse().unwrap();
         let day = jiff::SignedDuration::from_hours(24);
         // The layout stamp an earlier version left: none (before version 1), "1" (with
-        // awaiting-routing entries but neither received-time nor parked entries) or "2"
-        // (assignments and decisions in tables of their own).
-        for layout in [None, Some("1"), Some("2")] {
+        // awaiting-routing entries but neither received-time nor parked entries), "2"
+        // (assignments and decisions in tables of their own) or "3" (dedupe and
+        // idempotency entries under their unhashed keys).
+        for layout in [None, Some("1"), Some("2"), Some("3")] {
             let path = std::env::temp_dir().join(format!(
                 "switchboard-upgrade-{}-{}.redb",
                 std::process::id(),
@@ -195,7 +258,14 @@ mod tests {
                 let txn = db.begin_write().unwrap();
                 {
                     let mut leads = txn.open_table(LEADS).unwrap();
-                    let mut keys = txn.open_table(IDEMPOTENCY).unwrap();
+                    let mut keys = txn.open_table(LEGACY_IDEMPOTENCY).unwrap();
+                    let mut emails = txn.open_table(LEGACY_EMAILS).unwrap();
+                    super::super::tables::put_json(
+                        &mut emails,
+                        &crate::ports::leads::email_key("a@example.com"),
+                        &crate::ports::leads::EmailEntry::of(&Lead::new("done", at)),
+                    )
+                    .unwrap();
                     let mut awaiting = txn.open_table(super::super::tables::AWAITING).unwrap();
                     let mut meta = txn.open_table(META).unwrap();
                     for lead in [
@@ -269,12 +339,30 @@ mod tests {
                     })
                     .unwrap();
                 assert!(
-                    !tables
-                        .iter()
-                        .any(|t| t == "assignments" || t == "decisions"),
+                    !tables.iter().any(|t| [
+                        "assignments",
+                        "decisions",
+                        "email_index",
+                        "idempotency_keys"
+                    ]
+                    .contains(&t.as_str())),
                     "{what}: {tables:?}"
                 );
                 assert_eq!(store.get("done").await.unwrap().unwrap().lead.id, "done");
+                // The dedupe and idempotency entries, under their hashed keys (layout 4).
+                let primary = store.latest_by_email("a@example.com").await.unwrap();
+                assert_eq!(
+                    primary.map(|l| l.lead.id.to_string()).as_deref(),
+                    Some("done"),
+                    "{what}"
+                );
+                let again = crate::ports::leads::NewLead::new(Lead::new("other", at), "done");
+                match store.insert_if_absent(&again, at).await.unwrap() {
+                    crate::ports::leads::Insert::Existing(lead) => {
+                        assert_eq!(lead.lead.id, "done", "{what}");
+                    }
+                    other => panic!("{what}: {other:?}"),
+                }
             }
             let _ = std::fs::remove_file(&path);
         }
