@@ -14,7 +14,7 @@
 //!   cost when commits are shared, as under load (at 8,000 leads/s offered the server's
 //!   durable commits carry about 20 leads each).
 //!
-//! Each lead writes the entries a lead of the load test leaves in the store (layout 4,
+//! Each lead writes the entries a lead of the load test leaves in the store (layout 5,
 //! docs/DATA-MODEL.md), with the key and value sizes `store_sizes` measured on one
 //! (docs/BENCHMARKS.md, "Cost per lead"): the lead, its assignment and decision in `leads`,
 //! its idempotency and email keys, the received, open-by-rep and SLA-due index entries, an
@@ -133,7 +133,7 @@ impl Lead {
             bytes.get(POOL_BYTES),
         )?;
         txn.open_table(NOTIFIED)?.insert(
-            format!("{id}\0{id}:1\0assigned\0_log").as_str(),
+            format!("{id}\0:1\0assigned\0_log").as_str(),
             bytes.get(DELIVERY_BYTES),
         )?;
         Ok(())

@@ -21,6 +21,9 @@
 //!   and the client's key: the entries of `email_index` and `idempotency_keys` move to
 //!   `email_hashes` and `idempotency_hashes` under their new keys, and the old tables
 //!   are deleted.
+//! - Version 5 drops the repeated lead id from the assignment part of the delivery
+//!   records' keys (`notified`, `delivery_failures`; `deliveries::prefix`): each entry is
+//!   moved to its shorter key, value unchanged.
 //!
 //! - The audit log (`audit_log` table) needs no step and no new layout: `open` creates any
 //!   table the file lacks, and a new table is an empty log.
@@ -31,14 +34,15 @@
 //!   a record is packed when it is next written.
 //!
 //! The steps up to version 3 are idempotent (entries are re-added under the keys they
-//! already have), so a file of any earlier version takes the same pass. The step to
-//! version 4 runs once: in the transaction that stamps the layout.
+//! already have), so a file of any version before 3 takes the same pass; a file of
+//! version 3 skips it (it reads every lead). The steps to versions 4 and 5 run once each,
+//! in the transaction that stamps the layout.
 
 use redb::{ReadableTable, WriteTransaction};
 
 use super::tables::{
-    EMAILS, IDEMPOTENCY, LEADS, LEGACY_ASSIGNMENTS, LEGACY_DECISIONS, LEGACY_EMAILS,
-    LEGACY_IDEMPOTENCY, LeadIndexes, META, assignment_key, db_err, decode_under,
+    DELIVERY_FAILURES, EMAILS, IDEMPOTENCY, LEADS, LEGACY_ASSIGNMENTS, LEGACY_DECISIONS,
+    LEGACY_EMAILS, LEGACY_IDEMPOTENCY, LeadIndexes, META, assignment_key, db_err, decode_under,
     email_index_key_of_hex, get_text, idempotency_index_key, is_lead_key, put_json, put_text,
     remove,
 };
@@ -46,7 +50,7 @@ use crate::error::StoreResult;
 use crate::ports::leads::StoredLead;
 
 /// The layout this code writes.
-pub const LAYOUT: &str = "4";
+pub const LAYOUT: &str = "5";
 pub const LAYOUT_KEY: &str = "layout";
 const LEGACY_CLAIM_PREFIX: &str = "email-claim:";
 
@@ -63,12 +67,17 @@ pub fn upgrade(txn: &WriteTransaction) -> StoreResult<()> {
     if from >= current {
         return Ok(());
     }
-    up_to_3(txn)?;
-    rekey_hashed(txn)?;
+    if from < 3 {
+        up_to_3(txn)?;
+    }
+    if from < 4 {
+        rekey_hashed(txn)?;
+    }
+    rekey_deliveries(txn)?;
     put_text(&mut meta, LAYOUT_KEY, LAYOUT)
 }
 
-/// The steps to version 3 (see the module docs), for a file of any version before 4.
+/// The steps to version 3 (see the module docs), for a file of any version before 3.
 fn up_to_3(txn: &WriteTransaction) -> StoreResult<()> {
     let mut leads = txn.open_table(LEADS).map_err(db_err)?;
     let mut keys = txn.open_table(LEGACY_IDEMPOTENCY).map_err(db_err)?;
@@ -154,6 +163,63 @@ fn rekey_hashed(txn: &WriteTransaction) -> StoreResult<()> {
     Ok(())
 }
 
+/// Moves every delivery record and failure of a file before layout 5 to its shorter key
+/// (`deliveries::prefix`), a chunk at a time so that memory stays small on a large file.
+fn rekey_deliveries(txn: &WriteTransaction) -> StoreResult<()> {
+    const CHUNK: usize = 4096;
+    let mut moved = 0;
+    for table in [super::deliveries::NOTIFIED, DELIVERY_FAILURES] {
+        let mut table = txn.open_table(table).map_err(db_err)?;
+        let mut after: Option<String> = None;
+        loop {
+            let mut chunk = Vec::new();
+            let mut last = None;
+            {
+                let range = match &after {
+                    Some(key) => table.range::<&str>((
+                        std::ops::Bound::Excluded(key.as_str()),
+                        std::ops::Bound::Unbounded,
+                    )),
+                    None => table.range::<&str>(..),
+                }
+                .map_err(db_err)?;
+                for row in range.take(CHUNK) {
+                    let (k, v) = row.map_err(db_err)?;
+                    let key = k.value();
+                    last = Some(key.to_owned());
+                    let parts: Vec<&str> = key.split('\0').collect();
+                    let [lead, assignment, kind, channel] = parts[..] else {
+                        continue;
+                    };
+                    let new_key = format!(
+                        "{}{channel}",
+                        super::deliveries::prefix(lead, assignment, kind)
+                    );
+                    if new_key != key {
+                        chunk.push((key.to_owned(), new_key, v.value().to_vec()));
+                    }
+                }
+            }
+            // A moved entry may sort after the chunk; met again, its key is already short.
+            for (old, new, value) in &chunk {
+                table.remove(old.as_str()).map_err(db_err)?;
+                table
+                    .insert(new.as_str(), value.as_slice())
+                    .map_err(db_err)?;
+            }
+            moved += chunk.len();
+            match last {
+                Some(key) => after = Some(key),
+                None => break,
+            }
+        }
+    }
+    if moved > 0 {
+        tracing::info!(moved, "delivery records keyed without the repeated lead id");
+    }
+    Ok(())
+}
+
 /// The key an entry of a table before layout 3 takes in the leads table.
 type KeyInLeads = fn(&str) -> String;
 
@@ -235,6 +301,17 @@ mod tests {
         serde_json::json!({"lead_id": "done", "policy_version": 3, "summary": "de-1"})
     }
 
+    fn failure(at: Timestamp) -> crate::ports::deliveries::DeliveryFailure {
+        crate::ports::deliveries::DeliveryFailure {
+            assignment_id: "done:1".to_owned(),
+            kind: "assigned".to_owned(),
+            channel: "email".to_owned(),
+            error: "mailbox full".to_owned(),
+            permanent: false,
+            failed_at: at,
+        }
+    }
+
     fn ids(leads: &[StoredLead]) -> Vec<&str> {
         leads.iter().map(|l| l.lead.id.as_str()).collect()
     }
@@ -245,9 +322,10 @@ mod tests {
         let day = jiff::SignedDuration::from_hours(24);
         // The layout stamp an earlier version left: none (before version 1), "1" (with
         // awaiting-routing entries but neither received-time nor parked entries), "2"
-        // (assignments and decisions in tables of their own) or "3" (dedupe and
-        // idempotency entries under their unhashed keys).
-        for layout in [None, Some("1"), Some("2"), Some("3")] {
+        // (assignments and decisions in tables of their own), "3" (dedupe and
+        // idempotency entries under their unhashed keys) or "4" (delivery records under
+        // keys that repeat the lead id).
+        for layout in [None, Some("1"), Some("2"), Some("3"), Some("4")] {
             let path = std::env::temp_dir().join(format!(
                 "switchboard-upgrade-{}-{}.redb",
                 std::process::id(),
@@ -256,48 +334,103 @@ mod tests {
             {
                 let db = redb::Database::create(&path).unwrap();
                 let txn = db.begin_write().unwrap();
+                // A file of layout 3 has its index entries, no claims, and its leads'
+                // records in the leads table; earlier ones may lack all three.
+                let layout3 = matches!(layout, Some("3" | "4"));
+                let hashed = layout == Some("4");
+                let leads_stored: Vec<StoredLead> = [
+                    stored("waiting", LeadStatus::Queued, at),
+                    stored("done", LeadStatus::Closed, at),
+                    stored("triage", LeadStatus::Parked, at),
+                    stored("email-claim:ab12:0", LeadStatus::Received, at),
+                ]
+                .into_iter()
+                .filter(|l| !(layout3 && l.lead.id.starts_with(LEGACY_CLAIM_PREFIX)))
+                .collect();
                 {
                     let mut leads = txn.open_table(LEADS).unwrap();
-                    let mut keys = txn.open_table(LEGACY_IDEMPOTENCY).unwrap();
-                    let mut emails = txn.open_table(LEGACY_EMAILS).unwrap();
+                    let (keys_table, emails_table) = if hashed {
+                        (IDEMPOTENCY, EMAILS)
+                    } else {
+                        (LEGACY_IDEMPOTENCY, LEGACY_EMAILS)
+                    };
+                    let mut keys = txn.open_table(keys_table).unwrap();
+                    let mut emails = txn.open_table(emails_table).unwrap();
+                    let address = "a@example.com";
+                    let email_key = if hashed {
+                        super::super::tables::email_index_key(address)
+                    } else {
+                        crate::ports::leads::email_key(address)
+                    };
                     super::super::tables::put_json(
                         &mut emails,
-                        &crate::ports::leads::email_key("a@example.com"),
+                        &email_key,
                         &crate::ports::leads::EmailEntry::of(&Lead::new("done", at)),
                     )
                     .unwrap();
-                    let mut awaiting = txn.open_table(super::super::tables::AWAITING).unwrap();
+                    // Delivery records of "done"'s assignment, keyed as before layout 5.
+                    let mut notified = txn.open_table(super::super::deliveries::NOTIFIED).unwrap();
+                    let at_json = serde_json::json!({ "delivered_at": at });
+                    super::super::tables::put_json(
+                        &mut notified,
+                        "done\0done:1\0assigned\0slack",
+                        &at_json,
+                    )
+                    .unwrap();
+                    let mut failures = txn.open_table(DELIVERY_FAILURES).unwrap();
+                    super::super::tables::put_json(
+                        &mut failures,
+                        "done\0done:1\0assigned\0email",
+                        &failure(at),
+                    )
+                    .unwrap();
                     let mut meta = txn.open_table(META).unwrap();
-                    for lead in [
-                        stored("waiting", LeadStatus::Queued, at),
-                        stored("done", LeadStatus::Closed, at),
-                        stored("triage", LeadStatus::Parked, at),
-                        stored("email-claim:ab12:0", LeadStatus::Received, at),
-                    ] {
+                    for lead in &leads_stored {
                         // Earlier versions stored plain JSON (no packing).
-                        let json = serde_json::to_vec(&lead).unwrap();
+                        let json = serde_json::to_vec(lead).unwrap();
                         leads
                             .insert(lead.lead.id.as_str(), json.as_slice())
                             .unwrap();
-                        put_text(&mut keys, &lead.idempotency_key, &lead.lead.id).unwrap();
+                        let key = if hashed {
+                            idempotency_index_key(&lead.idempotency_key)
+                        } else {
+                            lead.idempotency_key.clone()
+                        };
+                        put_text(&mut keys, &key, &lead.lead.id).unwrap();
                     }
                     if let Some(layout) = layout {
-                        let key = super::super::tables::awaiting_key(at, "waiting");
-                        put_text(&mut awaiting, &key, "").unwrap();
                         put_text(&mut meta, LAYOUT_KEY, layout).unwrap();
                     }
-                    // "done" was assigned and closed: its assignment and decision as
-                    // version 2 kept them (packed, in tables of their own).
-                    let mut assignments = txn.open_table(LEGACY_ASSIGNMENTS).unwrap();
-                    let mut decisions = txn.open_table(LEGACY_DECISIONS).unwrap();
-                    super::super::tables::put_json(&mut assignments, "done", &assignment())
+                    // "done" was assigned and closed: its assignment and decision, in
+                    // the leads table from version 3, before it in tables of their own.
+                    if layout3 {
+                        let key = assignment_key("done");
+                        super::super::tables::put_json(&mut leads, &key, &assignment()).unwrap();
+                        let key = super::super::tables::decision_key("done", 1);
+                        super::super::tables::put_json(&mut leads, &key, &decision()).unwrap();
+                    } else {
+                        let mut assignments = txn.open_table(LEGACY_ASSIGNMENTS).unwrap();
+                        let mut decisions = txn.open_table(LEGACY_DECISIONS).unwrap();
+                        super::super::tables::put_json(&mut assignments, "done", &assignment())
+                            .unwrap();
+                        super::super::tables::put_json(
+                            &mut decisions,
+                            &super::super::tables::decision_key("done", 1),
+                            &decision(),
+                        )
                         .unwrap();
-                    super::super::tables::put_json(
-                        &mut decisions,
-                        &super::super::tables::decision_key("done", 1),
-                        &decision(),
-                    )
-                    .unwrap();
+                    }
+                }
+                if layout3 {
+                    let mut indexes = LeadIndexes::open(&txn).unwrap();
+                    for lead in &leads_stored {
+                        indexes.add(lead).unwrap();
+                    }
+                } else if layout.is_some() {
+                    // Versions 1 and 2 had the awaiting-routing entries only.
+                    let mut awaiting = txn.open_table(super::super::tables::AWAITING).unwrap();
+                    let key = super::super::tables::awaiting_key(at, "waiting");
+                    put_text(&mut awaiting, &key, "").unwrap();
                 }
                 txn.commit().unwrap();
             }
@@ -363,6 +496,15 @@ mod tests {
                     }
                     other => panic!("{what}: {other:?}"),
                 }
+                // The delivery records, under their shorter keys (layout 5).
+                use crate::ports::deliveries::DeliveryLog;
+                let channels = store
+                    .delivered_channels("done", "done:1", "assigned")
+                    .await
+                    .unwrap();
+                assert_eq!(channels, ["slack"], "{what}");
+                let failed = store.delivery_failures("done").await.unwrap();
+                assert_eq!(failed, [failure(at)], "{what}");
             }
             let _ = std::fs::remove_file(&path);
         }
