@@ -97,7 +97,12 @@ mod tests {
             let db = redb::Database::create(&path).unwrap();
             let txn = db.begin_write().unwrap();
             txn.open_table(LEADS).unwrap();
-            put_text(&mut txn.open_table(META).unwrap(), LAYOUT_KEY, LAYOUT).unwrap();
+            put_text(
+                &mut txn.open_table(META).unwrap(),
+                LAYOUT_KEY,
+                &LAYOUT.to_string(),
+            )
+            .unwrap();
             txn.commit().unwrap();
             let read = db.begin_read().unwrap();
             assert!(matches!(

@@ -34,7 +34,7 @@ pub(super) fn prefix(lead_id: &str, assignment_id: &str, kind: &str) -> String {
     format!("{lead_id}\0{assignment}\0{kind}\0")
 }
 
-fn full_key(key: &DeliveryKey<'_>) -> String {
+pub(super) fn full_key(key: &DeliveryKey<'_>) -> String {
     format!(
         "{}{}",
         prefix(key.lead_id, key.assignment_id, key.kind),

@@ -286,16 +286,20 @@ pub fn remove(table: &mut Table<'_, &'static str, &'static [u8]>, key: &str) -> 
 /// values' size. 128 bits keep a collision out of reach (about one in 10^19 with 10^10
 /// addresses).
 pub fn email_index_key(email: &str) -> String {
-    use sha2::Digest as _;
-    short_hash(&sha2::Sha256::digest(email.as_bytes()))
+    hashed_key(email)
 }
 
 /// Key of an idempotency key's entry in [`IDEMPOTENCY`]: the first 16 bytes of the key's
 /// SHA-256, base64url, 22 characters. Keys are up to a few hundred characters (a source
 /// and the SHA-256 of a body in hex is 73); the lead and expiry are in the value.
 pub fn idempotency_index_key(key: &str) -> String {
+    hashed_key(key)
+}
+
+/// The first 16 bytes of `text`'s SHA-256, base64url: the hashed tables' keys.
+fn hashed_key(text: &str) -> String {
     use sha2::Digest as _;
-    short_hash(&sha2::Sha256::digest(key.as_bytes()))
+    short_hash(&sha2::Sha256::digest(text.as_bytes()))
 }
 
 fn short_hash(digest: &[u8]) -> String {

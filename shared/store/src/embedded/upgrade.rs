@@ -47,10 +47,11 @@ use super::tables::{
     remove,
 };
 use crate::error::StoreResult;
+use crate::ports::deliveries::DeliveryKey;
 use crate::ports::leads::StoredLead;
 
 /// The layout this code writes.
-pub const LAYOUT: &str = "5";
+pub const LAYOUT: u32 = 5;
 pub const LAYOUT_KEY: &str = "layout";
 const LEGACY_CLAIM_PREFIX: &str = "email-claim:";
 
@@ -63,8 +64,7 @@ pub fn upgrade(txn: &WriteTransaction) -> StoreResult<()> {
         None => 0,
         Some(stamp) => stamp.parse::<u32>().unwrap_or(u32::MAX),
     };
-    let current: u32 = LAYOUT.parse().unwrap_or_default();
-    if from >= current {
+    if from >= LAYOUT {
         return Ok(());
     }
     if from < 3 {
@@ -73,8 +73,10 @@ pub fn upgrade(txn: &WriteTransaction) -> StoreResult<()> {
     if from < 4 {
         rekey_hashed(txn)?;
     }
-    rekey_deliveries(txn)?;
-    put_text(&mut meta, LAYOUT_KEY, LAYOUT)
+    if from < 5 {
+        rekey_deliveries(txn)?;
+    }
+    put_text(&mut meta, LAYOUT_KEY, &LAYOUT.to_string())
 }
 
 /// The steps to version 3 (see the module docs), for a file of any version before 3.
@@ -164,7 +166,7 @@ fn rekey_hashed(txn: &WriteTransaction) -> StoreResult<()> {
 }
 
 /// Moves every delivery record and failure of a file before layout 5 to its shorter key
-/// (`deliveries::prefix`), a chunk at a time so that memory stays small on a large file.
+/// (`deliveries::full_key`), a chunk at a time so that memory stays small on a large file.
 fn rekey_deliveries(txn: &WriteTransaction) -> StoreResult<()> {
     const CHUNK: usize = 4096;
     let mut moved = 0;
@@ -191,10 +193,12 @@ fn rekey_deliveries(txn: &WriteTransaction) -> StoreResult<()> {
                     let [lead, assignment, kind, channel] = parts[..] else {
                         continue;
                     };
-                    let new_key = format!(
-                        "{}{channel}",
-                        super::deliveries::prefix(lead, assignment, kind)
-                    );
+                    let new_key = super::deliveries::full_key(&DeliveryKey {
+                        lead_id: lead,
+                        assignment_id: assignment,
+                        kind,
+                        channel,
+                    });
                     if new_key != key {
                         chunk.push((key.to_owned(), new_key, v.value().to_vec()));
                     }
