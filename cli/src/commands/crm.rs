@@ -11,6 +11,7 @@ use anyhow::Context as _;
 use clap::{Args, Subcommand, ValueEnum};
 use switchboard_notifier::channels::Channel;
 use switchboard_notifier::channels::crm::Crm;
+use switchboard_notifier::channels::crm::accounts::Source;
 use switchboard_notifier::channels::crm::people::{CrmPerson, propose};
 use switchboard_notifier::http::HttpClient;
 use switchboard_notifier::secrets::{NoRemote, Resolver};
@@ -69,22 +70,9 @@ pub fn run(cmd: CrmCommand) -> anyhow::Result<ExitCode> {
         let (setup, file) = load_setup(args.notify_config.as_deref(), &args.dir).await?;
         let http = HttpClient::new()?;
         let now = jiff::Timestamp::now();
-        let (crm, people): (Crm, Vec<CrmPerson>) = match args.crm {
-            CrmKind::Hubspot => {
-                let Some(Channel::Hubspot(h)) = find(&setup, |c| matches!(c, Channel::Hubspot(_)))
-                else {
-                    anyhow::bail!("{} has no hubspot channel", file.display());
-                };
-                (Crm::Hubspot, h.people(&http, now).await?)
-            }
-            CrmKind::Salesforce => {
-                let Some(Channel::Salesforce(s)) =
-                    find(&setup, |c| matches!(c, Channel::Salesforce(_)))
-                else {
-                    anyhow::bail!("{} has no salesforce channel", file.display());
-                };
-                (Crm::Salesforce, s.people(&http, now).await?)
-            }
+        let (crm, people): (Crm, Vec<CrmPerson>) = match crm_source(&setup, &file, args.crm)? {
+            Source::Hubspot(h) => (Crm::Hubspot, h.people(&http, now).await?),
+            Source::Salesforce(s) => (Crm::Salesforce, s.people(&http, now).await?),
         };
         let admin = connect(&args.dir, false).await?;
         let active = admin.policy_version(None).await.map_err(message)?;
@@ -136,6 +124,25 @@ pub fn run(cmd: CrmCommand) -> anyhow::Result<ExitCode> {
             .map_err(message)?;
         println!("policy version {} stored and active", applied.version);
         Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// The CRM channel of `kind` in `setup` (read from `file`), as the source the account
+/// sync and the closes import read.
+pub(super) fn crm_source<'a>(
+    setup: &'a Setup,
+    file: &Path,
+    kind: CrmKind,
+) -> anyhow::Result<Source<'a>> {
+    Ok(match kind {
+        CrmKind::Hubspot => match find(setup, |c| matches!(c, Channel::Hubspot(_))) {
+            Some(Channel::Hubspot(h)) => Source::Hubspot(h),
+            _ => anyhow::bail!("{} has no hubspot channel", file.display()),
+        },
+        CrmKind::Salesforce => match find(setup, |c| matches!(c, Channel::Salesforce(_))) {
+            Some(Channel::Salesforce(s)) => Source::Salesforce(s),
+            _ => anyhow::bail!("{} has no salesforce channel", file.display()),
+        },
     })
 }
 

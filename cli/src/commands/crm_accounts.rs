@@ -10,14 +10,13 @@ use std::process::ExitCode;
 
 use clap::Args;
 use switchboard_cli::admin::{Admin, AdminError};
-use switchboard_notifier::channels::Channel;
 use switchboard_notifier::channels::crm::accounts::{self, AccountSink, Run, Source, SyncReport};
 use switchboard_notifier::http::HttpClient;
 use switchboard_routing::Account;
 use switchboard_store::embedded::EmbeddedStore;
 use switchboard_store::{ImportSummary, SyncMarks};
 
-use super::crm::{CrmKind, find, load_setup};
+use super::crm::{CrmKind, crm_source, load_setup};
 use crate::commands::admin::{DataDir, block_on, connect, message};
 
 #[derive(Args)]
@@ -50,16 +49,7 @@ impl AccountSink for AdminSink<'_> {
 pub fn run(args: SyncAccountsArgs) -> anyhow::Result<ExitCode> {
     block_on(async move {
         let (setup, file) = load_setup(args.notify_config.as_deref(), &args.dir).await?;
-        let source = match args.crm {
-            CrmKind::Hubspot => match find(&setup, |c| matches!(c, Channel::Hubspot(_))) {
-                Some(Channel::Hubspot(h)) => Source::Hubspot(h),
-                _ => anyhow::bail!("{} has no hubspot channel", file.display()),
-            },
-            CrmKind::Salesforce => match find(&setup, |c| matches!(c, Channel::Salesforce(_))) {
-                Some(Channel::Salesforce(s)) => Source::Salesforce(s),
-                _ => anyhow::bail!("{} has no salesforce channel", file.display()),
-            },
-        };
+        let source = crm_source(&setup, &file, args.crm)?;
         let http = HttpClient::new()?;
         let admin = connect(&args.dir, false).await?;
         let active = admin.policy_version(None).await.map_err(message)?;

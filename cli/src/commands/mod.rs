@@ -16,6 +16,7 @@ pub mod lead_import;
 pub mod lead_list;
 pub mod openapi;
 pub mod outcomes;
+mod outcomes_crm;
 pub mod policy;
 pub mod report;
 pub mod serve;

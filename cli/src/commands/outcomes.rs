@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
+use serde_json::{Map, Value};
 use switchboard_admin::outcomes::{Closes, MAX_OUTCOME_ROWS, OutcomesImport, OutcomesView};
 use switchboard_cli::formats::read_text;
 use switchboard_cli::formats::rows::parse_rows;
@@ -31,8 +32,15 @@ pub enum OutcomesCommand {
     /// have, or another outcome, are listed and not counted. Importing the same file again
     /// gives the same records.
     ///
-    /// Example:
+    /// With --crm instead of a file, the closed deals are read from the CRM: HubSpot deals
+    /// or Salesforce Opportunities, won or lost, the owner as the rep (by the reps' crm ids)
+    /// and each segment field from the deal property --field names (Salesforce reads
+    /// industry and country from the Account unless told otherwise). Deals whose owner is
+    /// not a rep are counted and left out.
+    ///
+    /// Examples:
     ///   switchboard outcomes import history.csv
+    ///   switchboard outcomes import --crm salesforce --since 2026-01-01 --field product=Product_Line__c
     #[command(verbatim_doc_comment)]
     Import(ImportArgs),
 }
@@ -59,8 +67,14 @@ pub struct RebuildArgs {
 #[derive(Args)]
 pub struct ImportArgs {
     /// The file (`-` reads standard input).
-    #[arg(value_name = "FILE")]
-    file: PathBuf,
+    #[arg(
+        value_name = "FILE",
+        required_unless_present = "crm",
+        conflicts_with = "crm"
+    )]
+    file: Option<PathBuf>,
+    #[command(flatten)]
+    crm: super::outcomes_crm::CrmCloses,
     #[arg(long, value_enum, default_value_t)]
     format: OutputFormat,
     #[command(flatten)]
@@ -156,22 +170,35 @@ fn rebuild(args: RebuildArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn import(args: ImportArgs) -> anyhow::Result<ExitCode> {
-    let rows = parse_rows(&read_text(&args.file)?)
-        .with_context(|| format!("reading outcome rows from {}", args.file.display()))?;
+    let Some(file) = &args.file else {
+        return super::outcomes_crm::import(&args.crm, &args.dir, args.format);
+    };
+    let rows = parse_rows(&read_text(file)?)
+        .with_context(|| format!("reading outcome rows from {}", file.display()))?;
     if rows.len() > MAX_OUTCOME_ROWS {
         anyhow::bail!(
             "{} has {} rows; one import takes at most {MAX_OUTCOME_ROWS}",
-            args.file.display(),
+            file.display(),
             rows.len()
         );
     }
+    import_rows(rows, &args.dir, args.format)
+}
+
+/// Imports `rows` through the admin target and says what came of them; exit status 2 when
+/// rows were refused.
+pub(super) fn import_rows(
+    rows: Vec<Map<String, Value>>,
+    dir: &DataDir,
+    format: OutputFormat,
+) -> anyhow::Result<ExitCode> {
     block_on(async {
-        let admin = connect(&args.dir, false).await?;
+        let admin = connect(dir, false).await?;
         let done = admin
             .import_outcomes(&OutcomesImport { rows })
             .await
             .map_err(message)?;
-        match args.format {
+        match format {
             OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&done)?),
             OutputFormat::Text => {
                 println!(

@@ -21,6 +21,7 @@ use switchboard_store::{AccountDirectory, SyncMarks};
 use crate::common::*;
 
 const V: &str = "/services/data/v62.0";
+/// Records per answer, unless a test sets `Org::batch`: small, so that paging shows.
 const BATCH: usize = 2;
 const ANA_15: &str = "005000000000001";
 const BO_18: &str = "005000000000002AAA";
@@ -39,6 +40,8 @@ struct Org {
     opportunities: Mutex<Vec<(String, String, Timestamp)>>,
     /// The API host, which the token answer names.
     base: Mutex<String>,
+    /// Records per answer instead of [`BATCH`] (Salesforce's own default is 2,000).
+    batch: std::sync::atomic::AtomicUsize,
 }
 
 #[derive(Clone)]
@@ -94,11 +97,6 @@ impl Fake {
     }
 }
 
-fn errors(status: u16, code: &str, message: &str) -> Response {
-    let body = json!([{"message": message, "errorCode": code, "fields": []}]);
-    (StatusCode::from_u16(status).unwrap(), Json(body)).into_response()
-}
-
 async fn token(State(f): State<Fake>, body: String) -> Response {
     if let Some(forced) = f.0.journal.forced("token") {
         return forced.into_response();
@@ -120,10 +118,6 @@ async fn token(State(f): State<Fake>, body: String) -> Response {
     .into_response()
 }
 
-fn authorized(headers: &HeaderMap) -> bool {
-    headers.get("authorization").and_then(|v| v.to_str().ok()) == Some("Bearer 00D!tok")
-}
-
 fn record(r: &Row) -> Value {
     // Salesforce's own datetime form: milliseconds and an offset without a colon.
     let stamp = r.4.strftime("%Y-%m-%dT%H:%M:%S%.3f+0000").to_string();
@@ -132,7 +126,11 @@ fn record(r: &Row) -> Value {
 }
 
 fn answer(f: &Fake, total: usize, mut rest: Vec<Row>) -> Response {
-    let now: Vec<Row> = rest.drain(..rest.len().min(BATCH)).collect();
+    let batch = match f.0.batch.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => BATCH,
+        n => n,
+    };
+    let now: Vec<Row> = rest.drain(..rest.len().min(batch)).collect();
     let records: Vec<Value> = now.iter().map(record).collect();
     let mut body = json!({"totalSize": total, "done": rest.is_empty(), "records": records});
     if !rest.is_empty() {
@@ -147,41 +145,32 @@ fn answer(f: &Fake, total: usize, mut rest: Vec<Row>) -> Response {
 /// `SELECT Id, Name, Website, OwnerId, SystemModstamp FROM Account [WHERE SystemModstamp
 /// >= <literal>] ORDER BY SystemModstamp ASC`, the only query this fake answers.
 async fn query(State(f): State<Fake>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
-    f.0.journal.log(
+    let soql = soql_of(q.as_deref());
+    if let Some(answer) = salesforce_get(
+        &f.0.journal,
         "query",
-        Request {
-            method: "GET".into(),
-            path: format!("{V}/query"),
-            query: q.clone(),
-            headers: headers.clone(),
-            body: String::new(),
-        },
-    );
-    if let Some(forced) = f.0.journal.forced("query") {
-        return forced.into_response();
+        format!("{V}/query"),
+        q,
+        &headers,
+        "00D!tok",
+    ) {
+        return answer;
     }
-    if !authorized(&headers) {
-        return errors(401, "INVALID_SESSION_ID", "Session expired or invalid");
-    }
-    let soql: String = form_urlencoded::parse(q.unwrap_or_default().as_bytes())
-        .find(|(k, _)| k == "q")
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
     if let Some(r) = opportunities(&f, &soql) {
         return r;
     }
     let head = "SELECT Id, Name, Website, OwnerId, SystemModstamp FROM Account";
     let tail = " ORDER BY SystemModstamp ASC";
     let Some(middle) = soql.strip_prefix(head).and_then(|s| s.strip_suffix(tail)) else {
-        return errors(400, "MALFORMED_QUERY", "unexpected query");
+        return salesforce_errors(400, "MALFORMED_QUERY", "unexpected query");
     };
     let since = match middle.strip_prefix(" WHERE SystemModstamp >= ") {
         Some(literal) => match literal.parse::<Timestamp>() {
             Ok(t) if literal.ends_with('Z') && !literal.contains('.') => Some(t),
-            _ => return errors(400, "MALFORMED_QUERY", "invalid datetime literal"),
+            _ => return salesforce_errors(400, "MALFORMED_QUERY", "invalid datetime literal"),
         },
         None if middle.is_empty() => None,
-        None => return errors(400, "MALFORMED_QUERY", "unexpected filter"),
+        None => return salesforce_errors(400, "MALFORMED_QUERY", "unexpected filter"),
     };
     let mut rows: Vec<Row> = f.0.accounts.lock().unwrap().clone();
     rows.retain(|r| since.is_none_or(|s| r.4 >= s));
@@ -190,24 +179,18 @@ async fn query(State(f): State<Fake>, headers: HeaderMap, RawQuery(q): RawQuery)
 }
 
 async fn more(State(f): State<Fake>, headers: HeaderMap, Path(locator): Path<String>) -> Response {
-    f.0.journal.log(
+    if let Some(answer) = salesforce_get(
+        &f.0.journal,
         "more",
-        Request {
-            method: "GET".into(),
-            path: locator.clone(),
-            query: None,
-            headers: headers.clone(),
-            body: String::new(),
-        },
-    );
-    if let Some(forced) = f.0.journal.forced("more") {
-        return forced.into_response();
-    }
-    if !authorized(&headers) {
-        return errors(401, "INVALID_SESSION_ID", "Session expired or invalid");
+        locator.clone(),
+        None,
+        &headers,
+        "00D!tok",
+    ) {
+        return answer;
     }
     let Some(rest) = f.0.cursors.lock().unwrap().remove(&locator) else {
-        return errors(400, "INVALID_QUERY_LOCATOR", "invalid query locator");
+        return salesforce_errors(400, "INVALID_QUERY_LOCATOR", "invalid query locator");
     };
     answer(&f, 0, rest)
 }
@@ -219,7 +202,7 @@ fn opportunities(f: &Fake, soql: &str) -> Option<Response> {
         "SELECT AccountId, OwnerId FROM Opportunity WHERE IsClosed = false AND AccountId IN (",
     )?;
     let Some(list) = rest.strip_suffix(") ORDER BY LastModifiedDate DESC") else {
-        return Some(errors(
+        return Some(salesforce_errors(
             400,
             "MALFORMED_QUERY",
             "unexpected Opportunity query",
@@ -336,6 +319,32 @@ async fn accounts_are_read_through_next_records_url_with_reps_as_owners() {
     );
 }
 
+/// Salesforce answers up to 2,000 records at a time: hundreds of KB of Accounts, far more
+/// than the HTTP client takes of the channels' short answers.
+#[tokio::test]
+async fn full_batches_of_two_thousand_accounts_are_read() {
+    let (fake, sf) = start().await;
+    fake.0
+        .batch
+        .store(2_000, std::sync::atomic::Ordering::Relaxed);
+    for i in 0..2_100 {
+        fake.add(
+            &format!("Company {i} Holdings"),
+            Some(&format!("https://www.company-{i}.com/en")),
+            BO_18,
+            t(i),
+        );
+    }
+    let (store, marks) = (store(), MemoryMarks::default());
+    let report = run(&sf, &Directory(&store), &marks).await.unwrap();
+    assert_eq!(
+        (report.read, report.stored, report.owned, report.complete),
+        (2_100, 2_100, 2_100, true)
+    );
+    assert_eq!(fake.0.journal.calls("more").len(), 1);
+    assert!(store.by_domain("company-2099.com").await.unwrap().is_some());
+}
+
 async fn failing(endpoint: &'static str, answer: Forced) -> SyncError {
     let (fake, sf) = start().await;
     for i in 0..3 {
@@ -355,7 +364,7 @@ async fn failing(endpoint: &'static str, answer: Forced) -> SyncError {
 }
 
 #[tokio::test]
-async fn refused_credentials_and_permissions_are_configuration_errors() {
+async fn refused_credentials_and_permissions_are_configuration_salesforce_errors() {
     let err = failing(
         "token",
         Forced::new(

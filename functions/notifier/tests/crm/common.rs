@@ -303,3 +303,101 @@ impl switchboard_store::SyncMarks for MemoryMarks {
 pub fn policy() -> PolicyDocument {
     PolicyDocument::from_yaml(POLICY).unwrap()
 }
+
+/// The policy closed deals are read for: Ana's Salesforce id in its 15-character form,
+/// Bo's in the 18-character one, Cy without CRM ids, and a segment by industry.
+pub const CLOSES_POLICY: &str = "
+name: closes-tests
+triage_pool: triage
+outcomes: { segment: [industry] }
+reps:
+  - { id: ana, crm: { hubspot_owner_id: '111', salesforce_user_id: 005000000000001 } }
+  - { id: bo, crm: { hubspot_owner_id: '222', salesforce_user_id: 005000000000002AAA } }
+  - { id: cy }
+pools:
+  - { id: main, strategy: best_fit, members: [ana, bo, cy] }
+rules:
+  - { id: everyone, pool: main }
+";
+
+pub fn closes_policy() -> PolicyDocument {
+    PolicyDocument::from_yaml(CLOSES_POLICY).unwrap()
+}
+
+pub fn midnight(d: jiff::civil::Date) -> Timestamp {
+    jiff::tz::Offset::UTC
+        .to_timestamp(d.at(0, 0, 0, 0))
+        .unwrap()
+}
+
+/// `[rep, outcome, industry]` of each row of a read of closes, industry "-" when it has
+/// none.
+pub fn summary(closes: &switchboard_notifier::channels::crm::closes::Closes) -> Vec<[String; 3]> {
+    closes
+        .rows
+        .iter()
+        .map(|r| {
+            let text = |k: &str| {
+                r.get(k)
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("-")
+                    .to_owned()
+            };
+            [text("rep"), text("outcome"), text("industry")]
+        })
+        .collect()
+}
+
+pub fn rows(expected: &[[&str; 3]]) -> Vec<[String; 3]> {
+    expected.iter().map(|r| r.map(str::to_owned)).collect()
+}
+
+/// Salesforce's error answer: a list of `message` and `errorCode`.
+pub fn salesforce_errors(status: u16, code: &str, message: &str) -> Response {
+    let body = serde_json::json!([{"message": message, "errorCode": code, "fields": []}]);
+    (StatusCode::from_u16(status).unwrap(), axum::Json(body)).into_response()
+}
+
+/// A GET to a fake org's query endpoints, as each fake takes it first: logged under
+/// `endpoint`; the answer to give at once, if any: the one a test forced, or Salesforce's
+/// 401 when the bearer token is not `token`.
+pub fn salesforce_get(
+    journal: &Journal,
+    endpoint: &'static str,
+    path: String,
+    query: Option<String>,
+    headers: &HeaderMap,
+    token: &str,
+) -> Option<Response> {
+    journal.log(
+        endpoint,
+        Request {
+            method: "GET".into(),
+            path,
+            query,
+            headers: headers.clone(),
+            body: String::new(),
+        },
+    );
+    if let Some(forced) = journal.forced(endpoint) {
+        return Some(forced.into_response());
+    }
+    if headers.get("authorization").and_then(|v| v.to_str().ok())
+        != Some(&format!("Bearer {token}"))
+    {
+        return Some(salesforce_errors(
+            401,
+            "INVALID_SESSION_ID",
+            "Session expired or invalid",
+        ));
+    }
+    None
+}
+
+/// The SOQL of a query's `q` parameter (empty without one).
+pub fn soql_of(query: Option<&str>) -> String {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "q")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}

@@ -3,6 +3,8 @@
 
 mod accounts_hubspot;
 mod accounts_salesforce;
+mod closes_hubspot;
+mod closes_salesforce;
 mod common;
 mod hubspot;
 mod salesforce;

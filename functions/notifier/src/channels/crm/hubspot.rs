@@ -80,6 +80,7 @@ pub(super) enum Call {
     Owners,
     Companies,
     Associate,
+    Deals,
 }
 
 impl Call {
@@ -91,6 +92,7 @@ impl Call {
             Call::Owners => "the owners list",
             Call::Companies => "the company search",
             Call::Associate => "the company association",
+            Call::Deals => "the deal search",
         }
     }
 }
@@ -349,6 +351,10 @@ pub(super) fn check(response: &Response, call: Call, now: Timestamp) -> Result<(
         )),
         403 if call == Call::Companies => ChannelError::Config(format!(
             "HubSpot refused {} (403 {detail}); the account sync needs the private app's scope crm.objects.companies.read",
+            call.what()
+        )),
+        403 if call == Call::Deals => ChannelError::Config(format!(
+            "HubSpot refused {} (403 {detail}); importing closed deals needs the private app's scope crm.objects.deals.read",
             call.what()
         )),
         403 if call == Call::Associate => ChannelError::Config(format!(

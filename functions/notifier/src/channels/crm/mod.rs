@@ -16,6 +16,7 @@
 //! and its accounts for the account store (`accounts`).
 
 pub mod accounts;
+pub mod closes;
 pub mod fields;
 pub mod hubspot;
 pub mod people;

@@ -21,15 +21,16 @@ pub const PAGE_SIZE: usize = 100;
 /// The most results one search request pages through.
 pub const SEARCH_LIMIT: usize = 10_000;
 
+/// A CRM v3 search's answer: a page of records and the cursor of the next.
 #[derive(Deserialize)]
-struct Answer {
-    results: Vec<Company>,
+pub(crate) struct SearchAnswer<T> {
+    pub results: Vec<T>,
     #[serde(default)]
-    paging: Option<Paging>,
+    pub paging: Option<Paging>,
 }
 
 #[derive(Deserialize)]
-struct Paging {
+pub(crate) struct Paging {
     #[serde(default)]
     next: Option<NextPage>,
 }
@@ -37,6 +38,22 @@ struct Paging {
 #[derive(Deserialize)]
 struct NextPage {
     after: String,
+}
+
+/// What follows a search page: the next cursor, or [`Next::Restart`] where the search
+/// would page past [`SEARCH_LIMIT`].
+pub(crate) fn next_of(paging: Option<Paging>, search: &str) -> Result<Next, ChannelError> {
+    Ok(match paging.and_then(|p| p.next) {
+        None => Next::Done,
+        Some(n) if n.after.trim().is_empty() => {
+            return Err(ChannelError::Transport(format!(
+                "HubSpot gave an empty paging cursor for {search}"
+            )));
+        }
+        // The cursor is the offset of the next result; past the limit the search refuses.
+        Some(n) if n.after.parse::<usize>().is_ok_and(|o| o >= SEARCH_LIMIT) => Next::Restart,
+        Some(n) => Next::Cursor(n.after),
+    })
 }
 
 #[derive(Deserialize)]
@@ -73,23 +90,13 @@ pub(super) async fn page(
     let url = hubspot.url("/crm/v3/objects/companies/search");
     let response = send_json(http, Method::POST, &url, &hubspot.token, Some(&body), &[]).await?;
     check(&response, Call::Companies, now)?;
-    let answer: Answer = json("HubSpot", Call::Companies.what(), &response)?;
+    let answer: SearchAnswer<Company> = json("HubSpot", Call::Companies.what(), &response)?;
     let accounts = answer
         .results
         .into_iter()
         .map(company)
         .collect::<Result<Vec<_>, _>>()?;
-    let next = match answer.paging.and_then(|p| p.next) {
-        None => Next::Done,
-        Some(n) if n.after.trim().is_empty() => {
-            return Err(ChannelError::Transport(
-                "HubSpot's company search gave an empty paging cursor".into(),
-            ));
-        }
-        // The cursor is the offset of the next result; past the limit the search refuses.
-        Some(n) if n.after.parse::<usize>().is_ok_and(|o| o >= SEARCH_LIMIT) => Next::Restart,
-        Some(n) => Next::Cursor(n.after),
-    };
+    let next = next_of(answer.paging, Call::Companies.what())?;
     Ok(Page { accounts, next })
 }
 
@@ -132,7 +139,7 @@ fn company(c: Company) -> Result<CrmAccount, ChannelError> {
 
 /// HubSpot gives datetimes as ISO 8601 (`2026-06-01T10:00:00.123Z`) or, in older
 /// portals' properties, as epoch milliseconds.
-fn parse_time(text: &str) -> Option<Timestamp> {
+pub(crate) fn parse_time(text: &str) -> Option<Timestamp> {
     text.parse::<Timestamp>().ok().or_else(|| {
         text.parse::<i64>()
             .ok()

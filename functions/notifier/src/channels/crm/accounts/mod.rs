@@ -167,6 +167,13 @@ impl Source<'_> {
     }
 }
 
+/// Most bytes of one page's answer, for every read of a CRM's records. A Salesforce batch
+/// holds up to 2,000 records (a few hundred KB of Accounts, megabytes of Opportunities
+/// with their fields), and 100 HubSpot records with their properties come near the HTTP
+/// client's default limit, which is sized for the channels' short answers: a longer
+/// answer would fail the page.
+pub(crate) const MAX_PAGE_BYTES: usize = 32 * 1024 * 1024;
+
 /// How a run is bounded and where its mark is kept.
 pub struct Run<'a, M> {
     /// `None`: no mark is kept (every run reads everything).
@@ -188,6 +195,7 @@ pub async fn sync<K: AccountSink, M: SyncMarks>(
     now: Timestamp,
 ) -> Result<SyncReport, SyncError> {
     let crm = source.crm();
+    let http = &http.clone().with_max_body(MAX_PAGE_BYTES);
     let name = mark_name(crm);
     let stored_mark = match run.marks {
         Some(m) => m.sync_mark(name).await.map_err(SyncError::Mark)?,
@@ -283,13 +291,26 @@ async fn page_with_waits(
     cursor: Option<&str>,
     now: Timestamp,
 ) -> Result<Page, ChannelError> {
-    let unnamed = match source {
-        Source::Hubspot(_) => Some(std::time::Duration::from_secs(1)),
-        Source::Salesforce(_) => None,
+    with_rate_limit_waits(source.crm(), || source.page(http, since, cursor, now)).await
+}
+
+/// `call`'s answer, asked for again while a rate limit refuses it with a short wait
+/// ([`RATE_LIMIT_WAITS`] times at most): every read of a CRM's records pages this way.
+pub(crate) async fn with_rate_limit_waits<T, F, Fut>(
+    crm: Crm,
+    mut call: F,
+) -> Result<T, ChannelError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ChannelError>>,
+{
+    let unnamed = match crm {
+        Crm::Hubspot => Some(std::time::Duration::from_secs(1)),
+        Crm::Salesforce => None,
     };
     let mut waits = 0;
     loop {
-        let result = source.page(http, since, cursor, now).await;
+        let result = call().await;
         let wait = match &result {
             Err(ChannelError::RateLimited { retry_after, .. }) if waits < RATE_LIMIT_WAITS => {
                 retry_after
@@ -310,7 +331,7 @@ async fn page_with_waits(
 }
 
 /// CRM user id → rep id, from the reps' `crm` ids in the policy.
-fn owners(policy: &PolicyDocument, crm: Crm) -> HashMap<String, String> {
+pub(crate) fn owners(policy: &PolicyDocument, crm: Crm) -> HashMap<String, String> {
     policy
         .reps
         .iter()
@@ -320,7 +341,7 @@ fn owners(policy: &PolicyDocument, crm: Crm) -> HashMap<String, String> {
 
 /// Salesforce user ids come in a 15-character form and an 18-character one that adds a
 /// checksum: the first 15 decide, case-sensitively.
-fn owner_key(crm: Crm, id: &str) -> String {
+pub(crate) fn owner_key(crm: Crm, id: &str) -> String {
     let id = id.trim();
     match crm {
         Crm::Salesforce if id.len() == 18 && id.is_ascii() => id[..15].to_owned(),

@@ -162,7 +162,7 @@ pub fn query(since: Option<Timestamp>) -> String {
 
 /// `nextRecordsUrl` is a path on the instance (`/services/data/v62.0/query/01g…-2000`);
 /// anything else would send the token elsewhere.
-fn next_path(salesforce: &Salesforce, next: &str) -> Result<String, ChannelError> {
+pub(crate) fn next_path(salesforce: &Salesforce, next: &str) -> Result<String, ChannelError> {
     let prefix = format!("/services/data/{}/query/", salesforce.api_version);
     let rest = next.strip_prefix(&prefix).ok_or_else(|| {
         ChannelError::Transport(format!(
@@ -196,7 +196,7 @@ fn account(r: Record) -> Result<CrmAccount, ChannelError> {
 
 /// Salesforce writes datetimes as `2026-06-01T10:00:00.000+0000`: an offset without a
 /// colon, which RFC 3339 parsers refuse.
-fn parse_time(text: &str) -> Option<Timestamp> {
+pub(crate) fn parse_time(text: &str) -> Option<Timestamp> {
     let text = text.trim();
     if let Ok(t) = text.parse::<Timestamp>() {
         return Some(t);
