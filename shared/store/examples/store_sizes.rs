@@ -47,14 +47,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         keys_total += k;
         values_total += v;
     }
-    // The leads table holds each lead's assignment and decisions too (keys with a NUL).
+    // The leads table holds each lead's assignment and decisions too (keys with a NUL):
+    // their count and mean stored size by kind of record.
     let leads = {
         let def: TableDefinition<&str, &[u8]> = TableDefinition::new("leads");
-        let mut leads = 0u64;
+        let mut by_kind: std::collections::BTreeMap<String, (u64, u64)> = Default::default();
         for row in txn.open_table(def)?.iter()? {
-            leads += u64::from(switchboard_store::embedded::is_lead_key(row?.0.value()));
+            let (key, value) = row?;
+            let kind = switchboard_store::embedded::packed_kind_of("leads", key.value());
+            let entry = by_kind.entry(format!("{kind:?}")).or_default();
+            entry.0 += 1;
+            entry.1 += value.value().len() as u64;
         }
-        leads
+        for (kind, (count, bytes)) in &by_kind {
+            println!(
+                "  leads table, {kind}: {count} records, {} bytes stored on average",
+                bytes / count
+            );
+        }
+        by_kind.get("Lead").map_or(0, |(count, _)| *count)
     };
     println!(
         "file {file_bytes} bytes, {leads} leads: {} bytes per lead on disk, {} of keys and values",

@@ -1,12 +1,15 @@
 //! [`LeadStore`] on redb.
 
 use jiff::Timestamp;
-use redb::{ReadableDatabase, WriteTransaction};
+use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
 
 use super::EmbeddedStore;
+use super::index_entries::{
+    decode_email_entry, decode_key_entry, encode_email_entry, encode_key_entry,
+};
 use super::tables::{
     AWAITING, EMAILS, IDEMPOTENCY, LEADS, LeadIndexes, awaiting_key, db_err, email_index_key,
-    get_json, get_text, idempotency_index_key, leads_indexed_below, put_json, put_lead, put_text,
+    get_json, idempotency_index_key, leads_indexed_below, put_lead,
 };
 use crate::error::{StoreError, StoreResult};
 use crate::ports::leads::{
@@ -43,9 +46,10 @@ impl LeadStore for EmbeddedStore {
         self.read(move |db| {
             let txn = db.begin_read().map_err(db_err)?;
             let emails = txn.open_table(EMAILS).map_err(db_err)?;
-            let Some(entry) = get_json::<EmailEntry>(&emails, &index_key)? else {
+            let Some(stored) = emails.get(index_key.as_str()).map_err(db_err)? else {
                 return Ok(None);
             };
+            let entry = decode_email_entry(&index_key, stored.value())?;
             let leads = txn.open_table(LEADS).map_err(db_err)?;
             get_json(&leads, &entry.lead_id)
         })
@@ -101,27 +105,6 @@ impl LeadStore for EmbeddedStore {
     }
 }
 
-/// An idempotency entry: the lead id, and the key's expiry when it has one. Entries written
-/// before keys could expire hold the id alone.
-fn encode_key_entry(lead_id: &str, expires_at: Option<Timestamp>) -> String {
-    match expires_at {
-        Some(at) => format!("{lead_id}\0{}", at.as_millisecond()),
-        None => lead_id.to_owned(),
-    }
-}
-
-fn decode_key_entry(entry: &str) -> StoreResult<(&str, Option<Timestamp>)> {
-    let Some((lead_id, ms)) = entry.split_once('\0') else {
-        return Ok((entry, None));
-    };
-    let at = ms
-        .parse::<i64>()
-        .ok()
-        .and_then(|ms| Timestamp::from_millisecond(ms).ok())
-        .ok_or_else(|| StoreError::Invalid(format!("idempotency entry expiry {ms:?}")))?;
-    Ok((lead_id, Some(at)))
-}
-
 /// The insert itself (see [`LeadStore::insert_if_absent`]), inside the writer's transaction.
 fn insert_in(txn: &WriteTransaction, new: &NewLead, now: Timestamp) -> StoreResult<Insert> {
     let mut keys = txn.open_table(IDEMPOTENCY).map_err(db_err)?;
@@ -130,13 +113,16 @@ fn insert_in(txn: &WriteTransaction, new: &NewLead, now: Timestamp) -> StoreResu
     let mut emails = txn.open_table(EMAILS).map_err(db_err)?;
     let key = &new.idempotency_key;
     let key_entry = idempotency_index_key(key);
-    if let Some(entry) = get_text(&keys, &key_entry)? {
-        let (existing_id, expires_at) = decode_key_entry(&entry)?;
-        if !NewLead::key_expired(expires_at, now) {
-            let existing = get_json::<StoredLead>(&leads, existing_id)?
-                .ok_or_else(|| StoreError::Invalid(format!("key {key:?} maps to missing lead")))?;
-            return Ok(Insert::Existing(existing));
-        }
+    let entry = match keys.get(key_entry.as_str()).map_err(db_err)? {
+        Some(stored) => Some(decode_key_entry(stored.value())?),
+        None => None,
+    };
+    if let Some((existing_id, expires_at)) = entry
+        && !NewLead::key_expired(expires_at, now)
+    {
+        let existing = get_json::<StoredLead>(&leads, &existing_id)?
+            .ok_or_else(|| StoreError::Invalid(format!("key {key:?} maps to missing lead")))?;
+        return Ok(Insert::Existing(existing));
     }
     if get_json::<StoredLead>(&leads, &new.lead.id)?.is_some() {
         return Err(StoreError::Conflict(format!(
@@ -150,17 +136,23 @@ fn insert_in(txn: &WriteTransaction, new: &NewLead, now: Timestamp) -> StoreResu
     // the commit replaces.
     if let Some((email, since)) = new.dedupe() {
         let index_key = email_index_key(email);
-        let entry: Option<EmailEntry> = get_json(&emails, &index_key)?;
+        let entry = match emails.get(index_key.as_str()).map_err(db_err)? {
+            Some(e) => Some(decode_email_entry(&index_key, e.value())?),
+            None => None,
+        };
         match EmailEntry::primary_within(entry.as_ref(), since) {
             Some(primary) => stored = stored.into_duplicate(primary),
-            None => put_json(&mut emails, &index_key, &EmailEntry::of(&stored.lead))?,
+            None => {
+                let entry = encode_email_entry(&EmailEntry::of(&stored.lead));
+                emails
+                    .insert(index_key.as_str(), entry.as_slice())
+                    .map_err(db_err)?;
+            }
         }
     }
-    put_text(
-        &mut keys,
-        &key_entry,
-        &encode_key_entry(&stored.lead.id, new.key_expires_at),
-    )?;
+    let entry = encode_key_entry(&stored.lead.id, new.key_expires_at);
+    keys.insert(key_entry.as_str(), entry.as_slice())
+        .map_err(db_err)?;
     put_lead(&mut leads, &mut indexes, None, &stored)?;
     Ok(Insert::Created(stored))
 }

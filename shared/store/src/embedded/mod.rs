@@ -13,6 +13,7 @@ mod crm_links;
 mod deliveries;
 mod enrichment;
 mod events;
+mod index_entries;
 mod lead_index;
 mod leads;
 mod outcomes;
@@ -35,7 +36,7 @@ use crate::error::{StoreError, StoreResult};
 
 pub use events::MemoryEvents;
 pub use queue::{MemoryQueue, QueueConfig};
-pub use tables::{is_lead_key, stored_json};
+pub use tables::{is_lead_key, packed_kind_of, stored_json};
 
 /// The durable embedded store (one redb file). Cheap to clone; clones share the database.
 #[derive(Clone)]

@@ -205,7 +205,7 @@ pub fn encode<T: Serialize>(value: &T) -> StoreResult<Vec<u8>> {
 
 /// The dictionary a value is packed against: by its table, and in the leads table by the
 /// kind of record its key names.
-fn kind_of(table: &str, key: &str) -> Kind {
+pub fn packed_kind_of(table: &str, key: &str) -> Kind {
     if table == LEADS.name() {
         if is_lead_key(key) {
             Kind::Lead
@@ -245,8 +245,11 @@ pub fn put_json<T: Serialize>(
     key: &str,
     value: &T,
 ) -> StoreResult<()> {
-    let packed =
-        crate::packed::pack_under(to_json(value)?, key_id(key), kind_of(table.name(), key));
+    let packed = crate::packed::pack_under(
+        to_json(value)?,
+        key_id(key),
+        packed_kind_of(table.name(), key),
+    );
     table.insert(key, packed.as_slice()).map_err(db_err)?;
     Ok(())
 }

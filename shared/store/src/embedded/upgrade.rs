@@ -30,8 +30,9 @@
 //! - Nor do the sync marks (`sync_marks`) and the delivery failures (`delivery_failures`):
 //!   an empty table is a sync that never ran and deliveries that never failed.
 //!
-//! - Nor do packed values (`crate::packed`): plain JSON written before reads as it is, and
-//!   a record is packed when it is next written.
+//! - Nor do packed values (`crate::packed`): plain JSON and values packed in an earlier
+//!   format (LZ4 against the v1 dictionaries) read as they are, and a record is written in
+//!   the current format (zstd against the trained dictionaries) when it is next written.
 //!
 //! The steps up to version 3 are idempotent (entries are re-added under the keys they
 //! already have), so a file of any version before 3 takes the same pass; a file of
