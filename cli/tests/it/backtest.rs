@@ -203,6 +203,12 @@ fn demo_outcomes_reports_every_strategy() {
         let names: Vec<&str> = r.strategies.iter().map(|s| s.strategy.as_str()).collect();
         assert_eq!(names, ["round_robin", "best_fit", "oracle"]);
     }
+    // No spread of rates, nothing to recover; four weeks of history show part of it.
+    assert_eq!(reports[0].evidence_ceiling, None);
+    let ceiling = reports[1]
+        .evidence_ceiling
+        .expect("a ceiling at signal 0.2");
+    assert!(ceiling > 0.3 && ceiling < 1.0, "{ceiling}");
     let text = ok(&[
         "demo",
         "outcomes",
@@ -214,7 +220,8 @@ fn demo_outcomes_reports_every_strategy() {
         "20",
     ]);
     assert!(
-        text.contains("| signal | round robin | best_fit | oracle |"),
+        text.contains("| signal | round robin | best_fit | oracle |")
+            && text.contains("| recovered | evidence ceiling |"),
         "{text}"
     );
     // A setting the policy refuses is an error message and a failure status, not a crash.

@@ -7,6 +7,7 @@
 //! working time, so open-lead caps fill and free up the way they do in production.
 
 pub mod backtest;
+pub mod ceiling;
 pub mod planted;
 mod replay;
 mod report;

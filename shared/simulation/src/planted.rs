@@ -25,6 +25,7 @@ use switchboard_routing::{
     CompiledPolicy, DecideInput, Lead, PolicyError, Scalar, Snapshot, decide,
 };
 
+use super::ceiling::evidence_ceiling;
 use super::stats::{Interval, Rng, percentile_interval, resample, round4, wilson};
 
 const INDUSTRIES: [&str; 8] = [
@@ -103,6 +104,9 @@ pub struct PlantedReport {
     pub strategies: Vec<StrategyResult>,
     /// `best_fit`'s expected uplift over round robin as a share of the oracle's.
     pub recovered: Option<f64>,
+    /// The share of the best rep's edge that the Bayes pick from the history alone
+    /// expects: what the evidence allows any rule (`ceiling::evidence_ceiling`).
+    pub evidence_ceiling: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -359,6 +363,7 @@ pub fn run_planted(c: &PlantedConfig) -> Result<PlantedReport, PolicyError> {
         leads: n as u64,
         best_rep_edge: round4(best_rep_edge),
         recovered: (oracle_gain > 0.0 && or_gain > 0.0).then(|| round4(bf_gain / or_gain)),
+        evidence_ceiling: evidence_ceiling(c).map(round4),
         strategies,
     })
 }

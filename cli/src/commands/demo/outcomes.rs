@@ -115,6 +115,11 @@ fn diff(i: &Interval) -> String {
     )
 }
 
+/// A share as a whole percentage, or `n/a`.
+fn percent(share: Option<f64>) -> String {
+    share.map_or("n/a".to_owned(), |x| format!("{:.0}%", x * 100.0))
+}
+
 /// One table row per signal, then each report's per-strategy detail.
 pub fn render(reports: &[PlantedReport]) -> String {
     let mut s = String::new();
@@ -141,9 +146,9 @@ pub fn render(reports: &[PlantedReport]) -> String {
     }
     let _ = writeln!(
         s,
-        "| signal | round robin | best_fit | oracle | best_fit uplift | oracle uplift | recovered | departures | worst rep share dev. (week) |"
+        "| signal | round robin | best_fit | oracle | best_fit uplift | oracle uplift | recovered | evidence ceiling | departures | worst rep share dev. (week) |"
     );
-    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|");
+    let _ = writeln!(s, "|---|---|---|---|---|---|---|---|---|---|");
     let first_seed = reports.first().map_or(0, |r| r.config.seed);
     let (first, more): (Vec<&PlantedReport>, Vec<&PlantedReport>) =
         reports.iter().partition(|r| r.config.seed == first_seed);
@@ -151,15 +156,15 @@ pub fn render(reports: &[PlantedReport]) -> String {
         let [rr, bf, or] = [&r.strategies[0], &r.strategies[1], &r.strategies[2]];
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {} | {} | {} | {:.1}% | {:.1}% ({:.1}%) |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {:.1}% | {:.1}% ({:.1}%) |",
             r.config.signal,
             rate(&rr.win_rate),
             rate(&bf.win_rate),
             rate(&or.win_rate),
             diff(&bf.uplift),
             diff(&or.uplift),
-            r.recovered
-                .map_or("n/a".to_owned(), |x| format!("{:.0}%", x * 100.0)),
+            percent(r.recovered),
+            percent(r.evidence_ceiling),
             bf.departure_rate * 100.0,
             bf.worst_share_deviation * 100.0,
             bf.worst_weekly_deviation * 100.0,
@@ -168,9 +173,9 @@ pub fn render(reports: &[PlantedReport]) -> String {
     if !more.is_empty() {
         let _ = writeln!(
             s,
-            "\n| signal | seed | best_fit uplift | oracle uplift | recovered | departures | worst rep share dev. (week) |"
+            "\n| signal | seed | best_fit uplift | oracle uplift | recovered | evidence ceiling | departures | worst rep share dev. (week) |"
         );
-        let _ = writeln!(s, "|---|---|---|---|---|---|---|");
+        let _ = writeln!(s, "|---|---|---|---|---|---|---|---|");
         let mut all: Vec<&PlantedReport> = reports.iter().collect();
         all.sort_by(|a, b| {
             a.config
@@ -182,13 +187,13 @@ pub fn render(reports: &[PlantedReport]) -> String {
             let bf = &r.strategies[1];
             let _ = writeln!(
                 s,
-                "| {} | {} | {} | {} | {} | {:.1}% | {:.1}% ({:.1}%) |",
+                "| {} | {} | {} | {} | {} | {} | {:.1}% | {:.1}% ({:.1}%) |",
                 r.config.signal,
                 r.config.seed,
                 diff(&bf.uplift),
                 diff(&r.strategies[2].uplift),
-                r.recovered
-                    .map_or("n/a".to_owned(), |x| format!("{:.0}%", x * 100.0)),
+                percent(r.recovered),
+                percent(r.evidence_ceiling),
                 bf.departure_rate * 100.0,
                 bf.worst_share_deviation * 100.0,
                 bf.worst_weekly_deviation * 100.0,
