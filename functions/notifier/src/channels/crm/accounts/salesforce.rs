@@ -22,16 +22,8 @@ use serde::Deserialize;
 use super::{CrmAccount, Next, Page};
 use crate::channels::ChannelError;
 use crate::channels::crm::json;
-use crate::channels::crm::salesforce::{Call, Salesforce, check, record_id};
+use crate::channels::crm::salesforce::{Call, QueryPage, Salesforce, check, record_id};
 use crate::http::HttpClient;
-
-#[derive(Deserialize)]
-struct Answer {
-    records: Vec<Record>,
-    done: bool,
-    #[serde(default, rename = "nextRecordsUrl")]
-    next: Option<String>,
-}
 
 #[derive(Deserialize)]
 struct Record {
@@ -56,17 +48,13 @@ pub(super) async fn page(
 ) -> Result<Page, ChannelError> {
     let path = match next {
         Some(next) => next_path(salesforce, next)?,
-        None => {
-            let soql = query(since);
-            let q: String = form_urlencoded::byte_serialize(soql.as_bytes()).collect();
-            format!("/services/data/{}/query?q={q}", salesforce.api_version)
-        }
+        None => salesforce.query_path(&query(since)),
     };
     let response = salesforce.call(http, Method::GET, &path, None, now).await?;
     check(&response, Call::Query, now)?;
-    let answer: Answer = json("Salesforce", "the Account query", &response)?;
-    let mut accounts = answer
-        .records
+    let answer: QueryPage<Record> = json("Salesforce", "the Account query", &response)?;
+    let (records, next) = answer.split("Account")?;
+    let mut accounts = records
         .into_iter()
         .map(account)
         .collect::<Result<Vec<_>, _>>()?;
@@ -75,29 +63,15 @@ pub(super) async fn page(
             opportunity_owners(salesforce, http, chunk, now).await?;
         }
     }
-    let next = match (answer.done, answer.next) {
-        (true, _) => Next::Done,
-        (false, Some(url)) => Next::Cursor(url),
-        (false, None) => {
-            return Err(ChannelError::Transport(
-                "Salesforce's Account query is not done but gave no nextRecordsUrl".into(),
-            ));
-        }
-    };
-    Ok(Page { accounts, next })
+    Ok(Page {
+        accounts,
+        next: next.map_or(Next::Done, Next::Cursor),
+    })
 }
 
 /// Account ids per Opportunity query: 200 quoted ids keep the GET request's URL well under
 /// the 16,384 characters Salesforce accepts.
 pub const IN_BATCH: usize = 200;
-
-#[derive(Deserialize)]
-struct Opportunities {
-    records: Vec<Opportunity>,
-    done: bool,
-    #[serde(default, rename = "nextRecordsUrl")]
-    next: Option<String>,
-}
 
 #[derive(Deserialize)]
 struct Opportunity {
@@ -119,13 +93,13 @@ async fn opportunity_owners(
         "SELECT AccountId, OwnerId FROM Opportunity WHERE IsClosed = false AND AccountId IN ({}) ORDER BY LastModifiedDate DESC",
         ids.join(", ")
     );
-    let q: String = form_urlencoded::byte_serialize(soql.as_bytes()).collect();
-    let mut path = format!("/services/data/{}/query?q={q}", salesforce.api_version);
+    let mut path = salesforce.query_path(&soql);
     loop {
         let response = salesforce.call(http, Method::GET, &path, None, now).await?;
         check(&response, Call::Query, now)?;
-        let page: Opportunities = json("Salesforce", "the Opportunity query", &response)?;
-        for o in page.records {
+        let page: QueryPage<Opportunity> = json("Salesforce", "the Opportunity query", &response)?;
+        let (records, next) = page.split("Opportunity")?;
+        for o in records {
             // Ids came from Salesforce, in either form: compare the case-sensitive 15.
             let same = |a: &str| a.get(..15).is_some() && a.get(..15) == o.account.get(..15);
             if let Some(a) = accounts.iter_mut().find(|a| same(&a.id))
@@ -134,14 +108,9 @@ async fn opportunity_owners(
                 a.other_owners.push(o.owner);
             }
         }
-        match (page.done, page.next) {
-            (true, _) => return Ok(()),
-            (false, Some(next)) => path = next_path(salesforce, &next)?,
-            (false, None) => {
-                return Err(ChannelError::Transport(
-                    "Salesforce's Opportunity query is not done but gave no nextRecordsUrl".into(),
-                ));
-            }
+        match next {
+            Some(next) => path = next_path(salesforce, &next)?,
+            None => return Ok(()),
         }
     }
 }

@@ -7,7 +7,6 @@
 
 use http::Method;
 use jiff::Timestamp;
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{ClosesPage, CrmClose};
@@ -15,19 +14,11 @@ use crate::channels::ChannelError;
 use crate::channels::crm::accounts::Next;
 use crate::channels::crm::accounts::salesforce::{next_path, parse_time};
 use crate::channels::crm::json;
-use crate::channels::crm::salesforce::{Call, Salesforce, check, record_id};
+use crate::channels::crm::salesforce::{Call, QueryPage, Salesforce, check, record_id};
 use crate::http::HttpClient;
 
 /// The fields every close needs, before those the user maps.
 const READ: [&str; 4] = ["Id", "OwnerId", "IsWon", "CloseDate"];
-
-#[derive(Deserialize)]
-struct Answer {
-    records: Vec<Map<String, Value>>,
-    done: bool,
-    #[serde(default, rename = "nextRecordsUrl")]
-    next: Option<String>,
-}
 
 /// The query for closed Opportunities from `since`'s day (UTC).
 pub fn query(properties: &[String], since: Option<Timestamp>) -> String {
@@ -60,30 +51,21 @@ pub(super) async fn page(
 ) -> Result<ClosesPage, ChannelError> {
     let path = match next {
         Some(next) => next_path(salesforce, next)?,
-        None => {
-            let soql = query(properties, since);
-            let q: String = form_urlencoded::byte_serialize(soql.as_bytes()).collect();
-            format!("/services/data/{}/query?q={q}", salesforce.api_version)
-        }
+        None => salesforce.query_path(&query(properties, since)),
     };
     let response = salesforce.call(http, Method::GET, &path, None, now).await?;
     check(&response, Call::Query, now)?;
-    let answer: Answer = json("Salesforce", "the Opportunity query", &response)?;
-    let closes = answer
-        .records
+    let answer: QueryPage<Map<String, Value>> =
+        json("Salesforce", "the Opportunity query", &response)?;
+    let (records, next) = answer.split("Opportunity")?;
+    let closes = records
         .iter()
         .map(|r| close(r, properties))
         .collect::<Result<Vec<_>, _>>()?;
-    let next = match (answer.done, answer.next) {
-        (true, _) => Next::Done,
-        (false, Some(url)) => Next::Cursor(url),
-        (false, None) => {
-            return Err(ChannelError::Transport(
-                "Salesforce's Opportunity query is not done but gave no nextRecordsUrl".into(),
-            ));
-        }
-    };
-    Ok(ClosesPage { closes, next })
+    Ok(ClosesPage {
+        closes,
+        next: next.map_or(Next::Done, Next::Cursor),
+    })
 }
 
 fn close(record: &Map<String, Value>, properties: &[String]) -> Result<CrmClose, ChannelError> {

@@ -76,6 +76,29 @@ struct Record {
     id: String,
 }
 
+/// One page of a paged SOQL query's answer (the account sync's and the closes' queries).
+#[derive(Deserialize)]
+pub(crate) struct QueryPage<R> {
+    records: Vec<R>,
+    done: bool,
+    #[serde(default, rename = "nextRecordsUrl")]
+    next: Option<String>,
+}
+
+impl<R> QueryPage<R> {
+    /// The page's records, and the `nextRecordsUrl` to follow while the query of
+    /// `object` is not done (`None` once it is).
+    pub(crate) fn split(self, object: &str) -> Result<(Vec<R>, Option<String>), ChannelError> {
+        match (self.done, self.next) {
+            (true, _) => Ok((self.records, None)),
+            (false, Some(next)) => Ok((self.records, Some(next))),
+            (false, None) => Err(ChannelError::Transport(format!(
+                "Salesforce's {object} query is not done but gave no nextRecordsUrl"
+            ))),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct CreateAnswer {
     id: String,
@@ -122,6 +145,12 @@ impl Call {
 }
 
 impl Salesforce {
+    /// The path that runs `soql` on this API version.
+    pub(crate) fn query_path(&self, soql: &str) -> String {
+        let q: String = form_urlencoded::byte_serialize(soql.as_bytes()).collect();
+        format!("/services/data/{}/query?q={q}", self.api_version)
+    }
+
     pub fn new(
         my_domain: String,
         client_id: String,
@@ -196,8 +225,7 @@ impl Salesforce {
             next: Option<String>,
         }
         let soql = "SELECT Id, Email, Name FROM User WHERE IsActive = true AND UserType = 'Standard' ORDER BY Id";
-        let q: String = form_urlencoded::byte_serialize(soql.as_bytes()).collect();
-        let mut path = format!("/services/data/{}/query?q={q}", self.api_version);
+        let mut path = self.query_path(soql);
         let mut people = Vec::new();
         loop {
             let response = self.call(http, Method::GET, &path, None, now).await?;
@@ -233,8 +261,7 @@ impl Salesforce {
             "SELECT Id FROM {object} WHERE Email = '{}'{converted} ORDER BY CreatedDate DESC LIMIT 1",
             soql_string(email)
         );
-        let q: String = form_urlencoded::byte_serialize(soql.as_bytes()).collect();
-        let path = format!("/services/data/{}/query?q={q}", self.api_version);
+        let path = self.query_path(&soql);
         let response = self.call(http, Method::GET, &path, None, now).await?;
         check(&response, Call::Query, now)?;
         let answer: QueryAnswer = json("Salesforce", Call::Query.what(), &response)?;
