@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 use switchboard_notifier::channels::crm::accounts::{
     self, Directory, Run, Source, SyncError, SyncReport,
 };
-use switchboard_notifier::channels::crm::fields;
 use switchboard_notifier::channels::crm::hubspot::Hubspot;
 use switchboard_notifier::http::HttpClient;
 use switchboard_store::{AccountDirectory, SyncMarks};
@@ -50,14 +49,7 @@ impl Fake {
         let app = axum::Router::new()
             .route("/crm/v3/objects/companies/search", post(search))
             .with_state(fake.clone());
-        let hubspot = Hubspot {
-            token: TOKEN.into(),
-            api_url: format!("http://{}", serve(app).await),
-            properties: fields::hubspot_default(),
-            lead_status: None,
-            lifecycle_stage: None,
-            sync_accounts: true,
-        };
+        let hubspot = hubspot_at(TOKEN, format!("http://{}", serve(app).await), true);
         (fake, hubspot)
     }
 

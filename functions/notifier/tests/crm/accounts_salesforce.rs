@@ -13,7 +13,6 @@ use axum::routing::{get, post};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 use switchboard_notifier::channels::crm::accounts::{self, Directory, Run, Source, SyncError};
-use switchboard_notifier::channels::crm::fields;
 use switchboard_notifier::channels::crm::salesforce::Salesforce;
 use switchboard_notifier::http::HttpClient;
 use switchboard_store::{AccountDirectory, SyncMarks};
@@ -57,15 +56,7 @@ impl Fake {
             .with_state(fake.clone());
         let base = format!("http://{}", serve(app).await);
         *fake.0.base.lock().unwrap() = base.clone();
-        let sf = Salesforce::new(
-            base,
-            "client".into(),
-            "secret".into(),
-            "v62.0".into(),
-            fields::salesforce_default(),
-            120,
-        )
-        .with_account_sync(true, false);
+        let sf = salesforce_at(base).with_account_sync(true, false);
         (fake, sf)
     }
 

@@ -19,7 +19,6 @@ use switchboard_notifier::channels::ChannelError;
 use switchboard_notifier::channels::crm::Crm;
 use switchboard_notifier::channels::crm::accounts::{Source, SyncError};
 use switchboard_notifier::channels::crm::closes::{self, CloseQuery, Closes, ClosesReport};
-use switchboard_notifier::channels::crm::fields;
 use switchboard_notifier::channels::crm::hubspot::Hubspot;
 use switchboard_notifier::http::HttpClient;
 
@@ -108,14 +107,7 @@ impl Fake {
         let app = axum::Router::new()
             .route("/crm/v3/objects/deals/search", post(search))
             .with_state(fake.clone());
-        let hubspot = Hubspot {
-            token: TOKEN.into(),
-            api_url: format!("http://{}", serve(app).await),
-            properties: fields::hubspot_default(),
-            lead_status: None,
-            lifecycle_stage: None,
-            sync_accounts: false,
-        };
+        let hubspot = hubspot_at(TOKEN, format!("http://{}", serve(app).await), false);
         (fake, hubspot)
     }
 

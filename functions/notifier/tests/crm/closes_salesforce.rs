@@ -20,7 +20,6 @@ use switchboard_notifier::channels::crm::accounts::{Source, SyncError};
 use switchboard_notifier::channels::crm::closes::{
     self, CloseQuery, Closes, ClosesReport, FieldSource,
 };
-use switchboard_notifier::channels::crm::fields;
 use switchboard_notifier::channels::crm::salesforce::Salesforce;
 use switchboard_notifier::http::HttpClient;
 
@@ -83,14 +82,7 @@ impl Fake {
             .with_state(fake.clone());
         let base = format!("http://{}", serve(app).await);
         *fake.0.base.lock().unwrap() = base.clone();
-        let sf = Salesforce::new(
-            base,
-            "client".into(),
-            "secret".into(),
-            "v62.0".into(),
-            fields::salesforce_default(),
-            120,
-        );
+        let sf = salesforce_at(base);
         (fake, sf)
     }
 

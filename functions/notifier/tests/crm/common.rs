@@ -248,6 +248,35 @@ pub async fn serve(app: axum::Router) -> std::net::SocketAddr {
     addr
 }
 
+/// The HubSpot client of the fake-portal tests (accounts, closes): `token` against the
+/// portal at `api_url`, default properties, no lead status or lifecycle stage.
+pub fn hubspot_at(
+    token: &str,
+    api_url: String,
+    sync_accounts: bool,
+) -> switchboard_notifier::channels::crm::hubspot::Hubspot {
+    switchboard_notifier::channels::crm::hubspot::Hubspot {
+        token: token.into(),
+        api_url,
+        properties: switchboard_notifier::channels::crm::fields::hubspot_default(),
+        lead_status: None,
+        lifecycle_stage: None,
+        sync_accounts,
+    }
+}
+
+/// The Salesforce client of the fake-org tests (accounts, closes), against `base`.
+pub fn salesforce_at(base: String) -> switchboard_notifier::channels::crm::salesforce::Salesforce {
+    switchboard_notifier::channels::crm::salesforce::Salesforce::new(
+        base,
+        "client".into(),
+        "secret".into(),
+        "v62.0".into(),
+        switchboard_notifier::channels::crm::fields::salesforce_default(),
+        120,
+    )
+}
+
 /// The lead the write-back linked `record` of `crm` to, for the touch webhooks.
 pub async fn linked(store: &EmbeddedStore, crm: &str, record: &str) -> Option<String> {
     use switchboard_store::CrmLinks;
