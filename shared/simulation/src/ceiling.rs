@@ -33,9 +33,8 @@ pub fn evidence_ceiling(c: &PlantedConfig) -> Option<f64> {
     let history = c.history_weeks as u64 * c.leads_per_week as u64;
     // Round robin spreads the history evenly over reps, and segments are uniform.
     let closes = (history as f64 / (c.reps * segments) as f64).round() as u32;
-    let rate_of = |z: f64| (c.base_rate + c.signal * z).clamp(0.01, 0.99);
     let grid: Vec<f64> = (0..GRID)
-        .map(|i| rate_of(2.0 * i as f64 / (GRID - 1) as f64 - 1.0))
+        .map(|i| c.rate_at(2.0 * i as f64 / (GRID - 1) as f64 - 1.0))
         .collect();
     let (ln_win, ln_loss): (Vec<f64>, Vec<f64>) =
         grid.iter().map(|p| (p.ln(), (1.0 - p).ln())).unzip();
@@ -49,7 +48,7 @@ pub fn evidence_ceiling(c: &PlantedConfig) -> Option<f64> {
     let mut log_post = vec![0.0; GRID];
     for _ in 0..TRIALS {
         for (rate, mean) in rates.iter_mut().zip(means.iter_mut()) {
-            *rate = rate_of(2.0 * rng.unit() - 1.0);
+            *rate = c.rate_at(2.0 * rng.unit() - 1.0);
             let won = (0..closes).filter(|_| rng.unit() < *rate).count() as f64;
             let lost = closes as f64 - won;
             *mean = posterior_mean(won, lost, &grid, &ln_win, &ln_loss, &mut log_post);

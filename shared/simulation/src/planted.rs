@@ -71,6 +71,13 @@ pub struct PlantedConfig {
     pub start: Timestamp,
 }
 
+impl PlantedConfig {
+    /// The true win rate at position `z` in [-1, 1] of the rep-by-segment spread.
+    pub(crate) fn rate_at(&self, z: f64) -> f64 {
+        (self.base_rate + self.signal * z).clamp(0.01, 0.99)
+    }
+}
+
 impl Default for PlantedConfig {
     fn default() -> Self {
         PlantedConfig {
@@ -196,7 +203,7 @@ pub fn run_planted(c: &PlantedConfig) -> Result<PlantedReport, PolicyError> {
     let truth: Vec<Vec<f64>> = (0..c.reps)
         .map(|_| {
             (0..segments)
-                .map(|_| (c.base_rate + c.signal * (2.0 * rng.unit() - 1.0)).clamp(0.01, 0.99))
+                .map(|_| c.rate_at(2.0 * rng.unit() - 1.0))
                 .collect()
         })
         .collect();
