@@ -794,3 +794,43 @@ async fn a_rep_without_a_salesforce_id_is_a_stated_permanent_skip() {
     );
     assert!(fake.journal().endpoints().is_empty());
 }
+
+/// The user listing (`switchboard crm sync reps`) pages as the other queries do: only a
+/// query locator of this API is followed with the token, and a page must say whether the
+/// query is done.
+#[tokio::test]
+async fn the_user_listing_follows_only_query_locators_and_needs_done() {
+    let http = switchboard_notifier::http::HttpClient::new().unwrap();
+    for (page, expected) in [
+        (
+            r#"{"totalSize": 2, "done": false, "records": [], "nextRecordsUrl": "https://elsewhere.example/services/data/v62.0/query/01g-2000"}"#,
+            "not a query locator of this API",
+        ),
+        (
+            r#"{"totalSize": 2, "done": false, "records": [], "nextRecordsUrl": "/services/data/v62.0/query/../sobjects/User"}"#,
+            "not a query locator",
+        ),
+        (
+            r#"{"totalSize": 2, "done": false, "records": []}"#,
+            "no nextRecordsUrl",
+        ),
+        (
+            r#"{"totalSize": 2, "records": [], "nextRecordsUrl": "/services/data/v62.0/query/01g-2000"}"#,
+            "not the documented shape",
+        ),
+    ] {
+        let (fake, base) = Fake::start().await;
+        fake.journal().force("query", Forced::new(200, page));
+        let sf = switchboard_notifier::channels::crm::salesforce::Salesforce::new(
+            base,
+            CLIENT_ID.into(),
+            CLIENT_SECRET.into(),
+            "v62.0".into(),
+            switchboard_notifier::channels::crm::fields::salesforce_default(),
+            120,
+        );
+        let err = sf.people(&http, jiff::Timestamp::now()).await.unwrap_err();
+        assert!(err.to_string().contains(expected), "{page}: {err}");
+        assert_eq!(fake.journal().calls("query").len(), 1, "{page}");
+    }
+}

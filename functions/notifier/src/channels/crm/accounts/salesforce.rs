@@ -22,7 +22,7 @@ use serde::Deserialize;
 use super::{CrmAccount, Next, Page};
 use crate::channels::ChannelError;
 use crate::channels::crm::json;
-use crate::channels::crm::salesforce::{Call, QueryPage, Salesforce, check, record_id};
+use crate::channels::crm::salesforce::{Call, QueryPage, Salesforce, check, next_path, record_id};
 use crate::http::HttpClient;
 
 #[derive(Deserialize)]
@@ -127,23 +127,6 @@ pub fn query(since: Option<Timestamp>) -> String {
     format!(
         "SELECT Id, Name, Website, OwnerId, SystemModstamp FROM Account{filter} ORDER BY SystemModstamp ASC"
     )
-}
-
-/// `nextRecordsUrl` is a path on the instance (`/services/data/v62.0/query/01g…-2000`);
-/// anything else would send the token elsewhere.
-pub(crate) fn next_path(salesforce: &Salesforce, next: &str) -> Result<String, ChannelError> {
-    let prefix = format!("/services/data/{}/query/", salesforce.api_version);
-    let rest = next.strip_prefix(&prefix).ok_or_else(|| {
-        ChannelError::Transport(format!(
-            "Salesforce's nextRecordsUrl is not a query locator of this API: {next:?}"
-        ))
-    })?;
-    if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-        return Err(ChannelError::Transport(format!(
-            "Salesforce's nextRecordsUrl is not a query locator: {next:?}"
-        )));
-    }
-    Ok(next.to_owned())
 }
 
 fn account(r: Record) -> Result<CrmAccount, ChannelError> {

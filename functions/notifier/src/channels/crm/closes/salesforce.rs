@@ -12,8 +12,9 @@ use serde_json::{Map, Value};
 use super::{ClosesPage, CrmClose};
 use crate::channels::ChannelError;
 use crate::channels::crm::accounts::Next;
-use crate::channels::crm::accounts::salesforce::{next_path, parse_time};
+use crate::channels::crm::accounts::salesforce::parse_time;
 use crate::channels::crm::json;
+use crate::channels::crm::salesforce::next_path;
 use crate::channels::crm::salesforce::{Call, QueryPage, Salesforce, check, record_id};
 use crate::http::HttpClient;
 

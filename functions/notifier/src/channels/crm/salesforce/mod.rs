@@ -99,6 +99,23 @@ impl<R> QueryPage<R> {
     }
 }
 
+/// `nextRecordsUrl` is a path on the instance (`/services/data/v62.0/query/01g…-2000`);
+/// anything else would send the token elsewhere.
+pub(crate) fn next_path(salesforce: &Salesforce, next: &str) -> Result<String, ChannelError> {
+    let prefix = format!("/services/data/{}/query/", salesforce.api_version);
+    let rest = next.strip_prefix(&prefix).ok_or_else(|| {
+        ChannelError::Transport(format!(
+            "Salesforce's nextRecordsUrl is not a query locator of this API: {next:?}"
+        ))
+    })?;
+    if rest.is_empty() || !rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(ChannelError::Transport(format!(
+            "Salesforce's nextRecordsUrl is not a query locator: {next:?}"
+        )));
+    }
+    Ok(next.to_owned())
+}
+
 #[derive(Deserialize)]
 struct CreateAnswer {
     id: String,
@@ -200,7 +217,6 @@ impl Salesforce {
         self.create(http, note, email, owner, now).await
     }
 
-    /// The newest open Lead (or Contact) with this email.
     /// Every active standard user (SOQL on `User`, following `nextRecordsUrl`).
     pub async fn people(
         &self,
@@ -216,35 +232,29 @@ impl Salesforce {
             #[serde(rename = "Name", default)]
             name: Option<String>,
         }
-        #[derive(Deserialize)]
-        struct Users {
-            records: Vec<User>,
-            #[serde(default)]
-            done: bool,
-            #[serde(rename = "nextRecordsUrl", default)]
-            next: Option<String>,
-        }
         let soql = "SELECT Id, Email, Name FROM User WHERE IsActive = true AND UserType = 'Standard' ORDER BY Id";
         let mut path = self.query_path(soql);
         let mut people = Vec::new();
         loop {
             let response = self.call(http, Method::GET, &path, None, now).await?;
             check(&response, Call::Query, now)?;
-            let page: Users = json("Salesforce", Call::Query.what(), &response)?;
-            for u in page.records {
+            let page: QueryPage<User> = json("Salesforce", Call::Query.what(), &response)?;
+            let (users, next) = page.split("User")?;
+            for u in users {
                 people.push(crate::channels::crm::people::CrmPerson {
                     id: record_id(&u.id)?.to_owned(),
                     email: u.email,
                     name: u.name.unwrap_or_default(),
                 });
             }
-            match page.next {
-                Some(next) if !page.done => path = next,
-                _ => return Ok(people),
+            match next {
+                Some(next) => path = next_path(self, &next)?,
+                None => return Ok(people),
             }
         }
     }
 
+    /// The newest open Lead (or Contact) with this email.
     async fn find(
         &self,
         http: &HttpClient,
