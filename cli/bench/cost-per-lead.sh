@@ -8,7 +8,9 @@
 # Builds the release binary, starts a server on a fresh data directory with the load policy
 # (cli/demo/load-policy.yaml), same-email dedupe on (the default) unless DEDUPE=off, and
 # measures, from the server's own /proc counters:
-#   - the floor: server CPU per `GET /healthz` at HEALTHZ_RATE (default 5000/s);
+#   - the floor: server CPU per `GET /healthz` at HEALTHZ_RATE (default 5000/s), and again
+#     at 1,000/s, where every request finds the server idle (a followed lead at 1,000/s is
+#     two requests at that rate: its POST and the long-poll that follows it);
 #   - server CPU per lead at saturation (SATURATION_RATE offered, default 8000/s, no lead
 #     followed), counted until the server is idle again, so routing's work is included,
 #     and how long after the last 202 the last decision was stored (the routing queue
@@ -20,7 +22,8 @@
 #   - store bytes per lead, resident memory now and at its peak;
 #   - the store engine's own floor, with the server idle: what redb alone costs to write a
 #     lead's records, one durable commit per lead at 1,000/s, and 100 and 20 leads to a commit
-#     (shared/store/examples/commit_floor.rs), on the same disk.
+#     (shared/store/examples/commit_floor.rs), on the same disk; and the disk's own floor
+#     under any engine: the same entries appended to a file, one fdatasync per commit.
 # Each phase runs for DURATION (default 10s). The load tool runs on the same cores.
 set -euo pipefail
 
@@ -69,6 +72,8 @@ settle
 start="$(cpu)"; load --healthz --rate "${HEALTHZ_RATE:-5000}"; settle
 healthz_us="$(per "$start" "$(cpu)" "$done_count")"
 healthz_n="$done_count"
+start="$(cpu)"; load --healthz --rate 1000; settle
+healthz_k_us="$(per "$start" "$(cpu)" "$done_count")"
 
 before="$(conflicts)"
 start="$(cpu)"; wstart="$(writer_cpu)"
@@ -101,6 +106,8 @@ cargo build --release -p switchboard-store --example commit_floor >&2
 floor="$("${CARGO_TARGET_DIR:-target}/release/examples/commit_floor" "$work")"
 floor_paced="$(sed -n 's/^paced: .*: \([0-9]*\) µs CPU per lead, commit p50 \/ p99 \(.*\) ms$/\1 µs (commit p50 \/ p99 \2 ms)/p' <<< "$floor")"
 floor_batched() { sed -n "s/^batched: .*, $1 to a durable commit: \\([0-9]*\\) µs CPU per lead\$/\\1 µs/p" <<< "$floor"; }
+log_paced="$(sed -n 's/^log paced: .*: \([0-9]*\) µs CPU per lead, .*$/\1/p' <<< "$floor")"
+log_batched="$(sed -n 's/^log batched: .*, 20 to an fdatasync: \([0-9]*\) µs CPU per lead$/\1/p' <<< "$floor")"
 
 echo "# $(date -u +%FT%TZ), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg), dedupe ${DEDUPE:-on}"
 echo "| figure | value |"
@@ -109,6 +116,9 @@ echo "| floor: server CPU per GET /healthz ($healthz_n requests) | $healthz_us �
 echo "| floor: the store engine alone, a lead's writes, 100 leads to a durable commit | $(floor_batched 100) |"
 echo "| floor: the same, 20 leads to a durable commit (about what the server's carry at saturation) | $(floor_batched 20) |"
 echo "| floor: the store engine alone, a lead's writes in a durable commit of its own, 1,000/s | $floor_paced |"
+echo "| floor: the disk under any engine, a lead's entries appended, one fdatasync each at 1,000/s / 20 leads to one | $log_paced / $log_batched µs |"
+echo "| floor: server CPU per GET /healthz at 1,000/s | $healthz_k_us µs |"
+echo "| floor: a followed lead at 1,000/s (two requests at 1,000/s and one append and fdatasync) | $(python3 -c "print(round(2 * $healthz_k_us + $log_paced, 1))") µs |"
 echo "| server CPU per lead at saturation ($sat_n leads, $sat_rate/s accepted) | $sat_us µs ($(python3 -c "print(round($sat_us / $healthz_us, 1))")× healthz) |"
 echo "| at saturation: of that, the store's writer thread | $sat_writer_us µs |"
 echo "| at saturation: last decision stored after the last 202 | $sat_lag |"

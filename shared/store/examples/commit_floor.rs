@@ -12,7 +12,10 @@
 //! - `batched`: the same number of leads again, for each batch size in BATCHES (default
 //!   `20,100`), that many leads to a durable commit, as fast as it goes: what the same writes
 //!   cost when commits are shared, as under load (at 8,000 leads/s offered the server's
-//!   durable commits carry about 20 leads each).
+//!   durable commits carry about 20 leads each);
+//! - `log paced` and `log batched`: the same leads' entries appended to a plain file, one
+//!   record and one `fdatasync` per commit. That is the disk's floor under any store engine:
+//!   what making a lead durable costs with no index, no pages and no reads at all.
 //!
 //! Each lead writes the entries a lead of the load test leaves in the store (layout 5,
 //! docs/DATA-MODEL.md), with the key and value sizes `store_sizes` measured on one
@@ -22,9 +25,10 @@
 //! and a delivery record. Values are random bytes of those sizes. `cli/bench/cost-per-lead.sh`
 //! runs this next to the server, so both figures come from the same machine in the same run.
 
+use std::io::Write;
 use std::time::{Duration, Instant};
 
-use redb::{Database, TableDefinition, WriteTransaction};
+use redb::{Database, TableDefinition, TableHandle, WriteTransaction};
 
 type Table = TableDefinition<'static, &'static str, &'static [u8]>;
 
@@ -95,49 +99,74 @@ impl Lead {
         }
     }
 
-    /// Everything the lead writes from its arrival to its delivery record.
-    fn write(&self, txn: &WriteTransaction, bytes: &Bytes) -> Result<(), redb::Error> {
+    /// Everything the lead writes from its arrival to its delivery record, in order:
+    /// (table, key, value), no value for a removal.
+    fn entries<'b>(&self, bytes: &'b Bytes) -> Vec<(Table, String, Option<&'b [u8]>)> {
         let id = &self.id;
         let rep = self.n % REPS_IN_POLICY;
-        {
-            let mut leads = txn.open_table(LEADS)?;
-            leads.insert(id.as_str(), bytes.get(LEAD_BYTES))?;
-            leads.insert(format!("{id}\0a").as_str(), bytes.get(ASSIGNMENT_BYTES))?;
-            leads.insert(
-                format!("{id}\0{:010}", 1).as_str(),
-                bytes.get(DECISION_BYTES),
-            )?;
-        }
-        let hash = &self.hash;
-        txn.open_table(IDEMPOTENCY)?
-            .insert(self.key.as_str(), bytes.get(IDEMPOTENCY_BYTES))?;
-        txn.open_table(EMAILS)?
-            .insert(hash.as_str(), bytes.get(EMAIL_BYTES))?;
         let received = format!("{}\0{id}", self.received);
-        {
-            let mut awaiting = txn.open_table(AWAITING)?;
-            awaiting.insert(received.as_str(), bytes.get(0))?;
-            awaiting.remove(received.as_str())?;
+        vec![
+            (LEADS, id.clone(), Some(bytes.get(LEAD_BYTES))),
+            (LEADS, format!("{id}\0a"), Some(bytes.get(ASSIGNMENT_BYTES))),
+            (
+                LEADS,
+                format!("{id}\0{:010}", 1),
+                Some(bytes.get(DECISION_BYTES)),
+            ),
+            (
+                IDEMPOTENCY,
+                self.key.clone(),
+                Some(bytes.get(IDEMPOTENCY_BYTES)),
+            ),
+            (EMAILS, self.hash.clone(), Some(bytes.get(EMAIL_BYTES))),
+            (AWAITING, received.clone(), Some(bytes.get(0))),
+            (AWAITING, received.clone(), None),
+            (RECEIVED, received, Some(bytes.get(0))),
+            (OPEN_BY_REP, format!("br-{rep}\0{id}"), Some(bytes.get(0))),
+            (
+                DUE,
+                format!("{:020}\0{id}", 1_796_512_537_569 + self.n),
+                Some(bytes.get(0)),
+            ),
+            (REPS, format!("br-{rep}"), Some(bytes.get(REP_BYTES))),
+            (
+                POOLS,
+                format!("pool-{}", self.n % POOLS_IN_POLICY),
+                Some(bytes.get(POOL_BYTES)),
+            ),
+            (
+                NOTIFIED,
+                format!("{id}\0:1\0assigned\0_log"),
+                Some(bytes.get(DELIVERY_BYTES)),
+            ),
+        ]
+    }
+
+    /// The lead's entries written into redb, each table opened once per run of its entries.
+    fn write(&self, txn: &WriteTransaction, bytes: &Bytes) -> Result<(), redb::Error> {
+        let entries = self.entries(bytes);
+        for run in entries.chunk_by(|a, b| a.0.name() == b.0.name()) {
+            let mut table = txn.open_table(run[0].0)?;
+            for (_, key, value) in run {
+                match value {
+                    Some(value) => table.insert(key.as_str(), *value)?,
+                    None => table.remove(key.as_str())?,
+                };
+            }
         }
-        txn.open_table(RECEIVED)?
-            .insert(received.as_str(), bytes.get(0))?;
-        txn.open_table(OPEN_BY_REP)?
-            .insert(format!("br-{rep}\0{id}").as_str(), bytes.get(0))?;
-        txn.open_table(DUE)?.insert(
-            format!("{:020}\0{id}", 1_796_512_537_569 + self.n).as_str(),
-            bytes.get(0),
-        )?;
-        txn.open_table(REPS)?
-            .insert(format!("br-{rep}").as_str(), bytes.get(REP_BYTES))?;
-        txn.open_table(POOLS)?.insert(
-            format!("pool-{}", self.n % POOLS_IN_POLICY).as_str(),
-            bytes.get(POOL_BYTES),
-        )?;
-        txn.open_table(NOTIFIED)?.insert(
-            format!("{id}\0:1\0assigned\0_log").as_str(),
-            bytes.get(DELIVERY_BYTES),
-        )?;
         Ok(())
+    }
+
+    /// The lead's entries as a record for an append-only log: table name, key and value,
+    /// each length-prefixed.
+    fn encode(&self, bytes: &Bytes, out: &mut Vec<u8>) {
+        for (table, key, value) in self.entries(bytes) {
+            let value = value.unwrap_or_default();
+            for part in [table.name().as_bytes(), key.as_bytes(), value] {
+                out.extend_from_slice(&u16::try_from(part.len()).unwrap_or(u16::MAX).to_le_bytes());
+                out.extend_from_slice(part);
+            }
+        }
     }
 }
 
@@ -171,7 +200,56 @@ fn arg(n: usize, default: u64) -> Result<u64, Box<dyn std::error::Error>> {
     })
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+type Failure = Box<dyn std::error::Error>;
+
+/// CPU per lead and commit latencies of `leads` commits of one lead each, one every
+/// `1/rate` s: what a commit costs when nothing shares it.
+fn paced(
+    rate: u64,
+    leads: u64,
+    mut commit: impl FnMut(u64) -> Result<(), Failure>,
+) -> Result<(f64, Vec<Duration>), Failure> {
+    let period = Duration::from_secs(1) / u32::try_from(rate)?;
+    let mut latencies = Vec::with_capacity(usize::try_from(leads)?);
+    let (start, before) = (Instant::now(), cpu_ticks()?);
+    for i in 0..leads {
+        let began = Instant::now();
+        commit(1)?;
+        latencies.push(began.elapsed());
+        let due = start + period * u32::try_from(i + 1)?;
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+    }
+    let cpu = per_lead(before, cpu_ticks()?, leads);
+    latencies.sort();
+    Ok((cpu, latencies))
+}
+
+/// CPU per lead of about `leads` leads, `batch` to a commit, as fast as it goes.
+fn batched(
+    batch: u64,
+    leads: u64,
+    mut commit: impl FnMut(u64) -> Result<(), Failure>,
+) -> Result<(u64, f64), Failure> {
+    let batches = (leads / batch).max(1);
+    let before = cpu_ticks()?;
+    for _ in 0..batches {
+        commit(batch)?;
+    }
+    Ok((
+        batches * batch,
+        per_lead(before, cpu_ticks()?, batches * batch),
+    ))
+}
+
+/// "p50 / p99" of sorted latencies, in milliseconds.
+fn quantiles(sorted: &[Duration]) -> String {
+    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q) as usize].as_secs_f64() * 1e3;
+    format!("{:.2} / {:.2}", at(0.5), at(0.99))
+}
+
+fn main() -> Result<(), Failure> {
     let dir = std::env::args()
         .nth(1)
         .ok_or("usage: commit_floor DIR [FILL] [RATE] [SECONDS] [BATCHES]")?;
@@ -182,13 +260,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .split(',')
         .map(str::parse::<u64>)
         .collect::<Result<Vec<_>, _>>()?;
-    let path = std::path::Path::new(&dir).join("commit-floor.redb");
+    let dir = std::path::Path::new(&dir);
+    let path = dir.join("commit-floor.redb");
     // The server's page cache bound (`--store-cache-mb`, default 64).
     let db = Database::builder().set_cache_size(64 << 20).create(&path)?;
     let bytes = Bytes((0..1 << 16).map(|_| fastrand::u8(..)).collect());
     let mut next = 0u64;
     // Durable, as every commit that answers a lead is.
-    let mut commit = |leads: u64| -> Result<(), redb::Error> {
+    let mut commit = |leads: u64| -> Result<(), Failure> {
         let txn = db.begin_write()?;
         for _ in 0..leads {
             Lead::new(next).write(&txn, &bytes)?;
@@ -203,45 +282,45 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let leads = rate * seconds;
-    let period = Duration::from_secs(1) / u32::try_from(rate)?;
-    let mut latencies = Vec::with_capacity(usize::try_from(leads)?);
-    let (start, before) = (Instant::now(), cpu_ticks()?);
-    for i in 0..leads {
-        let began = Instant::now();
-        commit(1)?;
-        latencies.push(began.elapsed());
-        let due = start + period * u32::try_from(i + 1)?;
-        if let Some(wait) = due.checked_duration_since(Instant::now()) {
-            std::thread::sleep(wait);
-        }
-    }
-    let paced = per_lead(before, cpu_ticks()?, leads);
-    latencies.sort();
-    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q) as usize].as_secs_f64() * 1e3;
-
-    let mut batched = Vec::new();
-    for batch in batch_sizes {
-        let batches = (leads / batch).max(1);
-        let before = cpu_ticks()?;
-        for _ in 0..batches {
-            commit(batch)?;
-        }
-        batched.push((
-            batch,
-            batches * batch,
-            per_lead(before, cpu_ticks()?, batches * batch),
-        ));
-    }
-
+    let (cpu, latencies) = paced(rate, leads, &mut commit)?;
     println!(
-        "paced: {leads} leads at {rate}/s, one durable commit each: {paced:.0} µs CPU per lead, commit p50 / p99 {:.2} / {:.2} ms",
-        at(0.5),
-        at(0.99)
+        "paced: {leads} leads at {rate}/s, one durable commit each: {cpu:.0} µs CPU per lead, commit p50 / p99 {} ms",
+        quantiles(&latencies)
     );
-    for (batch, leads, cpu) in batched {
+    for &batch in &batch_sizes {
+        let (leads, cpu) = batched(batch, leads, &mut commit)?;
         println!("batched: {leads} leads, {batch} to a durable commit: {cpu:.0} µs CPU per lead");
     }
     drop(db);
     std::fs::remove_file(&path)?;
+
+    // The disk's own floor, under any engine: the same entries appended to a file as one
+    // record per commit, made durable by one `fdatasync`. No index, no pages, no reads.
+    let log_path = dir.join("commit-floor.log");
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log_path)?;
+    let mut record = Vec::new();
+    let mut append = |leads: u64| -> Result<(), Failure> {
+        record.clear();
+        for _ in 0..leads {
+            Lead::new(next).encode(&bytes, &mut record);
+            next += 1;
+        }
+        log.write_all(&record)?;
+        log.sync_data()?;
+        Ok(())
+    };
+    let (cpu, latencies) = paced(rate, leads, &mut append)?;
+    println!(
+        "log paced: {leads} leads at {rate}/s, one append and fdatasync each: {cpu:.0} µs CPU per lead, p50 / p99 {} ms",
+        quantiles(&latencies)
+    );
+    for &batch in &batch_sizes {
+        let (leads, cpu) = batched(batch, leads, &mut append)?;
+        println!("log batched: {leads} leads, {batch} to an fdatasync: {cpu:.0} µs CPU per lead");
+    }
+    std::fs::remove_file(&log_path)?;
     Ok(())
 }
