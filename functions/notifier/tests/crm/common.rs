@@ -267,10 +267,20 @@ pub fn hubspot_at(
 
 /// The Salesforce client of the fake-org tests (accounts, closes), against `base`.
 pub fn salesforce_at(base: String) -> switchboard_notifier::channels::crm::salesforce::Salesforce {
+    salesforce_as(base, "client", "secret")
+}
+
+/// The same with the connected app's `client_id` and `client_secret`, for a fake org that
+/// checks them: API v62.0, default fields, 120 s timeout.
+pub fn salesforce_as(
+    base: String,
+    client_id: &str,
+    client_secret: &str,
+) -> switchboard_notifier::channels::crm::salesforce::Salesforce {
     switchboard_notifier::channels::crm::salesforce::Salesforce::new(
         base,
-        "client".into(),
-        "secret".into(),
+        client_id.into(),
+        client_secret.into(),
         "v62.0".into(),
         switchboard_notifier::channels::crm::fields::salesforce_default(),
         120,

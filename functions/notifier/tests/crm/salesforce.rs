@@ -821,14 +821,7 @@ async fn the_user_listing_follows_only_query_locators_and_needs_done() {
     ] {
         let (fake, base) = Fake::start().await;
         fake.journal().force("query", Forced::new(200, page));
-        let sf = switchboard_notifier::channels::crm::salesforce::Salesforce::new(
-            base,
-            CLIENT_ID.into(),
-            CLIENT_SECRET.into(),
-            "v62.0".into(),
-            switchboard_notifier::channels::crm::fields::salesforce_default(),
-            120,
-        );
+        let sf = salesforce_as(base, CLIENT_ID, CLIENT_SECRET);
         let err = sf.people(&http, jiff::Timestamp::now()).await.unwrap_err();
         assert!(err.to_string().contains(expected), "{page}: {err}");
         assert_eq!(fake.journal().calls("query").len(), 1, "{page}");

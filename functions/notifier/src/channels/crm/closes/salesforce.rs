@@ -14,8 +14,7 @@ use crate::channels::ChannelError;
 use crate::channels::crm::accounts::Next;
 use crate::channels::crm::accounts::salesforce::parse_time;
 use crate::channels::crm::json;
-use crate::channels::crm::salesforce::next_path;
-use crate::channels::crm::salesforce::{Call, QueryPage, Salesforce, check, record_id};
+use crate::channels::crm::salesforce::{Call, QueryPage, Salesforce, check, next_path, record_id};
 use crate::http::HttpClient;
 
 /// The fields every close needs, before those the user maps.

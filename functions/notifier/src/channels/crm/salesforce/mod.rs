@@ -76,7 +76,8 @@ struct Record {
     id: String,
 }
 
-/// One page of a paged SOQL query's answer (the account sync's and the closes' queries).
+/// One page of a paged SOQL query's answer (the account sync, its open-Opportunity owners,
+/// the closed deals and the user listing); follow its locator with [`next_path`].
 #[derive(Deserialize)]
 pub(crate) struct QueryPage<R> {
     records: Vec<R>,
