@@ -1,7 +1,7 @@
 //! The store engine's own floor: what redb alone costs to write a lead's records, with no
 //! server, no packing and no JSON around it, on this machine's disk.
 //!
-//!   cargo run --release -p switchboard-store --example commit_floor -- DIR [FILL] [RATE] [SECONDS] [BATCHES]
+//!   cargo run --release -p switchboard-store --example commit_floor -- DIR [FILL] [RATE] [SECONDS] [BATCHES] [HASHED]
 //!
 //! Creates a redb file in DIR (on the disk the server's data directory is on), fills it with
 //! FILL leads (default 80,000), then measures this process's CPU time per lead:
@@ -22,7 +22,11 @@
 //! (docs/BENCHMARKS.md, "Cost per lead"): the lead, its assignment and decision in `leads`,
 //! its idempotency and email keys, the received, open-by-rep and SLA-due index entries, an
 //! awaiting-routing entry added and removed, its rep's counter and pool's state rewritten,
-//! and a delivery record. Values are random bytes of those sizes. `cli/bench/cost-per-lead.sh`
+//! and a delivery record. Values are random bytes of those sizes. HASHED says how the email
+//! and idempotency entries are keyed: `hashed` (the default), as the store keys them, by a
+//! hash, so each lands on a leaf page of its own; `ordered`, by the lead's number instead, a
+//! measurement of what the random keys cost (no lookup by address could use it); or
+//! `without`, the two left out. `cli/bench/cost-per-lead.sh`
 //! runs this next to the server, so both figures come from the same machine in the same run.
 
 use std::io::Write;
@@ -57,10 +61,33 @@ const POOL_BYTES: usize = 37;
 const REPS_IN_POLICY: u64 = 17;
 const POOLS_IN_POLICY: u64 = 8;
 
+/// How a lead's email and idempotency entries are keyed (see the module docs).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keying {
+    Hashed,
+    Ordered,
+    Without,
+}
+
+impl std::str::FromStr for Keying {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Keying, String> {
+        match s {
+            "hashed" => Ok(Keying::Hashed),
+            "ordered" => Ok(Keying::Ordered),
+            "without" => Ok(Keying::Without),
+            other => Err(format!(
+                "HASHED is hashed, ordered or without, not {other:?}"
+            )),
+        }
+    }
+}
+
 /// One lead's keys, shaped like the store's: time-ordered ids, hashed email and
 /// idempotency keys, time-keyed indexes.
 struct Lead {
     id: String,
+    hashed: Keying,
     n: u64,
     /// The email entry's key.
     hash: String,
@@ -70,9 +97,10 @@ struct Lead {
 }
 
 impl Lead {
-    fn new(n: u64) -> Lead {
+    fn new(n: u64, hashed: Keying) -> Lead {
         let rand = fastrand::u64(..);
-        Lead {
+        let mut lead = Lead {
+            hashed,
             // Time-ordered like the store's ids: the sequence first, then random bits.
             id: format!(
                 "{:08x}-{:04x}-7{:03x}-{:04x}-{:012x}",
@@ -96,7 +124,12 @@ impl Lead {
                 n / 1000 % 60,
                 n % 1000 * 1_000_000
             ),
+        };
+        if hashed == Keying::Ordered {
+            lead.hash = format!("{n:022}");
+            lead.key = format!("{n:022}");
         }
+        lead
     }
 
     /// Everything the lead writes from its arrival to its delivery record, in order:
@@ -105,7 +138,7 @@ impl Lead {
         let id = &self.id;
         let rep = self.n % REPS_IN_POLICY;
         let received = format!("{}\0{id}", self.received);
-        vec![
+        let mut entries = vec![
             (LEADS, id.clone(), Some(bytes.get(LEAD_BYTES))),
             (LEADS, format!("{id}\0a"), Some(bytes.get(ASSIGNMENT_BYTES))),
             (
@@ -139,7 +172,13 @@ impl Lead {
                 format!("{id}\0:1\0assigned\0_log"),
                 Some(bytes.get(DELIVERY_BYTES)),
             ),
-        ]
+        ];
+        if self.hashed == Keying::Without {
+            entries.retain(|(table, _, _)| {
+                ![EMAILS.name(), IDEMPOTENCY.name()].contains(&table.name())
+            });
+        }
+        entries
     }
 
     /// The lead's entries written into redb, each table opened once per run of its entries.
@@ -252,7 +291,7 @@ fn quantiles(sorted: &[Duration]) -> String {
 fn main() -> Result<(), Failure> {
     let dir = std::env::args()
         .nth(1)
-        .ok_or("usage: commit_floor DIR [FILL] [RATE] [SECONDS] [BATCHES]")?;
+        .ok_or("usage: commit_floor DIR [FILL] [RATE] [SECONDS] [BATCHES] [HASHED]")?;
     let (fill, rate, seconds) = (arg(2, 80_000)?, arg(3, 1000)?, arg(4, 10)?);
     let batch_sizes = std::env::args()
         .nth(5)
@@ -260,6 +299,10 @@ fn main() -> Result<(), Failure> {
         .split(',')
         .map(str::parse::<u64>)
         .collect::<Result<Vec<_>, _>>()?;
+    let hashed: Keying = std::env::args()
+        .nth(6)
+        .unwrap_or_else(|| "hashed".to_owned())
+        .parse()?;
     let dir = std::path::Path::new(&dir);
     let path = dir.join("commit-floor.redb");
     // The server's page cache bound (`--store-cache-mb`, default 64).
@@ -270,7 +313,7 @@ fn main() -> Result<(), Failure> {
     let mut commit = |leads: u64| -> Result<(), Failure> {
         let txn = db.begin_write()?;
         for _ in 0..leads {
-            Lead::new(next).write(&txn, &bytes)?;
+            Lead::new(next, hashed).write(&txn, &bytes)?;
             next += 1;
         }
         txn.commit()?;
@@ -305,7 +348,7 @@ fn main() -> Result<(), Failure> {
     let mut append = |leads: u64| -> Result<(), Failure> {
         record.clear();
         for _ in 0..leads {
-            Lead::new(next).encode(&bytes, &mut record);
+            Lead::new(next, hashed).encode(&bytes, &mut record);
             next += 1;
         }
         log.write_all(&record)?;
