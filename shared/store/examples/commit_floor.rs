@@ -22,12 +22,15 @@
 //! (docs/BENCHMARKS.md, "Cost per lead"): the lead, its assignment and decision in `leads`,
 //! its idempotency and email keys, the received, open-by-rep and SLA-due index entries, an
 //! awaiting-routing entry added and removed, its rep's counter and pool's state rewritten,
-//! and a delivery record. Values are random bytes of those sizes. HASHED says how the email
-//! and idempotency entries are keyed: `hashed` (the default), as the store keys them, by a
-//! hash, so each lands on a leaf page of its own; `ordered`, by the lead's number instead, a
-//! measurement of what the random keys cost (no lookup by address could use it); or
-//! `without`, the two left out. `cli/bench/cost-per-lead.sh`
-//! runs this next to the server, so both figures come from the same machine in the same run.
+//! and a delivery record. Values are random bytes of those sizes.
+//!
+//! HASHED says how the email and idempotency entries are keyed: `hashed` (the default), by a
+//! hash as the store keys them, so each lands on a leaf page of its own; `ordered`, by the
+//! lead's number instead, a measurement of what the random keys cost (no lookup by address
+//! could use it); or `without`, the two left out.
+//!
+//! `cli/bench/cost-per-lead.sh` runs this next to the server, so both figures come from the
+//! same machine in the same run.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -83,11 +86,11 @@ impl std::str::FromStr for Keying {
     }
 }
 
-/// One lead's keys, shaped like the store's: time-ordered ids, hashed email and
-/// idempotency keys, time-keyed indexes.
+/// One lead's keys, shaped like the store's: time-ordered ids, email and idempotency keys
+/// as [`Keying`] says, time-keyed indexes.
 struct Lead {
     id: String,
-    hashed: Keying,
+    keying: Keying,
     n: u64,
     /// The email entry's key.
     hash: String,
@@ -97,10 +100,23 @@ struct Lead {
 }
 
 impl Lead {
-    fn new(n: u64, hashed: Keying) -> Lead {
+    fn new(n: u64, keying: Keying) -> Lead {
         let rand = fastrand::u64(..);
-        let mut lead = Lead {
-            hashed,
+        let (hash, key) = if keying == Keying::Ordered {
+            (format!("{n:022}"), format!("{n:022}"))
+        } else {
+            (
+                // 22 characters, as the store's hashed keys (16 bytes in base64url).
+                format!("{:011x}{:011x}", rand >> 20, (rand ^ n) & 0xfff_ffff_ffff),
+                format!(
+                    "{:011x}{:011x}",
+                    fastrand::u64(..) >> 20,
+                    fastrand::u64(..) >> 20
+                ),
+            )
+        };
+        Lead {
+            keying,
             // Time-ordered like the store's ids: the sequence first, then random bits.
             id: format!(
                 "{:08x}-{:04x}-7{:03x}-{:04x}-{:012x}",
@@ -111,25 +127,15 @@ impl Lead {
                 rand >> 16
             ),
             n,
-            // 22 characters, as the store's hashed keys (16 bytes in base64url).
-            hash: format!("{:011x}{:011x}", rand >> 20, (rand ^ n) & 0xfff_ffff_ffff),
-            key: format!(
-                "{:011x}{:011x}",
-                fastrand::u64(..) >> 20,
-                fastrand::u64(..) >> 20
-            ),
+            hash,
+            key,
             received: format!(
                 "2026-12-05T23:{:02}:{:02}.{:09}Z",
                 n / 60_000 % 60,
                 n / 1000 % 60,
                 n % 1000 * 1_000_000
             ),
-        };
-        if hashed == Keying::Ordered {
-            lead.hash = format!("{n:022}");
-            lead.key = format!("{n:022}");
         }
-        lead
     }
 
     /// Everything the lead writes from its arrival to its delivery record, in order:
@@ -173,7 +179,7 @@ impl Lead {
                 Some(bytes.get(DELIVERY_BYTES)),
             ),
         ];
-        if self.hashed == Keying::Without {
+        if self.keying == Keying::Without {
             entries.retain(|(table, _, _)| {
                 ![EMAILS.name(), IDEMPOTENCY.name()].contains(&table.name())
             });
@@ -299,7 +305,7 @@ fn main() -> Result<(), Failure> {
         .split(',')
         .map(str::parse::<u64>)
         .collect::<Result<Vec<_>, _>>()?;
-    let hashed: Keying = std::env::args()
+    let keying: Keying = std::env::args()
         .nth(6)
         .unwrap_or_else(|| "hashed".to_owned())
         .parse()?;
@@ -313,7 +319,7 @@ fn main() -> Result<(), Failure> {
     let mut commit = |leads: u64| -> Result<(), Failure> {
         let txn = db.begin_write()?;
         for _ in 0..leads {
-            Lead::new(next, hashed).write(&txn, &bytes)?;
+            Lead::new(next, keying).write(&txn, &bytes)?;
             next += 1;
         }
         txn.commit()?;
@@ -348,7 +354,7 @@ fn main() -> Result<(), Failure> {
     let mut append = |leads: u64| -> Result<(), Failure> {
         record.clear();
         for _ in 0..leads {
-            Lead::new(next, hashed).encode(&bytes, &mut record);
+            Lead::new(next, keying).encode(&bytes, &mut record);
             next += 1;
         }
         log.write_all(&record)?;
