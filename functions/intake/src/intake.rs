@@ -9,7 +9,7 @@ use crate::auth::{self, RequestView};
 use crate::body::{self, Accepts, MediaType};
 use crate::config::{IntakeConfig, SourceConfig};
 use crate::error::IntakeError;
-use crate::idempotency::{self, IdempotencyKey};
+use crate::idempotency::{self, IdempotencyKey, KeyKind};
 use crate::normalize::{self, Normalized};
 use crate::providers::{self, Parsed};
 use crate::state::IntakeState;
@@ -114,6 +114,7 @@ pub async fn accept(state: &IntakeState, prepared: Prepared) -> Result<Outcome, 
     let window = state.config.dedupe_window;
     let new = NewLead {
         lead: normalized.lead,
+        key_from_content: key.kind == KeyKind::ContentHash,
         idempotency_key: key.value,
         key_expires_at: key.expires_at,
         dedupe_since: (!window.is_zero())

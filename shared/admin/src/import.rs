@@ -234,6 +234,8 @@ pub async fn import<S: PolicyStore + AccountDirectory>(
             raw: None,
             route_at,
             queued: false,
+            // The key is a hash of the row, so a row under it has the same address.
+            key_from_content: true,
         };
         let result = match intake.receive(new).await.map_err(AdminError::from_store)? {
             Insert::Created(record) if record.status != LeadStatus::Duplicate => {

@@ -30,6 +30,10 @@
 //! - Nor do the sync marks (`sync_marks`) and the delivery failures (`delivery_failures`):
 //!   an empty table is a sync that never ran and deliveries that never failed.
 //!
+//! - Nor does an idempotency key folded into its lead's email entry
+//!   (`index_entries::FoldedKey`): entries without one read as they did, and keys kept in
+//!   entries of their own are looked up first, as before.
+//!
 //! - Nor do packed values (`crate::packed`): plain JSON and values packed in an earlier
 //!   format (LZ4 against the v1 dictionaries) read as they are, and a record is written in
 //!   the current format (zstd against the trained dictionaries) when it is next written.

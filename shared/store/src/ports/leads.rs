@@ -109,6 +109,11 @@ pub struct NewLead {
     /// insert and the hand-off loses nothing, because the sweep re-drives leads in either
     /// status.
     pub queued: bool,
+    /// The key is derived from the delivery's content (a hash of its body), so any
+    /// delivery under it carries the same email. A store may then find the key through
+    /// the email's dedupe entry instead of an entry of its own; with `false` (a provider's
+    /// or a sender's key, which may come with another body) it always keeps one.
+    pub key_from_content: bool,
 }
 
 impl NewLead {
@@ -123,6 +128,7 @@ impl NewLead {
             raw: None,
             route_at: None,
             queued: false,
+            key_from_content: false,
         }
     }
 
@@ -140,6 +146,12 @@ impl NewLead {
 
     pub fn key_expires_at(mut self, at: Timestamp) -> Self {
         self.key_expires_at = Some(at);
+        self
+    }
+
+    /// Marks the key as derived from the delivery's content ([`NewLead::key_from_content`]).
+    pub fn key_from_content(mut self) -> Self {
+        self.key_from_content = true;
         self
     }
 

@@ -209,3 +209,75 @@ pub async fn expired_keys_store_a_new_lead<H: Harness>(h: &H) {
     let found = store.insert_if_absent(&later, years).await.expect("later");
     assert_eq!(found.lead().lead.id, "K5");
 }
+
+/// (lead id tried, content, hour, dedupe on, lead stored or found, duplicate of)
+type Step = (
+    &'static str,
+    &'static str,
+    i64,
+    bool,
+    &'static str,
+    Option<&'static str>,
+);
+
+/// Keys made from a delivery's content, as intake makes them. A store may keep such a key
+/// in the address's dedupe entry instead of an entry of its own (the embedded store does),
+/// so every way the address's primary can change is walked through: each redelivery must
+/// find the lead its key was first stored with until the key expires, whoever is the
+/// address's primary by then.
+pub async fn content_keys_map_through_every_change_of_primary<H: Harness>(h: &H) {
+    let store = h.store().await;
+    let t0 = monday();
+    let ttl = SignedDuration::from_hours(72);
+    let hours = |n: i64| t0 + SignedDuration::from_hours(n);
+    let email = "kim@example.org";
+    let delivery = |id: &str, content: &str, at: Timestamp, dedupe: bool| {
+        let new = NewLead::new(
+            Lead::new(id, at).with_email(email),
+            format!("form:hash:{content}"),
+        )
+        .key_expires_at(at + ttl)
+        .key_from_content();
+        if dedupe {
+            new.dedupe_since(at - WINDOW)
+        } else {
+            new
+        }
+    };
+    let steps: [Step; 14] = [
+        ("A", "a", 0, true, "A", None),      // the address's primary
+        ("A2", "a", 1, true, "A", None),     // a redelivery
+        ("A3", "a", 2, false, "A", None),    // one with the dedupe off
+        ("B", "b", 3, true, "B", Some("A")), // other content, same address: a duplicate
+        ("B2", "b", 4, true, "B", Some("A")),
+        ("N", "n", 5, false, "N", None), // no dedupe: not the address's primary
+        ("N2", "n", 6, true, "N", None),
+        ("C", "c", 25, true, "C", None), // past the window: C takes the address over
+        ("A4", "a", 26, true, "A", None), // A's key still maps to A
+        ("C2", "c", 27, true, "C", None),
+        ("A5", "a", 72, true, "A5", None), // A's key expired: a new primary under it
+        ("C3", "c", 73, true, "C", None),  // C's key, from before A5, still maps to C
+        ("A6", "a", 73, true, "A5", None),
+        ("A7", "a", 144, true, "A7", None), // A5's key expired while A5 was primary
+    ];
+    for (tried, content, hour, dedupe, expected, duplicate_of) in steps {
+        let at = hours(hour);
+        let stored = store
+            .insert_if_absent(&delivery(tried, content, at, dedupe), at)
+            .await
+            .expect("insert");
+        let lead = stored.lead();
+        assert_eq!(
+            (lead.lead.id.as_str(), lead.duplicate_of.as_deref()),
+            (expected, duplicate_of),
+            "{tried} at hour {hour}"
+        );
+        let created = matches!(stored, Insert::Created(_));
+        assert_eq!(created, tried == expected, "{tried} at hour {hour}");
+    }
+    let latest = store.latest_by_email(email).await.expect("latest");
+    assert_eq!(
+        latest.map(|l| l.lead.id.into_string()),
+        Some("A7".to_owned())
+    );
+}

@@ -77,6 +77,7 @@ macro_rules! contract_tests {
             dedupe::concurrent_same_address_inserts_have_one_primary,
             dedupe::a_failed_insert_writes_nothing,
             dedupe::expired_keys_store_a_new_lead,
+            dedupe::content_keys_map_through_every_change_of_primary,
             store::apply_commits_once_and_redelivery_is_idempotent,
             store::stale_preconditions_conflict_and_write_nothing,
             store::day_window_rolls_over,
