@@ -87,11 +87,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_file_made_before_the_audit_log_opens_with_an_empty_log() {
-        let path = std::env::temp_dir().join(format!(
-            "switchboard-audit-upgrade-{}-{}.redb",
-            std::process::id(),
-            Timestamp::now().as_nanosecond()
-        ));
+        let path = crate::embedded::test_file("audit-upgrade");
         {
             // A current-layout file as the version before the log left it: no audit table.
             let db = redb::Database::create(&path).unwrap();

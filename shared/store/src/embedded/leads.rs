@@ -227,11 +227,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_primary_under_a_content_key_writes_no_idempotency_entry() {
-        let path = std::env::temp_dir().join(format!(
-            "switchboard-fold-{}-{}.redb",
-            std::process::id(),
-            Timestamp::now().as_nanosecond()
-        ));
+        let path = crate::embedded::test_file("fold");
         let store = EmbeddedStore::open(&path).unwrap();
         let at: Timestamp = "2026-06-01T10:00:00Z".parse().unwrap();
         let lead = |id: &str, key: &str| {

@@ -174,6 +174,17 @@ impl EmbeddedStore {
     }
 }
 
+/// A store file's path for one test: in the temporary directory, unique to the process and
+/// the moment, so tests running at once never share a file.
+#[cfg(test)]
+fn test_file(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "switchboard-{name}-{}-{}.redb",
+        std::process::id(),
+        jiff::Timestamp::now().as_nanosecond()
+    ))
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use std::os::unix::fs::PermissionsExt;

@@ -335,11 +335,7 @@ mod tests {
         // idempotency entries under their unhashed keys) or "4" (delivery records under
         // keys that repeat the lead id).
         for layout in [None, Some("1"), Some("2"), Some("3"), Some("4")] {
-            let path = std::env::temp_dir().join(format!(
-                "switchboard-upgrade-{}-{}.redb",
-                std::process::id(),
-                Timestamp::now().as_nanosecond()
-            ));
+            let path = crate::embedded::test_file("upgrade");
             {
                 let db = redb::Database::create(&path).unwrap();
                 let txn = db.begin_write().unwrap();
