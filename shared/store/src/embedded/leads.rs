@@ -121,12 +121,17 @@ fn insert_in(txn: &WriteTransaction, new: &NewLead, now: Timestamp) -> StoreResu
     let key_hash = idempotency_hash(key);
     let key_entry = idempotency_index_key_of(&key_hash);
     let live = |expires_at| !NewLead::key_expired(expires_at, now);
-    let mut existing_id = match keys.get(key_entry.as_str()).map_err(db_err)? {
-        Some(stored) => Some(decode_key_entry(stored.value())?)
-            .filter(|(_, expires_at)| live(*expires_at))
-            .map(|(id, _)| id),
-        None => None,
+    let existing = |id: &str| -> StoreResult<Insert> {
+        let lead = get_json::<StoredLead>(&leads, id)?
+            .ok_or_else(|| StoreError::Invalid(format!("key {key:?} maps to missing lead")))?;
+        Ok(Insert::Existing(lead))
     };
+    if let Some(stored) = keys.get(key_entry.as_str()).map_err(db_err)? {
+        let (id, expires_at) = decode_key_entry(stored.value())?;
+        if live(expires_at) {
+            return existing(&id);
+        }
+    }
     // The address's entry, read once: for a folded key, and for the dedupe.
     let email = new
         .lead
@@ -144,18 +149,12 @@ fn insert_in(txn: &WriteTransaction, new: &NewLead, now: Timestamp) -> StoreResu
         }
         None => None,
     };
-    if existing_id.is_none()
-        && new.key_from_content
+    if new.key_from_content
         && let Some((_, Some((entry, Some(folded))))) = &address
         && folded.hash == key_hash
         && live(folded.expires_at)
     {
-        existing_id = Some(entry.lead_id.to_string());
-    }
-    if let Some(existing_id) = existing_id {
-        let existing = get_json::<StoredLead>(&leads, &existing_id)?
-            .ok_or_else(|| StoreError::Invalid(format!("key {key:?} maps to missing lead")))?;
-        return Ok(Insert::Existing(existing));
+        return existing(&entry.lead_id);
     }
     if get_json::<StoredLead>(&leads, &new.lead.id)?.is_some() {
         return Err(StoreError::Conflict(format!(

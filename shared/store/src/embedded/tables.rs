@@ -296,17 +296,13 @@ pub fn email_index_key(email: &str) -> String {
 /// SHA-256, base64url, 22 characters. Keys are up to a few hundred characters (a source
 /// and the SHA-256 of a body in hex is 73); the lead and expiry are in the value.
 pub fn idempotency_index_key(key: &str) -> String {
-    short_hash(&idempotency_hash(key))
+    hashed_key(key)
 }
 
 /// The first 16 bytes of an idempotency key's SHA-256: what its [`IDEMPOTENCY`] key is made
 /// from, and what an email entry keeps of a key folded into it.
 pub fn idempotency_hash(key: &str) -> [u8; 16] {
-    use sha2::Digest as _;
-    let digest = sha2::Sha256::digest(key.as_bytes());
-    let mut hash = [0; 16];
-    hash.copy_from_slice(&digest[..16]);
-    hash
+    sha256_prefix(key)
 }
 
 /// The [`IDEMPOTENCY`] key of a key known by its [`idempotency_hash`].
@@ -316,8 +312,16 @@ pub fn idempotency_index_key_of(hash: &[u8; 16]) -> String {
 
 /// The first 16 bytes of `text`'s SHA-256, base64url: the hashed tables' keys.
 fn hashed_key(text: &str) -> String {
+    short_hash(&sha256_prefix(text))
+}
+
+/// The first 16 bytes of `text`'s SHA-256.
+fn sha256_prefix(text: &str) -> [u8; 16] {
     use sha2::Digest as _;
-    short_hash(&sha2::Sha256::digest(text.as_bytes()))
+    let digest = sha2::Sha256::digest(text.as_bytes());
+    let mut prefix = [0; 16];
+    prefix.copy_from_slice(&digest[..16]);
+    prefix
 }
 
 fn short_hash(digest: &[u8]) -> String {
