@@ -62,6 +62,12 @@ cargo fetch --locked
 phase format "rustfmt"
 cargo fmt --all -- --check
 
+# The benchmark scripts are run by hand on a quiet machine, not here; their syntax and the
+# side-by-side table's arithmetic are checked here (seconds).
+phase scripts "benchmark scripts: bash syntax, the side-by-side table's doctests"
+for script in cli/bench/*.sh; do bash -n "$script"; done
+python3 -m doctest cli/bench/side_by_side_table.py
+
 phase msrv "minimum Rust: rust-version against Cargo.lock, README.md and this toolchain"
 infra/check-msrv.sh
 
