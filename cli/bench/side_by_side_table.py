@@ -85,15 +85,14 @@ def main(directory, pairs):
     print("| --- | --- | --- | --- | --- |")
     for row in range(lengths.pop()):
         figures = [rows[row][0] for _, rows in all_runs]
-        label = figures[0]
-        if len(set(figures)) > 1:
-            label = VARYING.sub("", label)
+        varies = len(set(figures)) > 1
+        label = VARYING.sub("", figures[0]) if varies else figures[0]
         cells = []
         for runs in sides.values():
             values = []
             for _, rows in runs:
                 figure, value = rows[row]
-                varying = VARYING.findall(figure) if len(set(figures)) > 1 else []
+                varying = VARYING.findall(figure) if varies else []
                 values.append(value + "".join(f" [{v}]" for v in varying))
             plain = [rows[row][1] for _, rows in runs]
             cells.append("<br>".join(values))
